@@ -1,0 +1,137 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/stages"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// forceFlag is --force (rebuild everything) or --force=GLOB, repeatable.
+type forceFlag []string
+
+func (f *forceFlag) String() string   { return strings.Join(*f, ",") }
+func (f *forceFlag) IsBoolFlag() bool { return true }
+func (f *forceFlag) Set(v string) error {
+	if v == "true" {
+		v = "*"
+	}
+	if v == "false" {
+		*f = nil
+		return nil
+	}
+	if _, err := filepath.Match(v, ""); err != nil {
+		return fmt.Errorf("bad glob %q: %w", v, err)
+	}
+	*f = append(*f, v)
+	return nil
+}
+
+// newFlags returns a flag set whose errors come back to the caller.
+func (a *app) newFlags(name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: imgpipe %s [flags] %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags that may come before or after positional arguments,
+// and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, err
+			}
+			return nil, &silentError{code: exitInvalid}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// recipeFlags are the flags of every command that reads a recipe.
+type recipeFlags struct {
+	vars, varFiles stringList
+}
+
+func (rf *recipeFlags) register(fs *flag.FlagSet) {
+	fs.Var(&rf.vars, "var", "set a variable: -var name=value (repeatable)")
+	fs.Var(&rf.varFiles, "var-file", "read variables from an HCL file (repeatable)")
+}
+
+// oneRecipe checks that exactly one recipe path was given.
+func oneRecipe(cmd string, args []string) (string, error) {
+	switch len(args) {
+	case 1:
+		return args[0], nil
+	case 0:
+		return "", usagef("%s needs a recipe: imgpipe %s [flags] RECIPE.hcl", cmd, cmd)
+	default:
+		return "", usagef("%s takes one recipe, got %d: %s", cmd, len(args), strings.Join(args, " "))
+	}
+}
+
+// loadPlan parses and plans a recipe.
+func (a *app) loadPlan(path string, rf recipeFlags, hashInputs bool) (*engine.Plan, error) {
+	if strings.EqualFold(filepath.Ext(path), ".ini") {
+		return nil, usagef("%s: Koji INI recipes are not supported by this version of imgpipe yet; write the recipe in HCL", path)
+	}
+	r, diags := recipe.LoadFile(path)
+	if r != nil {
+		for name, f := range r.Files {
+			a.files[name] = f
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	plan, planDiags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{
+		Vars:       rf.vars,
+		VarFiles:   rf.varFiles,
+		HashInputs: hashInputs,
+	})
+	for name, f := range r.Files {
+		a.files[name] = f
+	}
+	diags = append(diags, planDiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	a.printDiags(diags) // warnings
+	return plan, nil
+}
+
+// storeDir picks the store: --store, then IMGPIPE_STORE, then .imgpipe
+// beside the recipe (or in the working directory without one).
+func storeDir(flagValue, recipeDir string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv("IMGPIPE_STORE"); env != "" {
+		return env
+	}
+	if recipeDir == "" {
+		recipeDir = "."
+	}
+	return filepath.Join(recipeDir, ".imgpipe")
+}

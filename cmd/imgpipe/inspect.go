@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+func cmdValidate(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("validate", "RECIPE.hcl")
+	var rf recipeFlags
+	rf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	path, err := oneRecipe("validate", pos)
+	if err != nil {
+		return err
+	}
+	plan, err := a.loadPlan(path, rf, false)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s is valid: %d stages, %d instances for %s.\n",
+		path, len(plan.Recipe.Stages), len(plan.Nodes), strings.Join(plan.Build.Arches, ", "))
+	return nil
+}
+
+func cmdPlan(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("plan", "RECIPE.hcl")
+	var rf recipeFlags
+	rf.register(fs)
+	asJSON := fs.Bool("json", false, "print the plan as JSON (schemas/plan.schema.json)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	path, err := oneRecipe("plan", pos)
+	if err != nil {
+		return err
+	}
+	plan, err := a.loadPlan(path, rf, true)
+	if err != nil {
+		return err
+	}
+	doc := plan.Doc()
+	if *asJSON {
+		b, err := json.MarshalIndent(doc, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s\n", b)
+		return nil
+	}
+	b := doc.Build
+	fmt.Fprintf(a.stdout, "Build %s-%s", b.Name, b.Version)
+	if b.Release != "" {
+		fmt.Fprintf(a.stdout, "-%s", b.Release)
+	}
+	fmt.Fprintf(a.stdout, " for %s", strings.Join(b.Arches, ", "))
+	if len(b.CanFail) > 0 {
+		fmt.Fprintf(a.stdout, " (can fail: %s)", strings.Join(b.CanFail, ", "))
+	}
+	fmt.Fprintf(a.stdout, "\n\n")
+	short := map[string]string{}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tID\tNEEDS")
+	for i, s := range doc.Stages {
+		short[s.ID] = fmt.Sprintf("#%d", i+1)
+		var needs []string
+		for _, d := range s.DependsOn {
+			needs = append(needs, short[d])
+		}
+		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Kind, s.Arch, s.ID[:12], strings.Join(needs, " "))
+	}
+	return tw.Flush()
+}
+
+func cmdGraph(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("graph", "RECIPE.hcl")
+	var rf recipeFlags
+	rf.register(fs)
+	format := fs.String("format", "dot", "output format: dot or mermaid")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	path, err := oneRecipe("graph", pos)
+	if err != nil {
+		return err
+	}
+	if *format != "dot" && *format != "mermaid" {
+		return usagef("unknown graph format %q: use --format dot or --format mermaid", *format)
+	}
+	plan, err := a.loadPlan(path, rf, true)
+	if err != nil {
+		return err
+	}
+	out, err := plan.Graph(*format)
+	if err != nil {
+		return usagef("%s", err)
+	}
+	fmt.Fprint(a.stdout, out)
+	return nil
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/internal/suggest"
+)
+
+func main() {
+	os.Exit(Main())
+}
+
+// Main runs imgpipe with os.Args and returns the exit code.
+func Main() int {
+	return run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Exit codes (DESIGN §6).
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitInvalid     = 2
+	exitInterrupted = 130
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "Build a recipe", cmdRun},
+		{"validate", "Check a recipe without running anything", cmdValidate},
+		{"plan", "Show the stage graph a run would execute", cmdPlan},
+		{"graph", "Print the stage graph as Graphviz dot or Mermaid", cmdGraph},
+		{"fmt", "Rewrite recipes in canonical HCL style", cmdFmt},
+		{"gc", "Remove store objects no recent run used", cmdGC},
+		{"version", "Print imgpipe's version", cmdVersion},
+		{"completion", "Print a shell completion script (bash, zsh, fish)", cmdCompletion},
+	}
+}
+
+// app is what every command shares: output streams and diagnostic printing.
+type app struct {
+	stdout, stderr io.Writer
+	// files holds parsed sources, for diagnostic snippets.
+	files map[string]*hcl.File
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, files: map[string]*hcl.File{}}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		a.usage(stdout)
+		if len(args) == 0 {
+			return exitInvalid
+		}
+		return exitOK
+	}
+	name := args[0]
+	cmds := commands()
+	i := slices.IndexFunc(cmds, func(c command) bool { return c.name == name })
+	if i < 0 {
+		var names []string
+		for _, c := range cmds {
+			names = append(names, c.name)
+		}
+		fmt.Fprintf(stderr, "imgpipe: unknown command %q.%s Run 'imgpipe help' for the list.\n", name, suggest.DidYouMean(name, names))
+		return exitInvalid
+	}
+	err := cmds[i].run(ctx, a, args[1:])
+	return a.exit(err)
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: imgpipe <command> [flags] [args]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'imgpipe <command> -h' for a command's flags.")
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// silentError carries an exit code for a failure already reported.
+type silentError struct{ code int }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// exitCode maps an error to the process's exit code. It is the only place
+// that decides exit codes.
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	}
+	if se, ok := errors.AsType[*silentError](err); ok {
+		return se.code
+	}
+	if _, ok := errors.AsType[hcl.Diagnostics](err); ok {
+		return exitInvalid
+	}
+	if _, ok := errors.AsType[*usageError](err); ok {
+		return exitInvalid
+	}
+	if errors.Is(err, engine.ErrInterrupted) {
+		return exitInterrupted
+	}
+	return exitFailed
+}
+
+// exit reports err to the user and returns its exit code.
+func (a *app) exit(err error) int {
+	code := exitCode(err)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return code
+	}
+	if _, ok := errors.AsType[*silentError](err); ok {
+		return code
+	}
+	if diags, ok := errors.AsType[hcl.Diagnostics](err); ok {
+		a.printDiags(diags)
+		return code
+	}
+	fmt.Fprintf(a.stderr, "imgpipe: %s\n", err)
+	return code
+}
+
+// printDiags writes diagnostics with source snippets.
+func (a *app) printDiags(diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	w := hcl.NewDiagnosticTextWriter(a.stderr, a.files, 100, false)
+	w.WriteDiagnostics(diags)
+	errs := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs++
+		}
+	}
+	if errs > 1 {
+		fmt.Fprintf(a.stderr, "%d errors.\n", errs)
+	}
+}

@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInterrupted is returned (wrapped) by Run when its context was cancelled
+// from outside, by SIGINT or SIGTERM.
+var ErrInterrupted = errors.New("interrupted")
+
+// BuildFailedError says which architectures failed a run.
+type BuildFailedError struct {
+	// Failed are the arches whose failure fails the build.
+	Failed []string
+	// Tolerated are can_fail arches that failed too.
+	Tolerated []string
+}
+
+func (e *BuildFailedError) Error() string {
+	msg := "build failed: " + strings.Join(e.Failed, ", ") + " failed"
+	if len(e.Tolerated) > 0 {
+		msg += fmt.Sprintf(" (and can_fail %s)", strings.Join(e.Tolerated, ", "))
+	}
+	return msg
+}
+
+// StageError is one stage instance's failure.
+type StageError struct {
+	Stage string
+	Arch  string
+	Err   error
+}
+
+func (e *StageError) Error() string {
+	return fmt.Sprintf("stage %s [%s]: %v", e.Stage, e.Arch, e.Err)
+}
+
+func (e *StageError) Unwrap() error { return e.Err }
+
+// TimeoutError is the cause of a stage's context when its timeout expires.
+type TimeoutError struct {
+	Stage   string
+	Timeout string
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s (the stage's timeout)", e.Timeout)
+}

@@ -1,0 +1,83 @@
+package events
+
+import (
+	"sync"
+	"time"
+)
+
+// Type is what happened.
+type Type string
+
+const (
+	RunStarted   Type = "run.started"   // once, first
+	StageQueued  Type = "stage.queued"  // the stage waits for its inputs or a job slot
+	StageStarted Type = "stage.started" // its process is about to start
+	StageLog     Type = "stage.log"     // one line of its output
+	StageCached  Type = "stage.cached"  // satisfied from the store, not run
+	StageDone    Type = "stage.done"    // ran and succeeded; its object is committed
+	StageFailed  Type = "stage.failed"  // ran and failed, or timed out
+	StageSkipped Type = "stage.skipped" // not run: an input failed or the run was cancelled
+	RunFinished  Type = "run.finished"  // once, last
+)
+
+// Event is one thing that happened in a run. Fields that do not apply to a
+// Type are zero and omitted from JSON.
+type Event struct {
+	Type Type      `json:"type"`
+	Time time.Time `json:"time"`
+	Run  string    `json:"run"`
+
+	// Stage events.
+	Stage string `json:"stage,omitempty"` // the stage's name in the recipe
+	Kind  string `json:"kind,omitempty"`  // its kind, e.g. "exec"
+	// Arch is the architecture the stage runs for, or "noarch" for a stage
+	// shared by every architecture.
+	Arch string `json:"arch,omitempty"`
+	ID   string `json:"id,omitempty"` // the stage ID (sha256 hex)
+	// Line is one line of output, without its newline (StageLog).
+	Line string `json:"line,omitempty"`
+	// Duration is how long the stage ran (StageDone, StageFailed).
+	Duration time.Duration `json:"duration_ns,omitempty"`
+	// Error says why a stage failed or was skipped, or why a run failed.
+	Error string `json:"error,omitempty"`
+
+	// Run events.
+	Recipe string   `json:"recipe,omitempty"` // RunStarted: the recipe file
+	Arches []string `json:"arches,omitempty"` // RunStarted: arches built
+	Stages int      `json:"stages,omitempty"` // RunStarted: number of stage instances
+	// Status is the run's outcome (RunFinished): "succeeded", "failed" or
+	// "interrupted".
+	Status string `json:"status,omitempty"`
+	// FailedArches lists arches that failed (RunFinished), whether or not
+	// they were allowed to.
+	FailedArches []string `json:"failed_arches,omitempty"`
+}
+
+// Sink receives events. Emit is called from many goroutines; implementations
+// must be safe for that and must not block for long.
+type Sink interface {
+	Emit(Event)
+}
+
+// SinkFunc adapts a function to a Sink.
+type SinkFunc func(Event)
+
+func (f SinkFunc) Emit(e Event) { f(e) }
+
+// Tee sends each event to every sink in order, one event at a time.
+func Tee(sinks ...Sink) Sink {
+	return &tee{sinks: sinks}
+}
+
+type tee struct {
+	mu    sync.Mutex
+	sinks []Sink
+}
+
+func (t *tee) Emit(e Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.sinks {
+		s.Emit(e)
+	}
+}

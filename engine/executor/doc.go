@@ -1,0 +1,11 @@
+// Package executor runs one process for a stage: on the host (Host) or, in
+// executor/podman, inside a container.
+//
+// An executor knows nothing about stages, recipes or the store. A Cmd declares
+// everything the process touches (argv, env, working directory, the input
+// paths it reads and the output directory it writes), so an executor that
+// runs the process elsewhere can make those paths available there.
+//
+// This package is not a process supervisor: it does not retry, time out or
+// log on its own. Deadlines and cancellation come from the context.
+package executor

@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/gocty"
+
+	"github.com/imgpipe/imgpipe/engine/executor"
+)
+
+// Kind describes one kind of stage: its attributes, its outputs and how it
+// runs. Stage packages declare one Kind each; the engine is given the list.
+type Kind struct {
+	Name    string
+	Aliases []string
+	// Summary is one line for listings; Doc is the reference text.
+	Summary string
+	Doc     string
+	// Version is the implementation version. Bump it whenever the same
+	// configuration would now produce different output: it is part of every
+	// stage ID of this kind.
+	Version int
+
+	Attrs   []Attr
+	Outputs []Output
+	// DynamicOutputs returns further outputs named by the configuration
+	// (exec's `outputs`). They are files, like Output with Path set.
+	DynamicOutputs func(cfg cty.Value) []string
+
+	// PerArch puts the architecture into the stage ID, so each architecture
+	// gets its own instance even when the configuration is the same. Kinds
+	// without it run once for every architecture whose resolved
+	// configuration and inputs are identical.
+	PerArch bool
+
+	// Uncached kinds run even when their object exists: upload must check
+	// its destination every time.
+	Uncached bool
+
+	// Validate checks a configuration beyond attribute types and OneOf. It
+	// runs during planning, for every architecture.
+	Validate func(cfg *Config) hcl.Diagnostics
+
+	// Run does the work. It is nil for a kind that is declared but not yet
+	// implemented: such stages validate and plan, and `run` refuses them.
+	Run func(ctx context.Context, s *Stage) (Outputs, error)
+}
+
+// Attr is one attribute of a kind's block.
+type Attr struct {
+	Name     string
+	Type     cty.Type
+	Required bool
+	Doc      string
+	// Default is the documented value used when the attribute is absent;
+	// cty.NilVal means null.
+	Default cty.Value
+	// OneOf lists the allowed values of a string attribute.
+	OneOf []string
+	// LocalPaths marks a string or list of strings naming local files or
+	// directories (relative to the recipe). Their content is hashed into the
+	// stage ID, so editing one reruns the stage.
+	LocalPaths bool
+}
+
+// Output is one named result of a stage, referenced as stage.<name>.<output>.
+type Output struct {
+	Name string
+	// Type is cty.String for a file, cty.Map(cty.String) for a set of files,
+	// or any type for plain values (a revision, say).
+	Type cty.Type
+	// Path marks outputs that are files (or maps of files) in the stage's
+	// output directory. Stages return them relative to that directory;
+	// references see absolute paths in the store.
+	Path bool
+	Doc  string
+}
+
+// Outputs are the values a stage returns, keyed by output name. Path outputs
+// are relative to Stage.OutDir.
+type Outputs map[string]cty.Value
+
+// Config is a stage's evaluated configuration, for Validate.
+type Config struct {
+	// Value is an object with every attribute of the kind; absent ones are
+	// null, unless the Attr has a Default.
+	Value cty.Value
+	// Arch is the architecture being planned.
+	Arch string
+	// Block is the range of the stage block's header.
+	Block  hcl.Range
+	ranges map[string]hcl.Range
+}
+
+// Range returns the range of an attribute's expression, or of the block
+// header when the attribute is absent.
+func (c *Config) Range(attr string) *hcl.Range {
+	if r, ok := c.ranges[attr]; ok {
+		return &r
+	}
+	return c.Block.Ptr()
+}
+
+// Get returns one attribute's value.
+func (c *Config) Get(attr string) cty.Value {
+	return c.Value.GetAttr(attr)
+}
+
+// Stage is what a Kind's Run gets: one stage instance, fully resolved.
+type Stage struct {
+	Name string
+	Kind string
+	// Arch is the architecture, or NoArch for an instance shared by all.
+	Arch string
+	ID   string
+	// Config holds every attribute, known and resolved: references are
+	// absolute paths in the store.
+	Config cty.Value
+	// RecipeDir is the directory the recipe's relative paths resolve against.
+	RecipeDir string
+	// OutDir is where the stage writes its outputs; it becomes the object.
+	OutDir string
+	// WorkDir is scratch space, removed after the stage.
+	WorkDir string
+	// Timeout is the stage's timeout meta-argument, zero when unset. The
+	// engine enforces it; kinds with a phase timeout of their own (a boot)
+	// may read it.
+	Timeout time.Duration
+	Exec    executor.Executor
+	// Log receives the stage's output, line by line, into its log file and
+	// the event stream.
+	Log    io.Writer
+	Logger *slog.Logger
+}
+
+// Decode copies the configuration into a struct whose fields carry
+// `cty:"name"` tags.
+func (s *Stage) Decode(target any) error {
+	if err := gocty.FromCtyValue(s.Config, target); err != nil {
+		return fmt.Errorf("decode %s configuration: %w", s.Kind, err)
+	}
+	return nil
+}
+
+// NoArch is the Arch of a stage instance shared by every architecture.
+const NoArch = "noarch"

@@ -1,0 +1,634 @@
+package engine
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/suggest"
+)
+
+// Plan is a recipe resolved into stage instances.
+type Plan struct {
+	Recipe *recipe.Recipe
+	Build  Build
+	// Nodes are the distinct stage instances in a topological order that
+	// follows the recipe's stage order where the graph allows.
+	Nodes []*Node
+	// Instances maps stage name and arch to the node that serves it.
+	Instances map[string]map[string]*Node
+
+	scopes map[string]*scope // per arch
+}
+
+// Build is the evaluated build block.
+type Build struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Release string   `json:"release,omitempty"` // empty: derived at publish time
+	Arches  []string `json:"arches"`
+	CanFail []string `json:"can_fail,omitempty"`
+	Scratch bool     `json:"scratch,omitempty"`
+}
+
+// Required reports whether a failure of arch fails the build.
+func (b *Build) Required(arch string) bool {
+	return !slices.Contains(b.CanFail, arch)
+}
+
+// Node is one stage instance: a stage block evaluated for one or more
+// architectures that resolve to the same stage ID.
+type Node struct {
+	ID     string
+	Name   string
+	Kind   *Kind
+	Stage  *recipe.Stage
+	Arches []string
+	// Arch labels the node: its one arch, NoArch when it serves every arch
+	// of the build, or the arches joined with "+".
+	Arch string
+	// Config is the resolved configuration with references to other
+	// stages' outputs left as placeholders: what the stage ID hashes.
+	Config cty.Value
+	// Deps are the nodes this one references or depends on, sorted by ID.
+	Deps []*Node
+	// Inputs maps each local path (as written) to its content digest.
+	Inputs map[string]string
+	// Executor names the executor ("host", "podman"); ExecutorIdentity is
+	// what of it enters the stage ID.
+	Executor         string
+	ExecutorIdentity string
+	Timeout          time.Duration
+
+	outputs  []string // every output name, declared and dynamic
+	evalArch string   // the arch to evaluate the block with at run time
+	depNames map[string]*Node
+	localAbs map[string]string // path as written → absolute path
+}
+
+// Outputs returns the node's output names.
+func (n *Node) Outputs() []string { return n.outputs }
+
+// PlanOptions are the inputs to planning besides the recipe.
+type PlanOptions struct {
+	// Vars are -var name=value settings, applied over VarFiles.
+	Vars []string
+	// VarFiles are -var-file paths, applied in order over defaults.
+	VarFiles []string
+	// Executors maps executor names to executors. "host" is always
+	// available; a missing entry for "podman" makes such stages plan but
+	// not run.
+	Executors map[string]executor.Executor
+	// HashInputs computes local input digests, so stage IDs are final.
+	// Validation leaves it off and only checks that inputs exist.
+	HashInputs bool
+}
+
+// Planner turns recipes into plans using a fixed set of kinds.
+type Planner struct {
+	kinds map[string]*Kind
+	names []string // canonical kind names, for suggestions
+}
+
+// NewPlanner returns a planner that knows the given kinds.
+func NewPlanner(kinds []*Kind) *Planner {
+	p := &Planner{kinds: map[string]*Kind{}}
+	for _, k := range kinds {
+		p.kinds[k.Name] = k
+		p.names = append(p.names, k.Name)
+		for _, a := range k.Aliases {
+			p.kinds[a] = k
+		}
+	}
+	return p
+}
+
+// Kinds returns the known kinds, sorted by name.
+func (p *Planner) Kinds() []*Kind {
+	var ks []*Kind
+	for _, n := range p.names {
+		ks = append(ks, p.kinds[n])
+	}
+	slices.SortFunc(ks, func(a, b *Kind) int { return cmp.Compare(a.Name, b.Name) })
+	return ks
+}
+
+// Plan evaluates the recipe and builds the stage graph. Every problem is
+// returned as a diagnostic; the plan is nil if any is an error.
+func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnostics) {
+	var diags diagSet
+	vars, d := resolveVariables(r, opts)
+	diags.add(d...)
+
+	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*scope{}}
+	noArch := &scope{vars: vars, arch: cty.UnknownVal(cty.String), recipe: r}
+	diags.add(noArch.evalLocals()...)
+	build, d := evalBuild(r.Build, noArch)
+	diags.add(d...)
+	if diags.hasErrors() {
+		return nil, diags.list
+	}
+	plan.Build = build
+
+	stages, d := p.checkStages(r)
+	diags.add(d...)
+	order, d := sortStages(r, stages)
+	diags.add(d...)
+	if diags.hasErrors() {
+		return nil, diags.list
+	}
+
+	byID := map[string]*Node{}
+	for _, arch := range build.Arches {
+		sc := &scope{vars: vars, arch: cty.StringVal(arch), recipe: r, nodes: map[string]*Node{}}
+		diags.add(sc.evalLocals()...)
+		plan.scopes[arch] = sc
+		for _, st := range order {
+			n, d := p.instantiate(st, stages[st.Name], sc, arch, opts)
+			diags.add(d...)
+			if n == nil {
+				// Keep going so later stages report their own problems;
+				// references to this one see no outputs.
+				continue
+			}
+			if prev, ok := byID[n.ID]; ok {
+				prev.Arches = append(prev.Arches, arch)
+				n = prev
+			} else {
+				byID[n.ID] = n
+				plan.Nodes = append(plan.Nodes, n)
+			}
+			sc.nodes[st.Name] = n
+			if plan.Instances[st.Name] == nil {
+				plan.Instances[st.Name] = map[string]*Node{}
+			}
+			plan.Instances[st.Name][arch] = n
+		}
+	}
+	if diags.hasErrors() {
+		return nil, diags.list
+	}
+	for _, n := range plan.Nodes {
+		switch {
+		case len(n.Arches) == 1:
+			n.Arch = n.Arches[0]
+		case len(n.Arches) == len(build.Arches):
+			n.Arch = NoArch
+		default:
+			n.Arch = strings.Join(n.Arches, "+")
+		}
+	}
+	return plan, diags.list
+}
+
+// checkStages resolves each stage's kind and collects its references.
+func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	names := map[string]*recipe.Stage{}
+	for _, s := range r.Stages {
+		names[s.Name] = s
+	}
+	infos := map[string]*stageInfo{}
+	for _, s := range r.Stages {
+		kind, ok := p.kinds[s.Kind]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown stage kind",
+				Detail:   fmt.Sprintf("There is no stage kind %q.%s Kinds: %s.", s.Kind, suggest.DidYouMean(s.Kind, p.names), strings.Join(p.names, ", ")),
+				Subject:  s.KindRange.Ptr(),
+			})
+			continue
+		}
+		info := &stageInfo{kind: kind, spec: kindSpec(kind), refs: map[string]hcl.Range{}}
+		infos[s.Name] = info
+		var travs []hcl.Traversal
+		travs = append(travs, hcldec.Variables(s.Body, info.spec)...)
+		for _, e := range []hcl.Expression{s.Executor, s.Image, s.Timeout} {
+			if e != nil {
+				travs = append(travs, e.Variables()...)
+			}
+		}
+		for _, t := range travs {
+			if t.RootName() != "stage" {
+				continue
+			}
+			if len(t) < 2 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Incomplete stage reference",
+					Detail:   "Refer to a stage's output as stage.<name>.<output>.",
+					Subject:  t.SourceRange().Ptr(),
+				})
+				continue
+			}
+			name, ok := traversalName(t[1])
+			if !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid stage reference",
+					Detail:   "Refer to a stage's output as stage.<name>.<output>.",
+					Subject:  t.SourceRange().Ptr(),
+				})
+				continue
+			}
+			if _, ok := names[name]; !ok {
+				diags = append(diags, undeclaredStage(name, t.SourceRange(), r))
+				continue
+			}
+			if _, seen := info.refs[name]; !seen {
+				info.refs[name] = t.SourceRange()
+			}
+		}
+		for _, dep := range s.DependsOn {
+			if _, ok := names[dep.Name]; !ok {
+				diags = append(diags, undeclaredStage(dep.Name, dep.Range, r))
+				continue
+			}
+			if _, seen := info.refs[dep.Name]; !seen {
+				info.refs[dep.Name] = dep.Range
+			}
+		}
+	}
+	return infos, diags
+}
+
+type stageInfo struct {
+	kind *Kind
+	spec hcldec.ObjectSpec
+	// refs maps each referenced stage to the first reference's range.
+	refs map[string]hcl.Range
+}
+
+func traversalName(step hcl.Traverser) (string, bool) {
+	switch s := step.(type) {
+	case hcl.TraverseAttr:
+		return s.Name, true
+	case hcl.TraverseIndex:
+		if s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull() {
+			return s.Key.AsString(), true
+		}
+	}
+	return "", false
+}
+
+func undeclaredStage(name string, rng hcl.Range, r *recipe.Recipe) *hcl.Diagnostic {
+	var names []string
+	for _, s := range r.Stages {
+		names = append(names, s.Name)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared stage",
+		Detail:   fmt.Sprintf("No stage named %q is declared in this recipe.%s", name, suggest.DidYouMean(name, names)),
+		Subject:  rng.Ptr(),
+	}
+}
+
+// sortStages orders stages so each comes after what it references, keeping
+// the recipe's order among independent stages, and reports cycles.
+func sortStages(r *recipe.Recipe, infos map[string]*stageInfo) ([]*recipe.Stage, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	byName := map[string]*recipe.Stage{}
+	for _, s := range r.Stages {
+		byName[s.Name] = s
+	}
+	var order []*recipe.Stage
+	var path []string
+	var visit func(name string)
+	visit = func(name string) {
+		info, ok := infos[name]
+		if !ok {
+			return // unknown kind, already reported
+		}
+		switch state[name] {
+		case done:
+			return
+		case visiting:
+			i := slices.Index(path, name)
+			cycle := append(slices.Clone(path[i:]), name)
+			from := path[len(path)-1]
+			rng := infos[from].refs[name]
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Cycle between stages %q and %q", from, name),
+				Detail: fmt.Sprintf("Stage %q refers to %q, which depends on it in turn: %s. A stage cannot use its own outputs, directly or through others; remove one of these references.",
+					from, name, strings.Join(cycle, " → ")),
+				Subject: rng.Ptr(),
+			})
+			return
+		}
+		state[name] = visiting
+		path = append(path, name)
+		// Visit references in source order for a deterministic result.
+		refs := make([]string, 0, len(info.refs))
+		for ref := range info.refs {
+			refs = append(refs, ref)
+		}
+		slices.SortFunc(refs, func(a, b string) int {
+			return info.refs[a].Start.Byte - info.refs[b].Start.Byte
+		})
+		for _, ref := range refs {
+			visit(ref)
+		}
+		path = path[:len(path)-1]
+		state[name] = done
+		order = append(order, byName[name])
+	}
+	for _, s := range r.Stages {
+		visit(s.Name)
+	}
+	return order, diags
+}
+
+func kindSpec(k *Kind) hcldec.ObjectSpec {
+	spec := hcldec.ObjectSpec{}
+	for _, a := range k.Attrs {
+		var s hcldec.Spec = &hcldec.AttrSpec{Name: a.Name, Type: a.Type, Required: a.Required}
+		if a.Default != cty.NilVal {
+			s = &hcldec.DefaultSpec{Primary: s, Default: &hcldec.LiteralSpec{Value: a.Default}}
+		}
+		spec[a.Name] = s
+	}
+	return spec
+}
+
+// instantiate evaluates one stage block for one arch and computes its ID.
+func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch string, opts PlanOptions) (*Node, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	n := &Node{
+		Name:     st.Name,
+		Kind:     info.kind,
+		Stage:    st,
+		Arches:   []string{arch},
+		evalArch: arch,
+		depNames: map[string]*Node{},
+		Inputs:   map[string]string{},
+		localAbs: map[string]string{},
+	}
+	for ref := range info.refs {
+		dep, ok := sc.nodes[ref]
+		if !ok {
+			return nil, nil // the referenced stage failed to plan
+		}
+		n.depNames[ref] = dep
+	}
+
+	ctx := sc.evalContext(placeholderOutputs(n.depNames))
+	cfg, d := hcldec.Decode(st.Body, info.spec, ctx)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return nil, diags
+	}
+	config := &Config{Value: cfg, Arch: arch, Block: st.DeclRange, ranges: map[string]hcl.Range{}}
+	for name, s := range info.spec {
+		if r := hcldec.SourceRange(st.Body, s); r != st.Body.MissingItemRange() {
+			config.ranges[name] = r
+		}
+	}
+	diags = append(diags, checkOneOf(info.kind, config)...)
+	if info.kind.Validate != nil {
+		diags = append(diags, info.kind.Validate(config)...)
+	}
+	d = p.meta(n, st, ctx, opts)
+	diags = append(diags, d...)
+	diags = append(diags, localInputs(n, info.kind, config, sc.recipe.Dir, opts)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	n.Config = cfg
+	for _, o := range info.kind.Outputs {
+		n.outputs = append(n.outputs, o.Name)
+	}
+	if info.kind.DynamicOutputs != nil && cfg.IsWhollyKnown() {
+		n.outputs = append(n.outputs, info.kind.DynamicOutputs(cfg)...)
+	}
+	for _, dep := range n.depNames {
+		if !slices.Contains(n.Deps, dep) {
+			n.Deps = append(n.Deps, dep)
+		}
+	}
+	slices.SortFunc(n.Deps, func(a, b *Node) int { return cmp.Compare(a.ID, b.ID) })
+	n.ID = stageID(n, arch)
+	return n, diags
+}
+
+// meta evaluates the meta-arguments.
+func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts PlanOptions) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	n.Executor = "host"
+	if st.Executor != nil {
+		v, d := evalString(st.Executor, ctx, "executor")
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			n.Executor = v
+		}
+	}
+	switch exec, ok := opts.Executors[n.Executor]; {
+	case ok:
+		n.ExecutorIdentity = exec.Identity()
+	case n.Executor == "host":
+		n.ExecutorIdentity = executor.Host{}.Identity()
+	case n.Executor == "podman":
+		n.ExecutorIdentity = "podman"
+	default:
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown executor",
+			Detail:   fmt.Sprintf("There is no executor %q.%s Use \"host\" (the default) or \"podman\".", n.Executor, suggest.DidYouMean(n.Executor, []string{"host", "podman"})),
+			Subject:  st.Executor.Range().Ptr(),
+		})
+	}
+	if st.Image != nil {
+		img, d := evalString(st.Image, ctx, "image")
+		diags = append(diags, d...)
+		if !d.HasErrors() && n.Executor == "host" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Image without a container executor",
+				Detail:   fmt.Sprintf("The image %q is only used by a container executor; set executor = \"podman\" or remove image.", img),
+				Subject:  st.Image.Range().Ptr(),
+			})
+		}
+		n.ExecutorIdentity += " image=" + img
+	}
+	if st.Timeout != nil {
+		v, d := evalString(st.Timeout, ctx, "timeout")
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid timeout",
+					Detail:   fmt.Sprintf("%q is not a positive duration. Write it like \"90s\", \"30m\" or \"2h\".", v),
+					Subject:  st.Timeout.Range().Ptr(),
+				})
+			}
+			n.Timeout = t
+		}
+	}
+	return diags
+}
+
+func evalString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (string, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	v, err := convert.Convert(v, cty.String)
+	if err != nil || v.IsNull() || !v.IsKnown() {
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Invalid %s", what),
+			Detail:   fmt.Sprintf("%s must be a string known before the run.", what),
+			Subject:  expr.Range().Ptr(),
+		}}
+	}
+	return v.AsString(), nil
+}
+
+func checkOneOf(k *Kind, c *Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, a := range k.Attrs {
+		if len(a.OneOf) == 0 {
+			continue
+		}
+		v := c.Get(a.Name)
+		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+			continue
+		}
+		if s := v.AsString(); !slices.Contains(a.OneOf, s) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Invalid value for %s", a.Name),
+				Detail:   fmt.Sprintf("%q is not one of %s.%s", s, quoteList(a.OneOf), suggest.DidYouMean(s, a.OneOf)),
+				Subject:  c.Range(a.Name),
+			})
+		}
+	}
+	return diags
+}
+
+// localInputs records the local paths a stage reads, hashing them when asked.
+func localInputs(n *Node, k *Kind, c *Config, dir string, opts PlanOptions) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, a := range k.Attrs {
+		if !a.LocalPaths {
+			continue
+		}
+		v := c.Get(a.Name)
+		if v.IsNull() || !v.IsWhollyKnown() {
+			continue
+		}
+		var paths []string
+		if v.Type() == cty.String {
+			paths = []string{v.AsString()}
+		} else {
+			for it := v.ElementIterator(); it.Next(); {
+				_, e := it.Element()
+				if !e.IsNull() {
+					paths = append(paths, e.AsString())
+				}
+			}
+		}
+		for _, p := range paths {
+			abs := p
+			if !filepath.IsAbs(p) {
+				abs = filepath.Join(dir, p)
+			}
+			n.localAbs[p] = abs
+			digest := ""
+			var err error
+			if opts.HashInputs {
+				digest, err = digestPath(abs)
+			} else {
+				_, err = lstat(abs)
+			}
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Cannot read local input",
+					Detail:   fmt.Sprintf("%s: %v. Paths are relative to the recipe's directory (%s).", p, unwrapPathError(err), dir),
+					Subject:  c.Range(a.Name),
+				})
+				continue
+			}
+			n.Inputs[p] = digest
+		}
+	}
+	return diags
+}
+
+// placeholderOutputs gives each referenced stage an object of outputs whose
+// file values are "${stage.<name>.<output>}" placeholders: stable across
+// runs and stores, so the configuration can be hashed before anything runs.
+func placeholderOutputs(deps map[string]*Node) cty.Value {
+	stages := map[string]cty.Value{}
+	for name, dep := range deps {
+		attrs := map[string]cty.Value{}
+		for _, o := range dep.Kind.Outputs {
+			ref := fmt.Sprintf("${stage.%s.%s}", name, o.Name)
+			switch {
+			case o.Type == cty.String:
+				attrs[o.Name] = cty.StringVal(ref)
+			default:
+				attrs[o.Name] = cty.UnknownVal(o.Type)
+			}
+		}
+		for _, o := range dep.outputs[len(dep.Kind.Outputs):] {
+			attrs[o] = cty.StringVal(fmt.Sprintf("${stage.%s[%q]}", name, o))
+		}
+		stages[name] = cty.ObjectVal(attrs)
+	}
+	return cty.ObjectVal(stages)
+}
+
+// stageID hashes everything that determines a stage's result (DESIGN §4).
+func stageID(n *Node, arch string) string {
+	type material struct {
+		Kind     string            `json:"kind"`
+		Version  int               `json:"version"`
+		Arch     string            `json:"arch,omitempty"`
+		Config   json.RawMessage   `json:"config"`
+		Inputs   map[string]string `json:"inputs,omitempty"`
+		Local    map[string]string `json:"local,omitempty"`
+		Executor string            `json:"executor"`
+	}
+	m := material{
+		Kind:     n.Kind.Name,
+		Version:  n.Kind.Version,
+		Config:   canonicalJSON(n.Config),
+		Inputs:   map[string]string{},
+		Local:    n.Inputs,
+		Executor: n.ExecutorIdentity,
+	}
+	if n.Kind.PerArch {
+		m.Arch = arch
+	}
+	for name, dep := range n.depNames {
+		m.Inputs[name] = dep.ID
+	}
+	b, _ := json.Marshal(m) // maps marshal with sorted keys
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

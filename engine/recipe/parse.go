@@ -1,0 +1,305 @@
+package recipe
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var fileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "build"},
+		{Type: "stage", LabelNames: []string{"kind", "name"}},
+	},
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "default"},
+		{Name: "type"},
+		{Name: "description"},
+	},
+}
+
+var buildSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "name", Required: true},
+		{Name: "version", Required: true},
+		{Name: "release"},
+		{Name: "arches", Required: true},
+		{Name: "can_fail"},
+		{Name: "scratch"},
+	},
+}
+
+// MetaArguments are the attributes every stage block takes besides its
+// kind's own (DESIGN §5).
+var MetaArguments = []string{"executor", "image", "depends_on", "timeout"}
+
+var stageMetaSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "executor"},
+		{Name: "image"},
+		{Name: "depends_on"},
+		{Name: "timeout"},
+	},
+}
+
+// LoadFile reads and parses the recipe at filename.
+func LoadFile(filename string) (*Recipe, hcl.Diagnostics) {
+	src, err := os.ReadFile(filename)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read recipe",
+			Detail:   fmt.Sprintf("%s. Check the path and its permissions.", err),
+		}}
+	}
+	return Parse(src, filename)
+}
+
+// Parse parses recipe source. filename names it in diagnostics and sets the
+// directory relative paths resolve against.
+func Parse(src []byte, filename string) (*Recipe, hcl.Diagnostics) {
+	dir, err := filepath.Abs(filepath.Dir(filename))
+	if err != nil {
+		dir = filepath.Dir(filename)
+	}
+	r := &Recipe{Filename: filename, Dir: dir, Files: map[string]*hcl.File{}}
+	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if file != nil {
+		r.Files[filename] = file
+	}
+	if diags.HasErrors() {
+		return r, diags
+	}
+	content, moreDiags := file.Body.Content(fileSchema)
+	diags = append(diags, moreDiags...)
+
+	seenVars := map[string]*Variable{}
+	seenLocals := map[string]*Local{}
+	seenStages := map[string]*Stage{}
+	for _, block := range content.Blocks {
+		switch block.Type {
+		case "variable":
+			v, d := decodeVariable(block)
+			diags = append(diags, d...)
+			if v == nil {
+				continue
+			}
+			if prev, ok := seenVars[v.Name]; ok {
+				diags = append(diags, duplicate("variable", v.Name, block.LabelRanges[0], prev.DeclRange))
+				continue
+			}
+			seenVars[v.Name] = v
+			r.Variables = append(r.Variables, v)
+		case "locals":
+			attrs, d := block.Body.JustAttributes()
+			diags = append(diags, d...)
+			for _, attr := range sortedAttrs(attrs) {
+				if prev, ok := seenLocals[attr.Name]; ok {
+					diags = append(diags, duplicate("local value", attr.Name, attr.NameRange, prev.DeclRange))
+					continue
+				}
+				l := &Local{Name: attr.Name, Expr: attr.Expr, DeclRange: attr.Range}
+				seenLocals[attr.Name] = l
+				r.Locals = append(r.Locals, l)
+			}
+		case "build":
+			if r.Build != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate build block",
+					Detail:   fmt.Sprintf("A recipe describes one build; the first build block is at %s. Move the second build into a recipe of its own.", r.Build.DeclRange),
+					Subject:  block.DefRange.Ptr(),
+				})
+				continue
+			}
+			b, d := decodeBuild(block)
+			diags = append(diags, d...)
+			r.Build = b
+		case "stage":
+			s, d := decodeStage(block)
+			diags = append(diags, d...)
+			if s == nil {
+				continue
+			}
+			if prev, ok := seenStages[s.Name]; ok {
+				diags = append(diags, duplicate("stage", s.Name, s.NameRange, prev.DeclRange))
+				continue
+			}
+			seenStages[s.Name] = s
+			r.Stages = append(r.Stages, s)
+		}
+	}
+	if r.Build == nil && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing build block",
+			Detail:   `A recipe needs one build block naming what it builds, e.g. build { name = "my-image" version = "1" arches = ["x86_64"] }.`,
+			Subject:  hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}.Ptr(),
+		})
+	}
+	return r, diags
+}
+
+func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
+	name := block.Labels[0]
+	diags := checkIdentifier("variable", name, block.LabelRanges[0])
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	content, d := block.Body.Content(variableSchema)
+	diags = append(diags, d...)
+	v := &Variable{Name: name, Type: cty.DynamicPseudoType, DeclRange: block.DefRange}
+	if attr, ok := content.Attributes["type"]; ok {
+		ty, d := typeexpr.TypeConstraint(attr.Expr)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			v.Type = ty
+		}
+	}
+	if attr, ok := content.Attributes["description"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if val.Type() != cty.String || val.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid variable description",
+					Detail:   "A description must be a literal string.",
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			} else {
+				v.Description = val.AsString()
+			}
+		}
+	}
+	if attr, ok := content.Attributes["default"]; ok {
+		v.Default = attr.Expr
+	}
+	return v, diags
+}
+
+func decodeBuild(block *hcl.Block) (*Build, hcl.Diagnostics) {
+	content, diags := block.Body.Content(buildSchema)
+	b := &Build{DeclRange: block.DefRange}
+	get := func(name string) hcl.Expression {
+		if attr, ok := content.Attributes[name]; ok {
+			return attr.Expr
+		}
+		return nil
+	}
+	b.Name, b.Version, b.Release = get("name"), get("version"), get("release")
+	b.Arches, b.CanFail, b.Scratch = get("arches"), get("can_fail"), get("scratch")
+	return b, diags
+}
+
+func decodeStage(block *hcl.Block) (*Stage, hcl.Diagnostics) {
+	s := &Stage{
+		Kind:      block.Labels[0],
+		Name:      block.Labels[1],
+		KindRange: block.LabelRanges[0],
+		NameRange: block.LabelRanges[1],
+		DeclRange: block.DefRange,
+	}
+	diags := checkIdentifier("stage", s.Name, s.NameRange)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	content, rest, d := block.Body.PartialContent(stageMetaSchema)
+	diags = append(diags, d...)
+	s.Body = rest
+	if attr, ok := content.Attributes["executor"]; ok {
+		s.Executor = attr.Expr
+	}
+	if attr, ok := content.Attributes["image"]; ok {
+		s.Image = attr.Expr
+	}
+	if attr, ok := content.Attributes["timeout"]; ok {
+		s.Timeout = attr.Expr
+	}
+	if attr, ok := content.Attributes["depends_on"]; ok {
+		deps, d := decodeDependsOn(attr)
+		diags = append(diags, d...)
+		s.DependsOn = deps
+	}
+	return s, diags
+}
+
+func decodeDependsOn(attr *hcl.Attribute) ([]DependsOn, hcl.Diagnostics) {
+	exprs, diags := hcl.ExprList(attr.Expr)
+	if diags.HasErrors() {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid depends_on",
+			Detail:   "depends_on takes a list of stage references, e.g. depends_on = [stage.tree].",
+			Subject:  attr.Expr.Range().Ptr(),
+		}}
+	}
+	var deps []DependsOn
+	for _, expr := range exprs {
+		trav, d := hcl.AbsTraversalForExpr(expr)
+		if d.HasErrors() || len(trav) != 2 || trav.RootName() != "stage" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid depends_on entry",
+				Detail:   "Each depends_on entry is a whole stage, written stage.<name>, without an output or quotes.",
+				Subject:  expr.Range().Ptr(),
+			})
+			continue
+		}
+		step, ok := trav[1].(hcl.TraverseAttr)
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid depends_on entry",
+				Detail:   "Each depends_on entry is written stage.<name>.",
+				Subject:  expr.Range().Ptr(),
+			})
+			continue
+		}
+		deps = append(deps, DependsOn{Name: step.Name, Range: expr.Range()})
+	}
+	return deps, diags
+}
+
+func checkIdentifier(what, name string, rng hcl.Range) hcl.Diagnostics {
+	if hclsyntax.ValidIdentifier(name) {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Invalid %s name", what),
+		Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", name),
+		Subject:  rng.Ptr(),
+	}}
+}
+
+func duplicate(what, name string, rng, prev hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Duplicate %s %q", what, name),
+		Detail:   fmt.Sprintf("A %s named %q is already declared at %s. Names must be unique: rename one of them.", what, name, prev),
+		Subject:  rng.Ptr(),
+	}
+}
+
+// sortedAttrs returns attributes in source order, so diagnostics and
+// evaluation follow the file.
+func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
+	list := make([]*hcl.Attribute, 0, len(attrs))
+	for _, a := range attrs {
+		list = append(list, a)
+	}
+	slices.SortFunc(list, func(a, b *hcl.Attribute) int { return a.Range.Start.Byte - b.Range.Start.Byte })
+	return list
+}

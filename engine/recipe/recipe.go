@@ -1,0 +1,73 @@
+package recipe
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Recipe is one parsed recipe file: one build, many stages.
+type Recipe struct {
+	// Filename is the path the recipe was read from; diagnostics use it.
+	Filename string
+	// Dir is the directory relative paths in the recipe resolve against.
+	Dir string
+	// Files holds the source of every file read, for diagnostic snippets.
+	Files map[string]*hcl.File
+
+	Variables []*Variable
+	Locals    []*Local
+	Build     *Build
+	Stages    []*Stage
+}
+
+// Variable is a `variable "name" { ... }` block.
+type Variable struct {
+	Name        string
+	Description string
+	// Type is the declared type constraint; cty.DynamicPseudoType when the
+	// block has no type.
+	Type cty.Type
+	// Default is nil when the variable has no default and so must be set.
+	Default   hcl.Expression
+	DeclRange hcl.Range
+}
+
+// Local is one attribute of a `locals { ... }` block.
+type Local struct {
+	Name      string
+	Expr      hcl.Expression
+	DeclRange hcl.Range
+}
+
+// Build is the `build { ... }` block. Every field is an expression; the
+// planner evaluates them. A nil expression means the attribute is absent.
+type Build struct {
+	Name, Version, Release, Arches, CanFail, Scratch hcl.Expression
+	DeclRange                                        hcl.Range
+}
+
+// Stage is a `stage "<kind>" "<name>" { ... }` block with its meta-arguments
+// taken out; Body holds the kind's own attributes.
+type Stage struct {
+	Kind      string
+	Name      string
+	KindRange hcl.Range
+	NameRange hcl.Range
+	DeclRange hcl.Range
+
+	// Meta-arguments (DESIGN §5); nil when absent.
+	Executor  hcl.Expression
+	Image     hcl.Expression
+	Timeout   hcl.Expression
+	DependsOn []DependsOn
+
+	// Body is the rest of the block, decoded by the planner against the
+	// kind's schema.
+	Body hcl.Body
+}
+
+// DependsOn is one `depends_on` entry: a reference to another stage.
+type DependsOn struct {
+	Name  string
+	Range hcl.Range
+}

@@ -1,0 +1,628 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/store"
+)
+
+// RunOptions configure one run.
+type RunOptions struct {
+	Store *store.Store
+	// RunID names the run; empty makes a new one.
+	RunID string
+	// Jobs bounds how many stages run at once; 0 means one per CPU.
+	Jobs int
+	// Force lists glob patterns of stage names to rebuild even when their
+	// object exists; "*" rebuilds everything.
+	Force []string
+	// Executors maps executor names to executors; "host" defaults to
+	// executor.Host.
+	Executors map[string]executor.Executor
+	// Events receives the run's events; they are also written to
+	// runs/<run>/events.jsonl.
+	Events events.Sink
+	Logger *slog.Logger
+}
+
+// Summary is what a run did.
+type Summary struct {
+	RunID  string
+	Status string // "succeeded", "failed", "interrupted"
+	// Failed lists arches that failed, required or not; Tolerated the
+	// can_fail ones among them.
+	Failed, Tolerated                   []string
+	Done, Cached, Skipped, FailedStages int
+}
+
+// Runnable reports stages that cannot run in this version or with these
+// executors, as diagnostics on their blocks.
+func (p *Plan) Runnable(executors map[string]executor.Executor) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]bool{}
+	for _, n := range p.Nodes {
+		if seen[n.Name] {
+			continue
+		}
+		seen[n.Name] = true
+		if n.Kind.Run == nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Stage kind not implemented yet",
+				Detail:   fmt.Sprintf("Stage %q is of kind %q, which this version of imgpipe can validate and plan but not run yet.", n.Name, n.Kind.Name),
+				Subject:  n.Stage.KindRange.Ptr(),
+			})
+		}
+		if _, ok := executors[n.Executor]; !ok && n.Executor != "host" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Executor not available",
+				Detail:   fmt.Sprintf("Stage %q asks for the %q executor, which this version of imgpipe cannot run yet. Use the host executor.", n.Name, n.Executor),
+				Subject:  n.Stage.Executor.Range().Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+type nodeState struct {
+	done    chan struct{}
+	ok      bool
+	outputs cty.Value // real values, absolute paths
+	err     error
+}
+
+type runner struct {
+	plan   *Plan
+	opts   RunOptions
+	runID  string
+	runDir string
+	sink   events.Sink
+	sem    chan struct{}
+	cancel context.CancelCauseFunc
+
+	mu      sync.Mutex
+	states  map[*Node]*nodeState
+	failed  map[string]bool
+	report  []reportEntry
+	summary Summary
+}
+
+type reportEntry struct {
+	ID       string        `json:"id"`
+	Stage    string        `json:"stage"`
+	Kind     string        `json:"kind"`
+	Arch     string        `json:"arch"`
+	Status   string        `json:"status"`
+	Duration time.Duration `json:"duration_ns,omitempty"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// Run executes the plan. It returns a *BuildFailedError when required
+// arches failed and an error wrapping ErrInterrupted when ctx was
+// cancelled; the Summary is filled in either way.
+func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
+	if diags := plan.Runnable(opts.Executors); diags.HasErrors() {
+		return nil, diags
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &runner{
+		plan:   plan,
+		opts:   opts,
+		runID:  opts.RunID,
+		sem:    make(chan struct{}, opts.Jobs),
+		states: map[*Node]*nodeState{},
+		failed: map[string]bool{},
+	}
+	if r.runID == "" {
+		r.runID = store.NewRunID(time.Now())
+	}
+	var err error
+	if r.runDir, err = opts.Store.RunDir(r.runID); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	eventsFile, err := os.Create(filepath.Join(r.runDir, "events.jsonl"))
+	if err != nil {
+		return nil, fmt.Errorf("create event log: %w", err)
+	}
+	defer eventsFile.Close()
+	enc := json.NewEncoder(eventsFile)
+	sinks := []events.Sink{events.SinkFunc(func(e events.Event) { enc.Encode(e) })}
+	if opts.Events != nil {
+		sinks = append(sinks, opts.Events)
+	}
+	r.sink = events.Tee(sinks...)
+	r.summary.RunID = r.runID
+
+	r.emit(events.Event{Type: events.RunStarted, Recipe: plan.Recipe.Filename, Arches: plan.Build.Arches, Stages: len(plan.Nodes)})
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.cancel = cancel
+
+	for _, n := range plan.Nodes {
+		r.states[n] = &nodeState{done: make(chan struct{})}
+	}
+	var wg sync.WaitGroup
+	for _, n := range plan.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.visit(runCtx, n)
+		}()
+	}
+	wg.Wait()
+	syncErr := opts.Store.Sync()
+
+	s := &r.summary
+	for _, a := range plan.Build.Arches {
+		if r.failed[a] {
+			s.Failed = append(s.Failed, a)
+			if !plan.Build.Required(a) {
+				s.Tolerated = append(s.Tolerated, a)
+			}
+		}
+	}
+	var runErr error
+	var required []string
+	for _, a := range s.Failed {
+		if plan.Build.Required(a) {
+			required = append(required, a)
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		s.Status = "interrupted"
+		runErr = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	case len(required) > 0 || (len(s.Failed) == len(plan.Build.Arches) && len(s.Failed) > 0):
+		s.Status = "failed"
+		if len(required) == 0 {
+			required, s.Tolerated = s.Failed, nil // every arch failed: Koji fails the build
+		}
+		runErr = &BuildFailedError{Failed: required, Tolerated: s.Tolerated}
+	case syncErr != nil:
+		s.Status = "failed"
+		runErr = fmt.Errorf("sync store: %w", syncErr)
+	default:
+		s.Status = "succeeded"
+	}
+	fin := events.Event{Type: events.RunFinished, Status: s.Status, FailedArches: s.Failed}
+	if runErr != nil {
+		fin.Error = runErr.Error()
+	}
+	r.emit(fin)
+	r.writeReport()
+	return s, runErr
+}
+
+func (r *runner) emit(e events.Event) {
+	e.Time = time.Now().UTC()
+	e.Run = r.runID
+	r.sink.Emit(e)
+}
+
+func (r *runner) nodeEvent(t events.Type, n *Node) events.Event {
+	return events.Event{Type: t, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID}
+}
+
+func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
+	st := r.states[n]
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := reportEntry{ID: n.ID, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Status: status, Duration: d}
+	if err != nil {
+		e.Error = err.Error()
+		st.err = err
+	}
+	r.report = append(r.report, e)
+	switch status {
+	case "done":
+		r.summary.Done++
+	case "cached":
+		r.summary.Cached++
+	case "skipped":
+		r.summary.Skipped++
+	case "failed":
+		r.summary.FailedStages++
+	}
+	st.ok = status == "done" || status == "cached"
+	close(st.done)
+}
+
+func (r *runner) visit(ctx context.Context, n *Node) {
+	r.emit(r.nodeEvent(events.StageQueued, n))
+	for _, dep := range n.Deps {
+		<-r.states[dep].done
+	}
+	skip := func(why string) {
+		e := r.nodeEvent(events.StageSkipped, n)
+		e.Error = why
+		r.emit(e)
+		r.finish(n, "skipped", 0, errors.New(why))
+	}
+	for _, dep := range n.Deps {
+		if !r.states[dep].ok {
+			skip(fmt.Sprintf("input stage %s [%s] did not succeed", dep.Name, dep.Arch))
+			return
+		}
+	}
+	if ctx.Err() != nil {
+		skip("cancelled: " + context.Cause(ctx).Error())
+		return
+	}
+	forced := r.forced(n)
+	if !forced && !n.Kind.Uncached {
+		if res, ok, err := r.opts.Store.Lookup(n.ID); err == nil && ok {
+			if out, err := r.loadOutputs(n, res); err == nil {
+				r.states[n].outputs = out
+				r.emit(r.nodeEvent(events.StageCached, n))
+				r.finish(n, "cached", 0, nil)
+				return
+			}
+		}
+	}
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		skip("cancelled: " + context.Cause(ctx).Error())
+		return
+	}
+	defer func() { <-r.sem }()
+
+	start := time.Now()
+	out, cached, err := r.execute(ctx, n, forced)
+	d := time.Since(start)
+	switch {
+	case err == nil && cached:
+		r.states[n].outputs = out
+		r.emit(r.nodeEvent(events.StageCached, n))
+		r.finish(n, "cached", 0, nil)
+	case err == nil:
+		r.states[n].outputs = out
+		e := r.nodeEvent(events.StageDone, n)
+		e.Duration = d
+		r.emit(e)
+		r.finish(n, "done", d, nil)
+	case ctx.Err() != nil && !isTimeout(err):
+		// Cancelled because another arch failed or the user interrupted.
+		skip("cancelled: " + context.Cause(ctx).Error())
+	default:
+		e := r.nodeEvent(events.StageFailed, n)
+		e.Duration = d
+		e.Error = err.Error()
+		r.emit(e)
+		r.finish(n, "failed", d, err)
+		r.archesFailed(n, err)
+	}
+}
+
+func isTimeout(err error) bool {
+	var te *TimeoutError
+	return errors.As(err, &te)
+}
+
+// archesFailed records a failure for every arch the node serves and cancels
+// the run when one of them is required.
+func (r *runner) archesFailed(n *Node, err error) {
+	r.mu.Lock()
+	var required []string
+	for _, a := range n.Arches {
+		r.failed[a] = true
+		if r.plan.Build.Required(a) {
+			required = append(required, a)
+		}
+	}
+	r.mu.Unlock()
+	if len(required) > 0 {
+		r.cancel(fmt.Errorf("stage %s failed for required arch %s", n.Name, strings.Join(required, ", ")))
+	}
+}
+
+func (r *runner) forced(n *Node) bool {
+	for _, pat := range r.opts.Force {
+		if ok, _ := path.Match(pat, n.Name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// execute runs the stage into a new object. It reports cached when another
+// run committed the object while this one waited for the lock.
+func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, bool, error) {
+	st := r.opts.Store
+	unlock, err := st.Lock(n.ID)
+	if err != nil {
+		return cty.NilVal, false, fmt.Errorf("lock object: %w", err)
+	}
+	defer unlock()
+	if !forced && !n.Kind.Uncached {
+		if res, ok, err := st.Lookup(n.ID); err == nil && ok {
+			if out, err := r.loadOutputs(n, res); err == nil {
+				return out, true, nil
+			}
+		}
+	}
+
+	cfg, err := r.resolveConfig(n)
+	if err != nil {
+		return cty.NilVal, false, err
+	}
+	pending, err := st.Begin(n.ID)
+	if err != nil {
+		return cty.NilVal, false, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			pending.Abort()
+		}
+	}()
+	logDir, err := st.StageLogDir(r.runID, n.Arch, n.Name)
+	if err != nil {
+		return cty.NilVal, false, err
+	}
+	logFile, err := os.Create(filepath.Join(logDir, "log"))
+	if err != nil {
+		return cty.NilVal, false, err
+	}
+	defer logFile.Close()
+	lw := &lineWriter{emit: func(line string) {
+		fmt.Fprintln(logFile, line)
+		e := r.nodeEvent(events.StageLog, n)
+		e.Line = line
+		r.emit(e)
+	}}
+	defer lw.Flush()
+
+	exec := r.opts.Executors[n.Executor]
+	if exec == nil {
+		exec = executor.Host{}
+	}
+	stage := &Stage{
+		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID,
+		Config:    cfg,
+		RecipeDir: r.plan.Recipe.Dir,
+		OutDir:    pending.OutDir,
+		WorkDir:   pending.WorkDir,
+		Timeout:   n.Timeout,
+		Exec:      exec,
+		Log:       lw,
+		Logger:    r.opts.Logger.With("stage", n.Name, "arch", n.Arch),
+	}
+	stageCtx := ctx
+	if n.Timeout > 0 {
+		var cancel context.CancelFunc
+		stageCtx, cancel = context.WithTimeoutCause(ctx, n.Timeout, &TimeoutError{Stage: n.Name, Timeout: n.Timeout.String()})
+		defer cancel()
+	}
+	r.emit(r.nodeEvent(events.StageStarted, n))
+	started := time.Now()
+	outputs, err := n.Kind.Run(stageCtx, stage)
+	lw.Flush()
+	if err != nil {
+		if cause := context.Cause(stageCtx); cause != nil && isTimeout(cause) {
+			err = cause
+		}
+		return cty.NilVal, false, err
+	}
+	outVal, err := checkOutputs(n, outputs, pending.OutDir)
+	if err != nil {
+		return cty.NilVal, false, err
+	}
+	typ, _ := ctyjson.MarshalType(outVal.Type())
+	val, err := ctyjson.Marshal(outVal, outVal.Type())
+	if err != nil {
+		return cty.NilVal, false, fmt.Errorf("encode outputs: %w", err)
+	}
+	raw, _ := json.Marshal(map[string]json.RawMessage{"type": typ, "value": val})
+	res := &store.Result{
+		Kind: n.Kind.Name, Stage: n.Name, Arch: n.Arch, Run: r.runID,
+		Started: started.UTC(), Duration: time.Since(started), Outputs: raw,
+	}
+	if err := pending.Commit(res); err != nil {
+		return cty.NilVal, false, err
+	}
+	committed = true
+	return absOutputs(n, outVal, st.ObjectDir(n.ID)), false, nil
+}
+
+// resolveConfig evaluates the stage block again, now with the real outputs
+// of its inputs.
+func (r *runner) resolveConfig(n *Node) (cty.Value, error) {
+	stages := map[string]cty.Value{}
+	for name, dep := range n.depNames {
+		stages[name] = r.states[dep].outputs
+	}
+	sc := r.plan.scopes[n.evalArch]
+	ctx := sc.evalContext(cty.ObjectVal(stages))
+	cfg, diags := hcldec.Decode(n.Stage.Body, kindSpec(n.Kind), ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	if !cfg.IsWhollyKnown() {
+		return cty.NilVal, errors.New("configuration is not fully known after its inputs ran")
+	}
+	return cfg, nil
+}
+
+// checkOutputs verifies a stage returned every output it declares and that
+// file outputs exist inside its output directory.
+func checkOutputs(n *Node, outputs Outputs, outDir string) (cty.Value, error) {
+	types := map[string]Output{}
+	for _, o := range n.Kind.Outputs {
+		types[o.Name] = o
+	}
+	for _, name := range n.outputs[len(n.Kind.Outputs):] {
+		types[name] = Output{Name: name, Type: cty.String, Path: true}
+	}
+	vals := map[string]cty.Value{}
+	for _, name := range n.outputs {
+		o := types[name]
+		v, ok := outputs[name]
+		if !ok || v.IsNull() {
+			return cty.NilVal, fmt.Errorf("the stage did not produce its output %q", name)
+		}
+		if o.Path {
+			var bad error
+			for _, rel := range pathValues(v) {
+				p := filepath.Join(outDir, rel)
+				if filepath.IsAbs(rel) || !strings.HasPrefix(p, outDir+string(filepath.Separator)) {
+					bad = fmt.Errorf("output %q: %q is not inside the output directory", name, rel)
+				} else if _, err := os.Lstat(p); err != nil {
+					bad = fmt.Errorf("output %q: %s was not written (the stage must create it in $IMGPIPE_OUT)", name, rel)
+				}
+			}
+			if bad != nil {
+				return cty.NilVal, bad
+			}
+		}
+		vals[name] = v
+	}
+	return cty.ObjectVal(vals), nil
+}
+
+func pathValues(v cty.Value) []string {
+	if v.Type() == cty.String {
+		return []string{v.AsString()}
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.Type() == cty.String && !e.IsNull() {
+			out = append(out, e.AsString())
+		}
+	}
+	return out
+}
+
+// absOutputs turns relative file outputs into paths in the object.
+func absOutputs(n *Node, v cty.Value, objDir string) cty.Value {
+	isPath := map[string]bool{}
+	for _, o := range n.Kind.Outputs {
+		isPath[o.Name] = o.Path
+	}
+	for _, name := range n.outputs[len(n.Kind.Outputs):] {
+		isPath[name] = true
+	}
+	out := filepath.Join(objDir, "out")
+	vals := v.AsValueMap()
+	for name, val := range vals {
+		if !isPath[name] {
+			continue
+		}
+		if val.Type() == cty.String {
+			vals[name] = cty.StringVal(filepath.Join(out, val.AsString()))
+			continue
+		}
+		m := val.AsValueMap()
+		for k, e := range m {
+			m[k] = cty.StringVal(filepath.Join(out, e.AsString()))
+		}
+		if len(m) == 0 {
+			continue
+		}
+		vals[name] = cty.MapVal(m)
+	}
+	return cty.ObjectVal(vals)
+}
+
+func (r *runner) loadOutputs(n *Node, res *store.Result) (cty.Value, error) {
+	var raw struct {
+		Type  json.RawMessage `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(res.Outputs, &raw); err != nil {
+		return cty.NilVal, err
+	}
+	ty, err := ctyjson.UnmarshalType(raw.Type)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	v, err := ctyjson.Unmarshal(raw.Value, ty)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	for _, name := range n.outputs {
+		if !v.Type().IsObjectType() || !v.Type().HasAttribute(name) {
+			return cty.NilVal, fmt.Errorf("object %s lacks output %q", n.ID, name)
+		}
+	}
+	return absOutputs(n, v, r.opts.Store.ObjectDir(n.ID)), nil
+}
+
+func (r *runner) writeReport() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	slices.SortFunc(r.report, func(a, b reportEntry) int {
+		return strings.Compare(a.Stage+"/"+a.Arch, b.Stage+"/"+b.Arch)
+	})
+	b, _ := json.MarshalIndent(map[string]any{
+		"run":    r.runID,
+		"recipe": r.plan.Recipe.Filename,
+		"build":  r.plan.Build,
+		"status": r.summary.Status,
+		"failed": r.summary.Failed,
+		"stages": r.report,
+	}, "", "  ")
+	os.WriteFile(filepath.Join(r.runDir, "report.json"), append(b, '\n'), 0o644)
+}
+
+// lineWriter splits a byte stream into lines.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	emit func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		i := bytes.IndexByte(w.buf.Bytes(), '\n')
+		if i < 0 {
+			break
+		}
+		line := strings.TrimRight(string(w.buf.Next(i+1)), "\r\n")
+		w.emit(line)
+	}
+	return len(p), nil
+}
+
+// Flush emits a last line that had no newline.
+func (w *lineWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() > 0 {
+		w.emit(w.buf.String())
+		w.buf.Reset()
+	}
+}
+
+var _ io.Writer = (*lineWriter)(nil)

@@ -1,0 +1,388 @@
+package store
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Store is a store directory.
+type Store struct {
+	Dir string
+}
+
+// Open creates the store's directories if needed.
+func Open(dir string) (*Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, sub := range []string{"objects", "runs", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(abs, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	return &Store{Dir: abs}, nil
+}
+
+// Result is an object's record, result.json.
+type Result struct {
+	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
+	Stage   string    `json:"stage"`
+	Arch    string    `json:"arch"`
+	Run     string    `json:"run"`
+	Started time.Time `json:"started"`
+	// Duration is how long the stage ran, in nanoseconds.
+	Duration time.Duration `json:"duration_ns"`
+	// Outputs are the stage's output values as JSON; file outputs are
+	// paths relative to the object's out/ directory.
+	Outputs json.RawMessage `json:"outputs"`
+	// Files lists every file under out/ with its size and digest, computed
+	// once, when the object was written.
+	Files map[string]File `json:"files"`
+}
+
+// File is one file of an object.
+type File struct {
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// ObjectDir returns the directory of the object with the given ID.
+func (s *Store) ObjectDir(id string) string {
+	return filepath.Join(s.Dir, "objects", id)
+}
+
+// Lookup returns an object's result, if the object exists.
+func (s *Store) Lookup(id string) (*Result, bool, error) {
+	b, err := os.ReadFile(filepath.Join(s.ObjectDir(id), "result.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, false, fmt.Errorf("object %s: corrupt result.json: %w", id, err)
+	}
+	return &r, true, nil
+}
+
+// Pending is an object being written.
+type Pending struct {
+	store *Store
+	id    string
+	dir   string
+	// OutDir is where the stage writes its outputs.
+	OutDir string
+	// WorkDir is scratch space, removed with the pending object.
+	WorkDir string
+}
+
+// Begin starts writing the object id in a fresh temporary directory.
+func (s *Store) Begin(id string) (*Pending, error) {
+	dir, err := os.MkdirTemp(filepath.Join(s.Dir, "tmp"), id+".")
+	if err != nil {
+		return nil, fmt.Errorf("begin object: %w", err)
+	}
+	p := &Pending{store: s, id: id, dir: dir, OutDir: filepath.Join(dir, "out"), WorkDir: filepath.Join(dir, "work")}
+	for _, d := range []string{p.OutDir, p.WorkDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("begin object: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// Abort removes the pending object.
+func (p *Pending) Abort() error {
+	return removeAll(p.dir)
+}
+
+// Commit hashes the outputs, writes result.json and moves the object into
+// place, replacing an older object with the same ID (a forced rebuild).
+func (p *Pending) Commit(r *Result) error {
+	if err := removeAll(p.WorkDir); err != nil {
+		return fmt.Errorf("commit %s: %w", p.id, err)
+	}
+	files, err := hashTree(p.OutDir)
+	if err != nil {
+		return fmt.Errorf("commit %s: %w", p.id, err)
+	}
+	r.ID = p.id
+	r.Files = files
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileSync(filepath.Join(p.dir, "result.json"), append(b, '\n')); err != nil {
+		return fmt.Errorf("commit %s: %w", p.id, err)
+	}
+	final := p.store.ObjectDir(p.id)
+	if err := os.Rename(p.dir, final); err != nil {
+		if !isExist(err) {
+			return fmt.Errorf("commit %s: %w", p.id, err)
+		}
+		// A forced rebuild: move the old object aside, then the new in.
+		old := filepath.Join(p.store.Dir, "tmp", p.id+".old-"+randHex())
+		if err := os.Rename(final, old); err != nil {
+			return fmt.Errorf("commit %s: %w", p.id, err)
+		}
+		if err := os.Rename(p.dir, final); err != nil {
+			return fmt.Errorf("commit %s: %w", p.id, err)
+		}
+		removeAll(old)
+	}
+	return nil
+}
+
+// Lock takes an exclusive lock on an object ID, so concurrent runs build a
+// stage once; the second waits and then finds the object. Unlock with the
+// returned function.
+func (s *Store) Lock(id string) (unlock func(), err error) {
+	path := filepath.Join(s.Dir, "tmp", id+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// Sync flushes the filesystem holding the store: once per run, so a power
+// loss after a run cannot lose objects it reported as written.
+func (s *Store) Sync() error {
+	f, err := os.Open(s.Dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}
+
+func hashTree(root string) (map[string]File, error) {
+	files := map[string]File{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		files[filepath.ToSlash(rel)] = File{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+		return nil
+	})
+	return files, err
+}
+
+func writeFileSync(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func isExist(err error) bool {
+	return errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY)
+}
+
+// removeAll removes a tree even where a stage left it read-only.
+func removeAll(dir string) error {
+	err := os.RemoveAll(dir)
+	if err == nil {
+		return nil
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
+}
+
+func randHex() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NewRunID returns a run ID that sorts by time: 20261125T201300Z-1a2b3c4d.
+func NewRunID(now time.Time) string {
+	return now.UTC().Format("20060102T150405Z") + "-" + randHex()
+}
+
+// RunDir creates and returns runs/<run>/.
+func (s *Store) RunDir(run string) (string, error) {
+	dir := filepath.Join(s.Dir, "runs", run)
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// StageLogDir creates and returns runs/<run>/<arch>/<stage>/.
+func (s *Store) StageLogDir(run, arch, stage string) (string, error) {
+	dir := filepath.Join(s.Dir, "runs", run, arch, stage)
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// CleanTmp removes leftovers of killed runs: temporary objects whose
+// stage nobody is building now. It returns what it removed.
+func (s *Store) CleanTmp() ([]string, error) {
+	tmp := filepath.Join(s.Dir, "tmp")
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		id, _, _ := strings.Cut(e.Name(), ".")
+		if strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		busy, err := s.busy(id)
+		if err != nil || busy {
+			continue
+		}
+		path := filepath.Join(tmp, e.Name())
+		if err := removeAll(path); err != nil {
+			return removed, err
+		}
+		removed = append(removed, path)
+	}
+	return removed, nil
+}
+
+// busy reports whether a run holds the lock of id.
+func (s *Store) busy(id string) (bool, error) {
+	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", id+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return true, nil
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false, nil
+}
+
+// GCOptions say what gc keeps.
+type GCOptions struct {
+	// KeepRuns is how many of the most recent runs keep their logs and the
+	// objects they used.
+	KeepRuns int
+	DryRun   bool
+}
+
+// GCResult lists what gc removed (or would remove).
+type GCResult struct {
+	Objects, Runs, Temp []string
+	Bytes               int64
+}
+
+// GC removes the objects no kept run used, the older runs' directories and
+// temporary leftovers of killed runs.
+func (s *Store) GC(opts GCOptions) (*GCResult, error) {
+	res := &GCResult{}
+	runs, err := os.ReadDir(filepath.Join(s.Dir, "runs"))
+	if err != nil {
+		return nil, err
+	}
+	// Run IDs sort by time; the newest come last.
+	keep := map[string]bool{}
+	for i, r := range runs {
+		dir := filepath.Join(s.Dir, "runs", r.Name())
+		if i < len(runs)-opts.KeepRuns {
+			res.Runs = append(res.Runs, dir)
+			res.Bytes += du(dir)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+		if err != nil {
+			continue // a run still going, or killed before its report
+		}
+		var rep struct {
+			Stages []struct {
+				ID string `json:"id"`
+			} `json:"stages"`
+		}
+		if json.Unmarshal(b, &rep) == nil {
+			for _, st := range rep.Stages {
+				keep[st.ID] = true
+			}
+		}
+	}
+	objects, err := os.ReadDir(filepath.Join(s.Dir, "objects"))
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objects {
+		if keep[o.Name()] {
+			continue
+		}
+		// Never collect an object a run is writing or reading right now.
+		if busy, err := s.busy(o.Name()); err != nil || busy {
+			continue
+		}
+		dir := s.ObjectDir(o.Name())
+		res.Objects = append(res.Objects, dir)
+		res.Bytes += du(dir)
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+	for _, dir := range append(res.Objects, res.Runs...) {
+		if err := removeAll(dir); err != nil {
+			return res, err
+		}
+	}
+	temp, err := s.CleanTmp()
+	res.Temp = temp
+	return res, err
+}
+
+func du(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}

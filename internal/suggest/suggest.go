@@ -1,0 +1,28 @@
+// Package suggest finds the name a user probably meant, for "did you mean"
+// hints in diagnostics and command-line errors. It is not a fuzzy search.
+package suggest
+
+import (
+	"fmt"
+
+	"github.com/agext/levenshtein"
+)
+
+// Closest returns the name nearest to given within two edits, or "".
+func Closest(given string, names []string) string {
+	best, bestDist := "", 3
+	for _, n := range names {
+		if d := levenshtein.Distance(given, n, nil); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+// DidYouMean returns ` Did you mean "x"?` for the closest name, or "".
+func DidYouMean(given string, names []string) string {
+	if best := Closest(given, names); best != "" {
+		return fmt.Sprintf(" Did you mean %q?", best)
+	}
+	return ""
+}

@@ -1,0 +1,82 @@
+package schemas
+
+import (
+	"embed"
+
+	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/internal/schemagen"
+)
+
+// FS holds the committed schema files, by file name.
+//
+//go:embed *.schema.json
+var FS embed.FS
+
+// A File is one published schema: its file name in this directory and the
+// function that generates its content.
+type File struct {
+	Name     string
+	Generate func() ([]byte, error)
+}
+
+// Files lists every published schema.
+func Files() []File {
+	return []File{
+		{Name: "events.schema.json", Generate: Events},
+	}
+}
+
+// EventTypes lists every events.Type, in the order a run emits them. It is
+// the enum of the "type" property of the events schema.
+var EventTypes = []events.Type{
+	events.RunStarted,
+	events.StageQueued,
+	events.StageStarted,
+	events.StageLog,
+	events.StageCached,
+	events.StageDone,
+	events.StageFailed,
+	events.StageSkipped,
+	events.RunFinished,
+}
+
+// Events generates events.schema.json: the schema of one line of
+// `--progress=json` output, which is one events.Event.
+func Events() ([]byte, error) {
+	enum := make([]any, len(EventTypes))
+	for i, t := range EventTypes {
+		enum[i] = t
+	}
+	g := &schemagen.Generator{
+		RequireDocs: true,
+		Enums:       map[string][]any{"type": enum},
+		Docs: map[string]string{
+			"type": "What happened. run.started comes once, first; run.finished once, last. " +
+				"A stage instance goes stage.queued, then stage.started, any number of stage.log, and stage.done or stage.failed; " +
+				"or it ends in stage.cached (satisfied from the store, not run) or stage.skipped (an input failed or the run was cancelled).",
+			"time":          "When it happened (RFC 3339).",
+			"run":           "The run ID.",
+			"stage":         "Stage events: the stage's name in the recipe.",
+			"kind":          "Stage events: the stage's kind, e.g. \"exec\".",
+			"arch":          "Stage events: the architecture the stage runs for, or \"noarch\" for a stage shared by every architecture.",
+			"id":            "Stage events: the stage ID (sha256 hex).",
+			"line":          "stage.log: one line of the stage's output, without its newline.",
+			"duration_ns":   "stage.done, stage.failed: how long the stage ran, in nanoseconds.",
+			"error":         "stage.failed, stage.skipped: why; run.finished: why the run failed.",
+			"recipe":        "run.started: the recipe file.",
+			"arches":        "run.started: the architectures built.",
+			"stages":        "run.started: the number of stage instances.",
+			"status":        "run.finished: the run's outcome.",
+			"failed_arches": "run.finished: the architectures that failed, whether or not they were allowed to.",
+		},
+	}
+	g.Enums["status"] = []any{"succeeded", "failed", "interrupted"}
+	s, err := schemagen.For[events.Event](g)
+	if err != nil {
+		return nil, err
+	}
+	s.Title = "imgpipe event"
+	s.Description = "One event of a run, as one line of `imgpipe run --progress=json` output. " +
+		"Fields that do not apply to an event's type are omitted."
+	return schemagen.Marshal(s)
+}

@@ -1,0 +1,27 @@
+package stages
+
+import (
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/stages/bootverify"
+	"github.com/imgpipe/imgpipe/stages/chroot"
+	"github.com/imgpipe/imgpipe/stages/convert"
+	"github.com/imgpipe/imgpipe/stages/exec"
+	"github.com/imgpipe/imgpipe/stages/fetchks"
+	"github.com/imgpipe/imgpipe/stages/flatten"
+	"github.com/imgpipe/imgpipe/stages/guestinstall"
+	"github.com/imgpipe/imgpipe/stages/upload"
+)
+
+// All returns every stage kind, in pipeline order.
+func All() []*engine.Kind {
+	return []*engine.Kind{
+		fetchks.Kind,
+		flatten.Kind,
+		chroot.Kind,
+		guestinstall.Kind,
+		bootverify.Kind,
+		convert.Kind,
+		upload.Kind,
+		exec.Kind,
+	}
+}
