@@ -11,7 +11,7 @@ import (
 )
 
 // digestPath returns "sha256:<hex>" over a file's content, or over a
-// directory's whole tree: every entry's relative path, type, permission bits
+// directory's whole tree: every entry's relative path, type, executable bit
 // and content (a symlink's target, not what it points to).
 func digestPath(path string) (string, error) {
 	info, err := os.Lstat(path)
@@ -44,7 +44,10 @@ func digestPath(path string) (string, error) {
 
 func hashEntry(h io.Writer, path, rel string, info fs.FileInfo) error {
 	mode := info.Mode()
-	fmt.Fprintf(h, "%q %s %o\n", filepath.ToSlash(rel), mode.Type(), mode.Perm())
+	// Like git, only the executable bit counts: other permission bits
+	// depend on the umask of whoever checked the recipe out.
+	exec := mode.IsRegular() && mode.Perm()&0o111 != 0
+	fmt.Fprintf(h, "%q %s %t\n", filepath.ToSlash(rel), mode.Type(), exec)
 	switch {
 	case mode.IsRegular():
 		f, err := os.Open(path)

@@ -151,7 +151,10 @@ func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnosti
 		return nil, diags.list
 	}
 
-	byID := map[string]*Node{}
+	// Instances of one stage with equal IDs are one node. Two stages with
+	// equal IDs stay two nodes (their names differ) but share one object.
+	type nodeKey struct{ name, id string }
+	byID := map[nodeKey]*Node{}
 	for _, arch := range build.Arches {
 		sc := &scope{vars: vars, arch: cty.StringVal(arch), recipe: r, nodes: map[string]*Node{}}
 		diags.add(sc.evalLocals()...)
@@ -164,11 +167,11 @@ func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnosti
 				// references to this one see no outputs.
 				continue
 			}
-			if prev, ok := byID[n.ID]; ok {
+			if prev, ok := byID[nodeKey{st.Name, n.ID}]; ok {
 				prev.Arches = append(prev.Arches, arch)
 				n = prev
 			} else {
-				byID[n.ID] = n
+				byID[nodeKey{st.Name, n.ID}] = n
 				plan.Nodes = append(plan.Nodes, n)
 			}
 			sc.nodes[st.Name] = n

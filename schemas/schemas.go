@@ -2,7 +2,10 @@ package schemas
 
 import (
 	"embed"
+	"encoding/json"
+	"reflect"
 
+	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/internal/schemagen"
 )
@@ -23,6 +26,7 @@ type File struct {
 func Files() []File {
 	return []File{
 		{Name: "events.schema.json", Generate: Events},
+		{Name: "plan.schema.json", Generate: Plan},
 	}
 }
 
@@ -78,5 +82,45 @@ func Events() ([]byte, error) {
 	s.Title = "imgpipe event"
 	s.Description = "One event of a run, as one line of `imgpipe run --progress=json` output. " +
 		"Fields that do not apply to an event's type are omitted."
+	return schemagen.Marshal(s)
+}
+
+// Plan generates plan.schema.json: the document `imgpipe plan --json`
+// prints, an engine.PlanDoc.
+func Plan() ([]byte, error) {
+	g := &schemagen.Generator{
+		RequireDocs: true,
+		Types: map[reflect.Type]*schemagen.Schema{
+			reflect.TypeFor[json.RawMessage](): {Type: schemagen.Types{"object"}},
+		},
+		Docs: map[string]string{
+			"recipe":              "The recipe file, as given on the command line.",
+			"build":               "The evaluated build block.",
+			"build.name":          "The build's name (Koji's N).",
+			"build.version":       "The build's version (Koji's V).",
+			"build.release":       "The release (Koji's R) when the recipe sets one; otherwise it is derived when the build is published.",
+			"build.arches":        "The architectures built.",
+			"build.can_fail":      "Architectures whose failure does not fail the build.",
+			"build.scratch":       "Whether this is a scratch build.",
+			"stages":              "The stage instances in the order a one-job run would start them.",
+			"stages[].id":         "The stage ID: a sha256 over the kind and its version, the resolved configuration, the IDs of its inputs, local input digests, the executor identity and, for per-arch kinds, the architecture.",
+			"stages[].name":       "The stage's name in the recipe.",
+			"stages[].kind":       "The stage's kind.",
+			"stages[].arch":       "The architecture of this instance, \"noarch\" when one instance serves every architecture, or the architectures it serves joined with \"+\".",
+			"stages[].arches":     "The architectures this instance serves.",
+			"stages[].depends_on": "The IDs of the instances this one needs.",
+			"stages[].executor":   "The identity of the executor that runs the stage.",
+			"stages[].config":     "The resolved configuration. References to other stages' outputs appear as \"${stage.<name>.<output>}\".",
+			"stages[].inputs":     "Local files and directories the stage reads, with their content digests.",
+			"stages[].outputs":    "The stage's output names, referenced as stage.<name>.<output>.",
+			"stages[].timeout":    "The stage's timeout, if set.",
+		},
+	}
+	s, err := schemagen.For[engine.PlanDoc](g)
+	if err != nil {
+		return nil, err
+	}
+	s.Title = "imgpipe plan"
+	s.Description = "The output of `imgpipe plan --json`: a recipe resolved into stage instances."
 	return schemagen.Marshal(s)
 }

@@ -60,11 +60,13 @@ type app struct {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr, files: map[string]*hcl.File{}}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		// A usage error: the usage goes to stderr, like every other one.
+		a.usage(stderr)
+		return exitInvalid
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		a.usage(stdout)
-		if len(args) == 0 {
-			return exitInvalid
-		}
 		return exitOK
 	}
 	name := args[0]

@@ -68,8 +68,12 @@ var version = "dev"
 func cmdVersion(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("version", "")
 	asJSON := fs.Bool("json", false, "print as JSON")
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return usagef("version takes no arguments")
 	}
 	info := map[string]string{"version": version, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
 	if bi, ok := debug.ReadBuildInfo(); ok {

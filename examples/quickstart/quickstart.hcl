@@ -20,7 +20,7 @@
 #   makes this stage wait for that one: the order of the blocks does not matter.
 # - `tree` uses `arch`, so it runs once for each of `arches`, in parallel; the
 #   stages after it do too, since they use its outputs. A stage's ID hashes
-#   its kind, config, inputs and arch: a rerun skips each stage whose ID is
+#   its kind, its config and its inputs: a rerun skips each stage whose ID is
 #   unchanged.
 
 build {
@@ -41,7 +41,7 @@ stage "exec" "tree" {
     mkdir -p "$root"
     cp -R files/. "$root/"
     echo "$ARCH" >"$root/etc/arch"
-    # Same modes and times on every machine: the image depends on content only.
+    # Fixed modes and mtimes: the image does not depend on the checkout's.
     chmod -R u=rwX,go=rX "$root"
     find "$root" -exec touch -h -d @946684800 {} +
     EOT
@@ -60,8 +60,8 @@ stage "exec" "disk" {
     EOT
     , "sh", stage.tree.root
   ]
-  # mkfs.ext4 would pick a random UUID, hash seed and timestamps; fixing them
-  # keeps the output a function of the stage's config and inputs.
+  # mkfs.ext4 would pick a random UUID, hash seed and time; a stage's result
+  # should follow from its config, so the recipe fixes them.
   env = {
     FS_UUID             = "3d0f8b6e-5c1a-4f2e-9a47-0c6e2b8d1f53"
     HASH_SEED           = "8a4e2c71-93bd-4a05-b6f8-1d7e5c3a9b20"

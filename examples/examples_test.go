@@ -1,0 +1,140 @@
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/stages"
+)
+
+// goldenExecutor gives plans a fixed executor identity, so goldens do not
+// change with the tools installed on the machine that runs the test.
+type goldenExecutor struct{}
+
+func (goldenExecutor) Identity() string { return "host (golden)" }
+func (goldenExecutor) Run(context.Context, executor.Cmd) error {
+	return errors.New("golden plans never run")
+}
+
+// TestExamplePlans plans every recipe under examples/ and compares its
+// `plan --json` document with testdata/plan/<recipe>.json. Regenerate with
+// UPDATE_GOLDEN=1 go test ./examples/ (never in CI).
+func TestExamplePlans(t *testing.T) {
+	update := os.Getenv("UPDATE_GOLDEN") != ""
+	if update && os.Getenv("CI") != "" {
+		t.Fatal("UPDATE_GOLDEN is set in CI: goldens are written by hand-run tests only")
+	}
+	schema := planSchema(t)
+	recipes := exampleRecipes(t)
+	if len(recipes) == 0 {
+		t.Fatal("no example recipes found")
+	}
+	wantGoldens := map[string]bool{}
+	for _, path := range recipes {
+		golden := filepath.Join("testdata", "plan", strings.TrimSuffix(path, filepath.Ext(path))+".json")
+		wantGoldens[golden] = true
+		t.Run(path, func(t *testing.T) {
+			r, diags := recipe.LoadFile(path)
+			if diags.HasErrors() {
+				t.Fatalf("parse: %s", diags)
+			}
+			plan, diags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{
+				HashInputs: true,
+				Executors:  map[string]executor.Executor{"host": goldenExecutor{}},
+			})
+			if diags.HasErrors() {
+				t.Fatalf("plan: %s", diags)
+			}
+			got, err := json.MarshalIndent(plan.Doc(), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(got))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(doc); err != nil {
+				t.Errorf("plan does not match schemas/plan.schema.json: %v", err)
+			}
+			if update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%s has no golden plan: %v (write it with UPDATE_GOLDEN=1 go test ./examples/ and review it)", path, err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("plan of %s differs from %s (-want +got):\n%s", path, golden, diff)
+			}
+		})
+	}
+	// A golden whose example is gone is stale.
+	filepath.WalkDir(filepath.Join("testdata", "plan"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !wantGoldens[p] {
+			t.Errorf("%s has no example recipe; delete it", p)
+		}
+		return nil
+	})
+}
+
+func exampleRecipes(t *testing.T) []string {
+	var out []string
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && p != ".") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && filepath.Ext(p) == ".hcl" {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func planSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open("../schemas/plan.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("plan.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("plan.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
