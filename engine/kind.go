@@ -30,7 +30,10 @@ type Kind struct {
 	Attrs   []Attr
 	Outputs []Output
 	// DynamicOutputs returns further outputs named by the configuration
-	// (exec's `outputs`). They are files, like Output with Path set.
+	// (exec's `outputs`). They are files, like Output with Path set. At
+	// plan time cfg may be partly unknown (it refers to outputs of other
+	// stages): use only the attributes it needs, and only when
+	// IsWhollyKnown.
 	DynamicOutputs func(cfg cty.Value) []string
 
 	// PerArch puts the architecture into the stage ID, so each architecture
@@ -107,8 +110,18 @@ func (c *Config) Range(attr string) *hcl.Range {
 	return c.Block.Ptr()
 }
 
+// Has reports whether the attribute is set in the source.
+func (c *Config) Has(attr string) bool {
+	_, ok := c.ranges[attr]
+	return ok
+}
+
 // Get returns one attribute's value.
+// An attribute the kind does not have is null.
 func (c *Config) Get(attr string) cty.Value {
+	if !c.Value.Type().IsObjectType() || !c.Value.Type().HasAttribute(attr) {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
 	return c.Value.GetAttr(attr)
 }
 
@@ -125,9 +138,12 @@ type Stage struct {
 	// RecipeDir is the directory the recipe's relative paths resolve against.
 	RecipeDir string
 	// OutDir is where the stage writes its outputs; it becomes the object.
+	// It is empty for a stage that declares no outputs.
 	OutDir string
-	// WorkDir is scratch space, removed after the stage.
-	WorkDir string
+	// Scratch is a directory for temporary files, shared by the run's
+	// stages and removed when the run ends. A stage that needs a private
+	// directory makes one inside it (os.MkdirTemp) and removes it.
+	Scratch string
 	// Timeout is the stage's timeout meta-argument, zero when unset. The
 	// engine enforces it; kinds with a phase timeout of their own (a boot)
 	// may read it.

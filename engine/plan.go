@@ -99,13 +99,17 @@ type PlanOptions struct {
 
 // Planner turns recipes into plans using a fixed set of kinds.
 type Planner struct {
-	kinds map[string]*Kind
-	names []string // canonical kind names, for suggestions
+	kinds   map[string]*Kind
+	names   []string // canonical kind names, for suggestions
+	presets map[string]*Preset
 }
 
-// NewPlanner returns a planner that knows the given kinds.
-func NewPlanner(kinds []*Kind) *Planner {
-	p := &Planner{kinds: map[string]*Kind{}}
+// NewPlanner returns a planner that knows the given kinds and presets.
+func NewPlanner(kinds []*Kind, presets ...*Preset) *Planner {
+	p := &Planner{kinds: map[string]*Kind{}, presets: map[string]*Preset{}}
+	for _, pr := range presets {
+		p.presets[pr.Name] = pr
+	}
 	for _, k := range kinds {
 		p.kinds[k.Name] = k
 		p.names = append(p.names, k.Name)
@@ -136,13 +140,15 @@ func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnosti
 	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*scope{}}
 	noArch := &scope{vars: vars, arch: cty.UnknownVal(cty.String), recipe: r}
 	diags.add(noArch.evalLocals()...)
+	r, d = p.expandPresets(r, noArch)
+	diags.add(d...)
+	plan.Recipe = r
 	build, d := evalBuild(r.Build, noArch)
 	diags.add(d...)
-	if diags.hasErrors() {
-		return nil, diags.list
-	}
 	plan.Build = build
 
+	// The stage graph does not depend on values: check it even when they
+	// failed, so that every mistake is reported at once.
 	stages, d := p.checkStages(r)
 	diags.add(d...)
 	order, d := sortStages(r, stages)
@@ -226,6 +232,10 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 			}
 		}
 		for _, t := range travs {
+			if d := undeclaredRef(t, r); d != nil {
+				diags = append(diags, d)
+				continue
+			}
 			if t.RootName() != "stage" {
 				continue
 			}
@@ -233,12 +243,23 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Incomplete stage reference",
-					Detail:   "Refer to a stage's output as stage.<name>.<output>.",
+					Detail:   "Refer to a stage's output as stage.<name>.<output>, or to an output with a dot in its name as stage.<name>[\"<output>\"].",
 					Subject:  t.SourceRange().Ptr(),
 				})
 				continue
 			}
 			name, ok := traversalName(t[1])
+			if ok && len(t) == 2 {
+				if _, declared := names[name]; declared {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Incomplete stage reference",
+						Detail:   fmt.Sprintf("stage.%s is the whole stage; name the output to use, as stage.%s.<output>.%s", name, name, p.outputsHint(names[name])),
+						Subject:  t.SourceRange().Ptr(),
+					})
+					continue
+				}
+			}
 			if !ok {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -267,6 +288,25 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 		}
 	}
 	return infos, diags
+}
+
+// outputsHint names a stage's static outputs, for diagnostics.
+func (p *Planner) outputsHint(s *recipe.Stage) string {
+	kind, ok := p.kinds[s.Kind]
+	if !ok {
+		return ""
+	}
+	var names []string
+	for _, o := range kind.Outputs {
+		names = append(names, o.Name)
+	}
+	switch {
+	case kind.DynamicOutputs != nil && len(names) == 0:
+		return fmt.Sprintf(" The outputs of %s stages are the names in their outputs argument.", kind.Name)
+	case len(names) == 0:
+		return fmt.Sprintf(" %s stages have no outputs; to wait for one, use depends_on = [stage.%s].", kind.Name, s.Name)
+	}
+	return fmt.Sprintf(" The outputs of %s stages are %s.", kind.Name, strings.Join(names, ", "))
 }
 
 type stageInfo struct {
@@ -331,6 +371,15 @@ func sortStages(r *recipe.Recipe, infos map[string]*stageInfo) ([]*recipe.Stage,
 			cycle := append(slices.Clone(path[i:]), name)
 			from := path[len(path)-1]
 			rng := infos[from].refs[name]
+			if from == name {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  fmt.Sprintf("Stage %q refers to itself", name),
+					Detail:   "A stage cannot use its own outputs or depend on itself; remove the reference.",
+					Subject:  rng.Ptr(),
+				})
+				return
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  fmt.Sprintf("Cycle between stages %q and %q", from, name),
@@ -388,17 +437,27 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch
 		Inputs:   map[string]string{},
 		localAbs: map[string]string{},
 	}
+	stages := map[string]cty.Value{}
 	for ref := range info.refs {
 		dep, ok := sc.nodes[ref]
 		if !ok {
-			return nil, nil // the referenced stage failed to plan
+			// The referenced stage failed to plan and said why. Its
+			// outputs are failed values, so this stage still reports its
+			// own mistakes but none that follow from that one.
+			stages[ref] = failedVal
+			continue
 		}
 		n.depNames[ref] = dep
 	}
+	for name, v := range placeholderOutputs(n.depNames).AsValueMap() {
+		stages[name] = v
+	}
+	diags = append(diags, unknownOutputs(st, info, n.depNames, stages)...)
 
-	ctx := sc.evalContext(placeholderOutputs(n.depNames))
+	ctx := sc.evalContext(cty.ObjectVal(stages))
 	cfg, d := hcldec.Decode(st.Body, info.spec, ctx)
 	diags = append(diags, d...)
+	diags = append(diags, p.meta(n, st, ctx, opts)...)
 	if d.HasErrors() {
 		return nil, diags
 	}
@@ -408,21 +467,24 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch
 			config.ranges[name] = r
 		}
 	}
-	diags = append(diags, checkOneOf(info.kind, config)...)
+	diags = append(diags, checkOneOf(info.kind.Attrs, config)...)
+	if cfg.ContainsMarked() {
+		// Part of the configuration uses a value whose error is already
+		// reported: Validate and the rest would see it incomplete.
+		return nil, diags
+	}
 	if info.kind.Validate != nil {
 		diags = append(diags, info.kind.Validate(config)...)
 	}
-	d = p.meta(n, st, ctx, opts)
-	diags = append(diags, d...)
 	diags = append(diags, localInputs(n, info.kind, config, sc.recipe.Dir, opts)...)
-	if diags.HasErrors() {
+	if diags.HasErrors() || len(n.depNames) < len(info.refs) {
 		return nil, diags
 	}
 	n.Config = cfg
 	for _, o := range info.kind.Outputs {
 		n.outputs = append(n.outputs, o.Name)
 	}
-	if info.kind.DynamicOutputs != nil && cfg.IsWhollyKnown() {
+	if info.kind.DynamicOutputs != nil {
 		n.outputs = append(n.outputs, info.kind.DynamicOutputs(cfg)...)
 	}
 	for _, dep := range n.depNames {
@@ -435,18 +497,70 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch
 	return n, diags
 }
 
+// unknownOutputs reports references to outputs that planned stages do not
+// have, and gives each a failed value in stages so that evaluation does not
+// report it again.
+func unknownOutputs(st *recipe.Stage, info *stageInfo, deps map[string]*Node, stages map[string]cty.Value) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	travs := hcldec.Variables(st.Body, info.spec)
+	for _, e := range []hcl.Expression{st.Executor, st.Image, st.Timeout} {
+		if e != nil {
+			travs = append(travs, e.Variables()...)
+		}
+	}
+	for _, t := range travs {
+		if t.RootName() != "stage" || len(t) < 3 {
+			continue
+		}
+		name, ok := traversalName(t[1])
+		dep := deps[name]
+		if !ok || dep == nil {
+			continue
+		}
+		out, ok := traversalName(t[2])
+		if !ok || slices.Contains(dep.outputs, out) {
+			continue
+		}
+		list := "It has no outputs."
+		if len(dep.outputs) > 0 {
+			list = fmt.Sprintf("Its outputs are %s.", quoteList(dep.outputs))
+		}
+		if dep.Kind.DynamicOutputs != nil {
+			list += fmt.Sprintf(" The outputs of %s stages are the names in their outputs argument.", dep.Kind.Name)
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Reference to unknown stage output",
+			Detail:   fmt.Sprintf("Stage %q (%s) has no output %q.%s %s", name, dep.Kind.Name, out, suggest.DidYouMean(out, dep.outputs), list),
+			Subject:  t.SourceRange().Ptr(),
+		})
+		attrs := stages[name].AsValueMap()
+		if attrs == nil {
+			attrs = map[string]cty.Value{}
+		}
+		attrs[out] = failedVal
+		stages[name] = cty.ObjectVal(attrs)
+	}
+	return diags
+}
+
 // meta evaluates the meta-arguments.
 func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts PlanOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	n.Executor = "host"
+	executorOK := true
 	if st.Executor != nil {
-		v, d := evalString(st.Executor, ctx, "executor")
+		var v string
+		var d hcl.Diagnostics
+		v, executorOK, d = evalString(st.Executor, ctx, "executor")
 		diags = append(diags, d...)
-		if !d.HasErrors() {
+		if executorOK {
 			n.Executor = v
 		}
 	}
 	switch exec, ok := opts.Executors[n.Executor]; {
+	case !executorOK:
+		// reported, or uses a value whose error is reported
 	case ok:
 		n.ExecutorIdentity = exec.Identity()
 	case n.Executor == "host":
@@ -462,9 +576,9 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pla
 		})
 	}
 	if st.Image != nil {
-		img, d := evalString(st.Image, ctx, "image")
+		img, ok, d := evalString(st.Image, ctx, "image")
 		diags = append(diags, d...)
-		if !d.HasErrors() && n.Executor == "host" {
+		if ok && executorOK && n.Executor == "host" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Image without a container executor",
@@ -475,9 +589,9 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pla
 		n.ExecutorIdentity += " image=" + img
 	}
 	if st.Timeout != nil {
-		v, d := evalString(st.Timeout, ctx, "timeout")
+		v, ok, d := evalString(st.Timeout, ctx, "timeout")
 		diags = append(diags, d...)
-		if !d.HasErrors() {
+		if ok {
 			t, err := time.ParseDuration(v)
 			if err != nil || t <= 0 {
 				diags = append(diags, &hcl.Diagnostic{
@@ -493,31 +607,33 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pla
 	return diags
 }
 
-func evalString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (string, hcl.Diagnostics) {
+// evalString evaluates a meta-argument. It is not ok when that fails, or
+// when the value uses one whose error is already reported.
+func evalString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (string, bool, hcl.Diagnostics) {
 	v, diags := expr.Value(ctx)
-	if diags.HasErrors() {
-		return "", diags
+	if diags.HasErrors() || v.ContainsMarked() {
+		return "", false, diags
 	}
 	v, err := convert.Convert(v, cty.String)
 	if err != nil || v.IsNull() || !v.IsKnown() {
-		return "", hcl.Diagnostics{{
+		return "", false, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  fmt.Sprintf("Invalid %s", what),
-			Detail:   fmt.Sprintf("%s must be a string known before the run.", what),
+			Detail:   fmt.Sprintf("%s must be a string known before the run: a literal, a variable or a local value, not a stage output.", what),
 			Subject:  expr.Range().Ptr(),
 		}}
 	}
-	return v.AsString(), nil
+	return v.AsString(), true, nil
 }
 
-func checkOneOf(k *Kind, c *Config) hcl.Diagnostics {
+func checkOneOf(attrs []Attr, c *Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, a := range k.Attrs {
+	for _, a := range attrs {
 		if len(a.OneOf) == 0 {
 			continue
 		}
 		v := c.Get(a.Name)
-		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		if v.IsMarked() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
 			continue
 		}
 		if s := v.AsString(); !slices.Contains(a.OneOf, s) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -94,13 +95,14 @@ type nodeState struct {
 }
 
 type runner struct {
-	plan   *Plan
-	opts   RunOptions
-	runID  string
-	runDir string
-	sink   events.Sink
-	sem    chan struct{}
-	cancel context.CancelCauseFunc
+	plan    *Plan
+	opts    RunOptions
+	runID   string
+	runDir  string
+	scratch string
+	sink    events.Sink
+	sem     chan struct{}
+	cancel  context.CancelCauseFunc
 
 	mu      sync.Mutex
 	states  map[*Node]*nodeState
@@ -152,7 +154,11 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
 		return nil, fmt.Errorf("create event log: %w", err)
 	}
 	defer eventsFile.Close()
-	enc := json.NewEncoder(eventsFile)
+	// Buffered: a run of small stages emits thousands of events. Run
+	// flushes it before returning, also when interrupted.
+	eventsBuf := bufio.NewWriterSize(eventsFile, 64<<10)
+	defer eventsBuf.Flush()
+	enc := json.NewEncoder(eventsBuf)
 	sinks := []events.Sink{events.SinkFunc(func(e events.Event) { enc.Encode(e) })}
 	if opts.Events != nil {
 		sinks = append(sinks, opts.Events)
@@ -161,6 +167,13 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
 	r.summary.RunID = r.runID
 
 	r.emit(events.Event{Type: events.RunStarted, Recipe: plan.Recipe.Filename, Arches: plan.Build.Arches, Stages: len(plan.Nodes)})
+	scratch, removeScratch, err := opts.Store.RunScratch(r.runID)
+	if err != nil {
+		return nil, err
+	}
+	defer removeScratch()
+	r.scratch = scratch
+
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.cancel = cancel
@@ -373,7 +386,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 	if err != nil {
 		return cty.NilVal, false, err
 	}
-	pending, err := st.Begin(n.ID)
+	pending, err := st.Begin(n.ID, len(n.outputs) > 0)
 	if err != nil {
 		return cty.NilVal, false, err
 	}
@@ -383,17 +396,23 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 			pending.Abort()
 		}
 	}()
-	logDir, err := st.StageLogDir(r.runID, n.Arch, n.Name)
-	if err != nil {
-		return cty.NilVal, false, err
-	}
-	logFile, err := os.Create(filepath.Join(logDir, "log"))
-	if err != nil {
-		return cty.NilVal, false, err
-	}
-	defer logFile.Close()
+	// The log file is created with the first line: most small stages
+	// print nothing, and every file costs a metadata write.
+	var logFile *os.File
+	defer func() {
+		if logFile != nil {
+			logFile.Close()
+		}
+	}()
 	lw := &lineWriter{emit: func(line string) {
-		fmt.Fprintln(logFile, line)
+		if logFile == nil {
+			if dir, err := st.StageLogDir(r.runID, n.Arch, n.Name); err == nil {
+				logFile, _ = os.Create(filepath.Join(dir, "log"))
+			}
+		}
+		if logFile != nil {
+			fmt.Fprintln(logFile, line)
+		}
 		e := r.nodeEvent(events.StageLog, n)
 		e.Line = line
 		r.emit(e)
@@ -409,7 +428,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		Config:    cfg,
 		RecipeDir: r.plan.Recipe.Dir,
 		OutDir:    pending.OutDir,
-		WorkDir:   pending.WorkDir,
+		Scratch:   r.scratch,
 		Timeout:   n.Timeout,
 		Exec:      exec,
 		Log:       lw,
@@ -530,7 +549,7 @@ func absOutputs(n *Node, v cty.Value, objDir string) cty.Value {
 	for _, name := range n.outputs[len(n.Kind.Outputs):] {
 		isPath[name] = true
 	}
-	out := filepath.Join(objDir, "out")
+	out := objDir
 	vals := v.AsValueMap()
 	for name, val := range vals {
 		if !isPath[name] {

@@ -27,6 +27,15 @@ type scope struct {
 	nodes  map[string]*Node
 }
 
+// failedMark marks the value of a variable, local value or stage that
+// could not be evaluated. Its error is already reported; expressions that
+// use it evaluate to marked unknowns, and the planner skips them silently
+// instead of reporting follow-on errors (such as "depends on arch").
+type failedMark struct{}
+
+// failedVal stands for a value whose error is already reported.
+var failedVal = cty.DynamicVal.Mark(failedMark{})
+
 func (s *scope) evalContext(stages cty.Value) *hcl.EvalContext {
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{
@@ -52,20 +61,23 @@ func (s *scope) evalLocals() hcl.Diagnostics {
 		progressed := false
 		var next []*recipe.Local
 		for _, l := range pending {
+			var bad hcl.Diagnostics
 			ready := true
 			for _, t := range l.Expr.Variables() {
 				switch t.RootName() {
 				case "stage":
-					diags = append(diags, &hcl.Diagnostic{
+					bad = append(bad, &hcl.Diagnostic{
 						Severity: hcl.DiagError,
 						Summary:  "Stage reference in locals",
 						Detail:   "Local values are computed before any stage runs, so they cannot use stage outputs. Refer to the stage output directly where it is needed.",
 						Subject:  t.SourceRange().Ptr(),
 					})
-					ready = false
-					declared[l.Name] = false
-				case "local":
-					if len(t) < 2 {
+				default:
+					if d := undeclaredRef(t, s.recipe); d != nil {
+						bad = append(bad, d)
+						continue
+					}
+					if t.RootName() != "local" || len(t) < 2 {
 						continue
 					}
 					name, _ := traversalName(t[1])
@@ -74,7 +86,9 @@ func (s *scope) evalLocals() hcl.Diagnostics {
 					}
 				}
 			}
-			if !declared[l.Name] {
+			if len(bad) > 0 {
+				diags = append(diags, bad...)
+				values[l.Name] = failedVal
 				progressed = true
 				continue
 			}
@@ -88,27 +102,137 @@ func (s *scope) evalLocals() hcl.Diagnostics {
 			v, d := l.Expr.Value(ctx)
 			diags = append(diags, d...)
 			if d.HasErrors() {
-				v = cty.DynamicVal
+				v = failedVal
 			}
 			values[l.Name] = v
 		}
 		if !progressed {
-			var names []string
-			for _, l := range next {
-				names = append(names, l.Name)
+			// Every local value left waits for another one left: there is
+			// a cycle. Report it, fail its members and carry on with the
+			// rest, which may wait for it or form further cycles.
+			cycle, rng := localCycle(next)
+			var refs []string
+			for _, name := range append(cycle, cycle[0]) {
+				refs = append(refs, "local."+name)
+			}
+			detail := fmt.Sprintf("These local values refer to each other in a cycle: %s. A local value cannot depend on itself; remove one of these references.", strings.Join(refs, " → "))
+			if len(cycle) == 1 {
+				detail = fmt.Sprintf("local.%s refers to itself. Write its value without local.%s.", cycle[0], cycle[0])
 			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cycle in local values",
-				Detail:   fmt.Sprintf("These local values refer to each other: %s. Break the cycle.", strings.Join(names, ", ")),
-				Subject:  next[0].DeclRange.Ptr(),
+				Detail:   detail,
+				Subject:  rng.Ptr(),
 			})
-			break
+			for _, name := range cycle {
+				values[name] = failedVal
+			}
+			next = slices.DeleteFunc(next, func(l *recipe.Local) bool { return slices.Contains(cycle, l.Name) })
 		}
 		pending = next
 	}
 	s.locals = cty.ObjectVal(values)
 	return diags
+}
+
+// localCycle finds a cycle among local values that all wait for one
+// another. It returns the cycle's members, starting with the one declared
+// first, and the range of that one's reference to the next.
+func localCycle(pending []*recipe.Local) ([]string, hcl.Range) {
+	byName := map[string]*recipe.Local{}
+	for _, l := range pending {
+		byName[l.Name] = l
+	}
+	// next returns the first local value l refers to that is still pending.
+	next := func(l *recipe.Local) (string, hcl.Range) {
+		for _, t := range l.Expr.Variables() {
+			if t.RootName() != "local" || len(t) < 2 {
+				continue
+			}
+			if name, ok := traversalName(t[1]); ok && byName[name] != nil {
+				return name, t.SourceRange()
+			}
+		}
+		return "", hcl.Range{}
+	}
+	var path []string
+	var ranges []hcl.Range
+	for cur := pending[0].Name; ; {
+		if i := slices.Index(path, cur); i >= 0 {
+			path, ranges = path[i:], ranges[i:]
+			break
+		}
+		name, rng := next(byName[cur])
+		if name == "" {
+			// Cannot happen: every pending value waits for another. Report
+			// the one at hand rather than loop.
+			return []string{cur}, byName[cur].DeclRange
+		}
+		path = append(path, cur)
+		ranges = append(ranges, rng)
+		cur = name
+	}
+	first := 0
+	for i, name := range path {
+		if byName[name].DeclRange.Start.Byte < byName[path[first]].DeclRange.Start.Byte {
+			first = i
+		}
+	}
+	return slices.Concat(path[first:], path[:first]), ranges[first]
+}
+
+// scopeNames are the names every expression may start with.
+var scopeNames = []string{"var", "local", "arch", "stage"}
+
+// undeclaredRef reports a reference to a variable or local value that the
+// recipe does not declare, or to a name that is not in scope at all, with a
+// suggestion; nil for anything else.
+func undeclaredRef(t hcl.Traversal, r *recipe.Recipe) *hcl.Diagnostic {
+	root := t.RootName()
+	if !slices.Contains(scopeNames, root) {
+		// HCL would say this too, but suggest a name at random.
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown variable",
+			Detail:   fmt.Sprintf("There is no variable named %q.%s Expressions can use var.<name>, local.<name>, arch and stage.<name>.<output>.", root, suggest.DidYouMean(root, scopeNames)),
+			Subject:  t[0].SourceRange().Ptr(),
+		}
+	}
+	if (root != "var" && root != "local") || len(t) < 2 {
+		return nil
+	}
+	name, ok := traversalName(t[1])
+	if !ok {
+		return nil // var[0] and the like: evaluation reports them
+	}
+	var names []string
+	if root == "var" {
+		for _, v := range r.Variables {
+			names = append(names, v.Name)
+		}
+	} else {
+		for _, l := range r.Locals {
+			names = append(names, l.Name)
+		}
+	}
+	if slices.Contains(names, name) {
+		return nil
+	}
+	if root == "var" {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Reference to undeclared variable",
+			Detail:   fmt.Sprintf("No variable %q is declared in this recipe.%s To add one, declare it with a variable %q { default = ... } block.", name, suggest.DidYouMean(name, names), name),
+			Subject:  t.SourceRange().Ptr(),
+		}
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared local value",
+		Detail:   fmt.Sprintf("No local value %q is declared in this recipe.%s To add one, set %s = ... in a locals block.", name, suggest.DidYouMean(name, names), name),
+		Subject:  t.SourceRange().Ptr(),
+	}
 }
 
 // resolveVariables applies defaults, then -var-file files, then -var flags.
@@ -140,6 +264,7 @@ func resolveVariables(r *recipe.Recipe, opts PlanOptions) (cty.Value, hcl.Diagno
 				Detail:   fmt.Sprintf("%s sets %q to a value that is not a %s: %s.", origin, name, v.Type.FriendlyName(), err),
 				Subject:  rng,
 			})
+			values[name] = failedVal
 			return
 		}
 		values[name] = conv
@@ -151,9 +276,11 @@ func resolveVariables(r *recipe.Recipe, opts PlanOptions) (cty.Value, hcl.Diagno
 		}
 		val, d := v.Default.Value(nil)
 		diags = append(diags, d...)
-		if !d.HasErrors() {
-			set(v.Name, val, v.Default.Range().Ptr(), "The default")
+		if d.HasErrors() {
+			values[v.Name] = failedVal
+			continue
 		}
+		set(v.Name, val, v.Default.Range().Ptr(), "The default")
 	}
 	for _, path := range opts.VarFiles {
 		src, err := os.ReadFile(path)
@@ -220,6 +347,7 @@ func resolveVariables(r *recipe.Recipe, opts PlanOptions) (cty.Value, hcl.Diagno
 				Detail:   fmt.Sprintf("Variable %q has no default. Set it with -var %s=VALUE or in a -var-file, or give it a default.", v.Name, v.Name),
 				Subject:  v.DeclRange.Ptr(),
 			})
+			values[v.Name] = failedVal
 		}
 	}
 	return cty.ObjectVal(values), diags
@@ -237,16 +365,34 @@ func evalBuild(b *recipe.Build, sc *scope) (Build, hcl.Diagnostics) {
 		if expr == nil {
 			return cty.NullVal(ty), true
 		}
+		bad := false
+		for _, t := range expr.Variables() {
+			if t.RootName() == "stage" {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Stage reference in build block",
+					Detail:   fmt.Sprintf("build.%s is needed before any stage runs, so it cannot use stage outputs. Use a literal, a variable or a local value.", name),
+					Subject:  t.SourceRange().Ptr(),
+				})
+				bad = true
+			} else if d := undeclaredRef(t, sc.recipe); d != nil {
+				diags = append(diags, d)
+				bad = true
+			}
+		}
+		if bad {
+			return cty.NilVal, false
+		}
 		v, d := expr.Value(ctx)
 		diags = append(diags, d...)
-		if d.HasErrors() {
-			return cty.NilVal, false
+		if d.HasErrors() || v.ContainsMarked() {
+			return cty.NilVal, false // marked: uses a value already reported
 		}
 		if !v.IsWhollyKnown() {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  fmt.Sprintf("build.%s depends on arch", name),
-				Detail:   "The build block describes every architecture at once, so it cannot use arch.",
+				Detail:   fmt.Sprintf("The build block describes every architecture at once, so build.%s cannot use arch, directly or through a local value. Give it one value for all architectures.", name),
 				Subject:  expr.Range().Ptr(),
 			})
 			return cty.NilVal, false
@@ -287,36 +433,42 @@ func evalBuild(b *recipe.Build, sc *scope) (Build, hcl.Diagnostics) {
 		}
 		return s
 	}
-	list := func(expr hcl.Expression, name string) []string {
+	// list returns the items and, for each, its index in the list.
+	list := func(expr hcl.Expression, name string) ([]string, []int, bool) {
 		v, ok := eval(expr, name, cty.List(cty.String))
 		if !ok || v.IsNull() {
-			return nil
+			return nil, nil, ok
 		}
 		var out []string
+		var index []int
 		for it := v.ElementIterator(); it.Next(); {
-			_, e := it.Element()
+			k, e := it.Element()
+			i, _ := k.AsBigFloat().Int64()
 			if e.IsNull() {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  fmt.Sprintf("Null in build.%s", name),
-					Detail:   "List items must be strings.",
-					Subject:  expr.Range().Ptr(),
+					Detail:   fmt.Sprintf("build.%s lists architecture names, as strings; remove the null.", name),
+					Subject:  itemRange(expr, int(i)),
 				})
 				continue
 			}
 			out = append(out, e.AsString())
+			index = append(index, int(i))
 		}
-		return out
+		return out, index, true
 	}
 	out.Name = str(b.Name, "name", true)
 	out.Version = str(b.Version, "version", true)
 	out.Release = str(b.Release, "release", false)
-	out.Arches = list(b.Arches, "arches")
-	out.CanFail = list(b.CanFail, "can_fail")
+	var archIndex, canFailIndex []int
+	var archesOK bool
+	out.Arches, archIndex, archesOK = list(b.Arches, "arches")
+	out.CanFail, canFailIndex, _ = list(b.CanFail, "can_fail")
 	if v, ok := eval(b.Scratch, "scratch", cty.Bool); ok && !v.IsNull() {
 		out.Scratch = v.True()
 	}
-	if b.Arches != nil && len(out.Arches) == 0 && !diags.HasErrors() {
+	if b.Arches != nil && archesOK && len(out.Arches) == 0 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "No architectures",
@@ -325,36 +477,45 @@ func evalBuild(b *recipe.Build, sc *scope) (Build, hcl.Diagnostics) {
 		})
 	}
 	seen := map[string]bool{}
-	for _, a := range out.Arches {
+	for i, a := range out.Arches {
 		if !hclsyntax.ValidIdentifier(a) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid architecture",
 				Detail:   fmt.Sprintf("%q is not an architecture name, such as x86_64 or aarch64.", a),
-				Subject:  b.Arches.Range().Ptr(),
+				Subject:  itemRange(b.Arches, archIndex[i]),
 			})
 		}
 		if seen[a] {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate architecture",
-				Detail:   fmt.Sprintf("%q is listed twice in build.arches.", a),
-				Subject:  b.Arches.Range().Ptr(),
+				Detail:   fmt.Sprintf("%q is listed twice in build.arches; remove one.", a),
+				Subject:  itemRange(b.Arches, archIndex[i]),
 			})
 		}
 		seen[a] = true
 	}
-	for _, a := range out.CanFail {
-		if !seen[a] {
+	for i, a := range out.CanFail {
+		if !seen[a] && len(out.Arches) > 0 { // else arches is reported
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "can_fail names an architecture that is not built",
-				Detail:   fmt.Sprintf("%q is not in build.arches (%s).%s", a, strings.Join(out.Arches, ", "), suggest.DidYouMean(a, out.Arches)),
-				Subject:  b.CanFail.Range().Ptr(),
+				Detail:   fmt.Sprintf("%q is not in build.arches (%s).%s can_fail lists the architectures whose failure does not fail the build.", a, strings.Join(out.Arches, ", "), suggest.DidYouMean(a, out.Arches)),
+				Subject:  itemRange(b.CanFail, canFailIndex[i]),
 			})
 		}
 	}
 	return out, diags
+}
+
+// itemRange returns the range of a list's i-th item when the list is
+// written out, else the range of the whole expression.
+func itemRange(expr hcl.Expression, i int) *hcl.Range {
+	if items, d := hcl.ExprList(expr); !d.HasErrors() && i >= 0 && i < len(items) {
+		return items[i].Range().Ptr()
+	}
+	return expr.Range().Ptr()
 }
 
 func rangeOr(expr hcl.Expression, fallback hcl.Range) hcl.Range {

@@ -47,11 +47,12 @@ func TestExamplePlans(t *testing.T) {
 		golden := filepath.Join("testdata", "plan", strings.TrimSuffix(path, filepath.Ext(path))+".json")
 		wantGoldens[golden] = true
 		t.Run(path, func(t *testing.T) {
-			r, diags := recipe.LoadFile(path)
+			planner := stages.Planner()
+			r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
 			if diags.HasErrors() {
 				t.Fatalf("parse: %s", diags)
 			}
-			plan, diags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{
+			plan, diags := planner.Plan(r, engine.PlanOptions{
 				HashInputs: true,
 				Executors:  map[string]executor.Executor{"host": goldenExecutor{}},
 			})

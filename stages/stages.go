@@ -9,6 +9,7 @@ import (
 	"github.com/imgpipe/imgpipe/stages/fetchks"
 	"github.com/imgpipe/imgpipe/stages/flatten"
 	"github.com/imgpipe/imgpipe/stages/guestinstall"
+	"github.com/imgpipe/imgpipe/stages/koji"
 	"github.com/imgpipe/imgpipe/stages/upload"
 )
 
@@ -24,4 +25,15 @@ func All() []*engine.Kind {
 		upload.Kind,
 		exec.Kind,
 	}
+}
+
+// Presets returns every preset: Koji's image_build, livemedia, appliance
+// and livecd.
+func Presets() []*engine.Preset {
+	return koji.Presets()
+}
+
+// Planner returns a planner that knows every kind and preset.
+func Planner() *engine.Planner {
+	return engine.NewPlanner(All(), Presets()...)
 }

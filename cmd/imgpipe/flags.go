@@ -96,7 +96,8 @@ func (a *app) loadPlan(path string, rf recipeFlags, hashInputs bool) (*engine.Pl
 	if strings.EqualFold(filepath.Ext(path), ".ini") {
 		return nil, usagef("%s: Koji INI recipes are not supported by this version of imgpipe yet; write the recipe in HCL", path)
 	}
-	r, diags := recipe.LoadFile(path)
+	planner := stages.Planner()
+	r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
 	if r != nil {
 		for name, f := range r.Files {
 			a.files[name] = f
@@ -105,7 +106,7 @@ func (a *app) loadPlan(path string, rf recipeFlags, hashInputs bool) (*engine.Pl
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	plan, planDiags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{
+	plan, planDiags := planner.Plan(r, engine.PlanOptions{
 		Vars:       rf.vars,
 		VarFiles:   rf.varFiles,
 		HashInputs: hashInputs,

@@ -53,8 +53,21 @@ var stageMetaSchema = &hcl.BodySchema{
 	},
 }
 
+// Option changes how a recipe is parsed.
+type Option func(*hcl.BodySchema)
+
+// WithPresets accepts top-level blocks of these types, each with one label,
+// as presets (Recipe.Presets).
+func WithPresets(types ...string) Option {
+	return func(s *hcl.BodySchema) {
+		for _, t := range types {
+			s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: t, LabelNames: []string{"name"}})
+		}
+	}
+}
+
 // LoadFile reads and parses the recipe at filename.
-func LoadFile(filename string) (*Recipe, hcl.Diagnostics) {
+func LoadFile(filename string, opts ...Option) (*Recipe, hcl.Diagnostics) {
 	src, err := os.ReadFile(filename)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
@@ -63,12 +76,12 @@ func LoadFile(filename string) (*Recipe, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("%s. Check the path and its permissions.", err),
 		}}
 	}
-	return Parse(src, filename)
+	return Parse(src, filename, opts...)
 }
 
 // Parse parses recipe source. filename names it in diagnostics and sets the
 // directory relative paths resolve against.
-func Parse(src []byte, filename string) (*Recipe, hcl.Diagnostics) {
+func Parse(src []byte, filename string, opts ...Option) (*Recipe, hcl.Diagnostics) {
 	dir, err := filepath.Abs(filepath.Dir(filename))
 	if err != nil {
 		dir = filepath.Dir(filename)
@@ -81,7 +94,16 @@ func Parse(src []byte, filename string) (*Recipe, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return r, diags
 	}
-	content, moreDiags := file.Body.Content(fileSchema)
+	return r, append(diags, r.decode(file.Body, opts)...)
+}
+
+func (r *Recipe) decode(body hcl.Body, opts []Option) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	schema := &hcl.BodySchema{Blocks: slices.Clone(fileSchema.Blocks)}
+	for _, o := range opts {
+		o(schema)
+	}
+	content, moreDiags := body.Content(schema)
 	diags = append(diags, moreDiags...)
 
 	seenVars := map[string]*Variable{}
@@ -138,17 +160,27 @@ func Parse(src []byte, filename string) (*Recipe, hcl.Diagnostics) {
 			}
 			seenStages[s.Name] = s
 			r.Stages = append(r.Stages, s)
+		default: // a preset
+			diags = append(diags, checkIdentifier(block.Type, block.Labels[0], block.LabelRanges[0])...)
+			r.Presets = append(r.Presets, &Block{
+				Type:       block.Type,
+				Label:      block.Labels[0],
+				TypeRange:  block.TypeRange,
+				LabelRange: block.LabelRanges[0],
+				DeclRange:  block.DefRange,
+				Body:       block.Body,
+			})
 		}
 	}
-	if r.Build == nil && !diags.HasErrors() {
+	if r.Build == nil && len(r.Presets) == 0 && !diags.HasErrors() {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing build block",
 			Detail:   `A recipe needs one build block naming what it builds, e.g. build { name = "my-image" version = "1" arches = ["x86_64"] }.`,
-			Subject:  hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}.Ptr(),
+			Subject:  hcl.Range{Filename: r.Filename, Start: hcl.InitialPos, End: hcl.InitialPos}.Ptr(),
 		})
 	}
-	return r, diags
+	return diags
 }
 
 func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
@@ -279,7 +311,7 @@ func checkIdentifier(what, name string, rng hcl.Range) hcl.Diagnostics {
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("Invalid %s name", what),
-		Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", name),
+		Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter or an underscore.", name),
 		Subject:  rng.Ptr(),
 	}}
 }

@@ -18,6 +18,19 @@ type Recipe struct {
 	Locals    []*Local
 	Build     *Build
 	Stages    []*Stage
+	// Presets are blocks of the preset types Parse was told about, such as
+	// image_build "name" { ... }; the planner expands them.
+	Presets []*Block
+}
+
+// Block is a preset block: its type, its one label and its body.
+type Block struct {
+	Type       string
+	Label      string
+	TypeRange  hcl.Range
+	LabelRange hcl.Range
+	DeclRange  hcl.Range
+	Body       hcl.Body
 }
 
 // Variable is a `variable "name" { ... }` block.

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,11 @@ type File struct {
 	SHA256 string `json:"sha256"`
 }
 
+// recordPath is where the record of an object without files lives.
+func (s *Store) recordPath(id string) string {
+	return filepath.Join(s.Dir, "objects", id+".json")
+}
+
 // ObjectDir returns the directory of the object with the given ID.
 func (s *Store) ObjectDir(id string) string {
 	return filepath.Join(s.Dir, "objects", id)
@@ -68,7 +74,10 @@ func (s *Store) ObjectDir(id string) string {
 
 // Lookup returns an object's result, if the object exists.
 func (s *Store) Lookup(id string) (*Result, bool, error) {
-	b, err := os.ReadFile(filepath.Join(s.ObjectDir(id), "result.json"))
+	b, err := os.ReadFile(filepath.Join(s.ObjectDir(id), ResultFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		b, err = os.ReadFile(s.recordPath(id))
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -86,39 +95,46 @@ func (s *Store) Lookup(id string) (*Result, bool, error) {
 type Pending struct {
 	store *Store
 	id    string
-	dir   string
-	// OutDir is where the stage writes its outputs.
+	// OutDir is where the stage writes its outputs; it becomes the object.
 	OutDir string
-	// WorkDir is scratch space, removed with the pending object.
-	WorkDir string
 }
 
-// Begin starts writing the object id in a fresh temporary directory.
-func (s *Store) Begin(id string) (*Pending, error) {
+// ResultFile is the name of an object's record. Stages cannot write a file
+// of that name into their output directory.
+const ResultFile = "result.json"
+
+// Begin starts writing the object id in a fresh temporary directory. An
+// object without files (a stage with no outputs) is only a record,
+// objects/<id>.json: it gets no directory, which saves two metadata writes
+// per stage in graphs of many small steps.
+func (s *Store) Begin(id string, files bool) (*Pending, error) {
+	if !files {
+		return &Pending{store: s, id: id}, nil
+	}
 	dir, err := os.MkdirTemp(filepath.Join(s.Dir, "tmp"), id+".")
 	if err != nil {
 		return nil, fmt.Errorf("begin object: %w", err)
 	}
-	p := &Pending{store: s, id: id, dir: dir, OutDir: filepath.Join(dir, "out"), WorkDir: filepath.Join(dir, "work")}
-	for _, d := range []string{p.OutDir, p.WorkDir} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("begin object: %w", err)
-		}
-	}
-	return p, nil
+	return &Pending{store: s, id: id, OutDir: dir}, nil
 }
 
 // Abort removes the pending object.
 func (p *Pending) Abort() error {
-	return removeAll(p.dir)
+	if p.OutDir == "" {
+		return nil
+	}
+	return removeAll(p.OutDir)
 }
 
 // Commit hashes the outputs, writes result.json and moves the object into
 // place, replacing an older object with the same ID (a forced rebuild).
 func (p *Pending) Commit(r *Result) error {
-	if err := removeAll(p.WorkDir); err != nil {
-		return fmt.Errorf("commit %s: %w", p.id, err)
+	if p.OutDir == "" {
+		return p.commitRecord(r)
+	}
+	resultPath := filepath.Join(p.OutDir, ResultFile)
+	if _, err := os.Lstat(resultPath); err == nil {
+		return fmt.Errorf("commit %s: the stage wrote %s into its output directory; imgpipe keeps that name for the object's record", p.id, ResultFile)
 	}
 	files, err := hashTree(p.OutDir)
 	if err != nil {
@@ -130,11 +146,11 @@ func (p *Pending) Commit(r *Result) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileSync(filepath.Join(p.dir, "result.json"), append(b, '\n')); err != nil {
+	if err := os.WriteFile(resultPath, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("commit %s: %w", p.id, err)
 	}
 	final := p.store.ObjectDir(p.id)
-	if err := os.Rename(p.dir, final); err != nil {
+	if err := os.Rename(p.OutDir, final); err != nil {
 		if !isExist(err) {
 			return fmt.Errorf("commit %s: %w", p.id, err)
 		}
@@ -143,7 +159,7 @@ func (p *Pending) Commit(r *Result) error {
 		if err := os.Rename(final, old); err != nil {
 			return fmt.Errorf("commit %s: %w", p.id, err)
 		}
-		if err := os.Rename(p.dir, final); err != nil {
+		if err := os.Rename(p.OutDir, final); err != nil {
 			return fmt.Errorf("commit %s: %w", p.id, err)
 		}
 		removeAll(old)
@@ -151,23 +167,70 @@ func (p *Pending) Commit(r *Result) error {
 	return nil
 }
 
-// Lock takes an exclusive lock on an object ID, so concurrent runs build a
-// stage once; the second waits and then finds the object. Unlock with the
-// returned function.
-func (s *Store) Lock(id string) (unlock func(), err error) {
-	path := filepath.Join(s.Dir, "tmp", id+".lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+// commitRecord writes the record of an object without files: to a
+// temporary file, renamed into place, so it appears whole or not at all.
+func (p *Pending) commitRecord(r *Result) error {
+	r.ID = p.id
+	r.Files = map[string]File{}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(p.store.Dir, "tmp", p.id+"."+randHex()+".json")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("commit %s: %w", p.id, err)
+	}
+	if err := os.Rename(tmp, p.store.recordPath(p.id)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("commit %s: %w", p.id, err)
+	}
+	return nil
+}
+
+// Lock takes an exclusive lock on a name (an object ID, or a run's
+// scratch directory), so concurrent runs build a stage once: the second
+// waits and then finds the object. Unlock with the returned function.
+//
+// Locks are open-file-description byte-range locks on one file, tmp/locks,
+// at an offset derived from the name: no file per lock, and two names that
+// share an offset only wait for each other.
+func (s *Store) Lock(name string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", "locks"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
+	lk := lockRange(name, unix.F_WRLCK)
+	for {
+		err = unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLKW, &lk)
+		if err != unix.EINTR {
+			break
+		}
 	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if err != nil {
 		f.Close()
-	}, nil
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	return func() { f.Close() }, nil // closing the description releases the lock
+}
+
+// busy reports whether a run holds the lock of name.
+func (s *Store) busy(name string) (bool, error) {
+	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", "locks"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	lk := lockRange(name, unix.F_WRLCK)
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_GETLK, &lk); err != nil {
+		return false, err
+	}
+	return lk.Type != unix.F_UNLCK, nil
+}
+
+func lockRange(name string, typ int16) unix.Flock_t {
+	sum := sha256.Sum256([]byte(name))
+	off := int64(binary.BigEndian.Uint32(sum[:4]))
+	return unix.Flock_t{Type: typ, Whence: io.SeekStart, Start: off, Len: 1}
 }
 
 // Sync flushes the filesystem holding the store: once per run, so a power
@@ -202,18 +265,6 @@ func hashTree(root string) (map[string]File, error) {
 		return nil
 	})
 	return files, err
-}
-
-func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func isExist(err error) bool {
@@ -268,11 +319,12 @@ func (s *Store) CleanTmp() ([]string, error) {
 	}
 	var removed []string
 	for _, e := range entries {
-		id, _, _ := strings.Cut(e.Name(), ".")
-		if strings.HasSuffix(e.Name(), ".lock") {
+		if e.Name() == "locks" {
 			continue
 		}
-		busy, err := s.busy(id)
+		// Pending objects are "<id>.<random>"; run scratch is "run-<run>".
+		name, _, _ := strings.Cut(e.Name(), ".")
+		busy, err := s.busy(name)
 		if err != nil || busy {
 			continue
 		}
@@ -283,20 +335,6 @@ func (s *Store) CleanTmp() ([]string, error) {
 		removed = append(removed, path)
 	}
 	return removed, nil
-}
-
-// busy reports whether a run holds the lock of id.
-func (s *Store) busy(id string) (bool, error) {
-	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", id+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return true, nil
-	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return false, nil
 }
 
 // GCOptions say what gc keeps.
@@ -350,14 +388,15 @@ func (s *Store) GC(opts GCOptions) (*GCResult, error) {
 		return nil, err
 	}
 	for _, o := range objects {
-		if keep[o.Name()] {
+		id := strings.TrimSuffix(o.Name(), ".json")
+		if keep[id] {
 			continue
 		}
 		// Never collect an object a run is writing or reading right now.
-		if busy, err := s.busy(o.Name()); err != nil || busy {
+		if busy, err := s.busy(id); err != nil || busy {
 			continue
 		}
-		dir := s.ObjectDir(o.Name())
+		dir := filepath.Join(s.Dir, "objects", o.Name())
 		res.Objects = append(res.Objects, dir)
 		res.Bytes += du(dir)
 	}
@@ -385,4 +424,21 @@ func du(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// RunScratch creates tmp/run-<run>/, scratch space for one run, and locks
+// it so gc leaves it alone while the run lasts. The returned function
+// removes it.
+func (s *Store) RunScratch(run string) (dir string, done func(), err error) {
+	name := "run-" + run
+	unlock, err := s.Lock(name)
+	if err != nil {
+		return "", nil, err
+	}
+	dir = filepath.Join(s.Dir, "tmp", name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		unlock()
+		return "", nil, fmt.Errorf("create run scratch: %w", err)
+	}
+	return dir, func() { removeAll(dir); unlock() }, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // Kind is the exec stage kind.
@@ -21,7 +22,8 @@ var Kind = &engine.Kind{
 	Name:    "exec",
 	Summary: "Run a command; keep the files it writes into $IMGPIPE_OUT.",
 	Doc: `Runs command (an argv list, not shell-expanded) in the recipe's directory,
-with an environment of only PATH, HOME and TMPDIR (both scratch), IMGPIPE_OUT
+with an environment of only PATH, HOME and TMPDIR (both the run's scratch
+directory, removed when the run ends), IMGPIPE_OUT
 (the directory to write outputs into) and env. Each name in outputs must be a
 file or directory the command creates in $IMGPIPE_OUT; it becomes the output
 stage.<name>.<output> (or stage.<name>["file.ext"] for names with dots).
@@ -66,6 +68,13 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	seen := map[string]bool{}
 	for _, name := range stringList(c.Get("outputs")) {
 		switch {
+		case name == store.ResultFile:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Reserved output name",
+				Detail:   fmt.Sprintf("imgpipe keeps %q for the stage's record in the store; choose another name.", name),
+				Subject:  c.Range("outputs"),
+			})
 		case name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/'):
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -103,15 +112,19 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 	if err := s.Decode(&cfg); err != nil {
 		return nil, err
 	}
-	tmp := filepath.Join(s.WorkDir, "tmp")
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return nil, err
+	// A stage without outputs keeps no files: it writes into scratch.
+	outDir := s.OutDir
+	if outDir == "" {
+		outDir = s.Scratch
 	}
+	// HOME and TMPDIR are the run's scratch directory: a private one per
+	// stage would cost two metadata writes for every stage, which a graph
+	// of small stages feels (bench/).
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + s.WorkDir,
-		"TMPDIR=" + tmp,
-		"IMGPIPE_OUT=" + s.OutDir,
+		"HOME=" + s.Scratch,
+		"TMPDIR=" + s.Scratch,
+		"IMGPIPE_OUT=" + outDir,
 	}
 	keys := make([]string, 0, len(cfg.Env))
 	for k := range cfg.Env {
@@ -133,7 +146,7 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 		Env:       env,
 		Dir:       s.RecipeDir,
 		Inputs:    inputs,
-		OutputDir: s.OutDir,
+		OutputDir: outDir,
 		Stdout:    s.Log,
 		Stderr:    s.Log,
 	})

@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/engine/recipe"
+)
+
+// Preset is a block type that stands for a whole build: a build block and a
+// graph of stages, as Koji's image-build, spin-livemedia and spin-appliance
+// do (DESIGN §2). Presets live in stages/koji; the engine only expands them.
+type Preset struct {
+	// Name is the block type, e.g. "image_build".
+	Name    string
+	Summary string
+	Doc     string
+	Attrs   []Attr
+	// Validate checks the evaluated attributes, as Kind.Validate does. Arch
+	// is unknown: attributes that depend on it are unknown values.
+	Validate func(cfg *Config) hcl.Diagnostics
+	// Expand turns the block into a build block and stages. It works on
+	// expressions, not values, so references to variables and locals keep
+	// working in the stages it makes.
+	Expand func(b *PresetBlock) (*Expansion, hcl.Diagnostics)
+}
+
+// PresetBlock is a preset block as written.
+type PresetBlock struct {
+	Preset    *Preset
+	Label     string
+	Block     *recipe.Block
+	Attrs     hcl.Attributes
+	Config    *Config
+	DeclRange hcl.Range
+}
+
+// Expansion is what a preset block stands for.
+type Expansion struct {
+	Build  *recipe.Build
+	Stages []*recipe.Stage
+}
+
+// PresetTypes returns the block types of the planner's presets, for
+// recipe.WithPresets.
+func (p *Planner) PresetTypes() []string {
+	var names []string
+	for n := range p.presets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Presets returns the planner's presets, sorted by name.
+func (p *Planner) Presets() []*Preset {
+	var out []*Preset
+	for _, n := range p.PresetTypes() {
+		out = append(out, p.presets[n])
+	}
+	return out
+}
+
+// expandPresets replaces a recipe's preset block by the build block and
+// stages it stands for, in a copy of the recipe.
+func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, hcl.Diagnostics) {
+	if len(r.Presets) == 0 {
+		return r, nil
+	}
+	var diags hcl.Diagnostics
+	first := r.Presets[0]
+	for _, b := range r.Presets[1:] {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "More than one preset",
+			Detail:   fmt.Sprintf("A recipe describes one build, and the %s block at %s already does. Move this one into a recipe of its own.", first.Type, first.DeclRange),
+			Subject:  b.TypeRange.Ptr(),
+		})
+	}
+	if r.Build != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "build block beside a preset",
+			Detail:   fmt.Sprintf("The %s block at %s describes the build (name, version, arches) itself. Remove the build block.", first.Type, first.DeclRange),
+			Subject:  r.Build.DeclRange.Ptr(),
+		})
+	}
+	preset := p.presets[first.Type]
+	if preset == nil {
+		return r, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown preset",
+			Detail:   fmt.Sprintf("There is no preset %q.", first.Type),
+			Subject:  first.TypeRange.Ptr(),
+		})
+	}
+	spec := hcldec.ObjectSpec{}
+	for _, a := range preset.Attrs {
+		var s hcldec.Spec = &hcldec.AttrSpec{Name: a.Name, Type: a.Type, Required: a.Required}
+		if a.Default != cty.NilVal {
+			s = &hcldec.DefaultSpec{Primary: s, Default: &hcldec.LiteralSpec{Value: a.Default}}
+		}
+		spec[a.Name] = s
+	}
+	cfg, d := hcldec.Decode(first.Body, spec, sc.evalContext(cty.EmptyObjectVal))
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return r, diags
+	}
+	attrs, _ := first.Body.JustAttributes()
+	config := &Config{Value: cfg, Block: first.DeclRange, ranges: map[string]hcl.Range{}}
+	for name, a := range attrs {
+		config.ranges[name] = a.Expr.Range()
+	}
+	diags = append(diags, checkOneOf(preset.Attrs, config)...)
+	if preset.Validate != nil {
+		diags = append(diags, preset.Validate(config)...)
+	}
+	if diags.HasErrors() {
+		return r, diags
+	}
+	exp, d := preset.Expand(&PresetBlock{
+		Preset: preset, Label: first.Label, Block: first,
+		Attrs: attrs, Config: config, DeclRange: first.DeclRange,
+	})
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return r, diags
+	}
+	out := *r
+	out.Build = exp.Build
+	out.Stages = nil
+	names := map[string]bool{}
+	var made []string
+	for _, s := range exp.Stages {
+		names[s.Name] = true
+		made = append(made, s.Name)
+		out.Stages = append(out.Stages, s)
+	}
+	for _, s := range r.Stages {
+		if names[s.Name] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Stage name %q is taken by the preset", s.Name),
+				Detail:   fmt.Sprintf("The %s block makes the stages %s. Rename this stage.", first.Type, strings.Join(made, ", ")),
+				Subject:  s.NameRange.Ptr(),
+			})
+			continue
+		}
+		out.Stages = append(out.Stages, s)
+	}
+	return &out, diags
+}

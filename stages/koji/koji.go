@@ -1,0 +1,103 @@
+package koji
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Formats are the values of `koji image-build --format`, in Koji's order.
+var Formats = []string{
+	"vmdk", "qcow", "qcow2", "vdi", "vpc", "rhevm-ova", "vsphere-ova",
+	"vagrant-virtualbox", "vagrant-libvirt", "vagrant-vmware-fusion",
+	"vagrant-hyperv", "docker", "raw-xz", "liveimg-squashfs", "tar-gz", "raw",
+}
+
+// CanonArch normalises an architecture name as koji.canonArch does.
+func CanonArch(arch string) string {
+	switch {
+	case regexp.MustCompile(`^i\d86$`).MatchString(arch), arch == "athlon":
+		return "i386"
+	case arch == "ia32e":
+		return "x86_64"
+	case arch == "ppc64le":
+		return "ppc64le"
+	case strings.HasPrefix(arch, "ppc64"):
+		return "ppc64"
+	case regexp.MustCompile(`^arm.*h.*$`).MatchString(arch):
+		return "armhfp"
+	case strings.HasPrefix(arch, "arm"):
+		return "arm"
+	}
+	return arch
+}
+
+var distroForms = regexp.MustCompile(`^(?:(?:RHEL|CentOS|SL)-\d+\.\d+|Fedora-[0-9A-Za-z]+)$`)
+
+// CheckDistro reports why distro is not a form Koji's parseDistro accepts,
+// or "" when it is.
+func CheckDistro(distro string) string {
+	if distroForms.MatchString(distro) {
+		return ""
+	}
+	if m := regexp.MustCompile(`^(RHEL|CentOS|SL)-(\d+)$`).FindStringSubmatch(distro); m != nil {
+		return fmt.Sprintf("%q has no minor version; Koji needs %s-%s.Y (a dotless value crashes its builder).", distro, m[1], m[2])
+	}
+	return fmt.Sprintf("%q is not a distro Koji knows. Write it as Fedora-NN, RHEL-X.Y, CentOS-X.Y or SL-X.Y, e.g. Fedora-41.", distro)
+}
+
+// volIDSubs is Koji's _shortenVolID table.
+var volIDSubs = map[string]string{
+	"Beta": "B", "Rawhide": "rawh", "Astronomy_KDE": "AstK", "Atomic": "AH",
+	"Cinnamon": "Cinn", "Cloud": "C", "Design_suite": "Dsgn",
+	"Electronic_Lab": "Elec", "Everything": "E", "Games": "Game",
+	"Images": "img", "Jam_KDE": "Jam", "MATE_Compiz": "MATE",
+	"Python-Classroom": "Clss", "Python_Classroom": "Clss", "Robotics": "Robo",
+	"Scientific_KDE": "SciK", "Security": "Sec", "Server": "S",
+	"Workstation": "WS", "WorkstationOstree": "WS",
+}
+
+// ShortenVolID derives a live ISO's volume ID from N, V and R as Koji does:
+// the substitution table applied longest key first, joined with "-" and
+// cut to 32 characters.
+func ShortenVolID(name, version, release string) string {
+	keys := make([]string, 0, len(volIDSubs))
+	for k := range volIDSubs {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	short := func(s string) string {
+		for _, k := range keys {
+			s = strings.ReplaceAll(s, k, volIDSubs[k])
+		}
+		return s
+	}
+	v := short(name) + "-" + short(version) + "-" + short(release)
+	if len(v) > 32 {
+		v = v[:32]
+	}
+	return v
+}
+
+// ImageFileName is Koji's name for an image-build artifact of one format
+// (koji-notes §4.7): I = N-V-R.arch, then a suffix per format.
+func ImageFileName(name, version, release, arch, format string) string {
+	base := fmt.Sprintf("%s-%s-%s.%s", name, version, release, arch)
+	switch {
+	case strings.Contains(format, "ova"), format == "raw-xz", format == "liveimg-squashfs", format == "tar-gz":
+		return base + "." + strings.ReplaceAll(format, "-", ".")
+	case strings.HasPrefix(format, "vagrant"):
+		return base + "." + format + ".box"
+	case format == "docker":
+		return base + ".tar.xz"
+	case format == "vpc":
+		return base + ".vhd"
+	}
+	return base + "." + format
+}

@@ -1,0 +1,627 @@
+package koji
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/suggest"
+)
+
+// Presets returns the Koji presets.
+func Presets() []*engine.Preset {
+	return []*engine.Preset{ImageBuild, Livemedia, Appliance, Livecd}
+}
+
+// Attributes shared by the presets, with Koji's option names (the dest
+// spelling, as the INI keys use it).
+var (
+	attrVersion   = engine.Attr{Name: "version", Type: cty.String, Required: true, Doc: "The build's version (Koji's V). No hyphens."}
+	attrRelease   = engine.Attr{Name: "release", Type: cty.String, Doc: "The build's release (Koji's R). No hyphens. Unset: the next release after the newest build in the store."}
+	attrTarget    = engine.Attr{Name: "target", Type: cty.String, Required: true, Doc: "The Koji build target. Kept for export-koji; unused locally (imgpipe has no hub)."}
+	attrArches    = engine.Attr{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "Architectures to build, canonicalised as Koji does (i686 is i386)."}
+	attrCanFail   = engine.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Architectures whose failure does not fail the build (Koji --can-fail). If every arch fails, the build fails."}
+	attrKickstart = engine.Attr{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart: a local path, or with ksurl a path inside that checkout."}
+	attrKsurl     = engine.Attr{Name: "ksurl", Type: cty.String, Doc: "SCM URL of the tree holding the kickstart, e.g. git+https://pagure.io/fedora-kickstarts.git?#<commit>."}
+	attrKsversion = engine.Attr{Name: "ksversion", Type: cty.String, Doc: "The pykickstart syntax version, e.g. DEVEL, F41, RHEL9. Default DEVEL, the newest."}
+	attrRepo      = engine.Attr{Name: "repo", Type: cty.List(cty.String), Doc: "Repositories that replace the kickstart's own (Koji --repo)."}
+	attrRepoMode  = engine.Attr{Name: "repo_mode", Type: cty.String, OneOf: []string{"override", "append", "keep"}, Doc: "imgpipe only: override replaces the kickstart's repos with repo (Koji), append adds repo to them, keep leaves them. Without repo, Koji would use the build tag's repository, which does not exist locally, so set repo or repo_mode = \"keep\"."}
+	attrScratch   = engine.Attr{Name: "scratch", Type: cty.Bool, Doc: "A scratch build: published under scratch/ and reserving no release."}
+	attrSkipTag   = engine.Attr{Name: "skip_tag", Type: cty.Bool, Doc: "Koji --skip-tag. Kept for export-koji; unused locally."}
+	attrSpecfile  = engine.Attr{Name: "specfile", Type: cty.String, Doc: "SCM URL of a wrapper RPM spec template. Kept for export-koji; unused locally."}
+	attrBackgr    = engine.Attr{Name: "background", Type: cty.Bool, Doc: "Koji --background (lower priority). Kept for export-koji; unused locally."}
+	attrBuildroot = engine.Attr{Name: "buildroot_image", Type: cty.String, Default: cty.StringVal("registry.fedoraproject.org/fedora:latest"), Doc: "imgpipe only: the container image the build root is made from (Koji's mock chroot from the build tag)."}
+)
+
+// unusedLocally are options that only mean something to a Koji hub.
+var unusedLocally = []string{"target", "skip_tag", "specfile", "background"}
+
+// ImageBuild is the image_build preset: `koji image-build`.
+var ImageBuild = &engine.Preset{
+	Name:    "image_build",
+	Summary: "A `koji image-build`: a kickstart install in a VM, verified, converted to Koji's formats and published.",
+	Doc: `Mirrors every option of koji image-build (and its --config INI). Expands into
+fetch-ks "ks" → flatten "kickstart" → guest-install "install" → boot-verify
+"verify" → convert "images" → upload "publish". Koji's $arch in install_tree and
+repo is substituted per architecture.`,
+	Attrs: []engine.Attr{
+		attrVersion, attrRelease, attrTarget,
+		{Name: "install_tree", Type: cty.String, Required: true, Doc: "The install tree URL; $arch is substituted per architecture."},
+		attrArches, attrCanFail,
+		{Name: "distro", Type: cty.String, Required: true, Doc: "The OS, as Koji's parseDistro reads it: Fedora-NN, RHEL-X.Y, CentOS-X.Y or SL-X.Y."},
+		{Name: "format", Type: cty.List(cty.String), Default: cty.ListVal([]cty.Value{cty.StringVal("raw")}), Doc: "Image formats: " + strings.Join(Formats, ", ") + "."},
+		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Disk size; a bare number is GiB, as Oz reads it; units such as 20GiB work."},
+		attrKickstart, attrKsurl, attrKsversion, attrRepo, attrRepoMode, attrScratch, attrSkipTag, attrSpecfile,
+		{Name: "noverifyssl", Type: cty.Bool, Doc: "Do not verify TLS certificates of the install tree and repos."},
+		attrBackgr,
+		{Name: "ova_options", Type: cty.Map(cty.String), Doc: "The [ova-options] section: OVA, OVF and vagrant settings (ovf_memory_mb, vsphere_product_version, ...)."},
+		{Name: "factory_parameters", Type: cty.Map(cty.String), Doc: "The [factory-parameters] section: ImageFactory parameters (docker_cmd, oz_overrides, ...)."},
+	},
+	Validate: validateImageBuild,
+	Expand:   expandImageBuild,
+}
+
+// Livemedia is the livemedia preset: `koji spin-livemedia`.
+var Livemedia = &engine.Preset{
+	Name:    "livemedia",
+	Summary: "A `koji spin-livemedia`: a live ISO made by livemedia-creator in a build-root container.",
+	Doc: `Mirrors every option of koji spin-livemedia. Expands into fetch-ks "ks" →
+flatten "kickstart" → chroot "livemedia" (Koji's exact livemedia-creator command
+line, in a build root made from buildroot_image) → upload "publish". Koji does
+not substitute $arch in livemedia repos, and neither does imgpipe.`,
+	Attrs: []engine.Attr{
+		attrVersion, attrRelease, attrTarget, attrArches, attrCanFail, attrKickstart, attrKsurl,
+		{Name: "install_tree_url", Type: cty.String, Doc: "Sets the kickstart's url command."},
+		attrKsversion, attrScratch, attrRepo, attrRepoMode,
+		{Name: "ksrepo", Type: cty.Bool, Doc: "Keep the kickstart's own repos (Koji --ksrepo); the same as repo_mode = \"keep\"."},
+		{Name: "volid", Type: cty.String, Doc: "The ISO's volume ID, at most 32 characters. Unset: derived from N-V-R as Koji does."},
+		attrSpecfile, attrSkipTag,
+		{Name: "lorax_url", Type: cty.String, Doc: "SCM URL of lorax templates; needs lorax_dir."},
+		{Name: "lorax_dir", Type: cty.String, Doc: "The templates' directory inside the lorax_url checkout."},
+		{Name: "nomacboot", Type: cty.Bool, Doc: "No Mac boot support (on x86_64 it is on by default)."},
+		{Name: "squashfs_only", Type: cty.Bool, Doc: "Make the root file system squashfs only."},
+		{Name: "compress_arg", Type: cty.List(cty.String), Doc: "Arguments for the squashfs compressor, each passed as one --compress-arg."},
+		attrBackgr, attrBuildroot,
+	},
+	Validate: validateLivemedia,
+	Expand:   expandLivemedia,
+}
+
+// Appliance is the appliance preset: `koji spin-appliance`.
+var Appliance = &engine.Preset{
+	Name:    "appliance",
+	Summary: "A `koji spin-appliance`: a disk image made by appliance-creator in a build-root container (one arch).",
+	Doc: `Mirrors every option of koji spin-appliance (deprecated in Koji in favour of
+image-build). Expands into fetch-ks "ks" → flatten "kickstart" → chroot
+"appliance" (Koji's exact appliance-creator command line) → upload "publish".
+One architecture, and no can_fail, as in Koji.`,
+	Attrs: []engine.Attr{
+		attrVersion, attrRelease, attrTarget,
+		{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "The one architecture to build, as a list of one (Koji's arch argument)."},
+		attrKickstart, attrKsurl, attrKsversion, attrScratch, attrRepo, attrRepoMode, attrSpecfile, attrSkipTag,
+		{Name: "vmem", Type: cty.String, Doc: "Memory of the appliance in MiB (appliance-creator --vmem)."},
+		{Name: "vcpu", Type: cty.String, Doc: "CPUs of the appliance (appliance-creator --vcpu)."},
+		{Name: "format", Type: cty.String, Default: cty.StringVal("raw"), OneOf: []string{"raw", "qcow", "qcow2", "vmx"}, Doc: "The disk format appliance-creator writes."},
+		attrBackgr, attrBuildroot,
+	},
+	Validate: validateAppliance,
+	Expand:   expandAppliance,
+}
+
+// Livecd is the livecd preset: `koji spin-livecd`, built as livemedia.
+var Livecd = &engine.Preset{
+	Name:    "livecd",
+	Summary: "A `koji spin-livecd`, built with livemedia-creator as a livemedia (Koji deprecated livecd-creator).",
+	Doc: `Mirrors the options of koji spin-livecd (one architecture). livecd-creator is
+deprecated and gone from current distributions, so imgpipe builds the ISO as
+the livemedia preset does and says so with a warning.`,
+	Attrs: []engine.Attr{
+		attrVersion, attrRelease, attrTarget,
+		{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "The one architecture to build, as a list of one."},
+		attrKickstart, attrKsurl, attrKsversion, attrScratch, attrRepo, attrRepoMode,
+		{Name: "volid", Type: cty.String, Doc: "The ISO's volume ID, at most 32 characters."},
+		attrSpecfile, attrSkipTag, attrBackgr, attrBuildroot,
+	},
+	Validate: validateLivecd,
+	Expand:   expandLivecd,
+}
+
+// --- validation -----------------------------------------------------------
+
+func known(c *engine.Config, name string) (cty.Value, bool) {
+	v := c.Get(name)
+	return v, !v.IsNull() && v.IsWhollyKnown()
+}
+
+func knownString(c *engine.Config, name string) (string, bool) {
+	v, ok := known(c, name)
+	if !ok || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+func knownList(c *engine.Config, name string) ([]string, bool) {
+	v, ok := known(c, name)
+	if !ok {
+		return nil, false
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if !e.IsNull() {
+			out = append(out, e.AsString())
+		}
+	}
+	return out, true
+}
+
+func errorf(rng *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng}
+}
+
+func warnf(rng *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng}
+}
+
+// validateCommon checks what every preset shares.
+func validateCommon(c *engine.Config, cmd string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range []string{"version", "release"} {
+		if s, ok := knownString(c, name); ok && strings.Contains(s, "-") {
+			diags = append(diags, errorf(c.Range(name), "Hyphen in "+name,
+				"%q contains a hyphen, which would make the build's name-version-release ambiguous; Koji refuses it. Use a dot or an underscore.", s))
+		}
+	}
+	for _, name := range unusedLocally {
+		if v := c.Get(name); !v.IsNull() && c.Has(name) {
+			diags = append(diags, warnf(c.Range(name), "Unused locally: "+name,
+				"%s only means something to a Koji hub. imgpipe keeps it for export-koji and otherwise ignores it.", name))
+		}
+	}
+	_, hasRepo := known(c, "repo")
+	mode, _ := knownString(c, "repo_mode")
+	ksrepo := c.Get("ksrepo")
+	keep := mode == "keep" || (!ksrepo.IsNull() && ksrepo.IsKnown() && ksrepo.True())
+	if !hasRepo && !keep && c.Get("repo").IsKnown() {
+		diags = append(diags, errorf(c.Block.Ptr(), "No repo",
+			"Without repo, %s installs from the build tag's repository, which only a Koji hub has. Set repo to the repositories to install from, or repo_mode = \"keep\" to use the kickstart's own.", cmd))
+	}
+	if hasRepo && mode == "keep" {
+		diags = append(diags, errorf(c.Range("repo_mode"), "repo with repo_mode = \"keep\"",
+			"repo_mode = \"keep\" keeps the kickstart's repos and ignores repo. Remove repo, or use \"override\" or \"append\"."))
+	}
+	if ks, ok := knownString(c, "kickstart"); ok && strings.TrimSpace(ks) == "" {
+		diags = append(diags, errorf(c.Range("kickstart"), "Empty kickstart", "kickstart names the kickstart file to build from."))
+	}
+	if arches, ok := knownList(c, "arches"); ok {
+		for _, a := range arches {
+			if ca := CanonArch(strings.TrimSpace(a)); ca != a {
+				diags = append(diags, warnf(c.Range("arches"), "Architecture renamed",
+					"Koji calls %q %q; imgpipe builds it as %q.", a, ca, ca))
+			}
+		}
+	}
+	return diags
+}
+
+func validateImageBuild(c *engine.Config) hcl.Diagnostics {
+	diags := validateCommon(c, "koji image-build")
+	if d, ok := knownString(c, "distro"); ok {
+		if why := CheckDistro(d); why != "" {
+			diags = append(diags, errorf(c.Range("distro"), "Invalid distro", "%s", why))
+		}
+	}
+	if formats, ok := knownList(c, "format"); ok {
+		if len(formats) == 0 {
+			diags = append(diags, errorf(c.Range("format"), "No format", "format lists the image formats to build, e.g. [\"qcow2\"]."))
+		}
+		seen := map[string]bool{}
+		for _, f := range formats {
+			switch {
+			case !slices.Contains(Formats, f):
+				diags = append(diags, errorf(c.Range("format"), "Unknown image format",
+					"%q is not a Koji image format.%s Formats: %s.", f, suggest.DidYouMean(f, Formats), strings.Join(Formats, ", ")))
+			case seen[f]:
+				diags = append(diags, errorf(c.Range("format"), "Duplicate image format", "%q is listed twice.", f))
+			}
+			seen[f] = true
+		}
+	}
+	if s, ok := knownString(c, "disk_size"); ok && !diskSize.MatchString(s) {
+		diags = append(diags, errorf(c.Range("disk_size"), "Invalid disk_size",
+			"%q is not a size. Write a number of GiB (\"20\") or a number with a unit (\"20GiB\", \"4096MiB\", \"10GB\").", s))
+	}
+	if ks, ok := knownString(c, "kickstart"); ok {
+		if _, hasURL := known(c, "ksurl"); hasURL && path.Base(ks) != ks {
+			diags = append(diags, warnf(c.Range("kickstart"), "Kickstart directory dropped",
+				"With ksurl, Koji's image-build looks for only the file name of kickstart (%q) at the top of the checkout. imgpipe does the same; put the directory into ksurl's ?subdir part to use it.", path.Base(ks)))
+		}
+	}
+	if opts, ok := known(c, "ova_options"); ok {
+		for k := range opts.AsValueMap() {
+			if !slices.Contains(OVAOptions, k) {
+				diags = append(diags, warnf(c.Range("ova_options"), "Unknown OVA option",
+					"%q is not an OVA option ImageFactory reads, so it has no effect.%s", k, suggest.DidYouMean(k, OVAOptions)))
+			}
+		}
+	}
+	return diags
+}
+
+// OVAOptions are the [ova-options] keys ImageFactory's OVF packages read
+// (koji-notes §4.8).
+var OVAOptions = []string{
+	"ovf_name", "ovf_cpu_count", "ovf_memory_mb",
+	"rhevm_description", "rhevm_default_display_type", "rhevm_os_descriptor",
+	"vsphere_product_name", "vsphere_product_vendor_name", "vsphere_product_version",
+	"vsphere_virtual_system_type", "vsphere_nested_virt", "vsphere_cdrom", "vsphere_os_type",
+	"vsphere_scsi_controller_type", "vsphere_network_controller_type",
+	"fusion_scsi_controller_type", "fusion_network_controller_type", "fusion_nested_virt",
+	"vagrant_sync_directory", "hyperv_vagrant",
+	"rhevm_ova_format", "vsphere_ova_format", "hyperv_ova_format", "vsphere_vmdk_format",
+}
+
+var diskSize = regexpMust(`^\s*\d+\s*([KMGT]i?B?)?\s*$`)
+
+func validateLive(c *engine.Config, cmd string) hcl.Diagnostics {
+	diags := validateCommon(c, cmd)
+	if v, ok := knownString(c, "volid"); ok && len(v) > 32 {
+		diags = append(diags, errorf(c.Range("volid"), "Volume ID too long",
+			"%q has %d characters; an ISO volume ID has at most 32 (Koji: \"Volume ID has a maximum length of 32 characters\").", v, len(v)))
+	}
+	if _, ok := known(c, "release"); !ok && c.Get("release").IsKnown() {
+		diags = append(diags, errorf(c.Block.Ptr(), "No release",
+			"%s names the ISO and its volume ID after the release, before anything is published, so imgpipe needs release here (Koji's scratch builds without --release break the same way).", cmd))
+	}
+	return diags
+}
+
+func validateLivemedia(c *engine.Config) hcl.Diagnostics {
+	diags := validateLive(c, "koji spin-livemedia")
+	_, hasURL := known(c, "lorax_url")
+	_, hasDir := known(c, "lorax_dir")
+	if hasURL && !hasDir {
+		diags = append(diags, errorf(c.Range("lorax_url"), "lorax_url needs lorax_dir",
+			"The \"--lorax_url\" option requires that \"--lorax_dir\" also be used: set lorax_dir to the templates' directory inside the checkout."))
+	}
+	if hasDir && !hasURL {
+		diags = append(diags, errorf(c.Range("lorax_dir"), "lorax_dir needs lorax_url",
+			"lorax_dir names a directory inside the lorax_url checkout; set lorax_url too."))
+	}
+	return diags
+}
+
+func validateSingleArch(c *engine.Config, cmd string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if arches, ok := knownList(c, "arches"); ok && len(arches) != 1 {
+		diags = append(diags, errorf(c.Range("arches"), "One architecture",
+			"%s builds exactly one architecture; list one, e.g. [\"x86_64\"], and write one recipe per architecture.", cmd))
+	}
+	return diags
+}
+
+func validateAppliance(c *engine.Config) hcl.Diagnostics {
+	diags := validateCommon(c, "koji spin-appliance")
+	diags = append(diags, validateSingleArch(c, "koji spin-appliance")...)
+	if _, ok := known(c, "release"); !ok && c.Get("release").IsKnown() {
+		diags = append(diags, errorf(c.Block.Ptr(), "No release",
+			"appliance-creator names the image after the release, so imgpipe needs release here (Koji's scratch appliances without --release break the same way)."))
+	}
+	return diags
+}
+
+func validateLivecd(c *engine.Config) hcl.Diagnostics {
+	diags := validateLive(c, "koji spin-livecd")
+	return append(diags, validateSingleArch(c, "koji spin-livecd")...)
+}
+
+// --- expansion ------------------------------------------------------------
+
+// expander carries one preset block through its expansion.
+type expander struct {
+	b     *engine.PresetBlock
+	diags hcl.Diagnostics
+}
+
+func (x *expander) expr(name string) (hclsyntax.Expression, bool) {
+	a, ok := x.b.Attrs[name]
+	if !ok {
+		return nil, false
+	}
+	e, ok := a.Expr.(hclsyntax.Expression)
+	return e, ok
+}
+
+func (x *expander) rng(name string) hcl.Range {
+	if a, ok := x.b.Attrs[name]; ok {
+		return a.Expr.Range()
+	}
+	return x.b.DeclRange
+}
+
+// build is the build block every preset stands for.
+func (x *expander) build() *recipe.Build {
+	b := &recipe.Build{Name: str(x.b.Label, x.b.Block.LabelRange), DeclRange: x.b.DeclRange}
+	if e, ok := x.expr("version"); ok {
+		b.Version = e
+	}
+	if e, ok := x.expr("release"); ok {
+		b.Release = e
+	}
+	if e, ok := x.expr("scratch"); ok {
+		b.Scratch = e
+	}
+	if e, ok := x.expr("can_fail"); ok {
+		b.CanFail = canonArches(x.b.Config.Get("can_fail"), e)
+	}
+	if e, ok := x.expr("arches"); ok {
+		b.Arches = canonArches(x.b.Config.Get("arches"), e)
+	}
+	return b
+}
+
+// canonArches returns the arch list canonicalised as Koji does when it is
+// known, else the expression as written.
+func canonArches(v cty.Value, e hclsyntax.Expression) hclsyntax.Expression {
+	if v.IsNull() || !v.IsWhollyKnown() {
+		return e
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, a := it.Element()
+		if !a.IsNull() {
+			out = append(out, CanonArch(strings.TrimSpace(a.AsString())))
+		}
+	}
+	return strs(out, e.Range())
+}
+
+// fetchAndFlatten adds the ks and kickstart stages. imageBuild selects
+// image-build's rules: the kickstart's base name only under ksurl, and $arch
+// substituted in repo and install tree URLs.
+func (x *expander) fetchAndFlatten(installTree string, imageBuild bool) []*recipe.Stage {
+	var stages []*recipe.Stage
+	ks := newBody(x.rng("kickstart"))
+	kickstart, _ := knownStringValue(x.b.Config.Get("kickstart"))
+	if e, ok := x.expr("ksurl"); ok {
+		ks.set("url", e)
+		file := kickstart
+		if imageBuild {
+			file = path.Base(kickstart) // Koji's image-build keeps only the base name
+		}
+		ks.set("file", str(file, x.rng("kickstart")))
+	} else {
+		// A local kickstart: its directory is the tree, so %include works.
+		dir, file := path.Split(kickstart)
+		if dir == "" {
+			dir = "."
+		}
+		ks.set("url", str(dir, x.rng("kickstart")))
+		ks.set("file", str(file, x.rng("kickstart")))
+	}
+	stages = append(stages, stage("fetch-ks", "ks", ks))
+
+	fl := newBody(x.rng("kickstart"))
+	fl.set("source", ref("ks", "kickstart", x.rng("kickstart")))
+	if e, ok := x.expr("ksversion"); ok {
+		fl.set("version", e)
+	}
+	if e, ok := x.expr("repo"); ok {
+		if imageBuild {
+			e = substArchList(e)
+		}
+		fl.set("repos", e)
+	}
+	switch {
+	case x.isTrue("ksrepo"):
+		fl.set("repo_mode", str("keep", x.rng("ksrepo")))
+	default:
+		if e, ok := x.expr("repo_mode"); ok {
+			fl.set("repo_mode", e)
+		}
+	}
+	if e, ok := x.expr(installTree); ok {
+		if imageBuild {
+			e = substArch(e)
+		}
+		fl.set("install_tree", e)
+	}
+	if e, ok := x.expr("noverifyssl"); ok {
+		fl.set("noverifyssl", e)
+	}
+	return append(stages, stage("flatten", "kickstart", fl))
+}
+
+func (x *expander) isTrue(name string) bool {
+	v := x.b.Config.Get(name)
+	return !v.IsNull() && v.IsKnown() && v.Type() == cty.Bool && v.True()
+}
+
+func knownStringValue(v cty.Value) (string, bool) {
+	if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+func expandImageBuild(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+	x := &expander{b: b}
+	rng := b.DeclRange
+	stages := x.fetchAndFlatten("install_tree", true)
+	tree, _ := x.expr("install_tree")
+
+	install := newBody(rng)
+	install.set("kickstart", ref("kickstart", "kickstart", rng))
+	install.set("install_tree", substArch(tree))
+	if e, ok := x.expr("disk_size"); ok {
+		install.set("disk_size", e)
+	} else {
+		install.set("disk_size", str("10", rng))
+	}
+	stages = append(stages, stage("guest-install", "install", install))
+
+	verify := newBody(rng)
+	verify.set("disk", ref("install", "disk", rng))
+	verify.set("install_tree", substArch(tree))
+	stages = append(stages, stage("boot-verify", "verify", verify))
+
+	images := newBody(x.rng("format"))
+	images.set("disk", ref("install", "disk", rng))
+	if e, ok := x.expr("format"); ok {
+		images.set("formats", e)
+	} else {
+		images.set("formats", strs([]string{"raw"}, rng))
+	}
+	if e, ok := x.expr("ova_options"); ok {
+		images.set("ova", e)
+	}
+	if e, ok := x.expr("factory_parameters"); ok {
+		images.set("factory", e)
+	}
+	stages = append(stages, stage("convert", "images", images))
+
+	publish := newBody(rng)
+	publish.set("artifacts", ref("images", "artifacts", rng))
+	publish.set("packages", ref("verify", "packages", rng))
+	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
+	stages = append(stages, stage("upload", "publish", publish))
+	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+}
+
+// livemediaBuildroot is the livemedia-build group Koji's build roots
+// install (Fedora's definition).
+var livemediaBuildroot = []string{"bash", "coreutils", "glibc-all-langpacks", "lorax-lmc-novirt", "selinux-policy-targeted", "shadow-utils", "util-linux"}
+
+// applianceBuildroot is the appliance-build group.
+var applianceBuildroot = []string{"appliance-tools", "bash", "coreutils", "grub2", "parted", "perl", "policycoreutils", "selinux-policy", "shadow-utils", "sssd-client"}
+
+func expandLivemedia(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+	x := &expander{b: b}
+	return x.live()
+}
+
+func expandLivecd(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+	x := &expander{b: b}
+	x.diags = append(x.diags, warnf(b.Block.TypeRange.Ptr(), "livecd is built as livemedia",
+		"Koji deprecated spin-livecd for spin-livemedia, and livecd-creator is gone from current distributions. imgpipe builds this ISO with livemedia-creator, as the livemedia preset does; write a livemedia block to say so."))
+	return x.live()
+}
+
+func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
+	rng := x.b.DeclRange
+	stages := x.fetchAndFlatten("install_tree_url", false)
+	name := x.b.Label
+	version, _ := knownStringValue(x.b.Config.Get("version"))
+	release, _ := knownStringValue(x.b.Config.Get("release"))
+	lm := newBody(rng)
+	lm.set("packages", strs(livemediaBuildroot, rng))
+	lm.set("inputs", list(rng, ref("kickstart", "kickstart", rng)))
+	lm.set("privileged", lit(cty.True, rng))
+	lm.set("network", str("host", rng))
+	// Koji's argv after --ks <kickstart>, per arch (--macboot depends on
+	// it); the ISO is moved out of livemedia-creator's result directory.
+	lm.set("commands", list(rng, template(rng,
+		"cd \"$IMGPIPE_OUT\" && livemedia-creator --ks '", ref("kickstart", "kickstart", rng), "' ",
+		call("join", rng, str(" ", rng), call("lookup", rng, lit(cty.MapVal(livemediaCommands(x)), rng), variable("arch", rng))),
+		" && mv lmc/*.iso . && rmdir lmc",
+	)))
+	lm.set("outputs", list(rng, template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")))
+	st := stage("chroot", "livemedia", lm)
+	st.Executor = str("podman", rng)
+	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
+	stages = append(stages, st)
+
+	publish := newBody(rng)
+	publish.set("artifacts", object(rng, "iso", &hclsyntax.IndexExpr{
+		Collection: &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: "stage", SrcRange: rng}, hcl.TraverseAttr{Name: "livemedia", SrcRange: rng}}, SrcRange: rng},
+		Key:        template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso"),
+		SrcRange:   rng, OpenRange: rng, BracketRange: rng,
+	}))
+	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
+	stages = append(stages, stage("upload", "publish", publish))
+	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+}
+
+// livemediaCommands maps each arch to the rest of Koji's
+// livemedia-creator argv after --ks, shell-quoted.
+func livemediaCommands(x *expander) map[string]cty.Value {
+	out := map[string]cty.Value{}
+	version, _ := knownStringValue(x.b.Config.Get("version"))
+	release, _ := knownStringValue(x.b.Config.Get("release"))
+	arches, _ := knownList(x.b.Config, "arches")
+	for _, arch := range arches {
+		arch = CanonArch(strings.TrimSpace(arch))
+		opts := LivemediaOptions{
+			Name: x.b.Label, Version: version, Release: release, Arch: arch,
+			Volid:        x.stringValue("volid"),
+			LoraxDir:     x.stringValue("lorax_dir"),
+			NoMacboot:    x.isTrue("nomacboot"),
+			SquashfsOnly: x.isTrue("squashfs_only"),
+		}
+		if v, ok := knownList(x.b.Config, "compress_arg"); ok {
+			opts.CompressArgs = v
+		}
+		argv := LivemediaArgv(opts)
+		quoted := make([]cty.Value, 0, len(argv))
+		for _, a := range argv[3:] { // after "livemedia-creator --ks <ks>"
+			quoted = append(quoted, cty.StringVal(shellQuote(a)))
+		}
+		out[arch] = cty.ListVal(quoted)
+	}
+	return out
+}
+
+func (x *expander) stringValue(name string) string {
+	s, _ := knownStringValue(x.b.Config.Get(name))
+	return s
+}
+
+func (x *expander) attrOrDefault(name string, def cty.Value) hclsyntax.Expression {
+	if e, ok := x.expr(name); ok {
+		return e
+	}
+	return lit(def, x.b.DeclRange)
+}
+
+func expandAppliance(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+	x := &expander{b: b}
+	rng := b.DeclRange
+	stages := x.fetchAndFlatten("", false)
+	version, _ := knownStringValue(b.Config.Get("version"))
+	release, _ := knownStringValue(b.Config.Get("release"))
+	format, _ := knownStringValue(b.Config.Get("format"))
+	argv := ApplianceArgv(ApplianceOptions{
+		Name: b.Label, Version: version, Release: release,
+		Vmem: x.stringValue("vmem"), Vcpu: x.stringValue("vcpu"), Format: format,
+	})
+	var rest []string
+	for _, a := range argv[3:] { // after "appliance-creator -c <ks>"
+		rest = append(rest, shellQuote(a))
+	}
+	ap := newBody(rng)
+	ap.set("packages", strs(applianceBuildroot, rng))
+	ap.set("inputs", list(rng, ref("kickstart", "kickstart", rng)))
+	ap.set("privileged", lit(cty.True, rng))
+	ap.set("network", str("host", rng))
+	ap.set("commands", list(rng, template(rng,
+		"cd \"$IMGPIPE_OUT\" && exec appliance-creator -c '", ref("kickstart", "kickstart", rng), "' "+strings.Join(rest, " "))))
+	ap.set("outputs", strs([]string{"app-output"}, rng))
+	st := stage("chroot", "appliance", ap)
+	st.Executor = str("podman", rng)
+	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
+	stages = append(stages, st)
+
+	publish := newBody(rng)
+	publish.set("artifacts", object(rng, "appliance", ref("appliance", "app-output", rng)))
+	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
+	stages = append(stages, stage("upload", "publish", publish))
+	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+}
