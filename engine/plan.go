@@ -28,6 +28,8 @@ type Plan struct {
 	// Nodes are the distinct stage instances in a topological order that
 	// follows the recipe's stage order where the graph allows.
 	Nodes []*Node
+	// Preset is the recipe's preset block, evaluated, if it has one.
+	Preset *PresetBlock
 	// Instances maps stage name and arch to the node that serves it.
 	Instances map[string]map[string]*Node
 
@@ -140,7 +142,7 @@ func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnosti
 	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*scope{}}
 	noArch := &scope{vars: vars, arch: cty.UnknownVal(cty.String), recipe: r}
 	diags.add(noArch.evalLocals()...)
-	r, d = p.expandPresets(r, noArch)
+	r, plan.Preset, d = p.expandPresets(r, noArch)
 	diags.add(d...)
 	plan.Recipe = r
 	build, d := evalBuild(r.Build, noArch)

@@ -68,9 +68,9 @@ func (p *Planner) Presets() []*Preset {
 
 // expandPresets replaces a recipe's preset block by the build block and
 // stages it stands for, in a copy of the recipe.
-func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, hcl.Diagnostics) {
+func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, *PresetBlock, hcl.Diagnostics) {
 	if len(r.Presets) == 0 {
-		return r, nil
+		return r, nil, nil
 	}
 	var diags hcl.Diagnostics
 	first := r.Presets[0]
@@ -92,7 +92,7 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, hc
 	}
 	preset := p.presets[first.Type]
 	if preset == nil {
-		return r, append(diags, &hcl.Diagnostic{
+		return r, nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown preset",
 			Detail:   fmt.Sprintf("There is no preset %q.", first.Type),
@@ -110,7 +110,7 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, hc
 	cfg, d := hcldec.Decode(first.Body, spec, sc.evalContext(cty.EmptyObjectVal))
 	diags = append(diags, d...)
 	if d.HasErrors() {
-		return r, diags
+		return r, nil, diags
 	}
 	attrs, _ := first.Body.JustAttributes()
 	config := &Config{Value: cfg, Block: first.DeclRange, ranges: map[string]hcl.Range{}}
@@ -122,15 +122,16 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, hc
 		diags = append(diags, preset.Validate(config)...)
 	}
 	if diags.HasErrors() {
-		return r, diags
+		return r, nil, diags
 	}
-	exp, d := preset.Expand(&PresetBlock{
+	block := &PresetBlock{
 		Preset: preset, Label: first.Label, Block: first,
 		Attrs: attrs, Config: config, DeclRange: first.DeclRange,
-	})
+	}
+	exp, d := preset.Expand(block)
 	diags = append(diags, d...)
 	if d.HasErrors() {
-		return r, diags
+		return r, nil, diags
 	}
 	out := *r
 	out.Build = exp.Build
@@ -154,5 +155,5 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, hc
 		}
 		out.Stages = append(out.Stages, s)
 	}
-	return &out, diags
+	return &out, block, diags
 }
