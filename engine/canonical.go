@@ -31,8 +31,7 @@ func writeCanonical(buf *bytes.Buffer, v cty.Value) {
 	ty := v.Type()
 	switch {
 	case ty == cty.String:
-		b, _ := json.Marshal(v.AsString())
-		buf.Write(b)
+		writeString(buf, v.AsString())
 	case ty == cty.Number:
 		buf.WriteString(v.AsBigFloat().Text('g', -1))
 	case ty == cty.Bool:
@@ -53,8 +52,7 @@ func writeCanonical(buf *bytes.Buffer, v cty.Value) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			b, _ := json.Marshal(k)
-			buf.Write(b)
+			writeString(buf, k)
 			buf.WriteByte(':')
 			writeCanonical(buf, m[k])
 		}
@@ -74,4 +72,13 @@ func writeCanonical(buf *bytes.Buffer, v cty.Value) {
 		// Capsule types never appear in recipes.
 		buf.WriteString("null")
 	}
+}
+
+// writeString writes a JSON string without HTML escaping, so shell commands
+// keep their && and < > readable.
+func writeString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	buf.Truncate(buf.Len() - 1) // Encode's newline
 }

@@ -59,11 +59,15 @@ func TestExamplePlans(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatalf("plan: %s", diags)
 			}
-			got, err := json.MarshalIndent(plan.Doc(), "", "  ")
-			if err != nil {
+			// The same encoding as `imgpipe plan --json`.
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(plan.Doc()); err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, '\n')
+			got := buf.Bytes()
 			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(got))
 			if err != nil {
 				t.Fatal(err)

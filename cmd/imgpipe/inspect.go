@@ -48,12 +48,10 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	}
 	doc := plan.Doc()
 	if *asJSON {
-		b, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "%s\n", b)
-		return nil
+		enc := json.NewEncoder(a.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
 	}
 	b := doc.Build
 	fmt.Fprintf(a.stdout, "Build %s-%s", b.Name, b.Version)

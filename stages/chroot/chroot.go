@@ -27,7 +27,19 @@ Koji's mock build roots; host mock is not supported.`,
 		{Name: "network", Type: cty.String, Default: cty.StringVal("none"), OneOf: []string{"none", "host"}, Doc: "Network access while the commands run."},
 		{Name: "privileged", Type: cty.Bool, Default: cty.False, Doc: "Run the container privileged (loop devices, mounts)."},
 	},
+	DynamicOutputs: func(cfg cty.Value) []string {
+		v := cfg.GetAttr("outputs")
+		if v.IsNull() || !v.IsWhollyKnown() {
+			return nil
+		}
+		var out []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			out = append(out, e.AsString())
+		}
+		return out
+	},
 	Outputs: []engine.Output{
-		{Name: "dir", Type: cty.String, Path: true, Doc: "The output directory."},
+		{Name: "dir", Type: cty.String, Path: true, Doc: "The output directory, holding every file the commands wrote into $IMGPIPE_OUT."},
 	},
 }

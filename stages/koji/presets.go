@@ -37,6 +37,7 @@ var (
 	attrSkipTag   = engine.Attr{Name: "skip_tag", Type: cty.Bool, Doc: "Koji --skip-tag. Kept for export-koji; unused locally."}
 	attrSpecfile  = engine.Attr{Name: "specfile", Type: cty.String, Doc: "SCM URL of a wrapper RPM spec template. Kept for export-koji; unused locally."}
 	attrBackgr    = engine.Attr{Name: "background", Type: cty.Bool, Doc: "Koji --background (lower priority). Kept for export-koji; unused locally."}
+	attrNoCanFail = engine.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Not allowed: this command builds one architecture, so nothing may fail optionally (Koji has no --can-fail here)."}
 	attrBuildroot = engine.Attr{Name: "buildroot_image", Type: cty.String, Default: cty.StringVal("registry.fedoraproject.org/fedora:latest"), Doc: "imgpipe only: the container image the build root is made from (Koji's mock chroot from the build tag)."}
 )
 
@@ -105,6 +106,7 @@ One architecture, and no can_fail, as in Koji.`,
 	Attrs: []engine.Attr{
 		attrVersion, attrRelease, attrTarget,
 		{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "The one architecture to build, as a list of one (Koji's arch argument)."},
+		attrNoCanFail,
 		attrKickstart, attrKsurl, attrKsversion, attrScratch, attrRepo, attrRepoMode, attrSpecfile, attrSkipTag,
 		{Name: "vmem", Type: cty.String, Doc: "Memory of the appliance in MiB (appliance-creator --vmem)."},
 		{Name: "vcpu", Type: cty.String, Doc: "CPUs of the appliance (appliance-creator --vcpu)."},
@@ -125,6 +127,7 @@ the livemedia preset does and says so with a warning.`,
 	Attrs: []engine.Attr{
 		attrVersion, attrRelease, attrTarget,
 		{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "The one architecture to build, as a list of one."},
+		attrNoCanFail,
 		attrKickstart, attrKsurl, attrKsversion, attrScratch, attrRepo, attrRepoMode,
 		{Name: "volid", Type: cty.String, Doc: "The ISO's volume ID, at most 32 characters."},
 		attrSpecfile, attrSkipTag, attrBackgr, attrBuildroot,
@@ -301,6 +304,10 @@ func validateLivemedia(c *engine.Config) hcl.Diagnostics {
 
 func validateSingleArch(c *engine.Config, cmd string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	if c.Has("can_fail") {
+		diags = append(diags, errorf(c.Range("can_fail"), "can_fail with one architecture",
+			"%s builds exactly one architecture and has no --can-fail: if it fails, the build fails. Remove can_fail.", cmd))
+	}
 	if arches, ok := knownList(c, "arches"); ok && len(arches) != 1 {
 		diags = append(diags, errorf(c.Range("arches"), "One architecture",
 			"%s builds exactly one architecture; list one, e.g. [\"x86_64\"], and write one recipe per architecture.", cmd))
@@ -530,7 +537,10 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	// it); the ISO is moved out of livemedia-creator's result directory.
 	lm.set("commands", list(rng, template(rng,
 		"cd \"$IMGPIPE_OUT\" && livemedia-creator --ks '", ref("kickstart", "kickstart", rng), "' ",
-		call("join", rng, str(" ", rng), call("lookup", rng, lit(cty.MapVal(livemediaCommands(x)), rng), variable("arch", rng))),
+		call("join", rng, str(" ", rng), &hclsyntax.IndexExpr{
+			Collection: lit(cty.MapVal(livemediaCommands(x)), rng), Key: variable("arch", rng),
+			SrcRange: rng, OpenRange: rng, BracketRange: rng,
+		}),
 		" && mv lmc/*.iso . && rmdir lmc",
 	)))
 	lm.set("outputs", list(rng, template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")))
@@ -540,11 +550,10 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	stages = append(stages, st)
 
 	publish := newBody(rng)
-	publish.set("artifacts", object(rng, "iso", &hclsyntax.IndexExpr{
-		Collection: &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: "stage", SrcRange: rng}, hcl.TraverseAttr{Name: "livemedia", SrcRange: rng}}, SrcRange: rng},
-		Key:        template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso"),
-		SrcRange:   rng, OpenRange: rng, BracketRange: rng,
-	}))
+	// The ISO is named after the arch: a file in the chroot's output
+	// directory, so the reference itself does not depend on the arch.
+	iso := template(rng, ref("livemedia", "dir", rng), "/"+name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")
+	publish.set("artifacts", object(rng, "iso", iso))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
 	stages = append(stages, stage("upload", "publish", publish))
 	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
