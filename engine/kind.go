@@ -50,6 +50,14 @@ type Kind struct {
 	// runs during planning, for every architecture.
 	Validate func(cfg *Config) hcl.Diagnostics
 
+	// Resolve pins a source stage's source before anything runs: a branch
+	// to its full commit, a local tree to its content digest, a URL to its
+	// checksum. The result is part of the stage ID, so a moved branch or an
+	// edited file reruns the stage. It may reach the network (git
+	// ls-remote), never downloads content, and reports unpinned sources as
+	// warnings. validate does not call it.
+	Resolve func(ctx context.Context, cfg *Config, recipeDir string) (string, hcl.Diagnostics)
+
 	// Run does the work. It is nil for a kind that is declared but not yet
 	// implemented: such stages validate and plan, and `run` refuses them.
 	Run func(ctx context.Context, s *Stage) (Outputs, error)
@@ -144,6 +152,8 @@ type Stage struct {
 	// stages and removed when the run ends. A stage that needs a private
 	// directory makes one inside it (os.MkdirTemp) and removes it.
 	Scratch string
+	// Resolved is what Kind.Resolve returned for this stage, or "".
+	Resolved string
 	// Timeout is the stage's timeout meta-argument, zero when unset. The
 	// engine enforces it; kinds with a phase timeout of their own (a boot)
 	// may read it.

@@ -75,6 +75,11 @@ type Node struct {
 	ExecutorIdentity string
 	Timeout          time.Duration
 
+	// Resolved is what a source stage's source resolved to (a commit, a
+	// content digest); it is part of the stage ID. See Plan.Resolve.
+	Resolved string
+
+	config   *Config
 	outputs  []string // every output name, declared and dynamic
 	evalArch string   // the arch to evaluate the block with at run time
 	depNames map[string]*Node
@@ -483,6 +488,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch
 		return nil, diags
 	}
 	n.Config = cfg
+	n.config = config
 	for _, o := range info.kind.Outputs {
 		n.outputs = append(n.outputs, o.Name)
 	}
@@ -734,8 +740,10 @@ func stageID(n *Node, arch string) string {
 		Inputs   map[string]string `json:"inputs,omitempty"`
 		Local    map[string]string `json:"local,omitempty"`
 		Executor string            `json:"executor"`
+		Source   string            `json:"source,omitempty"`
 	}
 	m := material{
+		Source:   n.Resolved,
 		Kind:     n.Kind.Name,
 		Version:  n.Kind.Version,
 		Config:   canonicalJSON(n.Config),

@@ -369,7 +369,7 @@ func (r *runner) forced(n *Node) bool {
 // run committed the object while this one waited for the lock.
 func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, bool, error) {
 	st := r.opts.Store
-	unlock, err := st.Lock(n.ID)
+	unlock, err := st.LockContext(ctx, n.ID)
 	if err != nil {
 		return cty.NilVal, false, fmt.Errorf("lock object: %w", err)
 	}
@@ -430,6 +430,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		OutDir:    pending.OutDir,
 		Scratch:   r.scratch,
 		Timeout:   n.Timeout,
+		Resolved:  n.Resolved,
 		Exec:      exec,
 		Log:       lw,
 		Logger:    r.opts.Logger.With("stage", n.Name, "arch", n.Arch),

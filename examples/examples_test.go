@@ -59,6 +59,9 @@ func TestExamplePlans(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatalf("plan: %s", diags)
 			}
+			if diags := plan.Resolve(context.Background()); diags.HasErrors() {
+				t.Fatalf("resolve: %s", diags)
+			}
 			// The same encoding as `imgpipe plan --json`.
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -135,4 +136,15 @@ func storeDir(flagValue, recipeDir string) string {
 		recipeDir = "."
 	}
 	return filepath.Join(recipeDir, ".imgpipe")
+}
+
+// resolve pins the plan's sources (git commits, content digests) so stage
+// IDs are final; warnings are printed, errors returned.
+func (a *app) resolve(ctx context.Context, plan *engine.Plan) error {
+	diags := plan.Resolve(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	a.printDiags(diags)
+	return nil
 }

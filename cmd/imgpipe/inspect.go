@@ -46,6 +46,9 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.resolve(ctx, plan); err != nil {
+		return err
+	}
 	doc := plan.Doc()
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
@@ -95,6 +98,9 @@ func cmdGraph(ctx context.Context, a *app, args []string) error {
 	}
 	plan, err := a.loadPlan(path, rf, true)
 	if err != nil {
+		return err
+	}
+	if err := a.resolve(ctx, plan); err != nil {
 		return err
 	}
 	out, err := plan.Graph(*format)

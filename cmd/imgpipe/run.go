@@ -41,6 +41,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.resolve(ctx, plan); err != nil {
+		return err
+	}
 	if diags := plan.Runnable(nil); diags.HasErrors() {
 		return diags
 	}

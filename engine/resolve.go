@@ -1,0 +1,34 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Resolve pins the sources of the plan's source stages (Kind.Resolve) and
+// recomputes every stage ID from them. `run` and `plan` call it; `validate`
+// does not, so validation never touches the network.
+func (p *Plan) Resolve(ctx context.Context) hcl.Diagnostics {
+	var diags diagSet
+	resolved := map[string]string{} // by the pre-resolution ID: same config, same source
+	for _, n := range p.Nodes {
+		if n.Kind.Resolve == nil {
+			continue
+		}
+		if r, ok := resolved[n.ID]; ok {
+			n.Resolved = r
+			continue
+		}
+		r, d := n.Kind.Resolve(ctx, n.config, p.Recipe.Dir)
+		diags.add(d...)
+		n.Resolved = r
+		resolved[n.ID] = r
+	}
+	// Nodes are in topological order, so each ID is recomputed after the
+	// IDs it depends on.
+	for _, n := range p.Nodes {
+		n.ID = stageID(n, n.Arches[0])
+	}
+	return diags.list
+}
