@@ -6,6 +6,9 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
+// functionTable is built once: every evaluation context shares it.
+var functionTable = functions()
+
 // functions is the fixed function table of the recipe language. It is a
 // literal so that a recipe means the same thing with every build of a given
 // imgpipe version. No function reads files or the environment: everything a

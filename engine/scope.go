@@ -44,7 +44,7 @@ func (s *scope) evalContext(stages cty.Value) *hcl.EvalContext {
 			"arch":  s.arch,
 			"stage": stages,
 		},
-		Functions: functions(),
+		Functions: functionTable,
 	}
 }
 
