@@ -29,13 +29,14 @@ var validOptions = map[string]engine.PlanOptions{
 func planValid(t *testing.T, name string) *engine.Plan {
 	t.Helper()
 	path := filepath.Join("testdata", "valid", name)
-	r, diags := recipe.LoadFile(path)
+	planner := stages.Planner()
+	r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
 	if len(diags) > 0 {
 		t.Fatalf("parse %s: %s", path, diags)
 	}
 	opts := validOptions[name]
 	opts.HashInputs = true
-	plan, diags := engine.NewPlanner(stages.All()).Plan(r, opts)
+	plan, diags := planner.Plan(r, opts)
 	if len(diags) > 0 {
 		t.Fatalf("plan %s: %s", path, diags)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
@@ -213,6 +214,39 @@ func (s *Store) Lock(name string) (unlock func(), err error) {
 	return func() { f.Close() }, nil // closing the description releases the lock
 }
 
+// LockContext is Lock that gives up when ctx is done, returning an error
+// that wraps ctx's cause: a run interrupted while another run builds the
+// same stage must not wait for that stage to finish.
+func (s *Store) LockContext(ctx context.Context, name string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", "locks"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	lk := lockRange(name, unix.F_WRLCK)
+	wait := time.Millisecond
+	for {
+		err = unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk)
+		if err == nil {
+			return func() { f.Close() }, nil // closing the description releases the lock
+		}
+		if err != unix.EAGAIN && err != unix.EACCES && err != unix.EINTR {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", name, err)
+		}
+		// Held by another run: poll, so that ctx can stop the wait (a
+		// blocking F_OFD_SETLKW cannot be interrupted).
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", name, context.Cause(ctx))
+		case <-t.C:
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
+}
+
 // busy reports whether a run holds the lock of name.
 func (s *Store) busy(name string) (bool, error) {
 	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", "locks"), os.O_CREATE|os.O_RDWR, 0o644)
@@ -229,7 +263,9 @@ func (s *Store) busy(name string) (bool, error) {
 
 func lockRange(name string, typ int16) unix.Flock_t {
 	sum := sha256.Sum256([]byte(name))
-	off := int64(binary.BigEndian.Uint32(sum[:4]))
+	// 62 bits: two names sharing an offset only wait for each other, but a
+	// stage must never share one with its own run's scratch lock.
+	off := int64(binary.BigEndian.Uint64(sum[:8]) >> 2)
 	return unix.Flock_t{Type: typ, Whence: io.SeekStart, Start: off, Len: 1}
 }
 
