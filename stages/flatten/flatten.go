@@ -19,7 +19,7 @@ repos (override, append or keep), url set to the install tree, noverifyssl.`,
 	Attrs: []engine.Attr{
 		{Name: "source", Type: cty.String, Required: true, Doc: "The kickstart file to flatten (usually stage.<fetch-ks>.kickstart)."},
 		{Name: "version", Type: cty.String, Default: cty.StringVal("DEVEL"), Doc: "The pykickstart syntax version; DEVEL is the newest."},
-		{Name: "repos", Type: cty.List(cty.String), Doc: "Repository URLs for the install; Koji's $arch is substituted."},
+		{Name: "repos", Type: cty.List(cty.String), Doc: "Repository URLs for the install. A literal $arch is not replaced here (the image_build preset replaces Koji's $arch before); write ${arch}."},
 		{Name: "repo_mode", Type: cty.String, Default: cty.StringVal("override"), OneOf: []string{"override", "append", "keep"}, Doc: "override replaces the kickstart's repos (Koji), append adds to them, keep leaves them (Koji --ksrepo)."},
 		{Name: "install_tree", Type: cty.String, Doc: "Sets the kickstart's url command to this install tree."},
 		{Name: "noverifyssl", Type: cty.Bool, Doc: "Adds --noverifyssl to the rewritten repo and url commands."},

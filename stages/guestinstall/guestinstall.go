@@ -19,7 +19,7 @@ inactivity watchdogs.`,
 	PerArch: true,
 	Attrs: []engine.Attr{
 		{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart to install from (usually stage.<flatten>.kickstart)."},
-		{Name: "install_tree", Type: cty.String, Required: true, Doc: "The install tree, a URL or a local path; Koji's $arch is substituted."},
+		{Name: "install_tree", Type: cty.String, Required: true, Doc: "The install tree, a URL or a local path. A literal $arch is not replaced here (the image_build preset replaces Koji's $arch before); write ${arch}."},
 		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Size of the raw disk; a bare number is GiB, as Oz reads it."},
 		{Name: "memory", Type: cty.String, Default: cty.StringVal("2048"), Doc: `Guest memory, e.g. "2GiB"; a bare number is MiB.`},
 		{Name: "cpus", Type: cty.Number, Doc: "Guest CPUs."},

@@ -24,8 +24,8 @@ func Presets() []*engine.Preset {
 // spelling, as the INI keys use it).
 var (
 	attrVersion   = engine.Attr{Name: "version", Type: cty.String, Required: true, Doc: "The build's version (Koji's V). No hyphens."}
-	attrRelease   = engine.Attr{Name: "release", Type: cty.String, Doc: "The build's release (Koji's R). No hyphens. Unset: the next release after the newest build in the store."}
-	attrTarget    = engine.Attr{Name: "target", Type: cty.String, Required: true, Doc: "The Koji build target. Kept for export-koji; unused locally (imgpipe has no hub)."}
+	attrRelease   = engine.Attr{Name: "release", Type: cty.String, Doc: "The build's release (Koji's R). No hyphens. Unset: the next release after the newest build in the store (image_build only: livemedia, appliance and livecd need it)."}
+	attrTarget    = engine.Attr{Name: "target", Type: cty.String, Doc: "The Koji build target. Kept for export-koji, which needs it; unused locally (imgpipe has no hub)."}
 	attrArches    = engine.Attr{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "Architectures to build, canonicalised as Koji does (i686 is i386)."}
 	attrCanFail   = engine.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Architectures whose failure does not fail the build (Koji --can-fail). If every arch fails, the build fails."}
 	attrKickstart = engine.Attr{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart: a local path, or with ksurl a path inside that checkout."}
@@ -189,11 +189,11 @@ func validateCommon(c *engine.Config, cmd string) hcl.Diagnostics {
 				"%s only means something to a Koji hub. imgpipe keeps it for export-koji and otherwise ignores it.", name))
 		}
 	}
-	_, hasRepo := known(c, "repo")
+	hasRepo := !c.Get("repo").IsNull() // unknown (uses ${arch}) counts as set
 	mode, _ := knownString(c, "repo_mode")
 	ksrepo := c.Get("ksrepo")
 	keep := mode == "keep" || (!ksrepo.IsNull() && ksrepo.IsKnown() && ksrepo.True())
-	if !hasRepo && !keep && c.Get("repo").IsKnown() {
+	if !hasRepo && !keep {
 		diags = append(diags, errorf(c.Block.Ptr(), "No repo",
 			"Without repo, %s installs from the build tag's repository, which only a Koji hub has. Set repo to the repositories to install from, or repo_mode = \"keep\" to use the kickstart's own.", cmd))
 	}
@@ -406,13 +406,11 @@ func (x *expander) fetchAndFlatten(installTree string, imageBuild bool) []*recip
 		}
 		ks.set("file", str(file, x.rng("kickstart")))
 	} else {
-		// A local kickstart: its directory is the tree, so %include works.
-		dir, file := path.Split(kickstart)
-		if dir == "" {
-			dir = "."
-		}
-		ks.set("url", str(dir, x.rng("kickstart")))
-		ks.set("file", str(file, x.rng("kickstart")))
+		// A local kickstart is the one file, as Koji uploads it: a %include
+		// needs ksurl (which may be a local directory) or flattening first.
+		e, _ := x.expr("kickstart")
+		ks.set("url", e)
+		ks.set("file", str(path.Base(kickstart), x.rng("kickstart")))
 	}
 	stages = append(stages, stage("fetch-ks", "ks", ks))
 
@@ -493,7 +491,10 @@ func expandImageBuild(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics
 	if e, ok := x.expr("factory_parameters"); ok {
 		images.set("factory", e)
 	}
-	stages = append(stages, stage("convert", "images", images))
+	conv := stage("convert", "images", images)
+	// Koji converts only an image that booted: boot-verify gates convert.
+	conv.DependsOn = []recipe.DependsOn{{Name: "verify", Range: rng}}
+	stages = append(stages, conv)
 
 	publish := newBody(rng)
 	publish.set("artifacts", ref("images", "artifacts", rng))
@@ -530,18 +531,29 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	release, _ := knownStringValue(x.b.Config.Get("release"))
 	lm := newBody(rng)
 	lm.set("packages", strs(livemediaBuildroot, rng))
-	lm.set("inputs", list(rng, ref("kickstart", "kickstart", rng)))
 	lm.set("privileged", lit(cty.True, rng))
 	lm.set("network", str("host", rng))
 	// Koji's argv after --ks <kickstart>, per arch (--macboot depends on
 	// it); the ISO is moved out of livemedia-creator's result directory.
+	// Koji's argv after --ks <kickstart>, per arch (--macboot depends on
+	// it), run in a scratch directory; the ISO and livemedia-creator's logs
+	// are moved into the stage's output.
+	var argvRest hclsyntax.Expression = call("join", rng, str(" ", rng), &hclsyntax.IndexExpr{
+		Collection: lit(cty.MapVal(livemediaCommands(x)), rng), Key: variable("arch", rng),
+		SrcRange: rng, OpenRange: rng, BracketRange: rng,
+	})
+	inputs := []hclsyntax.Expression{ref("kickstart", "kickstart", rng)}
+	if e, ok := x.expr("lorax_url"); ok {
+		lorax := newBody(e.Range())
+		lorax.set("url", e)
+		stages = append(stages, stage("fetch-ks", "lorax", lorax))
+		argvRest = call("replace", rng, argvRest, str(loraxTree, rng), template(rng, "'", ref("lorax", "tree", rng), "'"))
+		inputs = append(inputs, ref("lorax", "tree", rng))
+	}
+	lm.set("inputs", list(rng, inputs...))
 	lm.set("commands", list(rng, template(rng,
-		"cd \"$IMGPIPE_OUT\" && livemedia-creator --ks '", ref("kickstart", "kickstart", rng), "' ",
-		call("join", rng, str(" ", rng), &hclsyntax.IndexExpr{
-			Collection: lit(cty.MapVal(livemediaCommands(x)), rng), Key: variable("arch", rng),
-			SrcRange: rng, OpenRange: rng, BracketRange: rng,
-		}),
-		" && mv lmc/*.iso . && rmdir lmc",
+		"cd \"$(mktemp -d)\" && livemedia-creator --ks '", ref("kickstart", "kickstart", rng), "' ", argvRest,
+		" && mv lmc/*.iso lmc-logs \"$IMGPIPE_OUT/\"",
 	)))
 	lm.set("outputs", list(rng, template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")))
 	st := stage("chroot", "livemedia", lm)
@@ -559,6 +571,10 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
 }
 
+// loraxTree stands for the lorax_url checkout in the argv until the
+// command is built, where a reference to the lorax stage's tree replaces it.
+const loraxTree = "@LORAX_TREE@"
+
 // livemediaCommands maps each arch to the rest of Koji's
 // livemedia-creator argv after --ks, shell-quoted.
 func livemediaCommands(x *expander) map[string]cty.Value {
@@ -570,10 +586,11 @@ func livemediaCommands(x *expander) map[string]cty.Value {
 		arch = CanonArch(strings.TrimSpace(arch))
 		opts := LivemediaOptions{
 			Name: x.b.Label, Version: version, Release: release, Arch: arch,
-			Volid:        x.stringValue("volid"),
-			LoraxDir:     x.stringValue("lorax_dir"),
-			NoMacboot:    x.isTrue("nomacboot"),
-			SquashfsOnly: x.isTrue("squashfs_only"),
+			Volid:          x.stringValue("volid"),
+			LoraxDir:       x.stringValue("lorax_dir"),
+			LoraxTemplates: loraxTree,
+			NoMacboot:      x.isTrue("nomacboot"),
+			SquashfsOnly:   x.isTrue("squashfs_only"),
 		}
 		if v, ok := knownList(x.b.Config, "compress_arg"); ok {
 			opts.CompressArgs = v
@@ -621,8 +638,9 @@ func expandAppliance(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics)
 	ap.set("privileged", lit(cty.True, rng))
 	ap.set("network", str("host", rng))
 	ap.set("commands", list(rng, template(rng,
-		"cd \"$IMGPIPE_OUT\" && exec appliance-creator -c '", ref("kickstart", "kickstart", rng), "' "+strings.Join(rest, " "))))
-	ap.set("outputs", strs([]string{"app-output"}, rng))
+		"cd \"$(mktemp -d)\" && appliance-creator -c '", ref("kickstart", "kickstart", rng), "' "+strings.Join(rest, " "),
+		" && mv app-output appliance.log \"$IMGPIPE_OUT/\"")))
+	ap.set("outputs", strs([]string{"app-output", "appliance.log"}, rng))
 	st := stage("chroot", "appliance", ap)
 	st.Executor = str("podman", rng)
 	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
