@@ -9,6 +9,10 @@ import (
 // functionTable is built once: every evaluation context shares it.
 var functionTable = functions()
 
+// Functions returns the recipe language's function table, for
+// documentation. The caller must not modify it.
+func Functions() map[string]function.Function { return functionTable }
+
 // functions is the fixed function table of the recipe language. It is a
 // literal so that a recipe means the same thing with every build of a given
 // imgpipe version. No function reads files or the environment: everything a

@@ -422,7 +422,7 @@ func writeLanguage(w *writer) {
 		"everything a stage depends on is visible to its stage ID.")
 	w.line("| function | description |")
 	w.line("|---|---|")
-	fns := functions()
+	fns := engine.Functions()
 	for _, name := range sortedKeys(fns) {
 		f := fns[name]
 		var params []string

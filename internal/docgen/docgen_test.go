@@ -2,10 +2,6 @@ package docgen
 
 import (
 	"bytes"
-	"go/ast"
-	"go/parser"
-	"go/printer"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,54 +124,6 @@ stage "exec" "b" {
 	}
 }
 
-// TestFunctionsMatchEngine compares the function table here with the
-// engine's, as source: same names, same stdlib functions.
-func TestFunctionsMatchEngine(t *testing.T) {
-	fromEngine := functionTable(t, "../../engine/functions.go")
-	here := functionTable(t, "functions.go")
-	if len(fromEngine) == 0 {
-		t.Fatal("found no functions in engine/functions.go")
-	}
-	if diff := cmp.Diff(fromEngine, here); diff != "" {
-		t.Errorf("internal/docgen/functions.go differs from engine/functions.go; copy the table (-engine +docgen):\n%s", diff)
-	}
-}
-
-// functionTable returns the map literal in func functions() of a file,
-// keyed by function name, values printed as source.
-func functionTable(t *testing.T, path string) map[string]string {
-	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	ast.Inspect(f, func(n ast.Node) bool {
-		fn, ok := n.(*ast.FuncDecl)
-		if !ok || fn.Name.Name != "functions" {
-			return true
-		}
-		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			kv, ok := n.(*ast.KeyValueExpr)
-			if !ok {
-				return true
-			}
-			lit, ok := kv.Key.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			var b bytes.Buffer
-			if err := printer.Fprint(&b, fset, kv.Value); err != nil {
-				t.Fatal(err)
-			}
-			out[strings.Trim(lit.Value, `"`)] = b.String()
-			return false
-		})
-		return false
-	})
-	return out
-}
 
 func TestMarkdownEscaping(t *testing.T) {
 	for in, want := range map[string]string{
