@@ -419,9 +419,12 @@ func sortStages(r *recipe.Recipe, infos map[string]*stageInfo) ([]*recipe.Stage,
 	return order, diags
 }
 
-func kindSpec(k *Kind) hcldec.ObjectSpec {
+func kindSpec(k *Kind) hcldec.ObjectSpec { return attrSpec(k.Attrs) }
+
+// attrSpec is the hcldec spec of a block with these attributes.
+func attrSpec(attrs []Attr) hcldec.ObjectSpec {
 	spec := hcldec.ObjectSpec{}
-	for _, a := range k.Attrs {
+	for _, a := range attrs {
 		var s hcldec.Spec = &hcldec.AttrSpec{Name: a.Name, Type: a.Type, Required: a.Required}
 		if a.Default != cty.NilVal {
 			s = &hcldec.DefaultSpec{Primary: s, Default: &hcldec.LiteralSpec{Value: a.Default}}
