@@ -13,6 +13,9 @@ import (
 // digestPath returns "sha256:<hex>" over a file's content, or over a
 // directory's whole tree: every entry's relative path, type, executable bit
 // and content (a symlink's target, not what it points to).
+//
+// A directory's .git and .imgpipe (the default store) are left out: they
+// change with every commit and every run, and no stage reads them.
 func digestPath(path string) (string, error) {
 	info, err := os.Lstat(path)
 	if err != nil {
@@ -27,6 +30,9 @@ func digestPath(path string) (string, error) {
 		err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if d.IsDir() && p != path && skippedDirs[d.Name()] {
+				return filepath.SkipDir
 			}
 			info, err := d.Info()
 			if err != nil {
@@ -69,3 +75,5 @@ func hashEntry(h io.Writer, path, rel string, info fs.FileInfo) error {
 	}
 	return nil
 }
+
+var skippedDirs = map[string]bool{".git": true, ".imgpipe": true}
