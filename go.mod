@@ -10,6 +10,7 @@ require (
 	github.com/zclconf/go-cty v1.20.0
 	golang.org/x/sys v0.48.0
 	golang.org/x/term v0.46.0
+	gopkg.in/ini.v1 v1.67.3
 )
 
 require (

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
@@ -99,15 +100,7 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, *P
 			Subject:  first.TypeRange.Ptr(),
 		})
 	}
-	spec := hcldec.ObjectSpec{}
-	for _, a := range preset.Attrs {
-		var s hcldec.Spec = &hcldec.AttrSpec{Name: a.Name, Type: a.Type, Required: a.Required}
-		if a.Default != cty.NilVal {
-			s = &hcldec.DefaultSpec{Primary: s, Default: &hcldec.LiteralSpec{Value: a.Default}}
-		}
-		spec[a.Name] = s
-	}
-	cfg, d := hcldec.Decode(first.Body, spec, sc.evalContext(cty.EmptyObjectVal))
+	cfg, d := hcldec.Decode(first.Body, attrSpec(preset.Attrs), sc.evalContext(cty.EmptyObjectVal))
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return r, nil, diags
@@ -156,4 +149,54 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, *P
 		out.Stages = append(out.Stages, s)
 	}
 	return &out, block, diags
+}
+
+// PresetValue evaluates one attribute of the plan's preset block with arch
+// set to the given string, converted to the attribute's type. Exports use
+// it where a value depends on the architecture: with a real arch for that
+// arch's value, or with Koji's literal "$arch" for the form Koji
+// substitutes. It returns a null value when the attribute is not set.
+func (p *Plan) PresetValue(name, arch string) (cty.Value, hcl.Diagnostics) {
+	if p.Preset == nil {
+		return cty.NullVal(cty.DynamicPseudoType), nil
+	}
+	a, ok := p.Preset.Attrs[name]
+	if !ok {
+		return cty.NullVal(cty.DynamicPseudoType), nil
+	}
+	var vars cty.Value = cty.EmptyObjectVal
+	for _, sc := range p.scopes {
+		vars = sc.vars
+		break
+	}
+	sc := &scope{vars: vars, arch: cty.StringVal(arch), recipe: p.Recipe}
+	diags := sc.evalLocals()
+	v, d := a.Expr.Value(sc.evalContext(cty.EmptyObjectVal))
+	diags = append(diags, d...)
+	for _, at := range p.Preset.Preset.Attrs {
+		if at.Name == name && !v.IsNull() {
+			if cv, err := convert.Convert(v, at.Type); err == nil {
+				v = cv
+			}
+		}
+	}
+	return v, diags
+}
+
+// PresetValueForEveryArch returns the value of a preset attribute when it is
+// the same for every architecture of the build, and false when it differs
+// between them or cannot be evaluated.
+func (p *Plan) PresetValueForEveryArch(name string) (cty.Value, bool) {
+	var out cty.Value
+	for i, arch := range p.Build.Arches {
+		v, diags := p.PresetValue(name, arch)
+		if diags.HasErrors() || !v.IsWhollyKnown() {
+			return cty.NilVal, false
+		}
+		if i > 0 && !v.RawEquals(out) {
+			return cty.NilVal, false
+		}
+		out = v
+	}
+	return out, out != cty.NilVal
 }

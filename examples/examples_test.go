@@ -8,14 +8,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/legacyini"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/stages"
 )
@@ -29,7 +32,8 @@ func (goldenExecutor) Run(context.Context, executor.Cmd) error {
 	return errors.New("golden plans never run")
 }
 
-// TestExamplePlans plans every recipe under examples/ and compares its
+// TestExamplePlans plans every recipe under examples/, HCL and Koji INI
+// alike, and compares its
 // `plan --json` document with testdata/plan/<recipe>.json. Regenerate with
 // UPDATE_GOLDEN=1 go test ./examples/ (never in CI).
 func TestExamplePlans(t *testing.T) {
@@ -48,18 +52,44 @@ func TestExamplePlans(t *testing.T) {
 		wantGoldens[golden] = true
 		t.Run(path, func(t *testing.T) {
 			planner := stages.Planner()
-			r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
+			var (
+				r     *recipe.Recipe
+				diags hcl.Diagnostics
+				ini   *legacyini.Result
+			)
+			if filepath.Ext(path) == ".ini" {
+				// A Koji INI, read as `imgpipe plan x.ini` reads it.
+				ini, diags = legacyini.Load(path)
+				if !diags.HasErrors() {
+					var d hcl.Diagnostics
+					r, d = ini.Recipe(recipe.WithPresets(planner.PresetTypes()...))
+					diags = append(diags, d...)
+				}
+			} else {
+				r, diags = recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
+			}
 			if diags.HasErrors() {
 				t.Fatalf("parse: %s", diags)
 			}
-			plan, diags := planner.Plan(r, engine.PlanOptions{
+			plan, planDiags := planner.Plan(r, engine.PlanOptions{
 				HashInputs: true,
 				Executors:  map[string]executor.Executor{"host": goldenExecutor{}},
 			})
+			if ini != nil {
+				planDiags = ini.Map(planDiags)
+			}
+			diags = append(diags, planDiags...)
 			if diags.HasErrors() {
 				t.Fatalf("plan: %s", diags)
 			}
-			if diags := plan.Resolve(context.Background()); diags.HasErrors() {
+			if ini != nil {
+				checkINIWarnings(t, path, diags)
+			}
+			resolved := plan.Resolve(context.Background())
+			if ini != nil {
+				resolved = ini.Map(resolved)
+			}
+			if diags := resolved; diags.HasErrors() {
 				t.Fatalf("resolve: %s", diags)
 			}
 			// The same encoding as `imgpipe plan --json`.
@@ -105,6 +135,44 @@ func TestExamplePlans(t *testing.T) {
 	})
 }
 
+// iniWarnings are the warnings each INI example must give, and no others:
+// the Koji guide's INI only the options that mean nothing without a hub.
+var iniWarnings = map[string][]string{
+	"koji-guide/fedora-server-docker.ini": {
+		"Unused locally: specfile",
+		"Unused locally: target",
+	},
+	"koji-every-option/fedora-cloud.ini": {
+		"Koji CLI option not carried: noprogress",
+		"Koji CLI option not carried: wait",
+		"Unused locally: background",
+		"Unused locally: skip_tag",
+		"Unused locally: specfile",
+		"Unused locally: target",
+		"[DEFAULT] keys not passed as OVA options",
+		"[DEFAULT] keys not passed as factory parameters",
+	},
+}
+
+func checkINIWarnings(t *testing.T, path string, diags hcl.Diagnostics) {
+	t.Helper()
+	want, ok := iniWarnings[filepath.ToSlash(path)]
+	if !ok {
+		t.Errorf("%s: list the warnings it must give in iniWarnings", path)
+	}
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Summary)
+		if d.Subject == nil || d.Subject.Filename != path {
+			t.Errorf("%s: warning %q does not point into the INI: %v", path, d.Summary, d.Subject)
+		}
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s: warnings (-want +got):\n%s", path, diff)
+	}
+}
+
 func exampleRecipes(t *testing.T) []string {
 	var out []string
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
@@ -114,7 +182,7 @@ func exampleRecipes(t *testing.T) []string {
 		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && p != ".") {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && filepath.Ext(p) == ".hcl" {
+		if !d.IsDir() && (filepath.Ext(p) == ".hcl" || filepath.Ext(p) == ".ini") {
 			out = append(out, p)
 		}
 		return nil

@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/legacyini"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/stages"
 )
@@ -92,20 +95,48 @@ func oneRecipe(cmd string, args []string) (string, error) {
 	}
 }
 
-// loadPlan parses and plans a recipe.
+// loadPlan parses and plans a recipe, and prints its warnings.
 func (a *app) loadPlan(path string, rf recipeFlags, hashInputs bool) (*engine.Plan, error) {
-	if strings.EqualFold(filepath.Ext(path), ".ini") {
-		return nil, usagef("%s: Koji INI recipes are not supported by this version of imgpipe yet; write the recipe in HCL", path)
+	plan, warnings, err := a.planRecipe(path, rf, hashInputs)
+	if err != nil {
+		return nil, err
 	}
+	a.printDiags(warnings)
+	return plan, nil
+}
+
+// planRecipe parses and plans a recipe: an HCL file, or a Koji INI (see
+// isINI). It returns the warnings; errors come back as hcl.Diagnostics.
+func (a *app) planRecipe(path string, rf recipeFlags, hashInputs bool) (*engine.Plan, hcl.Diagnostics, error) {
 	planner := stages.Planner()
-	r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
+	var (
+		r     *recipe.Recipe
+		diags hcl.Diagnostics
+		ini   *legacyini.Result
+	)
+	if isINI(path) {
+		// A Koji INI: converted to an image_build block, whose diagnostics
+		// all point back into the INI.
+		ini, diags = legacyini.Load(path)
+		a.remap = ini.Map
+		for name, f := range ini.Files {
+			a.files[name] = f
+		}
+		if !diags.HasErrors() {
+			var d hcl.Diagnostics
+			r, d = ini.Recipe(recipe.WithPresets(planner.PresetTypes()...))
+			diags = append(diags, d...)
+		}
+	} else {
+		r, diags = recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
+	}
 	if r != nil {
 		for name, f := range r.Files {
 			a.files[name] = f
 		}
 	}
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
 	plan, planDiags := planner.Plan(r, engine.PlanOptions{
 		Vars:       rf.vars,
@@ -115,12 +146,26 @@ func (a *app) loadPlan(path string, rf recipeFlags, hashInputs bool) (*engine.Pl
 	for name, f := range r.Files {
 		a.files[name] = f
 	}
+	if ini != nil {
+		planDiags = ini.Map(planDiags)
+	}
 	diags = append(diags, planDiags...)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
-	a.printDiags(diags) // warnings
-	return plan, nil
+	return plan, diags, nil
+}
+
+// isINI reports whether path is a Koji image-build INI: a .ini or .conf
+// file, or a directory (of *.conf files, as `koji image-build --config DIR`
+// reads).
+func isINI(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".ini", ".conf":
+		return true
+	}
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
 
 // storeDir picks the store: --store, then IMGPIPE_STORE, then .imgpipe

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -16,6 +17,9 @@ import (
 )
 
 func main() {
+	// imgpipe is a short-lived process that plans a graph and mostly waits
+	// for children: trading memory for fewer collections pays (bench/).
+	debug.SetGCPercent(400)
 	os.Exit(Main())
 }
 
@@ -44,6 +48,8 @@ func commands() []command {
 		{"validate", "Check a recipe without running anything", cmdValidate},
 		{"plan", "Show the stage graph a run would execute", cmdPlan},
 		{"graph", "Print the stage graph as Graphviz dot or Mermaid", cmdGraph},
+		{"upgrade", "Print a Koji image-build INI as an HCL recipe", cmdUpgrade},
+		{"export-koji", "Print a preset recipe as Koji's INI or koji spin-* command", cmdExportKoji},
 		{"fmt", "Rewrite recipes in canonical HCL style", cmdFmt},
 		{"gc", "Remove store objects no recent run used", cmdGC},
 		{"version", "Print imgpipe's version", cmdVersion},
@@ -56,6 +62,9 @@ type app struct {
 	stdout, stderr io.Writer
 	// files holds parsed sources, for diagnostic snippets.
 	files map[string]*hcl.File
+	// remap points diagnostics about HCL generated from a Koji INI back at
+	// the INI; nil otherwise.
+	remap func(hcl.Diagnostics) hcl.Diagnostics
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -152,6 +161,9 @@ func (a *app) exit(err error) int {
 func (a *app) printDiags(diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
+	}
+	if a.remap != nil {
+		diags = a.remap(diags)
 	}
 	w := hcl.NewDiagnosticTextWriter(a.stderr, a.files, 100, false)
 	w.WriteDiagnostics(diags)

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary double as the imgpipe command: testscript
+// installs it in $PATH as "imgpipe", so scripts run the real CLI, exit codes
+// and all, with `exec imgpipe ...`.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"imgpipe": func() { os.Exit(Main()) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar. Set UPDATE_SCRIPTS=1 to rewrite
+// the golden files that `cmp` compares against.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		Setup: func(env *testscript.Env) error {
+			// A hermetic environment: testscript already passes only a
+			// fixed set of variables (PATH is kept, so sh, cat and the
+			// imgpipe under test are found). Make sure no store leaks in
+			// from the caller, and give HOME a real, private directory.
+			vars := env.Vars[:0]
+			for _, kv := range env.Vars {
+				if !strings.HasPrefix(kv, "IMGPIPE_STORE=") {
+					vars = append(vars, kv)
+				}
+			}
+			env.Vars = vars
+			env.Setenv("HOME", env.WorkDir)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitcode,
+		},
+	})
+}
+
+// cmdExitcode implements
+//
+//	exitcode N PROGRAM [ARGS...]
+//
+// It runs PROGRAM as `exec` does, keeping its stdout and stderr for the
+// `stdout` and `stderr` commands that follow, and fails unless it exited
+// with status N. Use it where the exact code matters; `! exec` accepts any
+// failure, a crash included.
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! exitcode (name the status you expect)")
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want < 0 {
+		ts.Fatalf("exitcode: %q is not an exit status", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	switch {
+	case got < 0: // killed by a signal
+		ts.Fatalf("%s: %v, want exit status %d", args[1], err, want)
+	case got != want:
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}

@@ -1,0 +1,136 @@
+package koji_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/stages"
+	"github.com/imgpipe/imgpipe/stages/koji"
+)
+
+func planRecipe(t *testing.T, dir, src string) *engine.Plan {
+	t.Helper()
+	planner := stages.Planner()
+	r, diags := recipe.Parse([]byte(src), filepath.Join(dir, "r.hcl"), recipe.WithPresets(planner.PresetTypes()...))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan, diags := planner.Plan(r, engine.PlanOptions{})
+	if diags.HasErrors() {
+		for _, d := range diags {
+			t.Log(d)
+		}
+		t.FailNow()
+	}
+	return plan
+}
+
+func summaries(diags hcl.Diagnostics) string {
+	var s []string
+	for _, d := range diags {
+		s = append(s, d.Summary)
+	}
+	return strings.Join(s, "; ")
+}
+
+func TestSpinCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want, diags string
+	}{{
+		name: "livemedia, options in --help order",
+		src: `livemedia "Live" {
+  scratch = true
+  version = "41"
+  release = "1"
+  target = "f41"
+  arches = ["x86_64", "aarch64"]
+  kickstart = "dir/live.ks"
+  ksurl = "git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567"
+  repo = ["https://a/", "https://b/"]
+  volid = "LIVE 41"
+  squashfs_only = true
+  skip_tag = false
+  background = true
+}`,
+		want: "koji spin-livemedia --background --ksurl='git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567' --scratch --repo=https://a/ --repo=https://b/ --release=1 --volid='LIVE 41' --squashfs-only Live 41 f41 x86_64,aarch64 dir/live.ks",
+	}, {
+		name: "repo_mode append has no Koji option",
+		src: `livemedia "Live" {
+  version = "41"
+  release = "1"
+  target = "f41"
+  arches = ["x86_64"]
+  kickstart = "live.ks"
+  ksurl = "git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567"
+  repo = ["https://a/"]
+  repo_mode = "append"
+}`,
+		want:  "koji spin-livemedia --ksurl='git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567' --repo=https://a/ --release=1 Live 41 f41 x86_64 live.ks",
+		diags: "repo_mode has no Koji option",
+	}, {
+		name: "Koji needs target",
+		src: `appliance "app" {
+  version = "41"
+  release = "1"
+  arches = ["x86_64"]
+  kickstart = "a.ks"
+  ksurl = "git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567"
+  repo_mode = "keep"
+}`,
+		want:  "koji spin-appliance --ksurl='git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567' --release=1 app 41 '' x86_64 a.ks",
+		diags: "repo_mode has no Koji option; Koji needs target",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := planRecipe(t, t.TempDir(), tc.src)
+			got, diags := koji.SpinCommand(plan)
+			if got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+			if s := summaries(diags); s != tc.diags {
+				t.Errorf("diagnostics %q, want %q", s, tc.diags)
+			}
+		})
+	}
+}
+
+func TestCheckUpload(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"flat.ks":   "text\n%packages\n@core\n%end\n",
+		"nested.ks": "text\n  %include common.ks\n%ksappend extra.ks\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recipe := func(ks, extra string) string {
+		return `image_build "i" {
+  version = "1"
+  target = "t"
+  install_tree = "https://example.org/$arch/os/"
+  arches = ["x86_64"]
+  distro = "Fedora-41"
+  repo = ["https://example.org/$arch/os/"]
+  kickstart = "` + ks + `"
+` + extra + `}`
+	}
+	if d := koji.CheckUpload(planRecipe(t, dir, recipe("flat.ks", ""))); len(d) != 0 {
+		t.Errorf("flat kickstart: %v", d)
+	}
+	d := koji.CheckUpload(planRecipe(t, dir, recipe("nested.ks", "")))
+	if len(d) != 1 || d[0].Severity != hcl.DiagWarning || d[0].Subject.Start.Line != 8 ||
+		!strings.Contains(d[0].Detail, "line 2: %include common.ks") || !strings.Contains(d[0].Detail, "line 3: %ksappend extra.ks") {
+		t.Errorf("nested kickstart: %v", d)
+	}
+	// With ksurl, Koji fetches the whole checkout: no warning.
+	withURL := recipe("nested.ks", `  ksurl = "git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567"`+"\n")
+	if d := koji.CheckUpload(planRecipe(t, dir, withURL)); len(d) != 0 {
+		t.Errorf("with ksurl: %v", d)
+	}
+}
