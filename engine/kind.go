@@ -42,6 +42,12 @@ type Kind struct {
 	// configuration and inputs are identical.
 	PerArch bool
 
+	// UsesRelease marks kinds whose output depends on the build's release
+	// (file names, the build directory): convert and upload. The release
+	// enters their stage IDs and Stage.Build.Release is set for them; other
+	// kinds never see it, so a new release reuses everything before them.
+	UsesRelease bool
+
 	// Uncached kinds run even when their object exists: upload must check
 	// its destination every time.
 	Uncached bool
@@ -154,6 +160,9 @@ type Stage struct {
 	Scratch string
 	// Resolved is what Kind.Resolve returned for this stage, or "".
 	Resolved string
+	// Build is the build the stage belongs to. Build.Release is set only
+	// for kinds with UsesRelease.
+	Build Build
 	// Timeout is the stage's timeout meta-argument, zero when unset. The
 	// engine enforces it; kinds with a phase timeout of their own (a boot)
 	// may read it.

@@ -80,6 +80,7 @@ type Node struct {
 	Resolved string
 
 	config   *Config
+	release  string   // the build's release, for kinds with UsesRelease
 	outputs  []string // every output name, declared and dynamic
 	evalArch string   // the arch to evaluate the block with at run time
 	depNames map[string]*Node
@@ -196,6 +197,9 @@ func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnosti
 	}
 	if diags.hasErrors() {
 		return nil, diags.list
+	}
+	if build.Release != "" {
+		plan.SetRelease(build.Release)
 	}
 	for _, n := range plan.Nodes {
 		switch {
@@ -744,6 +748,7 @@ func stageID(n *Node, arch string) string {
 		Local    map[string]string `json:"local,omitempty"`
 		Executor string            `json:"executor"`
 		Source   string            `json:"source,omitempty"`
+		Release  string            `json:"release,omitempty"`
 	}
 	m := material{
 		Source:   n.Resolved,
@@ -756,6 +761,9 @@ func stageID(n *Node, arch string) string {
 	}
 	if n.Kind.PerArch {
 		m.Arch = arch
+	}
+	if n.Kind.UsesRelease {
+		m.Release = n.release
 	}
 	for name, dep := range n.depNames {
 		m.Inputs[name] = dep.ID

@@ -25,10 +25,24 @@ func (p *Plan) Resolve(ctx context.Context) hcl.Diagnostics {
 		n.Resolved = r
 		resolved[n.ID] = r
 	}
-	// Nodes are in topological order, so each ID is recomputed after the
-	// IDs it depends on.
+	p.recomputeIDs()
+	return diags.list
+}
+
+// SetRelease settles the build's release: kinds with UsesRelease see it,
+// and their stage IDs (and those of stages after them) change with it.
+func (p *Plan) SetRelease(release string) {
+	p.Build.Release = release
+	for _, n := range p.Nodes {
+		n.release = release
+	}
+	p.recomputeIDs()
+}
+
+// recomputeIDs recomputes every stage ID. Nodes are in topological order,
+// so each ID is recomputed after the IDs it depends on.
+func (p *Plan) recomputeIDs() {
 	for _, n := range p.Nodes {
 		n.ID = stageID(n, n.Arches[0])
 	}
-	return diags.list
 }

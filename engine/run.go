@@ -431,6 +431,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		Scratch:   r.scratch,
 		Timeout:   n.Timeout,
 		Resolved:  n.Resolved,
+		Build:     r.stageBuild(n),
 		Exec:      exec,
 		Log:       lw,
 		Logger:    r.opts.Logger.With("stage", n.Name, "arch", n.Arch),
@@ -646,3 +647,13 @@ func (w *lineWriter) Flush() {
 }
 
 var _ io.Writer = (*lineWriter)(nil)
+
+// stageBuild is the build as a stage sees it: the release only for kinds
+// that use it.
+func (r *runner) stageBuild(n *Node) Build {
+	b := r.plan.Build
+	if !n.Kind.UsesRelease {
+		b.Release = ""
+	}
+	return b
+}

@@ -16,6 +16,8 @@ var Kind = &engine.Kind{
 vpc, vhdx, tar-gz, liveimg-squashfs, docker, rhevm-ova, vsphere-ova and the vagrant boxes.`,
 	Version: 1,
 	PerArch: true,
+	// File names and the build directory carry the release.
+	UsesRelease: true,
 	Attrs: []engine.Attr{
 		{Name: "disk", Type: cty.String, Required: true, Doc: "The raw disk to convert."},
 		{Name: "formats", Type: cty.List(cty.String), Required: true, Doc: "The formats to produce."},
