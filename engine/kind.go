@@ -161,8 +161,10 @@ type Stage struct {
 	// Resolved is what Kind.Resolve returned for this stage, or "".
 	Resolved string
 	// Build is the build the stage belongs to. Build.Release is set only
-	// for kinds with UsesRelease.
-	Build Build
+	// for kinds with UsesRelease, and so is ReleaseKey (Plan.ReleaseKey),
+	// which upload records so a rerun of the same stages finds the build.
+	Build      Build
+	ReleaseKey string
 	// Timeout is the stage's timeout meta-argument, zero when unset. The
 	// engine enforces it; kinds with a phase timeout of their own (a boot)
 	// may read it.

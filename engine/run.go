@@ -425,16 +425,17 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 	}
 	stage := &Stage{
 		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID,
-		Config:    cfg,
-		RecipeDir: r.plan.Recipe.Dir,
-		OutDir:    pending.OutDir,
-		Scratch:   r.scratch,
-		Timeout:   n.Timeout,
-		Resolved:  n.Resolved,
-		Build:     r.stageBuild(n),
-		Exec:      exec,
-		Log:       lw,
-		Logger:    r.opts.Logger.With("stage", n.Name, "arch", n.Arch),
+		Config:     cfg,
+		RecipeDir:  r.plan.Recipe.Dir,
+		OutDir:     pending.OutDir,
+		Scratch:    r.scratch,
+		Timeout:    n.Timeout,
+		Resolved:   n.Resolved,
+		Build:      r.stageBuild(n),
+		ReleaseKey: r.releaseKey(n),
+		Exec:       exec,
+		Log:        lw,
+		Logger:     r.opts.Logger.With("stage", n.Name, "arch", n.Arch),
 	}
 	stageCtx := ctx
 	if n.Timeout > 0 {
@@ -656,4 +657,11 @@ func (r *runner) stageBuild(n *Node) Build {
 		b.Release = ""
 	}
 	return b
+}
+
+func (r *runner) releaseKey(n *Node) string {
+	if !n.Kind.UsesRelease {
+		return ""
+	}
+	return r.plan.ReleaseKey()
 }

@@ -137,6 +137,9 @@ func exitCode(err error) int {
 	if errors.Is(err, engine.ErrInterrupted) {
 		return exitInterrupted
 	}
+	if _, ok := errors.AsType[*engine.ReleaseError](err); ok {
+		return exitInvalid
+	}
 	return exitFailed
 }
 

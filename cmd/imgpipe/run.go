@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/charmbracelet/log"
 	"golang.org/x/term"
@@ -61,9 +62,27 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	logger := log.NewWithOptions(a.stderr, log.Options{Prefix: "imgpipe"})
 
+	runID := store.NewRunID(time.Now())
+	if plan.UsesRelease() {
+		rel, err := plan.ClaimRelease(st, runID)
+		if err != nil {
+			return err
+		}
+		if rel.Unlock != nil {
+			defer rel.Unlock()
+		}
+		b := plan.Build
+		msg := fmt.Sprintf("building %s-%s-%s", b.Name, b.Version, rel.Release)
+		if rel.UpToDate {
+			msg = fmt.Sprintf("%s-%s-%s is published with these stages; checking it is up to date", b.Name, b.Version, rel.Release)
+		}
+		logger.Info(msg)
+	}
+
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	summary, runErr := engine.Run(ctx, plan, engine.RunOptions{
+		RunID:  runID,
 		Store:  st,
 		Jobs:   *jobs,
 		Force:  force,

@@ -247,6 +247,24 @@ func (s *Store) LockContext(ctx context.Context, name string) (unlock func(), er
 	}
 }
 
+// tryLock takes the lock of name if nobody holds it; it returns a nil
+// unlock when somebody does.
+func (s *Store) tryLock(name string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", "locks"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	lk := lockRange(name, unix.F_WRLCK)
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	return func() { f.Close() }, nil
+}
+
 // busy reports whether a run holds the lock of name.
 func (s *Store) busy(name string) (bool, error) {
 	f, err := os.OpenFile(filepath.Join(s.Dir, "tmp", "locks"), os.O_CREATE|os.O_RDWR, 0o644)

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imgpipe/imgpipe/engine/store"
+)
+
+// NextRelease increments a release as Koji's get_next_release does
+// (koji-notes §7.1): "" → "1", "N" → "N+1", "N.suffix" → "N+1.suffix",
+// "a.b.N" → "a.b.N+1"; anything else is an error asking for an explicit
+// release.
+func NextRelease(latest string) (string, error) {
+	if latest == "" {
+		return "1", nil
+	}
+	parts := strings.Split(latest, ".")
+	inc := func(s string) (string, bool) {
+		if !numeric.MatchString(s) {
+			return "", false
+		}
+		n, err := strconv.ParseUint(s, 10, 63)
+		if err != nil {
+			return "", false
+		}
+		return strconv.FormatUint(n+1, 10), true
+	}
+	switch len(parts) {
+	case 1:
+		if n, ok := inc(parts[0]); ok {
+			return n, nil
+		}
+	case 2:
+		if n, ok := inc(parts[0]); ok {
+			return n + "." + parts[1], nil
+		}
+	case 3:
+		if n, ok := inc(parts[2]); ok {
+			return parts[0] + "." + parts[1] + "." + n, nil
+		}
+	}
+	return "", &ReleaseError{Msg: fmt.Sprintf("cannot increment release %q (Koji increments N, N.suffix and a.b.N); set release in the recipe", latest)}
+}
+
+var numeric = regexp.MustCompile(`^[0-9]+$`)
+
+// ReleaseError is a release that cannot be settled.
+type ReleaseError struct{ Msg string }
+
+func (e *ReleaseError) Error() string { return e.Msg }
+
+// ReleaseKey identifies what a build is made of before its release
+// matters: the IDs of every stage whose kind does not use the release. Two
+// runs with the same key build the same images, so a published build with
+// this key is up to date (DESIGN §4).
+func (p *Plan) ReleaseKey() string {
+	var ids []string
+	for _, n := range p.Nodes {
+		if !n.Kind.UsesRelease {
+			ids = append(ids, n.ID)
+		}
+	}
+	slices.Sort(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+// UsesRelease reports whether any stage of the plan uses the release, so
+// that a run must settle one before it starts.
+func (p *Plan) UsesRelease() bool {
+	for _, n := range p.Nodes {
+		if n.Kind.UsesRelease {
+			return true
+		}
+	}
+	return false
+}
+
+// Release is a settled release.
+type Release struct {
+	Release string
+	// UpToDate says a published build already holds this release key.
+	UpToDate bool
+	// Unlock releases the reservation's lock; nil when nothing is held.
+	Unlock func()
+}
+
+// ClaimRelease settles the plan's release (DESIGN §4) and sets it with
+// SetRelease. An explicit release is checked against the store; otherwise a
+// published build with the same release key gives its release (the run is
+// up to date), or the next release after the newest build (published,
+// deleted or reserved) is reserved. Scratch builds reserve nothing.
+func (p *Plan) ClaimRelease(st *store.Store, run string) (*Release, error) {
+	b := p.Build
+	key := p.ReleaseKey()
+	builds, err := st.Builds(b.Name, b.Version)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range builds {
+		if rec.State == store.BuildPublished && rec.Key == key && (b.Release == "" || b.Release == rec.Release) {
+			p.SetRelease(rec.Release)
+			return &Release{Release: rec.Release, UpToDate: true}, nil
+		}
+	}
+	res := store.Reservation{Run: run, Key: key, Created: time.Now().UTC()}
+	if b.Release != "" {
+		if b.Scratch {
+			return &Release{Release: b.Release}, nil
+		}
+		ok, unlock, err := st.Reserve(b.Name, b.Version, b.Release, res)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &ReleaseError{Msg: fmt.Sprintf("build %s-%s-%s already exists in the store (or another run is building it); change release, or leave it unset for the next free one", b.Name, b.Version, b.Release)}
+		}
+		return &Release{Release: b.Release, Unlock: unlock}, nil
+	}
+	// The newest build counts whatever its state, except a reservation
+	// whose run is gone: its release is free again (Koji recycles the
+	// releases of failed builds).
+	latest := ""
+	for _, rec := range builds {
+		if rec.State != store.BuildReserved || st.Active(b.Name, b.Version, rec.Release) {
+			latest = rec.Release
+		}
+	}
+	release, err := NextRelease(latest)
+	if err != nil {
+		return nil, err
+	}
+	if b.Scratch {
+		p.SetRelease(release)
+		return &Release{Release: release}, nil
+	}
+	// Like Koji, retry with the following releases when one is taken by a
+	// concurrent run.
+	for range 10 {
+		ok, unlock, err := st.Reserve(b.Name, b.Version, release, res)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			p.SetRelease(release)
+			return &Release{Release: release, Unlock: unlock}, nil
+		}
+		if release, err = NextRelease(release); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errors.New("could not reserve a release: ten in a row are taken")
+}

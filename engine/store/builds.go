@@ -1,0 +1,149 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// Build states in the store (DESIGN §4): a build exists iff its
+// metadata.json does; a deleted build leaves a tombstone so its release is
+// never reused; a reservation holds a release for a run that has not
+// published yet.
+const (
+	BuildPublished = "published"
+	BuildDeleted   = "deleted"
+	BuildReserved  = "reserved"
+)
+
+// Files of a build directory.
+const (
+	MetadataFile    = "metadata.json"
+	TombstoneFile   = "tombstone"
+	ReservationFile = "reservation.json"
+)
+
+// BuildRecord is one release of a name and version in the store.
+type BuildRecord struct {
+	Release string
+	State   string
+	// Key is the release key of the stages before the release mattered
+	// (metadata.json or reservation.json "release_key").
+	Key     string
+	Created time.Time
+	Dir     string
+}
+
+// Reservation is reservation.json.
+type Reservation struct {
+	Run     string    `json:"run"`
+	Key     string    `json:"release_key"`
+	Created time.Time `json:"created"`
+}
+
+// BuildDir returns builds/<name>/<version>/<release>/.
+func (s *Store) BuildDir(name, version, release string) string {
+	return filepath.Join(s.Dir, "builds", name, version, release)
+}
+
+// Builds lists the releases of name-version, oldest first.
+func (s *Store) Builds(name, version string) ([]BuildRecord, error) {
+	dir := filepath.Join(s.Dir, "builds", name, version)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []BuildRecord
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b := BuildRecord{Release: e.Name(), Dir: filepath.Join(dir, e.Name())}
+		var rec struct {
+			Key     string    `json:"release_key"`
+			Created time.Time `json:"created"`
+		}
+		switch {
+		case exists(filepath.Join(b.Dir, TombstoneFile)):
+			b.State = BuildDeleted
+			readJSON(filepath.Join(b.Dir, TombstoneFile), &rec)
+		case exists(filepath.Join(b.Dir, MetadataFile)):
+			b.State = BuildPublished
+			readJSON(filepath.Join(b.Dir, MetadataFile), &rec)
+		default:
+			b.State = BuildReserved
+			readJSON(filepath.Join(b.Dir, ReservationFile), &rec)
+		}
+		b.Key, b.Created = rec.Key, rec.Created
+		if b.Created.IsZero() {
+			if info, err := e.Info(); err == nil {
+				b.Created = info.ModTime()
+			}
+		}
+		out = append(out, b)
+	}
+	slices.SortStableFunc(out, func(a, b BuildRecord) int { return a.Created.Compare(b.Created) })
+	return out, nil
+}
+
+// Reserve claims release for a run: it creates the build directory with
+// reservation.json, or takes over a reservation whose run is gone. It
+// reports false when another build holds the release. The caller keeps the
+// returned unlock until it has published or given up.
+func (s *Store) Reserve(name, version, release string, res Reservation) (ok bool, unlock func(), err error) {
+	lockName := "release/" + name + "/" + version + "/" + release // see Active
+	unlock, err = s.tryLock(lockName)
+	if err != nil || unlock == nil {
+		return false, nil, err // another run holds it right now
+	}
+	dir := s.BuildDir(name, version, release)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		unlock()
+		return false, nil, err
+	}
+	switch err := os.Mkdir(dir, 0o755); {
+	case err == nil:
+	case errors.Is(err, fs.ErrExist):
+		// A published or deleted build keeps its release; a reservation
+		// left by a run that died is free again (Koji recycles failed
+		// builds' releases).
+		if exists(filepath.Join(dir, MetadataFile)) || exists(filepath.Join(dir, TombstoneFile)) {
+			unlock()
+			return false, nil, nil
+		}
+	default:
+		unlock()
+		return false, nil, err
+	}
+	b, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, ReservationFile), append(b, '\n'), 0o644); err != nil {
+		unlock()
+		return false, nil, fmt.Errorf("reserve release %s: %w", release, err)
+	}
+	return true, unlock, nil
+}
+
+// Active reports whether a run holds the reservation of a release.
+func (s *Store) Active(name, version, release string) bool {
+	busy, err := s.busy("release/" + name + "/" + version + "/" + release)
+	return err == nil && busy
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+func readJSON(path string, v any) {
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, v)
+	}
+}
