@@ -36,7 +36,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if *jobs < 0 {
-		return usagef("--jobs must be at least 1")
+		return usagef("--jobs must be 1 or more (0, the default, means one per CPU)")
 	}
 	plan, err := a.loadPlan(path, rf, true)
 	if err != nil {

@@ -75,7 +75,11 @@ func runStartedLine(e events.Event) string {
 		b.WriteString(" " + strings.Join(e.Arches, ", "))
 	}
 	if e.Stages > 0 {
-		fmt.Fprintf(&b, " (%d stages)", e.Stages)
+		noun := "stages"
+		if e.Stages == 1 {
+			noun = "stage"
+		}
+		fmt.Fprintf(&b, " (%d %s)", e.Stages, noun)
 	}
 	return b.String()
 }
