@@ -1,5 +1,17 @@
 // Package fetchks is the fetch-ks stage kind (DESIGN §3).
 //
-// Fetch a kickstart and the tree around it: a Koji SCM URL, a local path, http(s) or any go-getter URL.
-// Only its declaration exists so far: recipes using it validate and plan.
+// Fetch a kickstart and the tree around it: a Koji SCM URL, a local path,
+// http(s) or any go-getter URL (github.com/hashicorp/go-getter v1, hardened:
+// see newClient).
+//
+// A fetch has three steps, each usable on its own (cmd/imgpipe's `ks fetch`
+// uses them without the engine):
+//
+//   - Request.Problems checks a request statically; the kind's Validate
+//     reports them, so `imgpipe validate` never fetches.
+//   - Resolve pins the source to a revision (a full commit, a checksum or
+//     a content digest), which the kind's Resolve puts into the stage ID.
+//   - Fetch fetches exactly that revision into <out>/tree.
+//
+// ParseSCMURL is the pure parser of Koji's and go-getter's git syntax.
 package fetchks
