@@ -8,6 +8,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/internal/schemagen"
+	"github.com/imgpipe/imgpipe/stages/upload"
 )
 
 // FS holds the committed schema files, by file name.
@@ -27,6 +28,7 @@ func Files() []File {
 	return []File{
 		{Name: "events.schema.json", Generate: Events},
 		{Name: "plan.schema.json", Generate: Plan},
+		{Name: "metadata.schema.json", Generate: Metadata},
 	}
 }
 
@@ -122,5 +124,71 @@ func Plan() ([]byte, error) {
 	}
 	s.Title = "imgpipe plan"
 	s.Description = "The output of `imgpipe plan --json`: a recipe resolved into stage instances."
+	return schemagen.Marshal(s)
+}
+
+// Metadata generates metadata.schema.json: a published build's
+// metadata.json, an upload.Metadata.
+func Metadata() ([]byte, error) {
+	file := map[string]string{
+		"path":   "The file's path relative to the build directory, with slashes, as in SHA256SUMS.",
+		"size":   "The file's size in bytes.",
+		"sha256": "The file's sha256, hex; equal to sha256sum's.",
+	}
+	docs := map[string]string{
+		"schema_version":                  "The format version of this file; 1.",
+		"name":                            "The build's name (Koji's N).",
+		"version":                         "The build's version (Koji's V).",
+		"release":                         "The build's release (Koji's R).",
+		"nvr":                             "name-version-release.",
+		"scratch":                         "Whether this is a scratch build (published under scratch/<user>/<run>/, reserving no release).",
+		"release_key":                     "A sha256 over the IDs of the stages before the release mattered: a run with the same key is up to date with this build.",
+		"created":                         "When the build was first published.",
+		"updated":                         "When this file was last written: later than created when a can_fail architecture was added after the others.",
+		"imgpipe_version":                 "The imgpipe that wrote this file.",
+		"arches":                          "The architectures published, sorted. A can_fail architecture that failed is absent.",
+		"builds":                          "Each architecture's part, keyed by architecture.",
+		"builds{}.arch":                   "The architecture.",
+		"builds{}.images":                 "The artifacts, under images/, with Koji's file names.",
+		"builds{}.images[].format":        "The artifact's format (its key in the upload's artifacts).",
+		"builds{}.logs":                   "The logs, under data/logs/<arch>/.",
+		"builds{}.kickstarts":             "The kickstarts, under data/kickstarts/<arch>/.",
+		"builds{}.kickstarts[].role":      "original (before Koji's rewrite), rewritten, or kickstart when not known.",
+		"builds{}.kickstarts[].url":       "Where the kickstart came from, when known.",
+		"builds{}.kickstarts[].revision":  "The revision of its source (a full commit, or a content digest), when known.",
+		"builds{}.packages":               "The packages installed in the image, as boot-verify listed them (Koji's icicle fields), or null when the upload was given no list.",
+		"builds{}.packages[].name":        "The package's name.",
+		"builds{}.packages[].version":     "Its version.",
+		"builds{}.packages[].release":     "Its release.",
+		"builds{}.packages[].arch":        "Its architecture.",
+		"builds{}.packages[].epoch":       "Its epoch, or null when it has none.",
+		"builds{}.packages[].size":        "Its installed size in bytes.",
+		"builds{}.packages[].payloadhash": "Its SIGMD5 (Koji's payloadhash).",
+		"builds{}.packages[].buildtime":   "When it was built, in seconds since the epoch.",
+		"builds{}.stages":                 "The stages whose results were published, in the order they started, then the upload itself.",
+		"builds{}.stages[].name":          "The stage's name in the recipe.",
+		"builds{}.stages[].kind":          "The stage's kind.",
+		"builds{}.stages[].id":            "The stage ID.",
+		"builds{}.stages[].arch":          "The architecture of the stage instance, or noarch.",
+		"builds{}.stages[].run":           "The run that built it (an earlier run when it came from the cache).",
+		"builds{}.stages[].started":       "When it started.",
+		"builds{}.stages[].duration_ns":   "How long it ran, in nanoseconds.",
+		"builds{}.run":                    "The run that published this architecture.",
+		"builds{}.started":                "When this architecture's upload started.",
+		"builds{}.finished":               "When this architecture's upload had published its files.",
+	}
+	for _, list := range []string{"builds{}.images[]", "builds{}.logs[]", "builds{}.kickstarts[]"} {
+		for k, v := range file {
+			docs[list+"."+k] = v
+		}
+	}
+	g := &schemagen.Generator{RequireDocs: true, Docs: docs}
+	s, err := schemagen.For[upload.Metadata](g)
+	if err != nil {
+		return nil, err
+	}
+	s.Title = "imgpipe build metadata"
+	s.Description = "A published build's metadata.json, in builds/<name>/<version>/<release>/ or scratch/<user>/<run>/. " +
+		"It is written last: a build exists iff its metadata.json does."
 	return schemagen.Marshal(s)
 }

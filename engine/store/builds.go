@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,6 +130,86 @@ func (s *Store) Reserve(name, version, release string, res Reservation) (ok bool
 		return false, nil, fmt.Errorf("reserve release %s: %w", release, err)
 	}
 	return true, unlock, nil
+}
+
+// Tombstone is the tombstone file a deleted build leaves, so that its
+// release is never reused. Created is the build's creation time, which
+// orders it among the other releases; Deleted is when it was deleted.
+type Tombstone struct {
+	Key     string    `json:"release_key"`
+	Created time.Time `json:"created"`
+	Deleted time.Time `json:"deleted"`
+}
+
+// ScratchDir returns scratch/<user>/<run>/, where a scratch build of a run
+// is published.
+func (s *Store) ScratchDir(user, run string) string {
+	return filepath.Join(s.Dir, "scratch", user, run)
+}
+
+// LockBuild takes the lock that serialises changes to a build directory's
+// metadata.json, SHA256SUMS and tombstone (the upload instances of a
+// build's architectures, `imgpipe builds delete`). It is not the release's
+// reservation lock, which a run holds for as long as it lasts.
+func (s *Store) LockBuild(ctx context.Context, dir string) (unlock func(), err error) {
+	rel, err := filepath.Rel(s.Dir, dir)
+	if err != nil {
+		return nil, err
+	}
+	return s.LockContext(ctx, "build/"+filepath.ToSlash(rel))
+}
+
+// DeleteBuild deletes a published build: it writes the tombstone first,
+// then removes metadata.json (so the build no longer exists), then every
+// other file. Killed half-way, the build is deleted and a second call
+// removes what is left. It refuses a build that was never published.
+func (s *Store) DeleteBuild(ctx context.Context, name, version, release string) error {
+	dir := s.BuildDir(name, version, release)
+	unlock, err := s.LockBuild(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	nvr := name + "-" + version + "-" + release
+	tomb := filepath.Join(dir, TombstoneFile)
+	if !exists(tomb) {
+		if !exists(filepath.Join(dir, MetadataFile)) {
+			if exists(dir) {
+				return fmt.Errorf("build %s is not published (a run is building it, or one died before publishing)", nvr)
+			}
+			return fmt.Errorf("no build %s in the store", nvr)
+		}
+		var rec struct {
+			Key     string    `json:"release_key"`
+			Created time.Time `json:"created"`
+		}
+		readJSON(filepath.Join(dir, MetadataFile), &rec)
+		b, _ := json.MarshalIndent(Tombstone{Key: rec.Key, Created: rec.Created, Deleted: time.Now().UTC()}, "", "  ")
+		tmp := tomb + ".tmp-" + randHex()
+		if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("delete %s: %w", nvr, err)
+		}
+		if err := os.Rename(tmp, tomb); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("delete %s: %w", nvr, err)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, MetadataFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", nvr, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == TombstoneFile {
+			continue
+		}
+		if err := removeAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("delete %s: %w", nvr, err)
+		}
+	}
+	return nil
 }
 
 // Active reports whether a run holds the reservation of a release.

@@ -1,31 +1,144 @@
 package upload
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/store"
 )
 
-// Kind is the upload stage kind. Its attributes and outputs are the
-// contract of DESIGN §3; Run is not implemented yet, so recipes using it
-// validate and plan, and `imgpipe run` refuses them.
+// Kind is the upload stage kind (DESIGN §3).
 var Kind = &engine.Kind{
 	Name:    "upload",
 	Summary: "Publish artifacts into the store's builds or push them to an OCI registry.",
-	Doc: `Publishes artifacts as a build (builds/<name>/<version>/<release>/ with SHA256SUMS and
-metadata.json) or pushes them to oci://host[:port]/repo:tag. It always checks its destination,
-so it is never satisfied from the cache alone.`,
-	Version:  1,
-	PerArch:  true,
-	Uncached: true,
+	Doc: `With to = "store" (the default), publishes the artifacts as a build:
+builds/<name>/<version>/<release>/ holds images/ (the artifacts, with Koji's file names),
+data/logs/<arch>/ (logs), data/kickstarts/<arch>/ (kickstarts), SHA256SUMS and, written last,
+metadata.json (schemas/metadata.schema.json): a build exists iff its metadata.json does. Each
+architecture's instance adds its part; metadata.json is written once every required architecture
+has published, and a can_fail architecture that publishes later is added to it. A scratch build
+goes to scratch/<user>/<run>/ instead. Files are hard links to the store's objects where
+possible.
+
+With to = "oci://host[:port]/repo:tag", pushes the disk images as an OCI artifact (one layer per
+image) and the docker format as a runnable image; several architectures share the tag through an
+image index. Loopback registries are spoken to over plain HTTP; credentials come from the
+Docker/Podman credential files.
+
+It always checks its destination, so it is never satisfied from the cache alone: a build that
+already holds the same files for this architecture is up to date and left untouched.`,
+	Version:     1,
+	PerArch:     true,
+	UsesRelease: true,
+	Uncached:    true,
 	Attrs: []engine.Attr{
 		{Name: "artifacts", Type: cty.Map(cty.String), Required: true, Doc: "The files to publish, by format."},
 		{Name: "to", Type: cty.String, Default: cty.StringVal("store"), Doc: "store, or oci://host[:port]/repo:tag."},
-		{Name: "packages", Type: cty.String, Doc: "The package list to record in metadata.json."},
-		{Name: "kickstarts", Type: cty.List(cty.String), Doc: "Kickstarts to record in metadata.json."},
-		{Name: "logs", Type: cty.List(cty.String), Doc: "Logs to publish with the build."},
+		{Name: "packages", Type: cty.String, Doc: "The package list to record in metadata.json (boot-verify's packages)."},
+		{Name: "kickstarts", Type: cty.List(cty.String), Doc: "Kickstarts to publish and record in metadata.json: the original, then the rewritten one."},
+		{Name: "logs", Type: cty.List(cty.String), Doc: "Logs (files or directories) to publish under data/logs/<arch>/."},
+		{Name: "kickstart_url", Type: cty.String, Doc: "Where the kickstart came from, for metadata.json (fetch-ks's url)."},
+		{Name: "kickstart_revision", Type: cty.String, Doc: "The kickstart's revision, for metadata.json (stage.<fetch-ks>.revision)."},
 	},
 	Outputs: []engine.Output{
-		{Name: "location", Type: cty.String, Doc: "Where the build was published."},
+		{Name: "location", Type: cty.String, Doc: "Where the build was published: its directory, or the pushed reference with its digest."},
 	},
+	Validate: validate,
+	Run:      run,
+}
+
+type config struct {
+	Artifacts         map[string]string `cty:"artifacts"`
+	To                string            `cty:"to"`
+	Packages          *string           `cty:"packages"`
+	Kickstarts        []string          `cty:"kickstarts"`
+	Logs              []string          `cty:"logs"`
+	KickstartURL      *string           `cty:"kickstart_url"`
+	KickstartRevision *string           `cty:"kickstart_revision"`
+}
+
+func validate(c *engine.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if to := c.Get("to"); to.IsKnown() && !to.IsNull() {
+		if s := to.AsString(); s != "store" {
+			if _, err := parseOCI(s); err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid upload destination",
+					Detail:   fmt.Sprintf("%s. to is \"store\" or \"oci://host[:port]/repo:tag\".", err),
+					Subject:  c.Range("to"),
+				})
+			}
+		}
+	}
+	if a := c.Get("artifacts"); a.IsWhollyKnown() && !a.IsNull() && a.LengthInt() == 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Nothing to upload",
+			Detail:   "artifacts is empty; give the files to publish, e.g. artifacts = stage.images.artifacts.",
+			Subject:  c.Range("artifacts"),
+		})
+	}
+	return diags
+}
+
+func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
+	var cfg config
+	if err := s.Decode(&cfg); err != nil {
+		return nil, err
+	}
+	if len(cfg.Artifacts) == 0 {
+		return nil, errors.New("upload: no artifacts")
+	}
+	st, runID, err := storeOf(s)
+	if err != nil {
+		return nil, err
+	}
+	var loc string
+	if cfg.To == "" || cfg.To == "store" {
+		loc, err = publishStore(ctx, s, &cfg, st, runID)
+	} else {
+		loc, err = pushOCI(ctx, s, &cfg, st)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return engine.Outputs{"location": cty.StringVal(loc)}, nil
+}
+
+// storeOf finds the store a stage runs in, and the run's ID. The engine
+// does not hand them to stages (yet): the run's scratch directory is
+// <store>/tmp/run-<run>/ and a pending object <store>/tmp/<id>.<random>/.
+func storeOf(s *engine.Stage) (*store.Store, string, error) {
+	for _, dir := range []string{s.Scratch, s.OutDir} {
+		if dir == "" {
+			continue
+		}
+		tmp := filepath.Dir(filepath.Clean(dir))
+		root := filepath.Dir(tmp)
+		if filepath.Base(tmp) != "tmp" || !exists(filepath.Join(root, "objects")) {
+			continue
+		}
+		st := &store.Store{Dir: root}
+		run := ""
+		if name := filepath.Base(s.Scratch); strings.HasPrefix(name, "run-") && filepath.Dir(filepath.Clean(s.Scratch)) == tmp {
+			run = strings.TrimPrefix(name, "run-")
+		}
+		if run == "" {
+			key := s.ReleaseKey
+			if len(key) > 16 {
+				key = key[:16]
+			}
+			run = "key-" + key
+		}
+		return st, run, nil
+	}
+	return nil, "", fmt.Errorf("upload: cannot find the store (scratch directory %q is not <store>/tmp/run-<run>)", s.Scratch)
 }

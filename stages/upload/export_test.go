@@ -1,0 +1,9 @@
+package upload
+
+// Hooks for the external tests.
+var (
+	NoLink         = &noLink
+	CopyProgress   = &copyProgress
+	BeforeAssemble = &beforeAssemble
+	ParseOCI       = parseOCI
+)

@@ -1,0 +1,718 @@
+package upload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/stages/koji"
+)
+
+// Files of a build directory besides metadata.json.
+const (
+	metadataFile = store.MetadataFile
+	sumsFile     = "SHA256SUMS"
+	// fragments are data/<arch>.json.
+	fragmentDir = "data"
+)
+
+// item is one file to publish.
+type item struct {
+	src string
+	// dst is relative to the build directory, with slashes.
+	dst    string
+	format string
+	size   int64
+	// sha256 is known up front for store objects (their digests were
+	// computed when they were written) and computed by the copy otherwise.
+	sha256 string
+}
+
+// publication is one architecture's part of a build, being published.
+type publication struct {
+	st      *store.Store
+	s       *engine.Stage
+	cfg     *config
+	run     string
+	dir     string // the build directory
+	nvr     string
+	key     string
+	arch    string
+	started time.Time
+	log     io.Writer
+
+	images, logs, kickstarts []*item
+	part                     *ArchMetadata
+	// roles of kickstarts, parallel to kickstarts.
+	ksMeta []Kickstart
+}
+
+// publishStore publishes one architecture into the store (DESIGN §4):
+// builds/<name>/<version>/<release>/, or scratch/<user>/<run>/ for a
+// scratch build. See doc.go for the protocol.
+func publishStore(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store, run string) (string, error) {
+	b := s.Build
+	if b.Release == "" {
+		return "", errors.New("upload: the build has no release; the engine settles it before the run for kinds with UsesRelease")
+	}
+	p := &publication{
+		st: st, s: s, cfg: cfg, run: run,
+		nvr:     b.Name + "-" + b.Version + "-" + b.Release,
+		key:     s.ReleaseKey,
+		arch:    s.Arch,
+		started: time.Now().UTC(),
+		log:     s.Log,
+	}
+	if p.log == nil {
+		p.log = io.Discard
+	}
+	if b.Scratch {
+		p.dir = st.ScratchDir(scratchUser(), run)
+	} else {
+		p.dir = st.BuildDir(b.Name, b.Version, b.Release)
+	}
+	if err := p.prepare(); err != nil {
+		return "", err
+	}
+	upToDate, err := p.checkPublished(ctx)
+	if err != nil || upToDate {
+		return p.dir, err
+	}
+	if err := p.place(ctx); err != nil {
+		return "", err
+	}
+	if err := p.writeFragment(); err != nil {
+		return "", err
+	}
+	if err := p.assemble(ctx); err != nil {
+		return "", err
+	}
+	return p.dir, nil
+}
+
+// scratchUser is the user a scratch build is filed under.
+func scratchUser() string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	if name == "" {
+		name = fmt.Sprint(os.Getuid())
+	}
+	return strings.NewReplacer("/", "_", "\\", "_").Replace(name)
+}
+
+// prepare decides every file's place in the build and collects what
+// metadata.json says about this architecture, reading digests from the
+// store objects the files come from.
+func (p *publication) prepare() error {
+	cfg, b := p.cfg, p.s.Build
+	seen := map[string]string{}
+	add := func(list *[]*item, src, dst, format string) error {
+		if strings.ContainsAny(dst, "\n\\") {
+			return fmt.Errorf("cannot publish %q: SHA256SUMS cannot name a file with a newline or backslash", dst)
+		}
+		if prev, ok := seen[dst]; ok {
+			return fmt.Errorf("%s and %s would both be published as %s; give them different names", prev, src, dst)
+		}
+		seen[dst] = src
+		it := &item{src: src, dst: dst, format: format}
+		if err := p.digestFromStore(it); err != nil {
+			return err
+		}
+		*list = append(*list, it)
+		return nil
+	}
+
+	formats := make([]string, 0, len(cfg.Artifacts))
+	for f := range cfg.Artifacts {
+		formats = append(formats, f)
+	}
+	slices.Sort(formats)
+	for _, f := range formats {
+		src := p.abs(cfg.Artifacts[f])
+		name := imageFileName(b, p.arch, f, src)
+		if err := add(&p.images, src, "images/"+name, f); err != nil {
+			return err
+		}
+	}
+
+	for _, l := range cfg.Logs {
+		src := p.abs(l)
+		info, err := os.Stat(src)
+		if err != nil {
+			return fmt.Errorf("log: %w", err)
+		}
+		base := "data/logs/" + p.arch + "/"
+		if !info.IsDir() {
+			if err := add(&p.logs, src, base+filepath.Base(src), ""); err != nil {
+				return err
+			}
+			continue
+		}
+		err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			rel, _ := filepath.Rel(filepath.Dir(src), path)
+			return add(&p.logs, path, base+filepath.ToSlash(rel), "")
+		})
+		if err != nil {
+			return fmt.Errorf("log: %w", err)
+		}
+	}
+
+	if err := p.prepareKickstarts(add); err != nil {
+		return err
+	}
+
+	part := &ArchMetadata{Arch: p.arch, Run: p.run, Started: p.started}
+	if cfg.Packages != nil {
+		pkgs, err := readPackages(p.abs(*cfg.Packages))
+		if err != nil {
+			return err
+		}
+		part.Packages = pkgs
+	}
+	p.part = part
+	return nil
+}
+
+func (p *publication) prepareKickstarts(add func(*[]*item, string, string, string) error) error {
+	cfg := p.cfg
+	type ks struct {
+		src  string
+		meta Kickstart
+	}
+	var list []ks
+	for i, k := range cfg.Kickstarts {
+		src := p.abs(k)
+		m := Kickstart{Role: "kickstart"}
+		if len(cfg.Kickstarts) == 2 {
+			// The presets pass flatten's original, then its rewrite.
+			m.Role = []string{"original", "rewritten"}[i]
+		}
+		if obj := p.object(src); obj != nil {
+			switch out := obj.outputFor(src); {
+			case obj.res.Kind == "flatten" && out == "original":
+				m.Role = "original"
+			case obj.res.Kind == "flatten" && out == "kickstart":
+				m.Role = "rewritten"
+			case obj.res.Kind == "fetch-ks":
+				m.Role = "original"
+			}
+			if obj.res.Kind == "fetch-ks" {
+				m.Revision, _ = obj.outputs()["revision"].(string)
+			}
+		}
+		list = append(list, ks{src, m})
+	}
+	// Provenance the recipe gives wins; a revision found on a fetch-ks
+	// object applies to every kickstart derived from it.
+	rev := ""
+	for _, k := range list {
+		if k.meta.Revision != "" {
+			rev = k.meta.Revision
+		}
+	}
+	if cfg.KickstartRevision != nil {
+		rev = *cfg.KickstartRevision
+	}
+	bases := map[string]int{}
+	for _, k := range list {
+		bases[filepath.Base(k.src)]++
+	}
+	for _, k := range list {
+		name := filepath.Base(k.src)
+		if bases[name] > 1 {
+			name = k.meta.Role + "-" + name
+		}
+		if err := add(&p.kickstarts, k.src, "data/kickstarts/"+p.arch+"/"+name, ""); err != nil {
+			return err
+		}
+		k.meta.Revision = rev
+		if cfg.KickstartURL != nil {
+			k.meta.URL = *cfg.KickstartURL
+		}
+		p.ksMeta = append(p.ksMeta, k.meta)
+	}
+	return nil
+}
+
+// imageFileName is an artifact's name in images/: its own name when it
+// already carries Koji's N-V-R prefix (convert names its files so, and
+// livemedia's ISO is N-arch-V-R.iso), else Koji's name for the format.
+// In a build of several architectures the name must also hold the
+// architecture, or two of them would publish the same file.
+func imageFileName(b engine.Build, arch, format, src string) string {
+	base := filepath.Base(src)
+	if len(b.Arches) > 1 && !strings.Contains(base, arch) {
+		return koji.ImageFileName(b.Name, b.Version, b.Release, arch, format)
+	}
+	for _, prefix := range []string{
+		b.Name + "-" + b.Version + "-" + b.Release,
+		b.Name + "-" + arch + "-" + b.Version + "-" + b.Release,
+	} {
+		if strings.HasPrefix(base, prefix+".") || strings.HasPrefix(base, prefix+"-") {
+			return base
+		}
+	}
+	return koji.ImageFileName(b.Name, b.Version, b.Release, arch, format)
+}
+
+func (p *publication) abs(path string) string {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.s.RecipeDir, path)
+	}
+	return filepath.Clean(path)
+}
+
+// objectRef is the store object a file belongs to.
+type objectRef struct {
+	res *store.Result
+	dir string
+	out map[string]any
+}
+
+// object returns the store object holding path, or nil.
+func (p *publication) object(path string) *objectRef {
+	rel, err := filepath.Rel(filepath.Join(p.st.Dir, "objects"), path)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return nil
+	}
+	id, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+	res, ok, err := p.st.Lookup(id)
+	if err != nil || !ok {
+		return nil
+	}
+	return &objectRef{res: res, dir: p.st.ObjectDir(id)}
+}
+
+// outputs returns the object's output values.
+func (o *objectRef) outputs() map[string]any {
+	if o.out == nil {
+		var v struct {
+			Value map[string]any `json:"value"`
+		}
+		json.Unmarshal(o.res.Outputs, &v)
+		o.out = v.Value
+		if o.out == nil {
+			o.out = map[string]any{}
+		}
+	}
+	return o.out
+}
+
+// outputFor names the output that is path, or "".
+func (o *objectRef) outputFor(path string) string {
+	rel, err := filepath.Rel(o.dir, path)
+	if err != nil {
+		return ""
+	}
+	for name, v := range o.outputs() {
+		if s, ok := v.(string); ok && filepath.Clean(s) == rel {
+			return name
+		}
+	}
+	return ""
+}
+
+// digestFromStore fills in an item's size and digest from the record of
+// the store object holding it: a rerun never re-reads gigabytes.
+func (p *publication) digestFromStore(it *item) error {
+	info, err := os.Stat(it.src)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", it.src)
+	}
+	it.size = info.Size()
+	obj := p.object(it.src)
+	if obj == nil {
+		return nil
+	}
+	rel, _ := filepath.Rel(obj.dir, it.src)
+	if f, ok := obj.res.Files[filepath.ToSlash(rel)]; ok && f.Size == it.size {
+		it.sha256 = f.SHA256
+	}
+	return nil
+}
+
+// all returns every item, images first.
+func (p *publication) all() []*item {
+	return slices.Concat(p.images, p.logs, p.kickstarts)
+}
+
+// hashUnknown computes the digests the store did not know.
+func (p *publication) hashUnknown() error {
+	for _, it := range p.all() {
+		if it.sha256 == "" {
+			size, sum, err := hashFile(it.src)
+			if err != nil {
+				return err
+			}
+			it.size, it.sha256 = size, sum
+		}
+	}
+	return nil
+}
+
+// checkPublished looks at the destination. When metadata.json lists this
+// architecture with the same files it is up to date: files that went
+// missing are put back (their digests are known), nothing else is
+// written. A published build with other content for this architecture is
+// an error: builds are immutable.
+func (p *publication) checkPublished(ctx context.Context) (bool, error) {
+	if exists(filepath.Join(p.dir, store.TombstoneFile)) {
+		return false, fmt.Errorf("build %s was deleted (%s); its release is not reused: set another release, or leave it unset", p.nvr, filepath.Join(p.dir, store.TombstoneFile))
+	}
+	if !exists(filepath.Join(p.dir, metadataFile)) {
+		return false, nil
+	}
+	unlock, err := p.st.LockBuild(ctx, p.dir)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	meta, err := ReadMetadata(p.dir)
+	if err != nil {
+		return false, err
+	}
+	if meta.ReleaseKey != p.key {
+		return false, fmt.Errorf("build %s is already published from other stages (release key %.12s, this run's %.12s); builds are immutable: set another release, or delete it with `imgpipe builds delete %s`", p.nvr, meta.ReleaseKey, p.key, p.nvr)
+	}
+	prev := meta.Builds[p.arch]
+	if prev == nil {
+		return false, nil // a can_fail arch that failed before: add it
+	}
+	if err := p.hashUnknown(); err != nil {
+		return false, err
+	}
+	if diff := diffFiles(prev.Files(), p.all()); diff != "" {
+		return false, fmt.Errorf("build %s is already published for %s with other content (%s); builds are immutable: set another release, or delete it with `imgpipe builds delete %s`", p.nvr, p.arch, diff, p.nvr)
+	}
+	// The destination: every file there with its size. Sizes only: a
+	// digest would re-read gigabytes, and a hard link to the object is
+	// checked by inode.
+	repaired := 0
+	for _, it := range p.all() {
+		dst := filepath.Join(p.dir, filepath.FromSlash(it.dst))
+		if info, err := os.Stat(dst); err == nil && info.Size() == it.size {
+			continue
+		}
+		fmt.Fprintf(p.log, "%s is missing or damaged; publishing it again\n", it.dst)
+		if err := p.placeOne(ctx, it); err != nil {
+			return false, err
+		}
+		repaired++
+	}
+	if !exists(filepath.Join(p.dir, sumsFile)) {
+		if err := writeAtomic(filepath.Join(p.dir, sumsFile), sha256sums(meta)); err != nil {
+			return false, err
+		}
+		repaired++
+	}
+	if repaired > 0 {
+		fmt.Fprintf(p.log, "%s (%s) is up to date after repairing %d files: %s\n", p.nvr, p.arch, repaired, p.dir)
+	} else {
+		fmt.Fprintf(p.log, "%s (%s) is up to date: %s\n", p.nvr, p.arch, p.dir)
+	}
+	return true, nil
+}
+
+// diffFiles describes how the published files differ from the items, or
+// returns "".
+func diffFiles(published []File, items []*item) string {
+	want := map[string]File{}
+	for _, f := range published {
+		want[f.Path] = f
+	}
+	for _, it := range items {
+		f, ok := want[it.dst]
+		switch {
+		case !ok:
+			return it.dst + " is new"
+		case f.SHA256 != it.sha256 || f.Size != it.size:
+			return it.dst + " differs"
+		}
+		delete(want, it.dst)
+	}
+	for path := range want {
+		return path + " is gone"
+	}
+	return ""
+}
+
+// tmpPrefix marks this architecture's temporary files in the build
+// directory.
+func (p *publication) tmpPrefix() string { return ".tmp-" + p.arch + "-" }
+
+// place copies every file into the build directory. This architecture's
+// fragment goes first, so a fragment never describes files that are
+// being replaced.
+func (p *publication) place(ctx context.Context) error {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Remove(p.fragmentPath()); err != nil && !notExist(err) {
+		return err
+	}
+	p.removeStaleTemps()
+	for _, it := range p.all() {
+		if err := p.placeOne(ctx, it); err != nil {
+			return fmt.Errorf("publish %s: %w", it.dst, err)
+		}
+	}
+	return nil
+}
+
+// placeOne puts one file in place, unless it already is (the same inode),
+// and fills in its digest if it was not known.
+func (p *publication) placeOne(ctx context.Context, it *item) error {
+	dst := filepath.Join(p.dir, filepath.FromSlash(it.dst))
+	if !sameFile(it.src, dst) {
+		sum, err := placeFile(ctx, it.src, dst, p.tmpPrefix(), it.sha256 == "")
+		if err != nil {
+			return err
+		}
+		if sum != "" {
+			it.sha256 = sum
+		}
+	}
+	if it.sha256 == "" {
+		size, sum, err := hashFile(dst)
+		if err != nil {
+			return err
+		}
+		it.size, it.sha256 = size, sum
+		return nil
+	}
+	info, err := os.Stat(dst)
+	if err != nil {
+		return err
+	}
+	if info.Size() != it.size {
+		return fmt.Errorf("%s changed while it was published", it.src)
+	}
+	return nil
+}
+
+// removeStaleTemps removes temporary files a killed upload of this
+// architecture left behind.
+func (p *publication) removeStaleTemps() {
+	filepath.WalkDir(p.dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), p.tmpPrefix()) {
+			os.Remove(path)
+		}
+		return nil
+	})
+}
+
+func (p *publication) fragmentPath() string {
+	return filepath.Join(p.dir, fragmentDir, p.arch+".json")
+}
+
+// writeFragment writes data/<arch>.json, this architecture's part.
+func (p *publication) writeFragment() error {
+	part := p.part
+	toFile := func(it *item) File {
+		return File{Path: it.dst, Size: it.size, SHA256: it.sha256}
+	}
+	part.Images, part.Logs, part.Kickstarts = []Image{}, []File{}, []Kickstart{}
+	for _, it := range p.images {
+		part.Images = append(part.Images, Image{File: toFile(it), Format: it.format})
+	}
+	for _, it := range p.logs {
+		part.Logs = append(part.Logs, toFile(it))
+	}
+	for i, it := range p.kickstarts {
+		k := p.ksMeta[i]
+		k.File = toFile(it)
+		part.Kickstarts = append(part.Kickstarts, k)
+	}
+	part.Finished = time.Now().UTC()
+	part.Stages = p.stageRecords(part.Finished)
+	b, err := json.MarshalIndent(fragment{SchemaVersion: MetadataVersion, NVR: p.nvr, ReleaseKey: p.key, Arch: part}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(p.fragmentPath(), append(b, '\n'))
+}
+
+// stageRecords lists the stages whose objects are published, and the
+// upload itself.
+func (p *publication) stageRecords(finished time.Time) []StageRecord {
+	var recs []StageRecord
+	seen := map[string]bool{}
+	paths := []string{}
+	for _, it := range p.all() {
+		paths = append(paths, it.src)
+	}
+	if p.cfg.Packages != nil {
+		paths = append(paths, p.abs(*p.cfg.Packages))
+	}
+	for _, path := range paths {
+		obj := p.object(path)
+		if obj == nil || seen[obj.res.ID] {
+			continue
+		}
+		seen[obj.res.ID] = true
+		r := obj.res
+		recs = append(recs, StageRecord{Name: r.Stage, Kind: r.Kind, ID: r.ID, Arch: r.Arch, Run: r.Run, Started: r.Started, Duration: r.Duration})
+	}
+	slices.SortStableFunc(recs, func(a, b StageRecord) int {
+		if c := a.Started.Compare(b.Started); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return append(recs, StageRecord{
+		Name: p.s.Name, Kind: p.s.Kind, ID: p.s.ID, Arch: p.arch, Run: p.run,
+		Started: p.started, Duration: finished.Sub(p.started),
+	})
+}
+
+// assemble writes SHA256SUMS and then metadata.json from the fragments of
+// this release key, once every required architecture has one. Under the
+// build's lock, so that of two architectures finishing together one
+// writes a metadata.json that lists both.
+func (p *publication) assemble(ctx context.Context) error {
+	unlock, err := p.st.LockBuild(ctx, p.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	b := p.s.Build
+	var old *Metadata
+	if exists(filepath.Join(p.dir, metadataFile)) {
+		if old, err = ReadMetadata(p.dir); err != nil {
+			return err
+		}
+	}
+	parts := map[string]*ArchMetadata{}
+	if old != nil && old.ReleaseKey == p.key {
+		for a, part := range old.Builds {
+			parts[a] = part
+		}
+	}
+	arches := slices.Clone(b.Arches)
+	if !slices.Contains(arches, p.arch) {
+		arches = append(arches, p.arch)
+	}
+	for _, a := range arches {
+		var f fragment
+		raw, err := os.ReadFile(filepath.Join(p.dir, fragmentDir, a+".json"))
+		if err != nil || json.Unmarshal(raw, &f) != nil || f.NVR != p.nvr || f.ReleaseKey != p.key || f.Arch == nil || f.Arch.Arch != a {
+			continue
+		}
+		if bad := p.checkPart(f.Arch); bad != "" {
+			fmt.Fprintf(p.log, "ignoring %s's part: %s\n", a, bad)
+			continue
+		}
+		parts[a] = f.Arch
+	}
+	var missing []string
+	for _, a := range b.Arches {
+		if b.Required(a) && parts[a] == nil {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(p.log, "published %s's part of %s; metadata.json waits for %s\n", p.arch, p.nvr, strings.Join(missing, ", "))
+		return nil
+	}
+	if old != nil && sameParts(old.Builds, parts) {
+		// Another architecture finishing at the same time assembled
+		// metadata.json with this one's part already.
+		fmt.Fprintf(p.log, "published %s (%s): %s\n", p.nvr, strings.Join(old.Arches, ", "), p.dir)
+		return nil
+	}
+	now := time.Now().UTC()
+	meta := &Metadata{
+		SchemaVersion: MetadataVersion,
+		Name:          b.Name, Version: b.Version, Release: b.Release, NVR: p.nvr,
+		Scratch:    b.Scratch,
+		ReleaseKey: p.key,
+		Created:    now, Updated: now,
+		Imgpipe: imgpipeVersion(),
+		Builds:  parts,
+	}
+	if old != nil && !old.Created.IsZero() {
+		meta.Created = old.Created
+	}
+	for a := range parts {
+		meta.Arches = append(meta.Arches, a)
+	}
+	slices.Sort(meta.Arches)
+	if err := writeAtomic(filepath.Join(p.dir, sumsFile), sha256sums(meta)); err != nil {
+		return err
+	}
+	if beforeAssemble != nil {
+		if err := beforeAssemble(); err != nil {
+			return err
+		}
+	}
+	data, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(p.dir, metadataFile), append(data, '\n')); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(p.dir, store.ReservationFile))
+	verb := "published"
+	if old != nil {
+		verb = "added " + p.arch + " to"
+	}
+	fmt.Fprintf(p.log, "%s %s (%s): %s\n", verb, p.nvr, strings.Join(meta.Arches, ", "), p.dir)
+	return nil
+}
+
+// sameParts reports whether two sets of parts are the same.
+func sameParts(a, b map[string]*ArchMetadata) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// checkPart checks that a fragment's files are in place, by size.
+func (p *publication) checkPart(part *ArchMetadata) string {
+	for _, f := range part.Files() {
+		info, err := os.Stat(filepath.Join(p.dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return f.Path + " is missing"
+		}
+		if info.Size() != f.Size {
+			return f.Path + " has the wrong size"
+		}
+	}
+	return ""
+}
+
+// sha256sums is SHA256SUMS: every published file, in sha256sum's format,
+// paths relative to the build directory, sorted.
+func sha256sums(m *Metadata) []byte {
+	var lines []string
+	for _, part := range m.Builds {
+		for _, f := range part.Files() {
+			lines = append(lines, f.SHA256+"  "+f.Path+"\n")
+		}
+	}
+	slices.SortFunc(lines, func(a, b string) int { return strings.Compare(a[66:], b[66:]) })
+	return []byte(strings.Join(lines, ""))
+}
