@@ -500,8 +500,21 @@ func expandImageBuild(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics
 	publish.set("artifacts", ref("images", "artifacts", rng))
 	publish.set("packages", ref("verify", "packages", rng))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
+	publish.set("logs", list(rng, ref("install", "console", rng), ref("verify", "console", rng)))
+	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
 	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+}
+
+// provenance records where the kickstart came from in the build's
+// metadata: the URL as written and the revision fetch-ks resolved.
+func (x *expander) provenance(publish *body) {
+	if e, ok := x.expr("ksurl"); ok {
+		publish.set("kickstart_url", e)
+	} else if e, ok := x.expr("kickstart"); ok {
+		publish.set("kickstart_url", e)
+	}
+	publish.set("kickstart_revision", ref("ks", "revision", x.rng("kickstart")))
 }
 
 // livemediaBuildroot is the livemedia-build group Koji's build roots
@@ -567,6 +580,8 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	iso := template(rng, ref("livemedia", "dir", rng), "/"+name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")
 	publish.set("artifacts", object(rng, "iso", iso))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
+	publish.set("logs", list(rng, template(rng, ref("livemedia", "dir", rng), "/lmc-logs")))
+	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
 	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
 }
@@ -649,6 +664,8 @@ func expandAppliance(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics)
 	publish := newBody(rng)
 	publish.set("artifacts", object(rng, "appliance", ref("appliance", "app-output", rng)))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
+	publish.set("logs", list(rng, ref("appliance", "appliance.log", rng)))
+	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
 	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
 }
