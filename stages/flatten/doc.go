@@ -1,5 +1,5 @@
-// Package flatten is the flatten stage kind (DESIGN §3).
-//
-// Flatten a kickstart with pykickstart's semantics and apply Koji's rewrite.
-// Only its declaration exists so far: recipes using it validate and plan.
+// Package flatten is the flatten stage kind (DESIGN §3): it parses a
+// kickstart with pykickstart's semantics (package kickstart), follows its
+// includes inside the fetched tree, writes the canonical form Koji hands
+// the installer, and applies Koji's repo and url rewrite.
 package flatten
