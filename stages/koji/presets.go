@@ -248,28 +248,7 @@ func validateImageBuild(c *engine.Config) hcl.Diagnostics {
 				"With ksurl, Koji's image-build looks for only the file name of kickstart (%q) at the top of the checkout. imgpipe does the same; put the directory into ksurl's ?subdir part to use it.", path.Base(ks)))
 		}
 	}
-	if opts, ok := known(c, "ova_options"); ok {
-		for k := range opts.AsValueMap() {
-			if !slices.Contains(OVAOptions, k) {
-				diags = append(diags, warnf(c.Range("ova_options"), "Unknown OVA option",
-					"%q is not an OVA option ImageFactory reads, so it has no effect.%s", k, suggest.DidYouMean(k, OVAOptions)))
-			}
-		}
-	}
 	return diags
-}
-
-// OVAOptions are the [ova-options] keys ImageFactory's OVF packages read
-// (koji-notes §4.8).
-var OVAOptions = []string{
-	"ovf_name", "ovf_cpu_count", "ovf_memory_mb",
-	"rhevm_description", "rhevm_default_display_type", "rhevm_os_descriptor",
-	"vsphere_product_name", "vsphere_product_vendor_name", "vsphere_product_version",
-	"vsphere_virtual_system_type", "vsphere_nested_virt", "vsphere_cdrom", "vsphere_os_type",
-	"vsphere_scsi_controller_type", "vsphere_network_controller_type",
-	"fusion_scsi_controller_type", "fusion_network_controller_type", "fusion_nested_virt",
-	"vagrant_sync_directory", "hyperv_vagrant",
-	"rhevm_ova_format", "vsphere_ova_format", "hyperv_ova_format", "vsphere_vmdk_format",
 }
 
 var diskSize = regexpMust(`^\s*\d+\s*([KMGT]i?B?)?\s*$`)

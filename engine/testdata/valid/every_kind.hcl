@@ -66,7 +66,7 @@ stage "boot-verify" "verify" {
 stage "convert" "images" {
   disk    = stage.install.disk
   formats = var.formats
-  ova     = { vsphere_ova_format = "vagrant" }
+  ova     = { vsphere_ova_format = "vsphere" }
 }
 
 # Reads a map output, so part of its configuration is known only at run

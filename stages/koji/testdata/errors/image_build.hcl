@@ -13,5 +13,5 @@ image_build "fedora-cloud" {
   specfile     = "git+https://example.org/spec.git#abc"  # WARNING: Unused locally: specfile
   skip_tag     = true                                    # WARNING: Unused locally: skip_tag
   background   = false                                   # WARNING: Unused locally: background
-  ova_options  = { ovf_memroy_mb = "4096" }              # WARNING: Unknown OVA option
+  ova_options  = { ovf_memroy_mb = "4096" }
 }
