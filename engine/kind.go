@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // Kind describes one kind of stage: its attributes, its outputs and how it
@@ -84,6 +85,9 @@ type Attr struct {
 	// directories (relative to the recipe). Their content is hashed into the
 	// stage ID, so editing one reruns the stage.
 	LocalPaths bool
+	// NotInID leaves the attribute out of the stage ID: it changes how a
+	// stage runs, never what it makes (the accelerator of a VM, say).
+	NotInID bool
 }
 
 // Output is one named result of a stage, referenced as stage.<name>.<output>.
@@ -154,6 +158,15 @@ type Stage struct {
 	// OutDir is where the stage writes its outputs; it becomes the object.
 	// It is empty for a stage that declares no outputs.
 	OutDir string
+	// ObjectDir is where OutDir will be once the stage succeeds, for files
+	// that must name their own final path (a libvirt domain's disk).
+	ObjectDir string
+	// RunID names the run; RunDir is runs/<run>/<arch>/<stage>/, where a
+	// stage keeps what explains a failure (console logs, screenshots). The
+	// stage creates RunDir if it writes there.
+	RunID, RunDir string
+	// Store is the store, for kinds that publish into it (upload).
+	Store *store.Store
 	// Scratch is a directory for temporary files, shared by the run's
 	// stages and removed when the run ends. A stage that needs a private
 	// directory makes one inside it (os.MkdirTemp) and removes it.

@@ -754,7 +754,7 @@ func stageID(n *Node, arch string) string {
 		Source:   n.Resolved,
 		Kind:     n.Kind.Name,
 		Version:  n.Kind.Version,
-		Config:   canonicalJSON(n.Config),
+		Config:   canonicalJSON(idConfig(n)),
 		Inputs:   map[string]string{},
 		Local:    n.Inputs,
 		Executor: n.ExecutorIdentity,
@@ -771,4 +771,26 @@ func stageID(n *Node, arch string) string {
 	b, _ := json.Marshal(m) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// idConfig is the configuration the stage ID hashes: all of it but the
+// attributes marked NotInID.
+func idConfig(n *Node) cty.Value {
+	if !n.Config.Type().IsObjectType() {
+		return n.Config
+	}
+	var drop []string
+	for _, a := range n.Kind.Attrs {
+		if a.NotInID {
+			drop = append(drop, a.Name)
+		}
+	}
+	if len(drop) == 0 {
+		return n.Config
+	}
+	vals := n.Config.AsValueMap()
+	for _, name := range drop {
+		delete(vals, name)
+	}
+	return cty.ObjectVal(vals)
 }

@@ -52,6 +52,7 @@ func commands() []command {
 		{"export-koji", "Print a preset recipe as Koji's INI or koji spin-* command", cmdExportKoji},
 		{"fmt", "Rewrite recipes in canonical HCL style", cmdFmt},
 		{"ks", "Kickstart tools: fetch, flatten", cmdKs},
+		{"boot", "Boot a disk image with its serial console on this terminal", cmdBoot},
 		{"builds", "List, show and delete published builds", cmdBuilds},
 		{"gc", "Remove store objects no recent run used", cmdGC},
 		{"version", "Print imgpipe's version", cmdVersion},

@@ -7,14 +7,22 @@ import (
 )
 
 // Kind is the boot-verify stage kind. Its attributes and outputs are the
-// contract of DESIGN §3; Run is not implemented yet, so recipes using it
-// validate and plan, and `imgpipe run` refuses them.
+// contract of DESIGN §3, plus kernel_args.
 var Kind = &engine.Kind{
 	Name:    "boot-verify",
 	Summary: "Boot a disk in QEMU, watch the console for success or failure, list its packages.",
 	Doc: `Boots a throw-away overlay of disk, by direct kernel boot (install_tree, or kernel and initrd)
 or firmware boot, matches success and failure patterns on the serial console and runs the package
-query (icicle) in the guest. The stage's timeout meta-argument is the boot timeout (default 300s).`,
+query (icicle) in the guest. The stage's timeout meta-argument is the boot timeout (default 300s).
+
+Direct boot passes console=<serial>, root=/dev/vdaN ro (N: the disk's largest Linux partition,
+unless kernel_args has a root=), panic=-1 and systemd.run=<icicle>: the query runs as systemd's
+kernel-command-line.service, and its output is read from the console between that service's
+"Starting" and "Finished" status lines. The boot succeeds once a success pattern matched and the
+query finished; a failure pattern, the guest stopping, or the timeout fail it, quoting the last
+console lines (and keeping a screenshot and the console log in the stage's run directory).
+packages is a JSON list of {name, version, release, arch, epoch (null for "(none)"), size,
+sigmd5, buildtime}, sorted by name. Firmware boot takes no kernel arguments, so it runs no query.`,
 	Version: 1,
 	PerArch: true,
 	Attrs: []engine.Attr{
@@ -23,13 +31,16 @@ query (icicle) in the guest. The stage's timeout meta-argument is the boot timeo
 		{Name: "kernel", Type: cty.String, Doc: "Kernel for direct boot."},
 		{Name: "initrd", Type: cty.String, Doc: "Initrd for direct boot."},
 		{Name: "mode", Type: cty.String, Default: cty.StringVal("direct"), OneOf: []string{"direct", "firmware"}, Doc: "direct boots a kernel; firmware boots the disk's own bootloader."},
-		{Name: "success", Type: cty.List(cty.String), Doc: "Regular expressions that mean the boot succeeded."},
-		{Name: "failure", Type: cty.List(cty.String), Doc: "Regular expressions that mean the boot failed."},
-		{Name: "icicle", Type: cty.String, Doc: "The package query run in the guest."},
-		{Name: "memory", Type: cty.String, Doc: "Guest memory."},
+		{Name: "success", Type: cty.List(cty.String), Doc: `Regular expressions that mean the boot succeeded (default: a login prompt, ["\\blogin:\\s*$"]).`},
+		{Name: "failure", Type: cty.List(cty.String), Doc: `Regular expressions that mean the boot failed (default: ["Kernel panic", "emergency mode"]).`},
+		{Name: "icicle", Type: cty.String, Doc: "The package query run in the guest through systemd.run= (default: Koji's rpm -qa --qf with NAME,VERSION,RELEASE,ARCH,EPOCH,SIZE,SIGMD5,BUILDTIME); \"\" runs none."},
+		{Name: "memory", Type: cty.String, Doc: `Guest memory (default 1024 MiB); a bare number is MiB.`},
 		{Name: "cpus", Type: cty.Number, Doc: "Guest CPUs."},
-		{Name: "accel", Type: cty.String, Default: cty.StringVal("auto"), OneOf: []string{"auto", "kvm", "tcg"}, Doc: "The accelerator."},
+		{Name: "accel", Type: cty.String, Default: cty.StringVal("auto"), OneOf: []string{"auto", "kvm", "tcg"}, NotInID: true, Doc: "The accelerator."},
+		{Name: "kernel_args", Type: cty.String, Doc: "Extra kernel arguments for direct boot; a root= here replaces the guessed one."},
 	},
+	Validate: validate,
+	Run:      run,
 	Outputs: []engine.Output{
 		{Name: "packages", Type: cty.String, Path: true, Doc: "The guest's packages, JSON with Koji's icicle fields."},
 		{Name: "console", Type: cty.String, Path: true, Doc: "The serial console log."},

@@ -1,5 +1,8 @@
 // Package bootverify is the boot-verify stage kind (DESIGN §3).
 //
-// Boot a disk in QEMU, watch the console for success or failure, list its packages.
-// Only its declaration exists so far: recipes using it validate and plan.
+// Boot a disk in QEMU (a throw-away qcow2 overlay, so the artifact is never
+// written), watch the serial console for success or failure patterns, and
+// list the guest's packages (Koji's icicle) through systemd.run= on the
+// kernel command line. qemu runs through the stage's executor
+// (internal/qemu builds its argv).
 package bootverify

@@ -7,14 +7,23 @@ import (
 )
 
 // Kind is the guest-install stage kind. Its attributes and outputs are the
-// contract of DESIGN §3; Run is not implemented yet, so recipes using it
-// validate and plan, and `imgpipe run` refuses them.
+// contract of DESIGN §3, plus failure (console patterns that end the
+// install at once).
 var Kind = &engine.Kind{
 	Name:    "guest-install",
 	Summary: "Install a disk image from a kickstart in a QEMU virtual machine.",
 	Doc: `Boots the install tree's kernel and initrd in QEMU with the kickstart injected into the initrd,
-installs onto a raw disk of disk_size and waits for the guest to power off, with install and
-inactivity watchdogs.`,
+installs onto a raw disk of disk_size and waits for the guest to power off (or reboot), as Oz
+does. The installer is booted with inst.ks=file:/ks.cfg and inst.repo=<install_tree>; a local
+tree is served to the guest over HTTP on the loopback, which the guest reaches at 10.0.2.2
+through QEMU's user network (so are http URLs on localhost).
+
+Watchdogs: install_timeout (default Oz's 20m; when unset and the accelerator is TCG, four
+times that, with a warning) and inactivity_timeout (Oz's disk-activity watchdog: no block
+request completed and less than 4 KiB of network traffic for that long). On failure the error
+quotes the last console lines and names a screenshot (PNG, QMP screendump) and the console log.
+The console streams into the stage log. accel = "auto" runs a bounded KVM probe once and falls
+back to TCG.`,
 	Version: 1,
 	PerArch: true,
 	Attrs: []engine.Attr{
@@ -23,12 +32,15 @@ inactivity watchdogs.`,
 		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Size of the raw disk; a bare number is GiB, as Oz reads it."},
 		{Name: "memory", Type: cty.String, Default: cty.StringVal("2048"), Doc: `Guest memory, e.g. "2GiB"; a bare number is MiB.`},
 		{Name: "cpus", Type: cty.Number, Doc: "Guest CPUs."},
-		{Name: "accel", Type: cty.String, Default: cty.StringVal("auto"), OneOf: []string{"auto", "kvm", "tcg"}, Doc: "The accelerator; auto probes KVM and falls back to TCG."},
+		{Name: "accel", Type: cty.String, Default: cty.StringVal("auto"), OneOf: []string{"auto", "kvm", "tcg"}, NotInID: true, Doc: "The accelerator; auto probes KVM and falls back to TCG."},
 		{Name: "install_timeout", Type: cty.String, Doc: `How long the install may take, e.g. "20m".`},
 		{Name: "inactivity_timeout", Type: cty.String, Default: cty.StringVal("300s"), Doc: "How long the guest may show no disk or network activity."},
 		{Name: "kernel_args", Type: cty.String, Doc: "Extra kernel arguments for the installer."},
-		{Name: "firmware", Type: cty.String, Default: cty.StringVal("bios"), OneOf: []string{"bios", "uefi"}, Doc: "Boot firmware."},
+		{Name: "firmware", Type: cty.String, Default: cty.StringVal("bios"), OneOf: []string{"bios", "uefi"}, Doc: "Boot firmware. aarch64 has no BIOS: there bios means direct kernel boot without firmware."},
+		{Name: "failure", Type: cty.List(cty.String), Doc: `Regular expressions that, on the serial console, end the install at once as failed (default: ["Kernel panic - not syncing"]).`},
 	},
+	Validate: validate,
+	Run:      run,
 	Outputs: []engine.Output{
 		{Name: "disk", Type: cty.String, Path: true, Doc: "The installed raw disk."},
 		{Name: "console", Type: cty.String, Path: true, Doc: "The serial console log."},

@@ -1,0 +1,459 @@
+package guestinstall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/internal/qemu"
+)
+
+// Oz's defaults (koji-notes §4.5).
+const (
+	ozInstallTimeout = 1200 * time.Second
+	// tcgScale is how much longer an install may take under TCG when
+	// install_timeout is not set.
+	tcgScale = 4
+)
+
+// File names in the stage's output directory.
+const (
+	diskFile    = "disk.raw"
+	consoleFile = "console.log"
+	xmlFile     = "libvirt.xml"
+)
+
+type config struct {
+	Kickstart         string   `cty:"kickstart"`
+	InstallTree       string   `cty:"install_tree"`
+	DiskSize          string   `cty:"disk_size"`
+	Memory            string   `cty:"memory"`
+	CPUs              *int     `cty:"cpus"`
+	Accel             string   `cty:"accel"`
+	InstallTimeout    *string  `cty:"install_timeout"`
+	InactivityTimeout string   `cty:"inactivity_timeout"`
+	KernelArgs        *string  `cty:"kernel_args"`
+	Firmware          string   `cty:"firmware"`
+	Failure           []string `cty:"failure"`
+}
+
+// defaultFailure are console patterns that end an install at once.
+var defaultFailure = []string{`Kernel panic - not syncing`}
+
+// settings are the parsed, checked values of a config.
+type settings struct {
+	diskBytes   int64
+	memMiB      int
+	installTO   time.Duration
+	explicitTO  bool
+	inactivity  time.Duration
+	failure     []*regexp.Regexp
+	failureText []string
+}
+
+func parse(cfg *config) (*settings, error) {
+	var st settings
+	var err error
+	if st.diskBytes, err = qemu.ParseSize(cfg.DiskSize, 1<<30); err != nil {
+		return nil, fmt.Errorf("disk_size: %w", err)
+	}
+	mem, err := qemu.ParseSize(cfg.Memory, 1<<20)
+	if err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	st.memMiB = int(mem >> 20)
+	st.installTO = ozInstallTimeout
+	if cfg.InstallTimeout != nil {
+		if st.installTO, err = qemu.ParseDuration(*cfg.InstallTimeout); err != nil {
+			return nil, fmt.Errorf("install_timeout: %w", err)
+		}
+		st.explicitTO = true
+	}
+	if st.inactivity, err = qemu.ParseDuration(cfg.InactivityTimeout); err != nil {
+		return nil, fmt.Errorf("inactivity_timeout: %w", err)
+	}
+	st.failureText = cfg.Failure
+	if st.failureText == nil {
+		st.failureText = defaultFailure
+	}
+	for _, f := range st.failureText {
+		re, err := regexp.Compile(f)
+		if err != nil {
+			return nil, fmt.Errorf("failure: %w", err)
+		}
+		st.failure = append(st.failure, re)
+	}
+	return &st, nil
+}
+
+func validate(c *engine.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	check := func(attr string, f func(string) error) {
+		v := c.Get(attr)
+		if !v.IsKnown() || v.IsNull() || !v.Type().Equals(cty.String) {
+			return
+		}
+		if err := f(v.AsString()); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + attr, Detail: err.Error(), Subject: c.Range(attr)})
+		}
+	}
+	check("disk_size", func(s string) error { _, err := qemu.ParseSize(s, 1<<30); return err })
+	check("memory", func(s string) error { _, err := qemu.ParseSize(s, 1<<20); return err })
+	check("install_timeout", func(s string) error { _, err := qemu.ParseDuration(s); return err })
+	check("inactivity_timeout", func(s string) error { _, err := qemu.ParseDuration(s); return err })
+	if f := c.Get("failure"); f.IsWhollyKnown() && !f.IsNull() {
+		for it := f.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if _, err := regexp.Compile(e.AsString()); err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid failure pattern", Detail: err.Error(), Subject: c.Range("failure")})
+			}
+		}
+	}
+	if fw := c.Get("firmware"); c.Arch == "aarch64" && fw.IsKnown() && !fw.IsNull() && fw.AsString() == "bios" && c.Has("firmware") {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No BIOS on aarch64",
+			Detail: `aarch64 machines boot with UEFI firmware: set firmware = "uefi" or leave it unset.`, Subject: c.Range("firmware")})
+	}
+	return diags
+}
+
+// InstallFailure is a failed install, with what the user needs to see why.
+type InstallFailure struct {
+	Reason string
+	// Console is the last lines of the serial console.
+	Console []string
+	// Screenshot and ConsoleLog are kept files, or "".
+	Screenshot, ConsoleLog string
+}
+
+func (e *InstallFailure) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Reason)
+	if len(e.Console) > 0 {
+		b.WriteString("\nlast console lines:")
+		for _, l := range e.Console {
+			b.WriteString("\n  | " + l)
+		}
+	}
+	if e.Screenshot != "" {
+		b.WriteString("\nscreenshot: " + e.Screenshot)
+	}
+	if e.ConsoleLog != "" {
+		b.WriteString("\nconsole log: " + e.ConsoleLog)
+	}
+	return b.String()
+}
+
+// consoleTail is how many console lines an error quotes.
+const consoleTail = 15
+
+func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
+	var cfg config
+	if err := s.Decode(&cfg); err != nil {
+		return nil, err
+	}
+	st, err := parse(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	arch := s.Arch
+	if arch == engine.NoArch || arch == "" {
+		return nil, errors.New("guest-install needs an architecture")
+	}
+	ksPath := cfg.Kickstart
+	if !filepath.IsAbs(ksPath) {
+		ksPath = filepath.Join(s.RecipeDir, ksPath)
+	}
+	ks, err := os.ReadFile(ksPath)
+	if err != nil {
+		return nil, fmt.Errorf("kickstart: %w", err)
+	}
+	work, err := os.MkdirTemp(s.Scratch, "guest-install-"+arch+"-")
+	if err != nil {
+		return nil, err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			os.RemoveAll(work)
+		}
+	}()
+
+	accel, why := qemu.ResolveAccel(ctx, s.Exec, cfg.Accel, arch, work)
+	if why != "" {
+		s.Logger.Warn("using TCG", "reason", why)
+		fmt.Fprintf(s.Log, "accel: tcg (%s)\n", why)
+	}
+	if accel == "tcg" && !st.explicitTO {
+		st.installTO = ozInstallTimeout * tcgScale
+		s.Logger.Warn("install timeout scaled for TCG", "timeout", st.installTO)
+		fmt.Fprintf(s.Log, "warning: TCG is far slower than KVM: install timeout %s (Oz's %s × %d); set install_timeout to choose\n", st.installTO, ozInstallTimeout, tcgScale)
+	}
+
+	client := &http.Client{Timeout: 10 * time.Minute}
+	tree := strings.TrimRight(cfg.InstallTree, "/")
+	if !qemu.IsRemote(tree) && !filepath.IsAbs(qemu.LocalPath(tree)) {
+		tree = filepath.Join(s.RecipeDir, qemu.LocalPath(tree))
+	}
+	images, err := qemu.FindImages(ctx, client, tree, arch)
+	if err != nil {
+		return nil, err
+	}
+	cache := downloadCache()
+	kernel, err := qemu.Fetch(ctx, client, images.Kernel, images.KernelSum, cache, work)
+	if err != nil {
+		return nil, fmt.Errorf("install tree kernel: %w", err)
+	}
+	initrd, err := qemu.Fetch(ctx, client, images.Initrd, images.InitrdSum, cache, work)
+	if err != nil {
+		return nil, fmt.Errorf("install tree initrd: %w", err)
+	}
+	ksInitrd := filepath.Join(work, "initrd-ks.img")
+	if err := injectKickstart(initrd, ksInitrd, ks); err != nil {
+		return nil, err
+	}
+
+	// The guest reaches a local tree through a server on the loopback,
+	// and the loopback through QEMU's user network.
+	repo := tree
+	if !qemu.IsRemote(tree) {
+		u, stop, err := qemu.ServeDir(qemu.LocalPath(tree))
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		repo = u
+	}
+	repo = qemu.GuestURL(repo)
+
+	disk := filepath.Join(s.OutDir, diskFile)
+	if err := createDisk(disk, st.diskBytes); err != nil {
+		return nil, err
+	}
+	m := qemu.Machine{
+		Arch: arch, Accel: accel, MemoryMiB: st.memMiB, CPUs: 1, Firmware: cfg.Firmware,
+		Kernel: kernel, Initrd: ksInitrd,
+		Append:   installArgs(arch, repo, cfg.KernelArgs),
+		Disks:    []qemu.Disk{{ID: "disk0", Path: disk, Format: "raw"}},
+		Network:  true,
+		NetDump:  filepath.Join(work, "net.pcap"),
+		Serial:   "stdio",
+		NoReboot: true,
+	}
+	if cfg.CPUs != nil {
+		m.CPUs = *cfg.CPUs
+	}
+	if arch == "aarch64" && m.Firmware == "bios" {
+		m.Firmware = "" // direct kernel boot without firmware
+	}
+	if m.Firmware == "uefi" {
+		if m.FirmwareCode, m.FirmwareVars, err = firmwareCopy(arch, work); err != nil {
+			return nil, err
+		}
+	}
+	if m.Firmware == "bios" {
+		m.Firmware = ""
+	}
+
+	consoleLog, err := os.Create(filepath.Join(s.OutDir, consoleFile))
+	if err != nil {
+		return nil, err
+	}
+	defer consoleLog.Close()
+	con := &qemu.Console{Raw: consoleLog, Live: s.Log}
+	defer con.Flush()
+
+	fmt.Fprintf(s.Log, "guest-install: %s, %s, %d MiB, disk %d MiB, install timeout %s, inactivity %s\n",
+		arch, accel, st.memMiB, st.diskBytes>>20, st.installTO, st.inactivity)
+	vm, err := qemu.Start(ctx, qemu.StartOptions{Exec: s.Exec, Machine: m, Console: con, Stderr: s.Log, Dir: work})
+	if err != nil {
+		return nil, err
+	}
+	defer vm.Stop()
+
+	fail := func(reason string) error {
+		keep = true
+		f := &InstallFailure{Reason: reason}
+		dir := qemu.RunDir(s.RunDir, work)
+		shot := filepath.Join(dir, "screenshot.png")
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := vm.QMP.Screendump(sctx, shot); err == nil {
+			f.Screenshot = shot
+		} else {
+			f.Reason += fmt.Sprintf(" (no screenshot: %v)", err)
+		}
+		cancel()
+		vm.Stop()
+		con.Flush()
+		f.Console = con.Tail(consoleTail)
+		consoleLog.Sync()
+		if b, err := os.ReadFile(consoleLog.Name()); err == nil {
+			p := filepath.Join(dir, consoleFile)
+			if os.WriteFile(p, b, 0o644) == nil {
+				f.ConsoleLog = p
+			}
+		}
+		return f
+	}
+
+	failed := make(chan string, 1)
+	for _, re := range st.failure {
+		go func(ch <-chan string) {
+			select {
+			case l := <-ch:
+				select {
+				case failed <- l:
+				default:
+				}
+			case <-vm.Done():
+			}
+		}(con.Watch(re))
+	}
+
+	deadline := time.Now().Add(st.installTO)
+	lastActive := time.Now()
+	var lastOps, netMark int64 = -1, 0
+	pcap := &qemu.PcapCounter{Path: m.NetDump}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-vm.Done():
+			con.Flush()
+			if err := vm.Wait(); err != nil {
+				if ctx.Err() != nil {
+					return nil, err
+				}
+				keep = true
+				return nil, &InstallFailure{Reason: fmt.Sprintf("qemu failed: %v%s", err, vm.StderrTail()), Console: con.Tail(consoleTail)}
+			}
+			return finish(s, &cfg, st, arch)
+		case <-ctx.Done():
+			vm.Stop()
+			return nil, ctx.Err()
+		case l := <-failed:
+			return nil, fail(fmt.Sprintf("the installer failed: console shows %q", strings.TrimSpace(l)))
+		case now := <-tick.C:
+			qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			ops, err := vm.QMP.BlockOps(qctx)
+			cancel()
+			if err == nil && ops != lastOps {
+				lastOps, lastActive = ops, now
+			}
+			// Oz counts network activity from 4 KiB on.
+			if n := pcap.Poll(); n-netMark >= 4096 {
+				netMark, lastActive = n, now
+			}
+			if now.After(deadline) {
+				return nil, fail(fmt.Sprintf("the install did not finish in %s (install_timeout)", st.installTO))
+			}
+			if idle := now.Sub(lastActive); idle >= st.inactivity {
+				return nil, fail(fmt.Sprintf("no disk or network activity in %s, failing: the install failed or is waiting for input (see the screenshot and console)", st.inactivity.Round(time.Second)))
+			}
+		}
+	}
+}
+
+// installArgs is the installer's kernel command line: the kickstart in the
+// initrd, the tree as the repository, the serial console last (so that it
+// is /dev/console), as Oz boots Anaconda.
+func installArgs(arch, repo string, extra *string) string {
+	words := []string{"inst.ks=file:/ks.cfg", "inst.repo=" + repo}
+	if arch == "x86_64" {
+		// The VGA console too, so that a screenshot shows the installer.
+		words = append(words, "console=tty0")
+	}
+	words = append(words, "console="+qemu.SerialConsole(arch))
+	args := qemu.KernelArgs(words...)
+	if extra != nil && strings.TrimSpace(*extra) != "" {
+		args += " " + strings.TrimSpace(*extra)
+	}
+	return args
+}
+
+// injectKickstart writes initrd with ks appended as /ks.cfg.
+func injectKickstart(initrd, dst string, ks []byte) error {
+	in, err := os.Open(initrd)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if err := qemu.AppendCPIO(out, in, qemu.KickstartCPIO(ks)); err != nil {
+		out.Close()
+		return fmt.Errorf("inject the kickstart: %w", err)
+	}
+	return out.Close()
+}
+
+// createDisk creates a sparse raw disk.
+func createDisk(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// firmwareCopy returns the UEFI code image and a private copy of the vars
+// template.
+func firmwareCopy(arch, dir string) (string, string, error) {
+	code, vars := qemu.DefaultFirmware(arch)
+	b, err := os.ReadFile(vars)
+	if err != nil {
+		return "", "", fmt.Errorf("UEFI firmware: %w (install ovmf or qemu-efi-aarch64)", err)
+	}
+	dst := filepath.Join(dir, filepath.Base(vars))
+	return code, dst, os.WriteFile(dst, b, 0o644)
+}
+
+// downloadCache is where checksummed tree downloads are kept between runs.
+func downloadCache() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "imgpipe", "downloads")
+	}
+	return ""
+}
+
+// finish writes the libvirt XML and returns the outputs.
+func finish(s *engine.Stage, cfg *config, st *settings, arch string) (engine.Outputs, error) {
+	name := s.Name
+	if s.Build.Name != "" {
+		name = s.Build.Name
+		if s.Build.Version != "" {
+			name += "-" + s.Build.Version
+		}
+	}
+	cpus := 1
+	if cfg.CPUs != nil {
+		cpus = *cfg.CPUs
+	}
+	xml := qemu.DomainXML(qemu.Domain{
+		Name: name + "." + arch, Arch: arch, MemoryMiB: st.memMiB, CPUs: cpus,
+		Disk: filepath.Join(s.ObjectDir, diskFile), DiskFormat: "raw", UEFI: cfg.Firmware == "uefi",
+	})
+	if err := os.WriteFile(filepath.Join(s.OutDir, xmlFile), []byte(xml), 0o644); err != nil {
+		return nil, err
+	}
+	return engine.Outputs{
+		"disk":        cty.StringVal(diskFile),
+		"console":     cty.StringVal(consoleFile),
+		"libvirt_xml": cty.StringVal(xmlFile),
+	}, nil
+}
