@@ -1,27 +1,23 @@
-# imgpipe quickstart: a small ext4 disk image, as raw and qcow2, built for two
-# architectures in parallel from plain `exec` stages.
+# imgpipe quickstart: a kickstart install in a VM, proof that the disk
+# boots, Koji's image formats, and a published build — for x86_64 and
+# aarch64 at once, the way `koji image-build` works, on one machine.
 #
-#   go tool task quickstart          # or: imgpipe run examples/quickstart/quickstart.hcl
+#   go tool task quickstart
 #
-# Needs mkfs.ext4 and debugfs (e2fsprogs) and qemu-img (qemu-utils);
-# `go tool task deps` installs them on Debian. Results go to the store,
-# .imgpipe/ beside this file; run it again and every stage comes from the cache.
+# That builds the hermetic install tree first (`go tool task fixtures`: a
+# Debian kernel and a small installer, since no Fedora mirror is reachable
+# here) and passes its path as -var tree=...; with a real tree, point `tree`
+# at it (a directory or an http(s) URL with <arch>/ below it).
 #
-# How an exec stage runs:
-# - `command` is an argv list and is NOT shell-expanded. Where a command needs
-#   $IMGPIPE_OUT or another variable, it runs `sh -c SCRIPT sh ARG...` and
-#   takes paths as positional arguments ("$1", "$2"), which is safe for any path.
-# - Its environment is only PATH, HOME, TMPDIR (a scratch dir), IMGPIPE_OUT
-#   (the directory to write outputs into) and the stage's `env`.
-# - It runs in this file's directory, and writes each name listed in
-#   `outputs` into $IMGPIPE_OUT.
-# - `stage.<name>.<output>` (or `stage.<name>["<output>"]` for a name with a
-#   dot) is the absolute path of that output in the store. Referring to it
-#   makes this stage wait for that one: the order of the blocks does not matter.
-# - `tree` uses `arch`, so it runs once for each of `arches`, in parallel; the
-#   stages after it do too, since they use its outputs. A stage's ID hashes
-#   its kind, its config and its inputs: a rerun skips each stage whose ID is
-#   unchanged.
+# The result is published into the store beside this file:
+#   .imgpipe/builds/quickstart/1/<release>/images/  (qcow2 and vSphere OVA)
+# with SHA256SUMS and metadata.json (packages read from the booted disk).
+# Run it again and every stage comes from the cache: the build is up to date.
+
+variable "tree" {
+  description = "The install tree, with one directory per architecture."
+  default     = "tree"
+}
 
 build {
   name    = "quickstart"
@@ -29,77 +25,50 @@ build {
   arches  = ["x86_64", "aarch64"]
 }
 
-# The root file system as a directory tree: the files under ./files, plus
-# /etc/arch naming the architecture it was built for.
-stage "exec" "tree" {
-  # Local paths read by the command. Their content is hashed into the stage
-  # ID, so editing files/etc/motd rebuilds this stage and everything after it.
-  inputs = ["./files"]
-  env    = { ARCH = arch } # `arch` is the architecture this instance builds
-  command = ["sh", "-euc", <<-EOT
-    root="$IMGPIPE_OUT/root"
-    mkdir -p "$root"
-    cp -R files/. "$root/"
-    echo "$ARCH" >"$root/etc/arch"
-    # Fixed modes and mtimes: the image does not depend on the checkout's.
-    chmod -R u=rwX,go=rX "$root"
-    find "$root" -exec touch -h -d @946684800 {} +
-    EOT
-  ]
-  outputs = ["root"]
+# The kickstart, fetched as a pinned tree (a local file here; Koji's SCM
+# URLs such as git+https://host/repo.git?subdir#commit work the same way).
+stage "fetch-ks" "ks" {
+  url = "./quickstart.ks"
 }
 
-# A 64 MiB ext4 file system holding that tree (mkfs.ext4 -d copies a
-# directory into the new file system; no root, no loop device).
-stage "exec" "disk" {
-  command = ["sh", "-euc", <<-EOT
-    PATH="$PATH:/usr/sbin:/sbin"   # mkfs.ext4 lives in sbin
-    disk="$IMGPIPE_OUT/disk.raw"
-    truncate -s 64M "$disk"
-    mkfs.ext4 -q -F -L quickstart -U "$FS_UUID" -E hash_seed="$HASH_SEED" -d "$1" "$disk"
-    EOT
-    , "sh", stage.tree.root
-  ]
-  # mkfs.ext4 would pick a random UUID, hash seed and time; a stage's result
-  # should follow from its config, so the recipe fixes them.
-  env = {
-    FS_UUID             = "3d0f8b6e-5c1a-4f2e-9a47-0c6e2b8d1f53"
-    HASH_SEED           = "8a4e2c71-93bd-4a05-b6f8-1d7e5c3a9b20"
-    E2FSPROGS_FAKE_TIME = "946684800"
-  }
-  outputs = ["disk.raw"]
-  timeout = "5m" # a meta-argument, like depends_on: any stage may set it
+# Flattened as pykickstart (and so Koji) does; the kickstart's own repos
+# are kept, since the installer reads the tree it boots from.
+stage "flatten" "kickstart" {
+  source    = stage.ks.kickstart
+  repo_mode = "keep"
 }
 
-# The same disk as qcow2.
-stage "exec" "qcow2" {
-  command = [
-    "sh", "-euc", "exec qemu-img convert -f raw -O qcow2 \"$1\" \"$IMGPIPE_OUT/disk.qcow2\"",
-    "sh", stage.disk["disk.raw"],
-  ]
-  outputs = ["disk.qcow2"]
+# The install: the tree's kernel and initrd with the kickstart appended,
+# booted in QEMU (KVM when it works, else TCG) until the guest powers off.
+stage "guest-install" "install" {
+  kickstart          = stage.kickstart.kickstart
+  install_tree       = "${var.tree}/${arch}"
+  disk_size          = "256M"
+  memory             = "512"
+  install_timeout    = "20m"
+  inactivity_timeout = "180s"
 }
 
-# Checks the result: the qcow2 image is consistent and holds exactly the raw
-# disk's content, and the file system carries this arch's /etc/arch.
-# Its report is an output, so it is kept in the store with the images.
-stage "exec" "check" {
-  env = { ARCH = arch }
-  command = ["sh", "-euc", <<-EOT
-    PATH="$PATH:/usr/sbin:/sbin"   # debugfs lives in sbin
-    raw=$1 qcow2=$2 report="$IMGPIPE_OUT/report.txt"
-    {
-      echo "== qemu-img check disk.qcow2"
-      qemu-img check -f qcow2 "$qcow2"
-      echo "== qemu-img compare disk.raw disk.qcow2"
-      qemu-img compare -f raw -F qcow2 "$raw" "$qcow2"
-      echo "== /etc/arch in disk.raw"
-      debugfs -R "cat /etc/arch" "$raw" 2>/dev/null
-    } >"$report"
-    cat "$report"
-    test "$(debugfs -R "cat /etc/arch" "$raw" 2>/dev/null)" = "$ARCH"
-    EOT
-    , "sh", stage.disk["disk.raw"], stage.qcow2["disk.qcow2"]
-  ]
-  outputs = ["report.txt"]
+# Boot a throw-away overlay of the disk, wait for the login prompt and read
+# the installed packages from the running system.
+stage "boot-verify" "verify" {
+  disk         = stage.install.disk
+  install_tree = "${var.tree}/${arch}"
+  memory       = "512"
+  timeout      = "10m"
+}
+
+stage "convert" "images" {
+  disk    = stage.install.disk
+  formats = ["qcow2", "vsphere-ova"]
+  ova     = { vsphere_product_name = "imgpipe quickstart" }
+  # Convert only what booted, as Koji does.
+  depends_on = [stage.verify]
+}
+
+stage "upload" "publish" {
+  artifacts  = stage.images.artifacts
+  packages   = stage.verify.packages
+  kickstarts = [stage.kickstart.original, stage.kickstart.kickstart]
+  logs       = [stage.install.console, stage.verify.console]
 }

@@ -23,7 +23,7 @@ query finished; a failure pattern, the guest stopping, or the timeout fail it, q
 console lines (and keeping a screenshot and the console log in the stage's run directory).
 packages is a JSON list of {name, version, release, arch, epoch (null for "(none)"), size,
 sigmd5, buildtime}, sorted by name. Firmware boot takes no kernel arguments, so it runs no query.`,
-	Version: 1,
+	Version: 2,
 	PerArch: true,
 	Attrs: []engine.Attr{
 		{Name: "disk", Type: cty.String, Required: true, Doc: "The disk to boot (usually stage.<guest-install>.disk)."},

@@ -42,7 +42,7 @@ var (
 
 const (
 	packagesFile = "packages.json"
-	consoleFile  = "console.log"
+	consoleFile  = "boot-console.log" // distinct from guest-install's, for data/logs/
 	consoleTail  = 15
 )
 

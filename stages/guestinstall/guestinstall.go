@@ -24,7 +24,7 @@ request completed and less than 4 KiB of network traffic for that long). On fail
 quotes the last console lines and names a screenshot (PNG, QMP screendump) and the console log.
 The console streams into the stage log. accel = "auto" runs a bounded KVM probe once and falls
 back to TCG.`,
-	Version: 1,
+	Version: 2,
 	PerArch: true,
 	Attrs: []engine.Attr{
 		{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart to install from (usually stage.<flatten>.kickstart)."},

@@ -29,7 +29,7 @@ const (
 // File names in the stage's output directory.
 const (
 	diskFile    = "disk.raw"
-	consoleFile = "console.log"
+	consoleFile = "install-console.log" // distinct from boot-verify's, for data/logs/
 	xmlFile     = "libvirt.xml"
 )
 
