@@ -51,7 +51,7 @@ func commands() []command {
 		{"upgrade", "Print a Koji image-build INI as an HCL recipe", cmdUpgrade},
 		{"export-koji", "Print a preset recipe as Koji's INI or koji spin-* command", cmdExportKoji},
 		{"fmt", "Rewrite recipes in canonical HCL style", cmdFmt},
-		{"ks", "Kickstart tools: fetch, flatten", cmdKs},
+		{"ks", "Kickstart tools: fetch, flatten, lint", cmdKs},
 		{"boot", "Boot a disk image with its serial console on this terminal", cmdBoot},
 		{"builds", "List, show and delete published builds", cmdBuilds},
 		{"gc", "Remove store objects no recent run used", cmdGC},

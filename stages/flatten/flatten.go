@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -44,13 +43,19 @@ directory.
 Outputs, for a source named NAME.ks (or NAME.cfg, or NAME):
   NAME.ks           kickstart: the rewritten kickstart
   NAME-original.ks  original: the flattened kickstart before the rewrite
-  NAME-lint.json    lint: the findings (deprecated or duplicated commands and options,
-                    dropped %ksappend lines, ...) as a JSON list of {severity, summary,
-                    detail, file, line, column, end_line, end_column}, file relative to
-                    the tree
-lint = "error" fails the stage on findings of severity error, "warn" logs every finding and
-never fails, "off" writes an empty list.`,
-	Version: 1,
+  NAME-lint.json    lint: the lint findings (as imgpipe ks lint --json prints them) as a
+                    JSON list of {rule, severity, file, line, column, end_line, end_column,
+                    message, hint}, file relative to the tree
+
+Lint checks the kickstart as written: its syntax for the version (deprecated and duplicated
+commands and options, dropped %ksappend lines, ...) and, with lint_for, what that Koji build
+needs (image-build: a reboot or poweroff, rootpw or user, zerombr, clearpart --all
+--initlabel, ...; appliance: a / mountpoint; livemedia: what livemedia-creator checks).
+imgpipe ks lint --rules lists the rules. lint = "error" logs every finding and fails the stage
+on findings of severity error, "warn" logs every finding and never fails, "off" writes an empty
+list. A kickstart that does not parse (an unknown or removed command, a bad option, a missing
+include, ...) fails the stage whatever lint says: it cannot be flattened.`,
+	Version: 2,
 	PerArch: false,
 	Attrs: []engine.Attr{
 		{Name: "source", Type: cty.String, Required: true, Doc: "The kickstart file to flatten (usually stage.<fetch-ks>.kickstart)."},
@@ -61,6 +66,7 @@ never fails, "off" writes an empty list.`,
 		{Name: "noverifyssl", Type: cty.Bool, Doc: "Adds --noverifyssl to the rewritten repo and url commands."},
 		{Name: "ksappend", Type: cty.Bool, Default: cty.False, Doc: "Expand %ksappend as Anaconda does (ksflatten and Koji drop it)."},
 		{Name: "lint", Type: cty.String, Default: cty.StringVal("error"), OneOf: []string{"error", "warn", "off"}, Doc: "What kickstart lint findings do: fail the stage, warn, or nothing."},
+		{Name: "lint_for", Type: cty.String, OneOf: lintTargets(), Doc: "The build the kickstart is for, which adds that build's lint rules: image-build, livemedia or appliance. Unset: only the syntax is checked."},
 	},
 	Outputs: []engine.Output{
 		{Name: "kickstart", Type: cty.String, Path: true, Doc: "The rewritten, flattened kickstart (NAME.ks)."},
@@ -80,6 +86,15 @@ type config struct {
 	NoVerifySSL *bool    `cty:"noverifyssl"`
 	KsAppend    bool     `cty:"ksappend"`
 	Lint        string   `cty:"lint"`
+	LintFor     *string  `cty:"lint_for"`
+}
+
+func lintTargets() []string {
+	var out []string
+	for _, t := range kickstart.Targets {
+		out = append(out, string(t))
+	}
+	return out
 }
 
 func validate(c *engine.Config) hcl.Diagnostics {
@@ -150,15 +165,34 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 		Resolver: kickstart.DirResolver{Root: root, AppendDir: filepath.Dir(source)},
 		KsAppend: cfg.KsAppend,
 	})
-	findings := kickstart.Findings(diags, rel)
 	if diags.HasErrors() {
 		var msgs []string
-		for _, f := range findings {
+		for _, f := range kickstart.Findings(diags, rel) {
 			if f.Severity == "error" {
 				msgs = append(msgs, findingText(f))
 			}
 		}
 		return nil, fmt.Errorf("kickstart %s does not parse:\n%s", rel(source), strings.Join(msgs, "\n"))
+	}
+
+	// Lint the kickstart as written, before the rewrite changes it.
+	lint := []kickstart.LintFinding{}
+	if cfg.Lint != "off" {
+		opts := kickstart.LintOptions{
+			InstallTree: cfg.InstallTree != nil,
+			OwnRepos:    cfg.RepoMode == string(kickstart.RepoKeep),
+		}
+		if cfg.LintFor != nil {
+			if opts.Target, err = kickstart.ParseTarget(*cfg.LintFor); err != nil {
+				return nil, err
+			}
+		}
+		lint = kickstart.Lint(ks, diags, opts)
+		for i := range lint {
+			lint[i].File = rel(lint[i].File)
+			lint[i].Range.Filename = lint[i].File
+			fmt.Fprintf(s.Log, "%s: %s\n", lint[i].Severity, lintText(lint[i]))
+		}
 	}
 
 	original := ks.String()
@@ -174,15 +208,6 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 	}
 	rewritten := ks.String()
 
-	lint := findings
-	switch cfg.Lint {
-	case "off":
-		lint = []kickstart.Finding{}
-	default:
-		for _, f := range lint {
-			fmt.Fprintf(s.Log, "%s: %s\n", f.Severity, findingText(f))
-		}
-	}
 	name := outputName(source)
 	files := map[string]string{
 		"kickstart": name + ".ks",
@@ -202,16 +227,35 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 			return nil, err
 		}
 	}
-	if cfg.Lint == "error" {
-		if i := slices.IndexFunc(lint, func(f kickstart.Finding) bool { return f.Severity == "error" }); i >= 0 {
-			return nil, fmt.Errorf("kickstart lint: %s (lint = \"warn\" lets the stage pass)", findingText(lint[i]))
+	if cfg.Lint == "error" && kickstart.LintHasErrors(lint) {
+		var msgs []string
+		for _, f := range lint {
+			if f.Severity == kickstart.SeverityError {
+				msgs = append(msgs, lintText(f))
+			}
 		}
+		return nil, fmt.Errorf("kickstart %s has lint errors (lint = \"warn\" lets the stage pass):\n%s", rel(source), strings.Join(msgs, "\n"))
 	}
 	return engine.Outputs{
 		"kickstart": cty.StringVal(files["kickstart"]),
 		"original":  cty.StringVal(files["original"]),
 		"lint":      cty.StringVal(files["lint"]),
 	}, nil
+}
+
+// lintText is a finding on one line: "file:line:col: message [rule] Fix: hint".
+func lintText(f kickstart.LintFinding) string {
+	s := f.Message + " [" + f.Rule + "]"
+	if f.Hint != "" {
+		s += " Fix: " + f.Hint
+	}
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Column, s)
+	}
+	if f.File != "" {
+		return f.File + ": " + s
+	}
+	return s
 }
 
 func findingText(f kickstart.Finding) string {

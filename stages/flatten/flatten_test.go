@@ -171,20 +171,20 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var findings []kickstart.Finding
+	var findings []kickstart.LintFinding
 	if err := json.Unmarshal([]byte(read(t, out["lint"].AsString())), &findings); err != nil {
 		t.Fatal(err)
 	}
 	found := false
 	for _, f := range findings {
-		if f.Summary == "Kickstart warning" && strings.Contains(f.Detail, "A partition with the mountpoint / has already been defined") {
-			found = f.File == "fedora-live-kde.ks" && f.Line > 0 && f.Column > 0
+		if f.Rule == "duplicate-entry" && strings.Contains(f.Message, "A partition with the mountpoint / has already been defined") {
+			found = f.File == "fedora-live-kde.ks" && f.Line > 0 && f.Column > 0 && f.Severity == "warning" && f.Hint != ""
 		}
 	}
 	if !found {
 		t.Errorf("no duplicate-partition finding in fedora-live-kde.ks: %+v", findings)
 	}
-	if !strings.Contains(log, "warning: fedora-live-kde.ks:") {
+	if !strings.Contains(log, "warning: fedora-live-kde.ks:") || !strings.Contains(log, "[duplicate-entry]") {
 		t.Errorf("findings not logged:\n%s", log)
 	}
 	out, log, err = runStage(t, map[string]cty.Value{"source": src, "lint": cty.StringVal("off")})
@@ -193,6 +193,90 @@ func TestLint(t *testing.T) {
 	}
 	if got := read(t, out["lint"].AsString()); got != "[]\n" || log != "" {
 		t.Errorf("lint off wrote %q and logged %q", got, log)
+	}
+}
+
+// lint_for adds a build's rules; an error-severity finding fails the stage
+// with lint = "error", is logged and written with "warn", and is not
+// looked for with "off".
+func TestLintModes(t *testing.T) {
+	dir := t.TempDir()
+	ks := filepath.Join(dir, "nostop.ks")
+	// No reboot or poweroff: Oz would wait for the VM until it times out.
+	if err := os.WriteFile(ks, []byte("lang en_US.UTF-8\nrootpw --lock\nzerombr\nclearpart --all --initlabel\npart / --size=4096 --asprimary\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	attrs := func(lint string, target *string) map[string]cty.Value {
+		m := map[string]cty.Value{"source": cty.StringVal(ks), "lint": cty.StringVal(lint)}
+		if target != nil {
+			m["lint_for"] = cty.StringVal(*target)
+		}
+		return m
+	}
+	imageBuild := "image-build"
+	lintOf := func(out engine.Outputs) []kickstart.LintFinding {
+		t.Helper()
+		var fs []kickstart.LintFinding
+		if err := json.Unmarshal([]byte(read(t, out["lint"].AsString())), &fs); err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+
+	_, log, err := runStage(t, attrs("error", &imageBuild))
+	if err == nil {
+		t.Fatal("lint = error: the stage passed with a no-poweroff error")
+	}
+	for _, want := range []string{"nostop.ks has lint errors", "nostop.ks:1:1:", "[no-poweroff]", "lint = \"warn\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if !strings.Contains(log, "error: nostop.ks:1:1: ") {
+		t.Errorf("finding not logged:\n%s", log)
+	}
+
+	out, log, err := runStage(t, attrs("warn", &imageBuild))
+	if err != nil {
+		t.Fatalf("lint = warn: %v", err)
+	}
+	fs := lintOf(out)
+	if len(fs) != 1 || fs[0].Rule != "no-poweroff" || fs[0].Severity != "error" || fs[0].File != "nostop.ks" || fs[0].Line != 1 {
+		t.Errorf("lint = warn wrote %+v", fs)
+	}
+	if !strings.Contains(log, "[no-poweroff]") {
+		t.Errorf("finding not logged:\n%s", log)
+	}
+
+	out, log, err = runStage(t, attrs("off", &imageBuild))
+	if err != nil {
+		t.Fatalf("lint = off: %v", err)
+	}
+	if fs := lintOf(out); len(fs) != 0 || log != "" {
+		t.Errorf("lint = off wrote %+v and logged %q", fs, log)
+	}
+
+	// Without lint_for only the syntax is checked: nothing here.
+	out, _, err = runStage(t, attrs("error", nil))
+	if err != nil {
+		t.Fatalf("no lint_for: %v", err)
+	}
+	if fs := lintOf(out); len(fs) != 0 {
+		t.Errorf("no lint_for: %+v", fs)
+	}
+
+	// The build's own settings count: install_tree gives a livemedia its url.
+	live := filepath.Join(dir, "live.ks")
+	if err := os.WriteFile(live, []byte("lang en_US.UTF-8\nnetwork --bootproto=dhcp\nrootpw --lock\npart / --size=5120\nshutdown\n%packages\ndracut-live\n%end\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]cty.Value{"source": cty.StringVal(live), "lint_for": cty.StringVal("livemedia")}
+	if _, _, err := runStage(t, m); err == nil || !strings.Contains(err.Error(), "[livemedia-no-url]") {
+		t.Errorf("livemedia without url: %v", err)
+	}
+	m["install_tree"] = cty.StringVal("https://example.org/os/")
+	if _, _, err := runStage(t, m); err != nil {
+		t.Errorf("livemedia with install_tree: %v", err)
 	}
 }
 

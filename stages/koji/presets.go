@@ -373,7 +373,9 @@ func canonArches(v cty.Value, e hclsyntax.Expression) hclsyntax.Expression {
 // fetchAndFlatten adds the ks and kickstart stages. imageBuild selects
 // image-build's rules: the kickstart's base name only under ksurl, and $arch
 // substituted in repo and install tree URLs.
-func (x *expander) fetchAndFlatten(installTree string, imageBuild bool) []*recipe.Stage {
+//
+// lintFor names the kickstart rules the flatten stage checks (ks lint --for).
+func (x *expander) fetchAndFlatten(installTree string, imageBuild bool, lintFor string) []*recipe.Stage {
 	var stages []*recipe.Stage
 	ks := newBody(x.rng("kickstart"))
 	kickstart, _ := knownStringValue(x.b.Config.Get("kickstart"))
@@ -421,6 +423,7 @@ func (x *expander) fetchAndFlatten(installTree string, imageBuild bool) []*recip
 	if e, ok := x.expr("noverifyssl"); ok {
 		fl.set("noverifyssl", e)
 	}
+	fl.set("lint_for", str(lintFor, x.rng("kickstart")))
 	return append(stages, stage("flatten", "kickstart", fl))
 }
 
@@ -439,7 +442,7 @@ func knownStringValue(v cty.Value) (string, bool) {
 func expandImageBuild(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b}
 	rng := b.DeclRange
-	stages := x.fetchAndFlatten("install_tree", true)
+	stages := x.fetchAndFlatten("install_tree", true, "image-build")
 	tree, _ := x.expr("install_tree")
 
 	install := newBody(rng)
@@ -517,7 +520,7 @@ func expandLivecd(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
 
 func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	rng := x.b.DeclRange
-	stages := x.fetchAndFlatten("install_tree_url", false)
+	stages := x.fetchAndFlatten("install_tree_url", false, "livemedia")
 	name := x.b.Label
 	version, _ := knownStringValue(x.b.Config.Get("version"))
 	release, _ := knownStringValue(x.b.Config.Get("release"))
@@ -614,7 +617,7 @@ func (x *expander) attrOrDefault(name string, def cty.Value) hclsyntax.Expressio
 func expandAppliance(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b}
 	rng := b.DeclRange
-	stages := x.fetchAndFlatten("", false)
+	stages := x.fetchAndFlatten("", false, "appliance")
 	version, _ := knownStringValue(b.Config.Get("version"))
 	release, _ := knownStringValue(b.Config.Get("release"))
 	format, _ := knownStringValue(b.Config.Get("format"))

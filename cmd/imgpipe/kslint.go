@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/imgpipe/imgpipe/kickstart"
+)
+
+// cmdKsLint is `imgpipe ks lint [-v VERSION] [--for TARGET] [--json] FILE`:
+// the kickstart's mistakes, as written (includes followed as Koji's
+// builder follows them: relative to the including file), each with a rule
+// ID, a severity, the file, line and column, and a fix. Syntax is checked
+// for the version; --for adds what that Koji build needs. Findings go to
+// standard output, as diagnostics with snippets or as a JSON list; the
+// exit status is 2 when one of them is an error (the kickstart is invalid
+// input for the build), 0 otherwise.
+func cmdKsLint(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("ks lint", "FILE")
+	version := fs.String("v", "DEVEL", "kickstart syntax version: F40 to F45, RHEL8, RHEL9, RHEL10; DEVEL is the newest (F45)")
+	target := fs.String("for", "", "the build the kickstart is for: image-build, livemedia or appliance (adds its rules; without it only the syntax is checked)")
+	asJSON := fs.Bool("json", false, "print the findings as a JSON list of {rule, severity, file, line, column, end_line, end_column, message, hint}")
+	rules := fs.Bool("rules", false, "list the rules and exit")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *rules {
+		return printLintRules(a)
+	}
+	if len(pos) != 1 {
+		return usagef("ks lint takes one kickstart file, got %d arguments", len(pos))
+	}
+	v, err := kickstart.ParseVersion(*version)
+	if err != nil {
+		return usagef("ks lint: %s", err)
+	}
+	t, err := kickstart.ParseTarget(*target)
+	if err != nil {
+		return usagef("ks lint: %s", err)
+	}
+	path := pos[0]
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return usagef("ks lint: %s", err)
+	}
+	ks, diags := kickstart.Parse(path, src, kickstart.Options{Version: v, Resolver: kickstart.DirResolver{}})
+	findings := kickstart.Lint(ks, diags, kickstart.LintOptions{Target: t})
+	if *asJSON {
+		b, err := json.MarshalIndent(findings, "", "  ")
+		if err != nil {
+			return err
+		}
+		if _, err := a.stdout.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	} else if len(findings) > 0 {
+		for _, f := range ks.Files {
+			a.files[f.Path] = &hcl.File{Bytes: f.Src}
+		}
+		w := hcl.NewDiagnosticTextWriter(a.stdout, a.files, 100, false)
+		if err := w.WriteDiagnostics(kickstart.LintDiagnostics(findings)); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, lintCounts(findings))
+	}
+	if kickstart.LintHasErrors(findings) {
+		return &silentError{code: exitInvalid}
+	}
+	return nil
+}
+
+// lintCounts is the closing line: "2 errors, 1 warning."
+func lintCounts(findings []kickstart.LintFinding) string {
+	errs, warns := 0, 0
+	for _, f := range findings {
+		if f.Severity == kickstart.SeverityError {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	plural := func(n int, s string) string {
+		if n == 1 {
+			return fmt.Sprintf("%d %s", n, s)
+		}
+		return fmt.Sprintf("%d %ss", n, s)
+	}
+	return plural(errs, "error") + ", " + plural(warns, "warning") + "."
+}
+
+func printLintRules(a *app) error {
+	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "RULE\tSEVERITY\tFOR\tCHECKS")
+	for _, r := range kickstart.LintRules() {
+		targets := "all"
+		if r.Targets != nil {
+			var ts []string
+			for _, t := range r.Targets {
+				ts = append(ts, string(t))
+			}
+			targets = strings.Join(ts, ",")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, targets, r.Title)
+	}
+	return w.Flush()
+}
