@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/imgpipe/imgpipe/stages/flatten"
 )
 
 func cmdValidate(ctx context.Context, a *app, args []string) error {
@@ -24,6 +26,15 @@ func cmdValidate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Local kickstarts are linted as the flatten stage will lint them.
+	lint, files := flatten.LintLocal(plan)
+	for name, f := range files {
+		a.files[name] = f
+	}
+	if lint.HasErrors() {
+		return lint
+	}
+	a.printDiags(lint)
 	fmt.Fprintf(a.stdout, "%s is valid: %d stages, %d instances for %s.\n",
 		path, len(plan.Recipe.Stages), len(plan.Nodes), strings.Join(plan.Build.Arches, ", "))
 	return nil

@@ -13,7 +13,7 @@ import (
 	"github.com/imgpipe/imgpipe/kickstart"
 )
 
-// cmdKsLint is `imgpipe ks lint [-v VERSION] [--for TARGET] [--json] FILE`:
+// cmdKsLint is `imgpipe ks lint [-v VERSION] [--for TARGET] [--format json] FILE`:
 // the kickstart's mistakes, as written (includes followed as Koji's
 // builder follows them: relative to the including file), each with a rule
 // ID, a severity, the file, line and column, and a fix. Syntax is checked
@@ -25,7 +25,8 @@ func cmdKsLint(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("ks lint", "FILE")
 	version := fs.String("v", "DEVEL", "kickstart syntax version: F40 to F45, RHEL8, RHEL9, RHEL10; DEVEL is the newest (F45)")
 	target := fs.String("for", "", "the build the kickstart is for: image-build, livemedia or appliance (adds its rules; without it only the syntax is checked)")
-	asJSON := fs.Bool("json", false, "print the findings as a JSON list of {rule, severity, file, line, column, end_line, end_column, message, hint}")
+	asJSON := fs.Bool("json", false, "print the findings as a JSON list of {rule, severity, file, line, column, end_line, end_column, message, hint}; the same as --format json")
+	format := fs.String("format", "text", "output format: text, or json (as --json)")
 	rules := fs.Bool("rules", false, "list the rules and exit")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -33,6 +34,13 @@ func cmdKsLint(ctx context.Context, a *app, args []string) error {
 	}
 	if *rules {
 		return printLintRules(a)
+	}
+	switch *format {
+	case "json":
+		*asJSON = true
+	case "text":
+	default:
+		return usagef("ks lint: unknown --format %q: use text or json", *format)
 	}
 	if len(pos) != 1 {
 		return usagef("ks lint takes one kickstart file, got %d arguments", len(pos))
