@@ -10,7 +10,7 @@
 # at it (a directory or an http(s) URL with <arch>/ below it).
 #
 # The result is published into the store beside this file:
-#   .imgpipe/builds/quickstart/1/<release>/images/  (qcow2 and vSphere OVA)
+#   .imgpipe/builds/quickstart/1/<release>/images/  (qcow2, vSphere OVA, vagrant box)
 # with SHA256SUMS and metadata.json (packages read from the booted disk).
 # Run it again and every stage comes from the cache: the build is up to date.
 
@@ -60,7 +60,7 @@ stage "boot-verify" "verify" {
 
 stage "convert" "images" {
   disk    = stage.install.disk
-  formats = ["qcow2", "vsphere-ova"]
+  formats = ["qcow2", "vsphere-ova", "vagrant-libvirt"]
   ova     = { vsphere_product_name = "imgpipe quickstart" }
   # Convert only what booted, as Koji does.
   depends_on = [stage.verify]
