@@ -205,7 +205,7 @@ func TestReadBackExport(t *testing.T) {
 func TestExamplesRoundTrip(t *testing.T) {
 	paths, _ := filepath.Glob("../../examples/*/*.ini")
 	if len(paths) == 0 {
-		t.Skip("no INI examples")
+		t.Fatal("no INI examples in examples/*/")
 	}
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {

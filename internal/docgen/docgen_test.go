@@ -124,7 +124,6 @@ stage "exec" "b" {
 	}
 }
 
-
 func TestMarkdownEscaping(t *testing.T) {
 	for in, want := range map[string]string{
 		"stage.<name>.disk":         "stage.&lt;name&gt;.disk",

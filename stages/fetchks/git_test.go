@@ -420,7 +420,7 @@ stage "fetch-ks" "ks" {
 func TestGitOverHTTP(t *testing.T) {
 	backend, err := exec.LookPath("git")
 	if err != nil {
-		t.Skip("no git")
+		t.Fatal("git not found: run scripts/install-deps")
 	}
 	r := newRepo(t)
 	r.write("ks/fedora.ks", "over http\n")
