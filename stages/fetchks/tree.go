@@ -2,7 +2,6 @@ package fetchks
 
 import (
 	"cmp"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,85 +15,19 @@ import (
 	"strings"
 
 	"github.com/agext/levenshtein"
+
+	"github.com/imgpipe/imgpipe/internal/treehash"
 )
 
-// skipped are entries never copied into, nor hashed as part of, a tree:
-// version-control metadata (it differs between clones of one commit) and
-// imgpipe's default store (a recipe directory used as url holds it).
-var skipped = []string{".git", ".hg", ".imgpipe"}
+// skip reports entries never copied into, nor hashed as part of, a tree.
+func skip(name string) bool { return treehash.Skipped(name) }
 
-func skip(name string) bool { return slices.Contains(skipped, name) }
-
-// treeDigest returns "sha256:<hex>" over a directory's entries (not the
-// directory itself): each entry's slash-separated relative path, type,
-// executable bit and content, or a symlink's target. A single file hashes
-// as a tree holding only it, named name (fileDigest).
-func treeDigest(dir string) (string, error) {
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == dir {
-			return nil
-		}
-		if skip(d.Name()) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		return hashEntry(h, p, rel, info)
-	})
-	if err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// fileDigest is treeDigest of a tree holding only the file p, as name.
-func fileDigest(p, name string) (string, error) {
-	info, err := os.Stat(p)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	if err := hashEntry(h, p, name, info); err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func hashEntry(h io.Writer, p, rel string, info fs.FileInfo) error {
-	mode := info.Mode()
-	exec := mode.IsRegular() && mode.Perm()&0o111 != 0
-	fmt.Fprintf(h, "%q %s %t\n", filepath.ToSlash(rel), mode.Type(), exec)
-	switch {
-	case mode.IsRegular():
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		n, err := io.Copy(h, f)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "\n%d\n", n)
-	case mode&fs.ModeSymlink != 0:
-		target, err := os.Readlink(p)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "-> %q\n", target)
-	}
-	return nil
-}
+// treeDigest and fileDigest are the tree digests of internal/treehash: the
+// revision of a local tree.
+var (
+	treeDigest = treehash.Tree
+	fileDigest = treehash.File
+)
 
 // fileSum returns a file's hash with the given algorithm, hex-encoded.
 func fileSum(p string, newHash func() hash.Hash) (string, error) {
