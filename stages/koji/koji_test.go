@@ -71,23 +71,41 @@ func TestShortenVolID(t *testing.T) {
 	}
 }
 
+// TestImageFileName is the golden of koji-notes §4.7 written by hand: every
+// format of Koji's --format, plus vhdx, for one N-V-R and arch. A format
+// missing here fails the test.
 func TestImageFileName(t *testing.T) {
-	for format, want := range map[string]string{
+	want := map[string]string{
 		"raw":                   "f-41-1.x86_64.raw",
 		"raw-xz":                "f-41-1.x86_64.raw.xz",
+		"qcow":                  "f-41-1.x86_64.qcow",
 		"qcow2":                 "f-41-1.x86_64.qcow2",
+		"vmdk":                  "f-41-1.x86_64.vmdk",
+		"vdi":                   "f-41-1.x86_64.vdi",
 		"vpc":                   "f-41-1.x86_64.vhd",
-		"vsphere-ova":           "f-41-1.x86_64.vsphere.ova",
-		"rhevm-ova":             "f-41-1.x86_64.rhevm.ova",
-		"vagrant-libvirt":       "f-41-1.x86_64.vagrant-libvirt.box",
-		"vagrant-vmware-fusion": "f-41-1.x86_64.vagrant-vmware-fusion.box",
-		"docker":                "f-41-1.x86_64.tar.xz",
+		"vhdx":                  "f-41-1.x86_64.vhdx",
 		"tar-gz":                "f-41-1.x86_64.tar.gz",
 		"liveimg-squashfs":      "f-41-1.x86_64.liveimg.squashfs",
-	} {
-		if got := koji.ImageFileName("f", "41", "1", "x86_64", format); got != want {
-			t.Errorf("ImageFileName(%s) = %q, want %q", format, got, want)
+		"docker":                "f-41-1.x86_64.tar.xz",
+		"rhevm-ova":             "f-41-1.x86_64.rhevm.ova",
+		"vsphere-ova":           "f-41-1.x86_64.vsphere.ova",
+		"vagrant-libvirt":       "f-41-1.x86_64.vagrant-libvirt.box",
+		"vagrant-virtualbox":    "f-41-1.x86_64.vagrant-virtualbox.box",
+		"vagrant-vmware-fusion": "f-41-1.x86_64.vagrant-vmware-fusion.box",
+		"vagrant-hyperv":        "f-41-1.x86_64.vagrant-hyperv.box",
+	}
+	for _, format := range append(slices.Clone(koji.Formats), "vhdx") {
+		w, ok := want[format]
+		if !ok {
+			t.Errorf("format %q has no file name in this golden", format)
+			continue
 		}
+		if got := koji.ImageFileName("f", "41", "1", "x86_64", format); got != w {
+			t.Errorf("ImageFileName(%s) = %q, want %q", format, got, w)
+		}
+	}
+	if len(want) != len(koji.Formats)+1 {
+		t.Errorf("the golden has %d formats, Koji %d plus vhdx", len(want), len(koji.Formats))
 	}
 }
 
