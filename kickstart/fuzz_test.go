@@ -94,7 +94,12 @@ func FuzzParse(f *testing.F) {
 		y2 := ks2.String()
 		ks3, d3 := Parse("y2.ks", []byte(y2), opts)
 		if d3.HasErrors() {
-			t.Fatalf("second rendering does not parse: %v\n%s", d3.Errs(), y2)
+			// The same unquoted-value loss can take two rounds to show:
+			// `part \\` renders as `part \`, which renders as `part `.
+			if safeWords(ks) && safeWords(ks2) {
+				t.Fatalf("second rendering does not parse: %v\n%s", d3.Errs(), y2)
+			}
+			return
 		}
 		if y3 := ks3.String(); y3 != y2 {
 			t.Fatalf("rendering is not a fixed point:\n%s", diffLines(y2, y3))
@@ -106,7 +111,9 @@ func FuzzParse(f *testing.F) {
 // survives being printed without quotes.
 func safeWords(k *Kickstart) bool {
 	ok := func(w Word) bool {
-		return !strings.ContainsAny(w.Value, " \t\r\n\"'\\#\v\f\x1c\x1d\x1e\u0085\u2028\u2029") && w.Value != ""
+		// A value that starts with "-" reads as an option once the "--"
+		// before it is gone (`timezone -- -A` renders as `timezone -A`).
+		return !strings.ContainsAny(w.Value, " \t\r\n\"'\\#\v\f\x1c\x1d\x1e\u0085\u2028\u2029") && w.Value != "" && !strings.HasPrefix(w.Value, "-")
 	}
 	for _, c := range k.Commands {
 		for _, w := range append([]Word{c.Name}, c.Args...) {
