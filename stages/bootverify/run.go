@@ -160,30 +160,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 }
 
 // BootFailure is a failed boot, with what the user needs to see why.
-type BootFailure struct {
-	Reason     string
-	Console    []string
-	Screenshot string
-	ConsoleLog string
-}
-
-func (e *BootFailure) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Reason)
-	if len(e.Console) > 0 {
-		b.WriteString("\nlast console lines:")
-		for _, l := range e.Console {
-			b.WriteString("\n  | " + l)
-		}
-	}
-	if e.Screenshot != "" {
-		b.WriteString("\nscreenshot: " + e.Screenshot)
-	}
-	if e.ConsoleLog != "" {
-		b.WriteString("\nconsole log: " + e.ConsoleLog)
-	}
-	return b.String()
-}
+type BootFailure = qemu.Failure
 
 func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 	var cfg config

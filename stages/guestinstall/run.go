@@ -127,31 +127,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 }
 
 // InstallFailure is a failed install, with what the user needs to see why.
-type InstallFailure struct {
-	Reason string
-	// Console is the last lines of the serial console.
-	Console []string
-	// Screenshot and ConsoleLog are kept files, or "".
-	Screenshot, ConsoleLog string
-}
-
-func (e *InstallFailure) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Reason)
-	if len(e.Console) > 0 {
-		b.WriteString("\nlast console lines:")
-		for _, l := range e.Console {
-			b.WriteString("\n  | " + l)
-		}
-	}
-	if e.Screenshot != "" {
-		b.WriteString("\nscreenshot: " + e.Screenshot)
-	}
-	if e.ConsoleLog != "" {
-		b.WriteString("\nconsole log: " + e.ConsoleLog)
-	}
-	return b.String()
-}
+type InstallFailure = qemu.Failure
 
 // consoleTail is how many console lines an error quotes.
 const consoleTail = 15
