@@ -101,6 +101,13 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		// A value that is still unsafe after one rendering keeps losing
+		// characters, one round at a time (`lang "\ 0"` renders as
+		// `lang \ 0`, read as " 0", rendered as `lang  0`, read as "0"),
+		// as in pykickstart; only safe words must settle.
+		if !safeWords(ks2) {
+			return
+		}
 		if y3 := ks3.String(); y3 != y2 {
 			t.Fatalf("rendering is not a fixed point:\n%s", diffLines(y2, y3))
 		}
