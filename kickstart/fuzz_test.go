@@ -123,6 +123,11 @@ func safeWords(k *Kickstart) bool {
 		return !strings.ContainsAny(w.Value, " \t\r\n\"'\\#\v\f\x1c\x1d\x1e\u0085\u2028\u2029") && w.Value != "" && !strings.HasPrefix(w.Value, "-")
 	}
 	for _, c := range k.Commands {
+		// Free-form commands (auth) keep currentLine[len(name):] as
+		// pykickstart does, which cuts a quoted name (`a""uth`) mid-quote.
+		if c.Name.Range.End.Byte-c.Name.Range.Start.Byte != len(c.Name.Value) {
+			return false
+		}
 		for _, w := range append([]Word{c.Name}, c.Args...) {
 			if !ok(w) {
 				return false
