@@ -32,3 +32,29 @@ func (e *ExitError) Error() string {
 // Unwrap returns the underlying error, an *exec.ExitError when the
 // ExitError came from Host.
 func (e *ExitError) Unwrap() error { return e.err }
+
+// ConnectionError reports that the connection to the machine that runs an
+// executor's processes could not be made or broke while in use: a remote
+// podman service over ssh whose host went away, say. A process that was
+// running there may still run (nothing can stop it from here), and nothing
+// it wrote was copied back. Callers branch on it (errors.As) to tell a
+// broken builder from a failed build.
+type ConnectionError struct {
+	// URI names the connection, e.g.
+	// "ssh://builder@arm-host/run/podman/podman.sock".
+	URI string
+	// Lost is true if the connection broke while in use, false if it could
+	// not be made.
+	Lost bool
+	// Err is what failed.
+	Err error
+}
+
+func (e *ConnectionError) Error() string {
+	if e.Lost {
+		return fmt.Sprintf("the connection to %s was lost: %v", e.URI, e.Err)
+	}
+	return fmt.Sprintf("cannot connect to %s: %v", e.URI, e.Err)
+}
+
+func (e *ConnectionError) Unwrap() error { return e.Err }

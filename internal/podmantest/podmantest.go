@@ -12,6 +12,12 @@
 // Import packs a root file system with tar and runs `podman import`;
 // BusyboxRootfs makes one from busybox-static; ImportBusybox does both.
 //
+// StartRemote starts a "remote builder" instead: a service and a real
+// OpenSSH sshd on 127.0.0.1, in a mount namespace whose /tmp is its own, so
+// that only the API moves files between it and the test; its URI is an
+// ssh:// one, with a key and a known_hosts line made for the test, and
+// KillSSHD drops its connections as a vanished host would.
+//
 // The harness never skips: without podman, runc or busybox-static it fails
 // the test and says to run scripts/install-deps (`go tool task deps`). It
 // needs root (containers with runc, bind mounts of test directories), and
@@ -97,9 +103,16 @@ type Service struct {
 
 	podman string   // the podman binary
 	env    []string // the environment of every podman command
-	log    *syncBuffer
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once cmd has exited
+	// wrap prefixes every podman command: nsenter into a Remote's mount
+	// namespace, where Dir and Socket are; empty for Start's service.
+	wrap []string
+	// dialPath is the path this process dials to reach the socket: Socket,
+	// or for a Remote the same path seen through the namespace
+	// (/proc/<pid>/root/…).
+	dialPath string
+	log      *syncBuffer
+	cmd      *exec.Cmd
+	exited   chan struct{} // closed once cmd has exited
 }
 
 // Start starts a podman API service for t on a private storage and waits
@@ -121,6 +134,7 @@ func Start(t testing.TB) *Service {
 		log:    &syncBuffer{},
 		exited: make(chan struct{}),
 	}
+	s.dialPath = s.Socket
 	t.Cleanup(func() { s.teardown(t) })
 	if err := s.configure(); err != nil {
 		t.Fatal(err)
@@ -220,9 +234,17 @@ func (s *Service) globalArgs() []string {
 // storage, as `podman --root … --runroot … args...` with the service's
 // configuration. It runs podman directly, not through the service.
 func (s *Service) Command(ctx context.Context, args ...string) *exec.Cmd {
-	c := exec.CommandContext(ctx, s.podman, append(s.globalArgs(), args...)...)
+	argv := s.argv(args...)
+	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	c.Env = s.env
 	return c
+}
+
+// argv is the command line of podman with args on the service's storage.
+func (s *Service) argv(args ...string) []string {
+	argv := append(slices.Clone(s.wrap), s.podman)
+	argv = append(argv, s.globalArgs()...)
+	return append(argv, args...)
 }
 
 // Podman runs podman with args on the service's storage and returns its
@@ -239,7 +261,8 @@ func (s *Service) Podman(t testing.TB, args ...string) string {
 }
 
 func (s *Service) start() error {
-	c := exec.Command(s.podman, append(s.globalArgs(), "system", "service", "--time=0", s.URI)...)
+	argv := s.argv("system", "service", "--time=0", "unix://"+s.Socket)
+	c := exec.Command(argv[0], argv[1:]...)
 	c.Env = s.env
 	c.Stdout, c.Stderr = s.log, s.log
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -284,7 +307,7 @@ func (s *Service) client() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", s.Socket)
+			return d.DialContext(ctx, "unix", s.dialPath)
 		},
 		DisableKeepAlives: true,
 	}}
@@ -653,3 +676,7 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Log returns what the service has printed so far: its errors, for a
+// failing test's message.
+func (s *Service) Log() string { return s.log.String() }

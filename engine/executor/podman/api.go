@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/containers/podman/v4/pkg/bindings"
 	"github.com/containers/podman/v4/pkg/specgen"
@@ -173,11 +174,22 @@ type attachment struct {
 // that starting the container afterwards loses no output. Detach keys are
 // off: stdin is passed through as it is.
 func (s *service) attach(ctx context.Context, name string, stdin bool) (*attachment, error) {
+	params := url.Values{"stream": {"true"}, "stdout": {"true"}, "stderr": {"true"}, "detachKeys": {""}}
+	if stdin {
+		params.Set("stdin", "true")
+	}
+	return s.hijack(ctx, "/containers/"+url.PathEscape(name)+"/attach?"+params.Encode(), nil)
+}
+
+// hijack sends a POST to the libpod endpoint path (escaped, with its query)
+// that answers with a multiplexed stream on the connection itself (attach,
+// exec start), and returns that stream once the service has answered.
+func (s *service) hijack(ctx context.Context, path string, body []byte) (*attachment, error) {
 	nc, err := s.conn.GetDialer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a, err := upgrade(ctx, nc, name, stdin)
+	a, err := upgrade(ctx, nc, path, body)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -185,18 +197,17 @@ func (s *service) attach(ctx context.Context, name string, stdin bool) (*attachm
 	return a, nil
 }
 
-func upgrade(ctx context.Context, nc net.Conn, name string, stdin bool) (*attachment, error) {
+func upgrade(ctx context.Context, nc net.Conn, path string, body []byte) (*attachment, error) {
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
-	params := url.Values{"stream": {"true"}, "stdout": {"true"}, "stderr": {"true"}, "detachKeys": {""}}
-	if stdin {
-		params.Set("stdin", "true")
-	}
 	v := version.APIVersion[version.Libpod][version.CurrentAPI]
-	u := fmt.Sprintf("http://d/v%d.%d.%d/libpod/containers/%s/attach?%s", v.Major, v.Minor, v.Patch, url.PathEscape(name), params.Encode())
-	req, err := http.NewRequest(http.MethodPost, u, nil)
+	u := fmt.Sprintf("http://d/v%d.%d.%d/libpod%s", v.Major, v.Minor, v.Patch, path)
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "tcp")
@@ -213,6 +224,51 @@ func upgrade(ctx context.Context, nc net.Conn, name string, stdin bool) (*attach
 		return nil, bindings.APIResponse{Response: resp, Request: req}.Process(nil)
 	}
 	return &attachment{conn: nc, r: br}, nil
+}
+
+// imageCommand returns the image id's ENTRYPOINT and CMD.
+func (s *service) imageCommand(ctx context.Context, id string) (entrypoint, cmd []string, err error) {
+	var img struct {
+		Config struct {
+			Entrypoint []string
+			Cmd        []string
+		}
+	}
+	err = s.do(ctx, http.MethodGet, "/images/%s/json", nil, nil, &img, id)
+	return img.Config.Entrypoint, img.Config.Cmd, err
+}
+
+// commit makes an image of the container name's file system, with the
+// Dockerfile-style changes ("ENTRYPOINT [...]") to its configuration, and
+// returns the image's ID. repo and tag name it; empty, it is unnamed.
+func (s *service) commit(ctx context.Context, name, repo, tag string, changes []string) (string, error) {
+	params := url.Values{"container": {name}, "pause": {"false"}, "changes": changes}
+	if repo != "" {
+		params.Set("repo", repo)
+		params.Set("tag", tag)
+	}
+	var r struct{ ID string }
+	if err := s.do(ctx, http.MethodPost, "/commit", params, nil, &r); err != nil {
+		return "", err
+	}
+	if r.ID == "" {
+		return "", errors.New("the service gave the committed image no ID")
+	}
+	return strings.TrimPrefix(r.ID, "sha256:"), nil
+}
+
+// removeImage removes the image id. One that does not exist is not an
+// error.
+func (s *service) removeImage(ctx context.Context, id string) error {
+	resp, err := s.conn.DoRequest(ctx, nil, http.MethodDelete, "/images/%s", url.Values{"force": {"true"}}, nil, id)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	return resp.Process(nil)
 }
 
 // copyOutput copies the container's output to stdout and stderr until the

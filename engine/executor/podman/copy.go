@@ -21,13 +21,20 @@ import (
 func copyIn(ctx context.Context, c *container, inputs []string, outputDir string) error {
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
+	var werr error
 	go func() {
 		defer close(done)
-		pw.CloseWithError(writeTree(pw, sharedPaths(inputs, outputDir)))
+		werr = writeTree(pw, sharedPaths(inputs, outputDir))
+		pw.CloseWithError(werr)
 	}()
 	err := c.svc.putArchive(ctx, c.name, "/", pr)
 	pr.CloseWithError(errors.Join(err, errStopped)) // stops writeTree if the request did not read it all
 	<-done
+	// A local file that cannot be read cuts the request short: say which,
+	// not how the request then failed.
+	if werr != nil && !errors.Is(werr, errStopped) && !errors.Is(werr, io.ErrClosedPipe) {
+		return werr
+	}
 	return err
 }
 

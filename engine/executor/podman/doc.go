@@ -13,6 +13,13 @@
 // OutputDir available at the same paths inside (bind mounts on a local
 // service, copies through the API on a remote one), streams the output,
 // waits, and removes the container on every path, cancellation included.
+// A Cmd's Privileged, Network and Devices add to the executor's Options for
+// that container only.
+//
+// The Executor is an executor.Container: Derive makes (or reuses) an image
+// from its own plus steps, each run in a container and committed, and
+// returns an Executor over it; the chroot stage caches its build roots so
+// (decision 0006).
 //
 // # Build tags
 //

@@ -73,7 +73,18 @@ type Options struct {
 // passed through as it is (podman's detach keys are off).
 //
 // A container is removed when Run returns, also when ctx is done; only if
-// imgpipe itself is killed is one left, labelled io.imgpipe.executor.
+// imgpipe itself is killed, or the connection to a remote service breaks,
+// is one left, labelled io.imgpipe.executor.
+//
+// A remote service's connection that cannot be made (New) or breaks (Run)
+// is an *executor.ConnectionError naming the URI; the ssh connection is
+// not made again, so a broken Executor stays broken. On a remote service
+// OutputDir is written only by the copy back after the process exits: a
+// connection lost before then leaves it as it was, one lost during the
+// copy may leave part of the output in it, and Run fails either way. The
+// engine runs every stage in a pending object directory that it deletes
+// when the stage fails (engine/store: Pending.Abort), so nothing partial
+// reaches the store.
 type Executor struct {
 	opts    Options
 	svc     *service
@@ -98,7 +109,7 @@ func New(ctx context.Context, opts Options) (*Executor, error) {
 	}
 	svc, err := dial(ctx, uri, opts.IdentityFile)
 	if err != nil {
-		return nil, fmt.Errorf("podman: connect to %s: %w", uri, err)
+		return nil, fmt.Errorf("podman: %w", &executor.ConnectionError{URI: redactURI(uri), Err: err})
 	}
 	e := &Executor{opts: opts, svc: svc, remote: remote}
 	e.opts.Devices = slices.Clone(opts.Devices)

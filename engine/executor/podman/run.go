@@ -37,14 +37,18 @@ func (e *Executor) Run(ctx context.Context, cmd executor.Cmd) (err error) {
 	if cmd, err = absPaths(cmd); err != nil {
 		return fmt.Errorf("podman: %q: %w", name, err)
 	}
-	s, err := containerSpec(containerName(), e.imageID, e.opts, cmd, e.remote)
+	opts, err := e.opts.forCmd(cmd)
+	if err != nil {
+		return fmt.Errorf("podman: %q: %w", name, err)
+	}
+	s, err := containerSpec(containerName(), e.imageID, opts, cmd, e.remote)
 	if err != nil {
 		return fmt.Errorf("podman: %q: %w", name, err)
 	}
 	c := &container{svc: e.svc, name: s.Name}
 	// Deferred before the create: a create that ctx cut short may still
 	// have made the container.
-	defer func() { err = errors.Join(err, c.remove(ctx)) }()
+	defer func() { err = e.finish(ctx, c, err) }()
 	return e.run(ctx, c, s, cmd)
 }
 

@@ -88,6 +88,20 @@ func containerSpec(name, imageID string, opts Options, cmd executor.Cmd, remote 
 	return s, nil
 }
 
+// forCmd returns the options for a container that runs cmd: the
+// executor's, with cmd's container settings added (executor.Cmd's
+// Privileged, Network and Devices). cmd's Network, if set, wins.
+func (o Options) forCmd(cmd executor.Cmd) (Options, error) {
+	o.Privileged = o.Privileged || cmd.Privileged
+	if cmd.Network != "" {
+		o.Network = cmd.Network
+	}
+	o.Devices = slices.Concat(o.Devices, cmd.Devices)
+	slices.Sort(o.Devices)
+	o.Devices = slices.Compact(o.Devices)
+	return o, o.validate()
+}
+
 // envMap turns KEY=value entries into a map; a later entry for a key wins,
 // as it would with os/exec.
 func envMap(env []string) (map[string]string, error) {

@@ -1,0 +1,117 @@
+//go:build remote
+
+package podman
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/containers/podman/v4/pkg/errorhandling"
+
+	"github.com/imgpipe/imgpipe/engine/executor"
+)
+
+// probeTimeout bounds the probe that tells a lost connection from another
+// failure. A connection that broke fails the probe at once; one that hangs
+// would have hung the request before it too.
+const probeTimeout = 10 * time.Second
+
+// finish removes the container c after a run that ended with runErr and
+// returns Run's error. On a remote service, a failure of the connection
+// itself (not an answer of the service, the process's exit or ctx) that a
+// probe confirms becomes an *executor.ConnectionError: the stage failed
+// because the builder went away, not because of what it ran. The removal
+// is not tried then: it could only fail. The bindings' ssh connection is
+// never made again, so every later Run of this Executor fails the same way.
+func (e *Executor) finish(ctx context.Context, c *container, runErr error) error {
+	if e.remote && ctx.Err() == nil && transportFailure(runErr) && e.lost(ctx) {
+		return e.connectionError(runErr, c.name)
+	}
+	removeErr := c.remove(ctx)
+	var ee *executor.ExitError
+	if e.remote && ctx.Err() == nil && (runErr == nil || errors.As(runErr, &ee)) &&
+		transportFailure(removeErr) && e.lost(ctx) {
+		return e.connectionError(removeErr, c.name) // the process ran; the connection broke after it
+	}
+	return errors.Join(runErr, removeErr)
+}
+
+// lost reports whether the service can no longer be reached.
+func (e *Executor) lost(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
+	defer cancel()
+	return e.svc.reachable(ctx) != nil
+}
+
+// connectionError is the error for the connection lost with err, which left
+// the container behind.
+func (e *Executor) connectionError(err error, container string) error {
+	return &executor.ConnectionError{URI: e.svc.conn.URI.Redacted(), Lost: true,
+		Err: fmt.Errorf("%w (its container %s may still exist there: remove it with `podman rm -f %[2]s`; "+
+			"imgpipe's containers carry the label io.imgpipe.executor)", err, container)}
+}
+
+// transportFailure reports whether err is the failure of a request's
+// connection rather than an answer of the service: a transport error of
+// the HTTP client, or an attach stream cut short.
+func transportFailure(err error) bool {
+	if err == nil {
+		return false
+	}
+	var model *errorhandling.ErrorModel
+	var conflict *errorhandling.PodConflictErrorModel
+	var we *writeError
+	if errors.As(err, &model) || errors.As(err, &conflict) || errors.As(err, &we) {
+		return false
+	}
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
+}
+
+// reachable opens a connection to the service's socket and closes it.
+// Over ssh that opens a channel on the ssh connection, which fails at once
+// when the connection is gone; a request would say the same 600 ms later
+// (the bindings try each request three times, sleeping 100, 200 and
+// 300 ms after each failure). The bindings' ssh dialer ignores ctx, so a
+// probe that outlasts it is abandoned and counts as a failure.
+func (s *service) reachable(ctx context.Context) error {
+	type dialed struct {
+		nc  net.Conn
+		err error
+	}
+	c := make(chan dialed, 1)
+	go func() {
+		nc, err := s.conn.GetDialer(ctx)
+		c <- dialed{nc, err}
+	}()
+	select {
+	case d := <-c:
+		if d.err != nil {
+			return d.err
+		}
+		return d.nc.Close()
+	case <-ctx.Done():
+		go func() {
+			if d := <-c; d.err == nil {
+				d.nc.Close()
+			}
+		}()
+		return ctx.Err()
+	}
+}
+
+// redactURI is uri without a password, if it has one: errors are logged.
+func redactURI(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return uri
+	}
+	return u.Redacted()
+}
