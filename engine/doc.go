@@ -8,6 +8,12 @@
 // Instances with the same ID are one node, so a stage that does not depend
 // on the architecture runs once for all of them.
 //
+// Each instance runs on an executor: the host, a podman container, or an
+// executor block's service, named by the stage or chosen by its arch
+// (routing; Kind.Local kinds stay on the host). The engine imports no
+// container library: the caller's Containers opens container executors, and
+// Plan.Resolve puts their identities (image IDs) into the stage IDs.
+//
 // Run walks that graph in parallel, satisfies nodes from the store when their
 // object exists, runs the rest through an Executor, and reports everything as
 // events.

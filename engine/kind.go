@@ -49,6 +49,17 @@ type Kind struct {
 	// kinds never see it, so a new release reuses everything before them.
 	UsesRelease bool
 
+	// Local kinds always run on this machine, even for an arch that an
+	// executor block routes to a remote service (DESIGN §5): they fetch
+	// sources, rewrite kickstarts, publish into the local store.
+	Local bool
+
+	// Container kinds run only in a container (chroot). A stage of such a
+	// kind that names no executor runs on the executor block its arch is
+	// routed to, else on "podman" (the default service); naming "host" is
+	// an error.
+	Container bool
+
 	// Uncached kinds run even when their object exists: upload must check
 	// its destination every time.
 	Uncached bool
@@ -182,7 +193,12 @@ type Stage struct {
 	// engine enforces it; kinds with a phase timeout of their own (a boot)
 	// may read it.
 	Timeout time.Duration
-	Exec    executor.Executor
+	// Inputs are the object directories of the stages this one references:
+	// every upstream output path it can see lies in one of them. A kind that
+	// runs a process lists them in its Cmd's Inputs, so that a container
+	// executor mounts them, or copies them to a remote builder.
+	Inputs []string
+	Exec   executor.Executor
 	// Log receives the stage's output, line by line, into its log file and
 	// the event stream.
 	Log    io.Writer

@@ -32,8 +32,11 @@ type Plan struct {
 	Preset *PresetBlock
 	// Instances maps stage name and arch to the node that serves it.
 	Instances map[string]map[string]*Node
+	// Executors are the recipe's executor blocks, evaluated.
+	Executors []*ExecutorBlock
 
-	scopes map[string]*scope // per arch
+	scopes     map[string]*scope // per arch
+	containers containerState
 }
 
 // Build is the evaluated build block.
@@ -69,11 +72,18 @@ type Node struct {
 	Deps []*Node
 	// Inputs maps each local path (as written) to its content digest.
 	Inputs map[string]string
-	// Executor names the executor ("host", "podman"); ExecutorIdentity is
-	// what of it enters the stage ID.
+	// Executor names the executor the node runs on: "host", "podman" or
+	// an executor block's name (named by the stage, or routed to by its
+	// arch). ExecutorIdentity is what of it enters the stage ID: before
+	// Plan.Resolve opens the container executors, a container's image by
+	// name; after, by ID.
 	Executor         string
 	ExecutorIdentity string
-	Timeout          time.Duration
+	// Container is set for a node that runs in a container: the executor,
+	// its connection and the image. Nil for the host.
+	Container *ContainerSpec
+
+	Timeout time.Duration
 
 	// Resolved is what a source stage's source resolved to (a commit, a
 	// content digest); it is part of the stage ID. See Plan.Resolve.
@@ -100,6 +110,12 @@ type PlanOptions struct {
 	// available; a missing entry for "podman" makes such stages plan but
 	// not run.
 	Executors map[string]executor.Executor
+	// Containers opens container executors ("podman" and executor
+	// blocks) when the plan is resolved (Plan.Resolve), so that stage IDs
+	// name image IDs and the run uses those same executors. Nil: stages
+	// that run in containers plan with their image's name in their ID and
+	// cannot run, unless Executors or RunOptions provide one.
+	Containers Containers
 	// HashInputs computes local input digests, so stage IDs are final.
 	// Validation leaves it off and only checks that inputs exist.
 	HashInputs bool
@@ -154,6 +170,10 @@ func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnosti
 	build, d := evalBuild(r.Build, noArch)
 	diags.add(d...)
 	plan.Build = build
+	var routes map[string]*ExecutorBlock
+	plan.Executors, routes, d = evalExecutors(r, noArch, build)
+	diags.add(d...)
+	plan.containers = containerState{opener: opts.Containers, injected: opts.Executors}
 
 	// The stage graph does not depend on values: check it even when they
 	// failed, so that every mistake is reported at once.
@@ -174,7 +194,7 @@ func (p *Planner) Plan(r *recipe.Recipe, opts PlanOptions) (*Plan, hcl.Diagnosti
 		diags.add(sc.evalLocals()...)
 		plan.scopes[arch] = sc
 		for _, st := range order {
-			n, d := p.instantiate(st, stages[st.Name], sc, arch, opts)
+			n, d := p.instantiate(st, stages[st.Name], sc, arch, opts, plan.Executors, routes[arch])
 			diags.add(d...)
 			if n == nil {
 				// Keep going so later stages report their own problems;
@@ -439,7 +459,7 @@ func attrSpec(attrs []Attr) hcldec.ObjectSpec {
 }
 
 // instantiate evaluates one stage block for one arch and computes its ID.
-func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch string, opts PlanOptions) (*Node, hcl.Diagnostics) {
+func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch string, opts PlanOptions, blocks []*ExecutorBlock, route *ExecutorBlock) (*Node, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	n := &Node{
 		Name:     st.Name,
@@ -471,7 +491,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *scope, arch
 	ctx := sc.evalContext(cty.ObjectVal(stages))
 	cfg, d := hcldec.Decode(st.Body, info.spec, ctx)
 	diags = append(diags, d...)
-	diags = append(diags, p.meta(n, st, ctx, opts)...)
+	diags = append(diags, p.meta(n, st, ctx, opts, blocks, route)...)
 	if d.HasErrors() {
 		return nil, diags
 	}
@@ -559,12 +579,15 @@ func unknownOutputs(st *recipe.Stage, info *stageInfo, deps map[string]*Node, st
 	return diags
 }
 
-// meta evaluates the meta-arguments.
-func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts PlanOptions) hcl.Diagnostics {
+// meta evaluates the meta-arguments and picks the node's executor: the one
+// the stage names; else, unless the kind is Local, the executor block its
+// arch is routed to (route); else the host.
+func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts PlanOptions, blocks []*ExecutorBlock, route *ExecutorBlock) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	n.Executor = "host"
 	executorOK := true
-	if st.Executor != nil {
+	named := st.Executor != nil
+	if named {
 		var v string
 		var d hcl.Diagnostics
 		v, executorOK, d = evalString(st.Executor, ctx, "executor")
@@ -572,36 +595,91 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pla
 		if executorOK {
 			n.Executor = v
 		}
+	} else if route != nil && !n.Kind.Local {
+		n.Executor = route.Name
+	} else if n.Kind.Container {
+		n.Executor = "podman"
 	}
-	switch exec, ok := opts.Executors[n.Executor]; {
+	var block *ExecutorBlock
+	routing := false // some executor block routes arches
+	for _, b := range blocks {
+		if b.Name == n.Executor {
+			block = b
+		}
+		routing = routing || len(b.Arches) > 0
+	}
+	injected, isInjected := opts.Executors[n.Executor]
+	switch {
 	case !executorOK:
 		// reported, or uses a value whose error is reported
-	case ok:
-		n.ExecutorIdentity = exec.Identity()
-	case n.Executor == "host":
-		n.ExecutorIdentity = executor.Host{}.Identity()
-	case n.Executor == "podman":
-		n.ExecutorIdentity = "podman"
+	case n.Executor == "host", n.Executor == "podman", block != nil, isInjected:
 	default:
+		names := executorNames(blocks)
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown executor",
-			Detail:   fmt.Sprintf("There is no executor %q.%s Use \"host\" (the default) or \"podman\".", n.Executor, suggest.DidYouMean(n.Executor, []string{"host", "podman"})),
-			Subject:  st.Executor.Range().Ptr(),
+			Detail: fmt.Sprintf("There is no executor %q.%s Use \"host\" (the default), \"podman\" or the name of an executor block (%s).",
+				n.Executor, suggest.DidYouMean(n.Executor, names), quoteList(names)),
+			Subject: st.Executor.Range().Ptr(),
 		})
+		executorOK = false
 	}
+	if executorOK && n.Executor == "host" && n.Kind.Container {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Container stage on the host",
+			Detail: fmt.Sprintf("%s stages run in a container, never on the host. Remove executor = \"host\" (they then run on \"podman\", or on the executor block their arch is routed to), or name a container executor.",
+				n.Kind.Name),
+			Subject: st.Executor.Range().Ptr(),
+		})
+		executorOK = false
+	}
+	image, imageOK := "", true
 	if st.Image != nil {
-		img, ok, d := evalString(st.Image, ctx, "image")
+		var d hcl.Diagnostics
+		image, imageOK, d = evalString(st.Image, ctx, "image")
 		diags = append(diags, d...)
-		if ok && executorOK && n.Executor == "host" {
+		// A stage that names no executor may set an image for the arches
+		// an executor block takes; on the others it runs on the host.
+		if imageOK && executorOK && n.Executor == "host" && (named || n.Kind.Local || !routing) {
+			detail := fmt.Sprintf("The image %q is only used by a container executor; set executor = \"podman\" or remove image.", image)
+			if n.Kind.Local {
+				detail = fmt.Sprintf("The image %q is only used by a container executor, and %s stages always run on this machine: remove image.", image, n.Kind.Name)
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Image without a container executor",
-				Detail:   fmt.Sprintf("The image %q is only used by a container executor; set executor = \"podman\" or remove image.", img),
+				Detail:   detail,
 				Subject:  st.Image.Range().Ptr(),
 			})
 		}
-		n.ExecutorIdentity += " image=" + img
+	}
+	if executorOK && (n.Executor == "podman" || block != nil) {
+		if image == "" && st.Image == nil && block != nil {
+			image = block.Image
+		}
+		if image == "" && imageOK {
+			diags = append(diags, missingImage(n, st, block, named))
+		}
+		spec := ContainerSpec{Executor: n.Executor, Image: image}
+		if block != nil {
+			spec.Connection, spec.IdentityFile = block.Connection, block.IdentityFile
+		}
+		n.Container = &spec
+	}
+	switch {
+	case !executorOK:
+	case isInjected:
+		n.ExecutorIdentity = injected.Identity()
+	case n.Container != nil:
+		// Provisional: Plan.Resolve replaces it with the opened executor's
+		// identity, which names the image's ID.
+		n.ExecutorIdentity = "podman image=" + image
+		if block != nil {
+			n.ExecutorIdentity += " executor=" + block.Name
+		}
+	default:
+		n.ExecutorIdentity = executor.Host{}.Identity()
 	}
 	if st.Timeout != nil {
 		v, ok, d := evalString(st.Timeout, ctx, "timeout")
@@ -620,6 +698,27 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pla
 		}
 	}
 	return diags
+}
+
+// missingImage reports a stage that runs in a container and has no image.
+func missingImage(n *Node, st *recipe.Stage, block *ExecutorBlock, named bool) *hcl.Diagnostic {
+	var detail string
+	subject := st.DeclRange
+	switch {
+	case block != nil && !named:
+		detail = fmt.Sprintf("Stage %q runs on executor %q for %s (that block's arches list it), in a container: set image in the stage, or a default image in the executor block at %s.",
+			n.Name, block.Name, n.Arches[0], block.Block.DeclRange)
+	case block != nil:
+		detail = fmt.Sprintf("Stage %q runs on executor %q, in a container: set image in the stage, or a default image in the executor block at %s.",
+			n.Name, block.Name, block.Block.DeclRange)
+		subject = st.Executor.Range()
+	default:
+		detail = fmt.Sprintf("Stage %q runs in a podman container: set image, e.g. image = \"registry.fedoraproject.org/fedora:41\".", n.Name)
+		if st.Executor != nil {
+			subject = st.Executor.Range()
+		}
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing image", Detail: detail, Subject: subject.Ptr()}
 }
 
 // evalString evaluates a meta-argument. It is not ok when that fails, or

@@ -23,7 +23,12 @@ type StageDoc struct {
 	Arches []string `json:"arches"`
 	// DependsOn lists the IDs of the instances this one needs.
 	DependsOn []string `json:"depends_on"`
-	Executor  string   `json:"executor"`
+	// Executor is the identity of the executor (ExecutorIdentity).
+	Executor string `json:"executor"`
+	// ExecutorName is the executor the stage runs on when it is not the
+	// host: "podman", or an executor block's name (named by the stage or
+	// routed to by its arch).
+	ExecutorName string `json:"executor_name,omitempty"`
 	// Config is the resolved configuration; references to other stages'
 	// outputs appear as "${stage.<name>.<output>}".
 	Config json.RawMessage `json:"config"`
@@ -43,6 +48,9 @@ func (p *Plan) Doc() PlanDoc {
 			Executor:  n.ExecutorIdentity,
 			Config:    canonicalJSON(n.Config),
 			Outputs:   n.outputs,
+		}
+		if n.Executor != "host" {
+			s.ExecutorName = n.Executor
 		}
 		if len(n.Inputs) > 0 {
 			s.Inputs = n.Inputs

@@ -6,9 +6,13 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// Resolve pins the sources of the plan's source stages (Kind.Resolve) and
+// Resolve pins the sources of the plan's source stages (Kind.Resolve),
+// opens the plan's container executors (PlanOptions.Containers: each
+// distinct executor and image once, so stage IDs name image IDs), and
 // recomputes every stage ID from them. `run` and `plan` call it; `validate`
-// does not, so validation never touches the network.
+// does not, so validation never touches the network. An executor that
+// cannot be opened is a warning here (its stages keep provisional IDs) and
+// an *ExecutorError from Run.
 func (p *Plan) Resolve(ctx context.Context) hcl.Diagnostics {
 	var diags diagSet
 	resolved := map[string]string{} // by the pre-resolution ID: same config, same source
@@ -26,6 +30,7 @@ func (p *Plan) Resolve(ctx context.Context) hcl.Diagnostics {
 		resolved[n.ID] = r
 	}
 	p.recomputeIDs()
+	diags.add(p.openContainers(ctx)...)
 	return diags.list
 }
 

@@ -39,8 +39,14 @@ type RunOptions struct {
 	// object exists; "*" rebuilds everything.
 	Force []string
 	// Executors maps executor names to executors; "host" defaults to
-	// executor.Host.
+	// executor.Host. An entry wins over a container the plan opened.
 	Executors map[string]executor.Executor
+	// Containers opens the plan's container executors when the plan was
+	// made without PlanOptions.Containers. Run opens them before any stage
+	// starts, once per distinct executor and image; a plan whose containers
+	// Resolve already opened keeps those. Call Plan.Resolve first to see the
+	// final stage IDs (and to claim a release with them).
+	Containers Containers
 	// Events receives the run's events; they are also written to
 	// runs/<run>/events.jsonl.
 	Events events.Sink
@@ -58,16 +64,22 @@ type Summary struct {
 }
 
 // Runnable reports stages that cannot run in this version or with these
-// executors, as diagnostics on their blocks.
+// executors, as diagnostics on their blocks. A stage that runs in a
+// container can run when executors has its executor by name or the plan
+// has a Containers opener (PlanOptions or RunOptions).
 func (p *Plan) Runnable(executors map[string]executor.Executor) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]bool{}
 	for _, n := range p.Nodes {
-		if seen[n.Name] {
+		// Once per stage and executor: the instances of one stage may run
+		// on different executors (routing).
+		key := n.Name + "\x00" + n.Executor
+		if seen[key] {
 			continue
 		}
-		seen[n.Name] = true
-		if n.Kind.Run == nil {
+		first := !seen[n.Name]
+		seen[key], seen[n.Name] = true, true
+		if first && n.Kind.Run == nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Stage kind not implemented yet",
@@ -75,16 +87,54 @@ func (p *Plan) Runnable(executors map[string]executor.Executor) hcl.Diagnostics 
 				Subject:  n.Stage.KindRange.Ptr(),
 			})
 		}
-		if _, ok := executors[n.Executor]; !ok && n.Executor != "host" {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Executor not available",
-				Detail:   fmt.Sprintf("Stage %q asks for the %q executor, which this version of imgpipe cannot run yet. Use the host executor.", n.Name, n.Executor),
-				Subject:  n.Stage.Executor.Range().Ptr(),
-			})
+		if _, ok := executors[n.Executor]; ok || n.Executor == "host" {
+			continue
 		}
+		if _, ok := p.containers.injected[n.Executor]; ok {
+			continue
+		}
+		if n.Container != nil && p.containers.opener != nil {
+			continue
+		}
+		subject := n.Stage.DeclRange
+		if n.Stage.Executor != nil {
+			subject = n.Stage.Executor.Range()
+		}
+		detail := fmt.Sprintf("Stage %q asks for the %q executor, which this version of imgpipe cannot run yet. Use the host executor.", n.Name, n.Executor)
+		if n.Container != nil {
+			detail = fmt.Sprintf("Stage %q runs in a container on executor %q, and this imgpipe has no container support: it was built without the podman executor.", n.Name, n.Executor)
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Executor not available",
+			Detail:   detail,
+			Subject:  subject.Ptr(),
+		})
 	}
 	return diags
+}
+
+// OpenError returns the *ExecutorError of a container executor the plan's
+// stages need and Resolve could not open, or nil; executors has the
+// executors a run will be given by name (RunOptions.Executors). Run
+// returns the same error before any stage starts; a caller may check it
+// earlier, e.g. before claiming a release.
+func (p *Plan) OpenError(executors map[string]executor.Executor) error {
+	for _, n := range p.Nodes {
+		if n.Container == nil {
+			continue
+		}
+		if _, ok := executors[n.Executor]; ok {
+			continue
+		}
+		if _, ok := p.containers.injected[n.Executor]; ok {
+			continue
+		}
+		if err, ok := p.containers.errs[*n.Container]; ok {
+			return err
+		}
+	}
+	return nil
 }
 
 type nodeState struct {
@@ -125,8 +175,15 @@ type reportEntry struct {
 // arches failed and an error wrapping ErrInterrupted when ctx was
 // cancelled; the Summary is filled in either way.
 func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
+	if plan.containers.opener == nil {
+		plan.containers.opener = opts.Containers
+	}
 	if diags := plan.Runnable(opts.Executors); diags.HasErrors() {
 		return nil, diags
+	}
+	plan.openContainers(ctx) // when Resolve did not; its warnings are Resolve's
+	if err := plan.OpenError(opts.Executors); err != nil {
+		return nil, err
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.NumCPU()
@@ -419,10 +476,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 	}}
 	defer lw.Flush()
 
-	exec := r.opts.Executors[n.Executor]
-	if exec == nil {
-		exec = executor.Host{}
-	}
+	exec := r.executor(n)
 	stage := &Stage{
 		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID,
 		Config:     cfg,
@@ -437,6 +491,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		Resolved:   n.Resolved,
 		Build:      r.stageBuild(n),
 		ReleaseKey: r.releaseKey(n),
+		Inputs:     r.referencedObjects(n),
 		Exec:       exec,
 		Log:        lw,
 		Logger:     r.opts.Logger.With("stage", n.Name, "arch", n.Arch),
@@ -476,6 +531,36 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 	}
 	committed = true
 	return absOutputs(n, outVal, st.ObjectDir(n.ID)), false, nil
+}
+
+// executor returns the executor a node runs on: the one RunOptions or
+// PlanOptions give by its name, else the container opened for it, else the
+// host.
+func (r *runner) executor(n *Node) executor.Executor {
+	if e := r.opts.Executors[n.Executor]; e != nil {
+		return e
+	}
+	if e := r.plan.containers.injected[n.Executor]; e != nil {
+		return e
+	}
+	if e := r.plan.containerExecutor(n); e != nil {
+		return e
+	}
+	return executor.Host{}
+}
+
+// referencedObjects returns the object directories of the stages n
+// references (not those it only depends_on), sorted. Stages without outputs
+// have no directory.
+func (r *runner) referencedObjects(n *Node) []string {
+	var dirs []string
+	for _, dep := range n.depNames {
+		if len(dep.outputs) > 0 {
+			dirs = append(dirs, r.opts.Store.ObjectDir(dep.ID))
+		}
+	}
+	slices.Sort(dirs)
+	return slices.Compact(dirs)
 }
 
 // resolveConfig evaluates the stage block again, now with the real outputs

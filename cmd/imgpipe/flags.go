@@ -142,6 +142,7 @@ func (a *app) planRecipe(path string, rf recipeFlags, hashInputs bool) (*engine.
 		Vars:       rf.vars,
 		VarFiles:   rf.varFiles,
 		HashInputs: hashInputs,
+		Containers: containers,
 	})
 	for name, f := range r.Files {
 		a.files[name] = f

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/stages/flatten"
 )
 
@@ -78,15 +81,26 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "\n\n")
 	short := map[string]string{}
+	// The EXECUTOR column only when some stage runs elsewhere than on
+	// the host: where each arch's stages run (routing) is part of the plan.
+	elsewhere := slices.ContainsFunc(doc.Stages, func(s engine.StageDoc) bool { return s.ExecutorName != "" })
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tID\tNEEDS")
+	if elsewhere {
+		fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tEXECUTOR\tID\tNEEDS")
+	} else {
+		fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tID\tNEEDS")
+	}
 	for i, s := range doc.Stages {
 		short[s.ID] = fmt.Sprintf("#%d", i+1)
 		var needs []string
 		for _, d := range s.DependsOn {
 			needs = append(needs, short[d])
 		}
-		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Kind, s.Arch, s.ID[:12], strings.Join(needs, " "))
+		arch := s.Arch
+		if elsewhere {
+			arch += "\t" + cmp.Or(s.ExecutorName, "host")
+		}
+		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Kind, arch, s.ID[:12], strings.Join(needs, " "))
 	}
 	return tw.Flush()
 }

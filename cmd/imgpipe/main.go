@@ -121,6 +121,10 @@ type silentError struct{ code int }
 
 func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// errNoPodman is the error of every container executor in a build without
+// the podman executor (containers_other.go).
+var errNoPodman = errors.New("this imgpipe was built without the podman executor; build it with `go tool task build`")
+
 // exitCode maps an error to the process's exit code. It is the only place
 // that decides exit codes.
 func exitCode(err error) int {
@@ -142,6 +146,15 @@ func exitCode(err error) int {
 	}
 	if _, ok := errors.AsType[*engine.ReleaseError](err); ok {
 		return exitInvalid
+	}
+	if errors.Is(err, errNoPodman) {
+		// The recipe is fine; this binary cannot run it.
+		return exitInvalid
+	}
+	if _, ok := errors.AsType[*engine.ExecutorError](err); ok {
+		// A container service that cannot be reached, an image it lacks:
+		// the build could not run.
+		return exitFailed
 	}
 	return exitFailed
 }

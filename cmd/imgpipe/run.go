@@ -48,6 +48,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if diags := plan.Runnable(nil); diags.HasErrors() {
 		return diags
 	}
+	// Before a release is claimed: a run that cannot reach its executors
+	// does nothing.
+	if err := plan.OpenError(nil); err != nil {
+		return err
+	}
 	st, err := store.Open(storeDir(*storeFlag, plan.Recipe.Dir))
 	if err != nil {
 		return err

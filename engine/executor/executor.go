@@ -54,6 +54,9 @@ type Container interface {
 	Executor
 	// ImageID is the ID (64 hex digits) of the image the executor runs.
 	ImageID() string
+	// ImageArch is the architecture (GOARCH) the image is built for, or ""
+	// if it names none: a stage building for another arch can say so.
+	ImageArch() string
 	// Derive returns an executor like this one over the image tagged tag,
 	// making it first if the service has no such image: steps run in
 	// order, in one container from this executor's image, which is then

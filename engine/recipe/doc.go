@@ -1,9 +1,9 @@
 // Package recipe reads an imgpipe recipe (HCL) into a typed, unevaluated
-// Recipe: its variables, locals, build block and stage blocks, with the
-// source range of every part.
+// Recipe: its variables, locals, build block, executor blocks and stage
+// blocks, with the source range of every part.
 //
-// It checks structure only (block types, labels, meta-arguments, duplicate
-// names) and returns every problem as an hcl.Diagnostic. It evaluates no
+// It checks structure only (block types, labels, meta-arguments, executor
+// types and attributes, duplicate names) and returns every problem as an hcl.Diagnostic. It evaluates no
 // expressions, knows no stage kind and runs nothing: the engine's planner
 // does that. Koji's INI enters through engine/legacyini, which produces HCL.
 package recipe

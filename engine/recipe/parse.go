@@ -5,11 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -18,6 +21,23 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "build"},
 		{Type: "stage", LabelNames: []string{"kind", "name"}},
+		{Type: "executor", LabelNames: []string{"type", "name"}},
+	},
+}
+
+// ExecutorTypes are the types an executor block may have.
+var ExecutorTypes = []string{"podman"}
+
+// ReservedExecutors are the executor names that need no block; an executor
+// block cannot take one of them.
+var ReservedExecutors = []string{"host", "podman"}
+
+var executorSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "connection"},
+		{Name: "identity"},
+		{Name: "arches"},
+		{Name: "image"},
 	},
 }
 
@@ -109,6 +129,7 @@ func (r *Recipe) decode(body hcl.Body, opts []Option) hcl.Diagnostics {
 	seenVars := map[string]*Variable{}
 	seenLocals := map[string]*Local{}
 	seenStages := map[string]*Stage{}
+	seenExecutors := map[string]*Executor{}
 	for _, block := range content.Blocks {
 		switch block.Type {
 		case "variable":
@@ -160,6 +181,18 @@ func (r *Recipe) decode(body hcl.Body, opts []Option) hcl.Diagnostics {
 			}
 			seenStages[s.Name] = s
 			r.Stages = append(r.Stages, s)
+		case "executor":
+			e, d := decodeExecutor(block)
+			diags = append(diags, d...)
+			if e == nil {
+				continue
+			}
+			if prev, ok := seenExecutors[e.Name]; ok {
+				diags = append(diags, duplicate("executor", e.Name, e.NameRange, prev.DeclRange))
+				continue
+			}
+			seenExecutors[e.Name] = e
+			r.Executors = append(r.Executors, e)
 		default: // a preset
 			diags = append(diags, checkIdentifier(block.Type, block.Labels[0], block.LabelRanges[0])...)
 			r.Presets = append(r.Presets, &Block{
@@ -265,6 +298,49 @@ func decodeStage(block *hcl.Block) (*Stage, hcl.Diagnostics) {
 		s.DependsOn = deps
 	}
 	return s, diags
+}
+
+func decodeExecutor(block *hcl.Block) (*Executor, hcl.Diagnostics) {
+	e := &Executor{
+		Type:      block.Labels[0],
+		Name:      block.Labels[1],
+		TypeRange: block.LabelRanges[0],
+		NameRange: block.LabelRanges[1],
+		DeclRange: block.DefRange,
+	}
+	var diags hcl.Diagnostics
+	if !slices.Contains(ExecutorTypes, e.Type) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown executor type",
+			Detail: fmt.Sprintf("There is no executor type %q.%s Executor blocks are of type %s, as in executor \"podman\" \"arm64\" { connection = \"ssh://builder@arm-host/run/podman/podman.sock\" }.",
+				e.Type, suggest.DidYouMean(e.Type, ExecutorTypes), strings.Join(ExecutorTypes, ", ")),
+			Subject: e.TypeRange.Ptr(),
+		})
+	}
+	badName := checkIdentifier("executor", e.Name, e.NameRange)
+	diags = append(diags, badName...)
+	if slices.Contains(ReservedExecutors, e.Name) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Reserved executor name",
+			Detail:   fmt.Sprintf("%q names a built-in executor, which needs no block. Give this one a name of its own, such as %q.", e.Name, e.Name+"-remote"),
+			Subject:  e.NameRange.Ptr(),
+		})
+	}
+	content, d := block.Body.Content(executorSchema)
+	diags = append(diags, d...)
+	get := func(name string) hcl.Expression {
+		if attr, ok := content.Attributes[name]; ok {
+			return attr.Expr
+		}
+		return nil
+	}
+	e.Connection, e.Identity, e.Arches, e.Image = get("connection"), get("identity"), get("arches"), get("image")
+	if badName.HasErrors() {
+		return nil, diags
+	}
+	return e, diags
 }
 
 func decodeDependsOn(attr *hcl.Attribute) ([]DependsOn, hcl.Diagnostics) {

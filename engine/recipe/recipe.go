@@ -18,6 +18,8 @@ type Recipe struct {
 	Locals    []*Local
 	Build     *Build
 	Stages    []*Stage
+	// Executors are the executor blocks, in source order.
+	Executors []*Executor
 	// Presets are blocks of the preset types Parse was told about, such as
 	// image_build "name" { ... }; the planner expands them.
 	Presets []*Block
@@ -83,4 +85,28 @@ type Stage struct {
 type DependsOn struct {
 	Name  string
 	Range hcl.Range
+}
+
+// Executor is an `executor "<type>" "<name>" { ... }` block: a named place
+// where stages run, such as a remote podman service (DESIGN §5). Its
+// attributes are expressions the planner evaluates; nil when absent.
+type Executor struct {
+	// Type is the executor's type, one of ExecutorTypes.
+	Type      string
+	Name      string
+	TypeRange hcl.Range
+	NameRange hcl.Range
+	DeclRange hcl.Range
+
+	// Connection is the service's URI (unix://, ssh://, tcp://); absent
+	// means $CONTAINER_HOST or the default socket.
+	Connection hcl.Expression
+	// Identity is the SSH private key for an ssh:// connection, a path
+	// relative to the recipe's directory.
+	Identity hcl.Expression
+	// Arches lists the architectures whose per-arch stages run here unless
+	// they name an executor.
+	Arches hcl.Expression
+	// Image is the default image of the stages that run here.
+	Image hcl.Expression
 }

@@ -34,7 +34,7 @@ func Reference(kinds []*engine.Kind, presets []*engine.Preset) []byte {
 		"INI keys see [koji-migration.md](koji-migration.md).")
 
 	w.p("Contents:")
-	w.line("- [Recipe language](#recipe-language): [blocks](#blocks), [meta-arguments](#meta-arguments), " +
+	w.line("- [Recipe language](#recipe-language): [blocks](#blocks), [executor blocks](#executor-blocks), [meta-arguments](#meta-arguments), " +
 		"[references](#references), [arch](#arch), [types](#types), [functions](#functions)")
 	var links []string
 	for _, k := range kinds {
@@ -330,8 +330,8 @@ func md(s string) string {
 // metaArgumentDocs describes recipe.MetaArguments; the test checks that
 // every one is described.
 var metaArgumentDocs = map[string][2]string{
-	"executor":   {"string", "Where the stage runs: `\"host\"` (the default), this machine; `\"podman\"`, a podman container made from `image`. It must be known before the run: a literal, a variable or a local value (it may use `arch`)."},
-	"image":      {"string", "The container image a container executor runs the stage in. Setting it with the `\"host\"` executor is an error."},
+	"executor":   {"string", "Where the stage runs: `\"host\"`, this machine; `\"podman\"`, a podman container made from `image` on the service of `$CONTAINER_HOST` or the default socket; or the name of an [executor block](#executor-blocks). Unset: the executor block whose `arches` list the stage's architecture, else the host, or `\"podman\"` for kinds that run only in a container (fetch-ks, flatten and upload always run on the host). It must be known before the run: a literal, a variable or a local value (it may use `arch`)."},
+	"image":      {"string", "The container image a container executor runs the stage in, by name; the stage ID names the image's ID, so a re-tagged image reruns the stage. Unset: the executor block's `image`. Setting it on a stage that always runs on the host is an error."},
 	"depends_on": {"list of stage references", "Stages to run before this one although it uses none of their outputs, written `[stage.<name>, ...]`: whole stages, without outputs or quotes."},
 	"timeout":    {"string", "How long the stage may run, as a Go duration (`\"90s\"`, `\"30m\"`, `\"2h\"`); a stage that runs longer fails. Kinds with a phase of their own may use it for that phase (boot-verify: the boot)."},
 }
@@ -350,6 +350,7 @@ func writeLanguage(w *writer) {
 	w.line("| `build { ... }` | one, unless there is a preset block | The build: name, version, release, architectures. |")
 	w.line("| `stage \"<kind>\" \"<name>\" { ... }` | any | One step: a [stage kind](#stage-kinds) and its attributes. |")
 	w.line("| a [preset](#presets) block, e.g. `image_build \"<name>\" { ... }` | at most one | Stands for the build block and a graph of stages. |")
+	w.line("| `executor \"podman\" \"<name>\" { ... }` | any | A podman service stages run on: by name, or by architecture. See [executor blocks](#executor-blocks). |")
 	w.nl()
 
 	w.p("**variable**: `type` (an optional type constraint such as `string` or `list(string)`), `default` " +
@@ -375,6 +376,35 @@ func writeLanguage(w *writer) {
 	w.p("**stage**: `stage \"<kind>\" \"<name>\" { ... }` holds the kind's attributes (see [Stage kinds](#stage-kinds)) " +
 		"and any [meta-arguments](#meta-arguments). A name starts with a letter or an underscore and " +
 		"continues with letters, digits, underscores and dashes; names are unique in a recipe.")
+
+	w.p("### Executor blocks")
+	w.p("`executor \"podman\" \"<name>\" { ... }` names a podman service, local or on another machine " +
+		"(a native builder for another architecture). A stage runs there when its `executor` names the " +
+		"block, or when it names no executor and its architecture is in the block's `arches`; fetch-ks, " +
+		"flatten and upload always run on this machine. No shared file system is assumed: on a remote " +
+		"service a stage's inputs (its local inputs and the outputs of the stages it references) are " +
+		"copied in and its outputs copied back. The names `host` and `podman` are taken. `imgpipe plan` " +
+		"shows where each instance runs. Setting up a builder: [remote-builders.md](remote-builders.md).")
+	w.line("| attribute | type | required | description |")
+	w.line("|---|---|---|---|")
+	w.line("| `connection` | `string` | no | The service: `unix:///run/podman/podman.sock`, `ssh://user@host[:port]/run/podman/podman.sock` or `tcp://host:port`. Unset: `$CONTAINER_HOST`, else the default socket. |")
+	w.line("| `identity` | `string` | no | The SSH private key of an `ssh://` connection, relative to the recipe's directory. Unset: `$CONTAINER_SSHKEY`, else the keys of a running ssh-agent. |")
+	w.line("| `arches` | `list(string)` | no | Architectures whose stages run here unless they name an executor. An architecture is routed by one block at most. |")
+	w.line("| `image` | `string` | no | The image of the stages that run here and set none. A stage that runs here needs one or the other. |")
+	w.nl()
+	w.p("Like the build block, an executor block can use variables and local values, but neither `arch` " +
+		"nor stage outputs. `imgpipe run` and `plan` connect to each service once, before any stage runs, " +
+		"to learn the ID of every image used there; a service that cannot be reached fails `run` with " +
+		"exit status 1 (`plan` warns and shows provisional stage IDs).")
+	w.line("```hcl")
+	w.line("executor \"podman\" \"arm64\" {")
+	w.line("  connection = \"ssh://builder@arm-host/run/podman/podman.sock\"")
+	w.line("  identity   = \"keys/arm-builder\"")
+	w.line("  arches     = [\"aarch64\"]")
+	w.line("  image      = \"registry.fedoraproject.org/fedora:41\"")
+	w.line("}")
+	w.line("```")
+	w.nl()
 
 	w.p("### Meta-arguments")
 	w.p("Every stage block takes these besides its kind's own attributes:")

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/stages/convert/internal/rootfs"
+	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
 // The docker format: ImageFactory's Docker plugin, which Koji calls with
@@ -70,25 +71,6 @@ type manifestEntry struct {
 	Layers   []string `json:"Layers"`
 }
 
-// ociArch is the container architecture (and variant) of a Koji arch.
-// ImageFactory maps only x86_64 (amd64) and armv7hl (armhfp); the others
-// it leaves as they are, which container engines do not recognise.
-func ociArch(arch string) (string, string) {
-	switch arch {
-	case "x86_64":
-		return "amd64", ""
-	case "aarch64":
-		return "arm64", ""
-	case "i386", "i486", "i586", "i686":
-		return "386", ""
-	case "armhfp", "armv7hl", "armv7l":
-		return "arm", "v7"
-	case "ppc64le", "s390x", "riscv64", "ppc64":
-		return arch, ""
-	}
-	return arch, ""
-}
-
 func buildDocker(ctx context.Context, j *job, f *fmtRun) (string, error) {
 	opts, err := dockerParams(j.cfg.Factory, j.base, j.s.Arch)
 	if err != nil {
@@ -135,7 +117,7 @@ func buildDocker(ctx context.Context, j *job, f *fmtRun) (string, error) {
 	if id == "" {
 		id = diffID
 	}
-	arch, variant := ociArch(j.s.Arch)
+	arch, variant := koji.OCIArch(j.s.Arch)
 	created := epoch.Format("2006-01-02T15:04:05Z")
 	cc := containerConfig{Cmd: opts.Cmd, Env: opts.Env, Labels: opts.Labels}
 	cfg := dockerConfig{

@@ -169,18 +169,6 @@ func TestLibvirtBoxSize(t *testing.T) {
 	}
 }
 
-func TestOCIArch(t *testing.T) {
-	for arch, want := range map[string]string{"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "ppc64le": "ppc64le", "s390x": "s390x", "armhfp": "arm/v7"} {
-		a, v := ociArch(arch)
-		if v != "" {
-			a += "/" + v
-		}
-		if a != want {
-			t.Errorf("%s: %s, want %s", arch, a, want)
-		}
-	}
-}
-
 // TestDescriptorsEscape renders every descriptor with values that need
 // escaping and parses the result.
 func TestDescriptorsEscape(t *testing.T) {

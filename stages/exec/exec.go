@@ -134,7 +134,9 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 	for _, k := range keys {
 		env = append(env, k+"="+cfg.Env[k])
 	}
-	var inputs []string
+	// The objects the configuration references come first: a container
+	// executor mounts or copies exactly the Cmd's inputs.
+	inputs := slices.Clone(s.Inputs)
 	for _, in := range cfg.Inputs {
 		if !filepath.IsAbs(in) {
 			in = filepath.Join(s.RecipeDir, in)

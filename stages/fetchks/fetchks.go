@@ -39,6 +39,9 @@ symlinks that point out of the tree are refused.
 The object holds tree/ (the fetched tree, without .git), revision (one line) and source.json.`,
 	Version: 1,
 	PerArch: false,
+	// Local: the source is fetched on this machine, whatever executor its
+	// arch is routed to.
+	Local: true,
 	Attrs: []engine.Attr{
 		{Name: "url", Type: cty.String, Required: true, Doc: "Where the kickstart's tree is: Koji SCM URL, local path, http(s) or go-getter URL."},
 		{Name: "file", Type: cty.String, Doc: "The kickstart's path inside the tree (inside the subdirectory, if the url names one). Defaults to the file's name when the url names a single file; without it, a tree has no kickstart and the kickstart output is the tree."},

@@ -57,6 +57,9 @@ list. A kickstart that does not parse (an unknown or removed command, a bad opti
 include, ...) fails the stage whatever lint says: it cannot be flattened.`,
 	Version: 2,
 	PerArch: false,
+	// Local: the kickstart is rewritten on this machine, whatever executor
+	// its arch is routed to.
+	Local: true,
 	Attrs: []engine.Attr{
 		{Name: "source", Type: cty.String, Required: true, Doc: "The kickstart file to flatten (usually stage.<fetch-ks>.kickstart)."},
 		{Name: "version", Type: cty.String, Default: cty.StringVal("DEVEL"), Doc: "The pykickstart syntax version: F40 to F45, RHEL8, RHEL9, RHEL10; DEVEL is the newest (F45)."},

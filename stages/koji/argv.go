@@ -1,22 +1,39 @@
 package koji
 
 import (
+	"path"
 	"regexp"
 	"strings"
 )
 
+// ChrootTmpdir is the build root's work directory: kojid's chroot_tmpdir
+// (default /chroot_tmpdir), where Koji puts the kickstart, the lorax
+// templates and the tools' results and logs, and the directory the tools
+// run in.
+const ChrootTmpdir = "/chroot_tmpdir"
+
+// Koji's tool paths in the build root.
+const (
+	LivemediaCreator = "/sbin/livemedia-creator"
+	ApplianceCreator = "/usr/bin/appliance-creator"
+)
+
+// KickstartPath is where the rewritten kickstart goes in the build root.
+// Koji names it koji-image-<build tag>-<task id>.ks; imgpipe has neither a
+// tag nor a task, and the name is all that changes.
+const KickstartPath = ChrootTmpdir + "/koji-image.ks"
+
 // LivemediaOptions are the inputs of Koji's livemedia-creator command line.
 type LivemediaOptions struct {
 	Name, Version, Release, Arch string
-	// Kickstart is the kickstart's path where the command runs.
+	// Kickstart is the kickstart's path in the build root (default
+	// KickstartPath).
 	Kickstart string
-	// ResultDir and LogFile are where livemedia-creator writes.
-	ResultDir, LogFile string
-	Volid              string // empty: ShortenVolID(Name, Version, Release)
+	Volid     string // empty: ShortenVolID(Name, Version, Release)
 	// ExtraBootArgs is the kickstart's bootloader --append value.
 	ExtraBootArgs string
-	// LoraxTemplates is the checkout of lorax_url; LoraxDir the directory
-	// inside it.
+	// LoraxTemplates is the lorax_url checkout in the build root;
+	// LoraxDir the directory inside it.
 	LoraxTemplates, LoraxDir string
 	NoMacboot, SquashfsOnly  bool
 	CompressArgs             []string
@@ -32,24 +49,28 @@ func ISOName(name, arch, version, release string) string {
 // version, and the extra boot args are wrapped in literal double quotes as
 // Koji does.
 func LivemediaArgv(o LivemediaOptions) []string {
+	argv := livemediaHead(o)
+	if o.ExtraBootArgs != "" {
+		argv = append(argv, "--extra-boot-args", `"`+o.ExtraBootArgs+`"`)
+	}
+	return append(argv, livemediaTail(o)...)
+}
+
+// livemediaHead is the argv up to the optional --extra-boot-args, which
+// only the kickstart knows (the preset reads it at run time).
+func livemediaHead(o LivemediaOptions) []string {
 	volid := o.Volid
 	if volid == "" {
 		volid = ShortenVolID(o.Name, o.Version, o.Release)
 	}
-	ks, logfile, resultdir := o.Kickstart, o.LogFile, o.ResultDir
+	ks := o.Kickstart
 	if ks == "" {
-		ks = "koji-image.ks"
-	}
-	if logfile == "" {
-		logfile = "lmc-logs/livemedia-out.log"
-	}
-	if resultdir == "" {
-		resultdir = "lmc"
+		ks = KickstartPath
 	}
 	argv := []string{
-		"livemedia-creator", "--ks", ks,
-		"--logfile", logfile, "--no-virt",
-		"--resultdir", resultdir, "--project", o.Name,
+		LivemediaCreator, "--ks", ks,
+		"--logfile", ChrootTmpdir + "/lmc-logs/livemedia-out.log", "--no-virt",
+		"--resultdir", ChrootTmpdir + "/lmc", "--project", o.Name,
 		"--make-iso", "--volid", volid, "--iso-only",
 		"--iso-name", ISOName(o.Name, o.Arch, o.Version, o.Release),
 		"--releasever", o.Version,
@@ -59,11 +80,14 @@ func LivemediaArgv(o LivemediaOptions) []string {
 	} else {
 		argv = append(argv, "--nomacboot")
 	}
-	if o.ExtraBootArgs != "" {
-		argv = append(argv, "--extra-boot-args", `"`+o.ExtraBootArgs+`"`)
-	}
+	return argv
+}
+
+// livemediaTail is the argv after the optional --extra-boot-args.
+func livemediaTail(o LivemediaOptions) []string {
+	var argv []string
 	if o.LoraxDir != "" {
-		argv = append(argv, "--lorax-templates", strings.TrimSuffix(o.LoraxTemplates, "/")+"/"+o.LoraxDir)
+		argv = append(argv, "--lorax-templates", path.Join(o.LoraxTemplates, o.LoraxDir))
 	}
 	if o.SquashfsOnly {
 		argv = append(argv, "--squashfs-only")
@@ -77,19 +101,22 @@ func LivemediaArgv(o LivemediaOptions) []string {
 // ApplianceOptions are the inputs of Koji's appliance-creator command line.
 type ApplianceOptions struct {
 	Name, Version, Release string
-	Kickstart              string
-	Vmem, Vcpu, Format     string
+	// Kickstart is the kickstart's path in the build root (default
+	// KickstartPath).
+	Kickstart          string
+	Vmem, Vcpu, Format string
 }
 
-// ApplianceArgv is Koji's appliance-creator argv (koji-notes §6).
+// ApplianceArgv is Koji's appliance-creator argv (koji-notes §6). It runs
+// in ChrootTmpdir, so -o app-output is ChrootTmpdir/app-output.
 func ApplianceArgv(o ApplianceOptions) []string {
 	ks := o.Kickstart
 	if ks == "" {
-		ks = "koji-image.ks"
+		ks = KickstartPath
 	}
 	argv := []string{
-		"appliance-creator", "-c", ks, "-d", "-v",
-		"--logfile", "appliance.log", "--cache", "koji-appliance", "-o", "app-output",
+		ApplianceCreator, "-c", ks, "-d", "-v",
+		"--logfile", ChrootTmpdir + "/appliance.log", "--cache", ChrootTmpdir + "/koji-appliance", "-o", "app-output",
 	}
 	if o.Vmem != "" {
 		argv = append(argv, "--vmem", o.Vmem)
@@ -97,14 +124,28 @@ func ApplianceArgv(o ApplianceOptions) []string {
 	if o.Vcpu != "" {
 		argv = append(argv, "--vcpu", o.Vcpu)
 	}
-	format := o.Format
-	if format == "" {
-		format = "raw"
-	}
-	argv = append(argv, "--format", format,
+	argv = append(argv, "--format", applianceFormat(o.Format),
 		"--name", o.Name+"-"+o.Version+"-"+o.Release,
 		"--version", o.Version, "--release", o.Release)
 	return argv
+}
+
+// applianceFormat is Koji's default: --format is always sent, raw unless
+// given.
+func applianceFormat(f string) string {
+	if f == "" {
+		return "raw"
+	}
+	return f
+}
+
+// ApplianceFiles are the files appliance-creator writes into app-output for
+// the image N-V-R in format: the disk, <name>-sda.<format>, and its libvirt
+// description, <name>.xml. Koji publishes every file there under its
+// base name.
+func ApplianceFiles(name, version, release, format string) (disk, xml string) {
+	nvr := name + "-" + version + "-" + release
+	return nvr + "-sda." + applianceFormat(format), nvr + ".xml"
 }
 
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)

@@ -33,6 +33,24 @@ func CanonArch(arch string) string {
 	return arch
 }
 
+// OCIArch is the container (OCI, GOARCH) architecture and variant of a
+// Koji arch. ImageFactory maps only x86_64 (amd64) and armv7hl (armhfp);
+// the others it leaves as they are, which container engines do not
+// recognise.
+func OCIArch(arch string) (goarch, variant string) {
+	switch arch {
+	case "x86_64":
+		return "amd64", ""
+	case "aarch64":
+		return "arm64", ""
+	case "i386", "i486", "i586", "i686":
+		return "386", ""
+	case "armhfp", "armv7hl", "armv7l":
+		return "arm", "v7"
+	}
+	return arch, ""
+}
+
 var distroForms = regexp.MustCompile(`^(?:(?:RHEL|CentOS|SL)-\d+\.\d+|Fedora-[0-9A-Za-z]+)$`)
 
 // CheckDistro reports why distro is not a form Koji's parseDistro accepts,

@@ -117,9 +117,9 @@ func TestLivemediaArgv(t *testing.T) {
 		SquashfsOnly: true, CompressArgs: []string{"-Xbcj x86", "-b 1M"},
 	})
 	want := []string{
-		"livemedia-creator", "--ks", "/ks/koji-image.ks",
-		"--logfile", "lmc-logs/livemedia-out.log", "--no-virt",
-		"--resultdir", "lmc", "--project", "Fedora-Workstation-Live",
+		"/sbin/livemedia-creator", "--ks", "/ks/koji-image.ks",
+		"--logfile", "/chroot_tmpdir/lmc-logs/livemedia-out.log", "--no-virt",
+		"--resultdir", "/chroot_tmpdir/lmc", "--project", "Fedora-Workstation-Live",
 		"--make-iso", "--volid", "Fedora-WS-Live-41-1.4", "--iso-only",
 		"--iso-name", "Fedora-Workstation-Live-x86_64-41-1.4.iso",
 		"--releasever", "41", "--macboot",
@@ -151,8 +151,8 @@ func TestLivemediaArgv(t *testing.T) {
 func TestApplianceArgv(t *testing.T) {
 	got := koji.ApplianceArgv(koji.ApplianceOptions{Name: "app", Version: "41", Release: "2", Kickstart: "k.ks", Vmem: "2048", Vcpu: "2", Format: "qcow2"})
 	want := []string{
-		"appliance-creator", "-c", "k.ks", "-d", "-v",
-		"--logfile", "appliance.log", "--cache", "koji-appliance", "-o", "app-output",
+		"/usr/bin/appliance-creator", "-c", "k.ks", "-d", "-v",
+		"--logfile", "/chroot_tmpdir/appliance.log", "--cache", "/chroot_tmpdir/koji-appliance", "-o", "app-output",
 		"--vmem", "2048", "--vcpu", "2", "--format", "qcow2",
 		"--name", "app-41-2", "--version", "41", "--release", "2",
 	}
@@ -228,4 +228,16 @@ func plan(t *testing.T, src []byte, path string) hcl.Diagnostics {
 	}
 	_, d := planner.Plan(r, engine.PlanOptions{})
 	return append(diags, d...)
+}
+
+func TestOCIArch(t *testing.T) {
+	for arch, want := range map[string]string{"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "ppc64le": "ppc64le", "s390x": "s390x", "armhfp": "arm/v7"} {
+		a, v := koji.OCIArch(arch)
+		if v != "" {
+			a += "/" + v
+		}
+		if a != want {
+			t.Errorf("%s: %s, want %s", arch, a, want)
+		}
+	}
 }

@@ -528,78 +528,75 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	lm.set("packages", strs(livemediaBuildroot, rng))
 	lm.set("privileged", lit(cty.True, rng))
 	lm.set("network", str("host", rng))
-	// Koji's argv after --ks <kickstart>, per arch (--macboot depends on
-	// it); the ISO is moved out of livemedia-creator's result directory.
-	// Koji's argv after --ks <kickstart>, per arch (--macboot depends on
-	// it), run in a scratch directory; the ISO and livemedia-creator's logs
-	// are moved into the stage's output.
-	var argvRest hclsyntax.Expression = call("join", rng, str(" ", rng), &hclsyntax.IndexExpr{
-		Collection: lit(cty.MapVal(livemediaCommands(x)), rng), Key: variable("arch", rng),
-		SrcRange: rng, OpenRange: rng, BracketRange: rng,
-	})
+	// The script's prologue names the inputs where the executor puts
+	// them; the rest is Koji's task, per arch (--macboot, the ISO name).
 	inputs := []hclsyntax.Expression{ref("kickstart", "kickstart", rng)}
+	prologue := shellVar("ks", ref("kickstart", "kickstart", rng))
+	lorax := ""
 	if e, ok := x.expr("lorax_url"); ok {
-		lorax := newBody(e.Range())
-		lorax.set("url", e)
-		stages = append(stages, stage("fetch-ks", "lorax", lorax))
-		argvRest = call("replace", rng, argvRest, str(loraxTree, rng), template(rng, "'", ref("lorax", "tree", rng), "'"))
+		st := newBody(e.Range())
+		st.set("url", e)
+		stages = append(stages, stage("fetch-ks", "lorax", st))
 		inputs = append(inputs, ref("lorax", "tree", rng))
+		prologue = append(prologue, shellVar("lorax", ref("lorax", "tree", rng))...)
+		url, _ := knownStringValue(x.b.Config.Get("lorax_url"))
+		if lorax, ok = scmCheckout(ChrootTmpdir, url); !ok {
+			lorax = ChrootTmpdir + "/lorax-templates"
+		}
 	}
-	lm.set("inputs", list(rng, inputs...))
-	lm.set("commands", list(rng, template(rng,
-		"cd \"$(mktemp -d)\" && livemedia-creator --ks '", ref("kickstart", "kickstart", rng), "' ", argvRest,
-		" && mv lmc/*.iso lmc-logs \"$IMGPIPE_OUT/\"",
-	)))
-	lm.set("outputs", list(rng, template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")))
-	st := stage("chroot", "livemedia", lm)
-	st.Executor = str("podman", rng)
-	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
-	stages = append(stages, st)
-
-	publish := newBody(rng)
-	// The ISO is named after the arch: a file in the chroot's output
-	// directory, so the reference itself does not depend on the arch.
-	iso := template(rng, ref("livemedia", "dir", rng), "/"+name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")
-	publish.set("artifacts", object(rng, "iso", iso))
-	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
-	publish.set("logs", list(rng, template(rng, ref("livemedia", "dir", rng), "/lmc-logs")))
-	x.provenance(publish)
-	stages = append(stages, stage("upload", "publish", publish))
-	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
-}
-
-// loraxTree stands for the lorax_url checkout in the argv until the
-// command is built, where a reference to the lorax stage's tree replaces it.
-const loraxTree = "@LORAX_TREE@"
-
-// livemediaCommands maps each arch to the rest of Koji's
-// livemedia-creator argv after --ks, shell-quoted.
-func livemediaCommands(x *expander) map[string]cty.Value {
-	out := map[string]cty.Value{}
-	version, _ := knownStringValue(x.b.Config.Get("version"))
-	release, _ := knownStringValue(x.b.Config.Get("release"))
+	scripts := map[string]cty.Value{}
 	arches, _ := knownList(x.b.Config, "arches")
 	for _, arch := range arches {
 		arch = CanonArch(strings.TrimSpace(arch))
 		opts := LivemediaOptions{
-			Name: x.b.Label, Version: version, Release: release, Arch: arch,
+			Name: name, Version: version, Release: release, Arch: arch,
 			Volid:          x.stringValue("volid"),
 			LoraxDir:       x.stringValue("lorax_dir"),
-			LoraxTemplates: loraxTree,
+			LoraxTemplates: lorax,
 			NoMacboot:      x.isTrue("nomacboot"),
 			SquashfsOnly:   x.isTrue("squashfs_only"),
 		}
 		if v, ok := knownList(x.b.Config, "compress_arg"); ok {
 			opts.CompressArgs = v
 		}
-		argv := LivemediaArgv(opts)
-		quoted := make([]cty.Value, 0, len(argv))
-		for _, a := range argv[3:] { // after "livemedia-creator --ks <ks>"
-			quoted = append(quoted, cty.StringVal(shellQuote(a)))
-		}
-		out[arch] = cty.ListVal(quoted)
+		scripts[arch] = cty.StringVal(livemediaScript(opts))
 	}
-	return out
+	lm.set("inputs", list(rng, inputs...))
+	lm.set("commands", list(rng, template(rng, append(prologue, byArch(scripts, rng))...)))
+	iso := template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")
+	lm.set("outputs", list(rng, iso, str("logs", rng)))
+	st := stage("chroot", "livemedia", lm)
+	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
+	stages = append(stages, st)
+
+	publish := newBody(rng)
+	// The ISO is named after the arch: a file in the chroot's output
+	// directory, so the reference itself does not depend on the arch.
+	publish.set("artifacts", object(rng, "iso", template(rng, ref("livemedia", "dir", rng), "/", iso)))
+	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
+	publish.set("logs", list(rng, ref("livemedia", "logs", rng)))
+	x.provenance(publish)
+	stages = append(stages, stage("upload", "publish", publish))
+	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+}
+
+// shellVar is the template parts of a shell line setting name to the
+// string e evaluates to, through a quoted here-document: a path in the
+// store may hold quotes or any other character but a newline.
+func shellVar(name string, e hclsyntax.Expression) []any {
+	return []any{name + "=$(cat <<'IMGPIPE_EOF'\n", e, "\nIMGPIPE_EOF\n)\n"}
+}
+
+// byArch is m[arch]: the value for the stage's architecture.
+func byArch(m map[string]cty.Value, rng hcl.Range) hclsyntax.Expression {
+	coll := cty.MapValEmpty(cty.String)
+	if len(m) > 0 {
+		coll = cty.MapVal(m)
+	}
+	return &hclsyntax.IndexExpr{
+		Collection: lit(coll, rng), Key: variable("arch", rng),
+		SrcRange: rng, OpenRange: rng, BracketRange: rng,
+	}
 }
 
 func (x *expander) stringValue(name string) string {
@@ -621,32 +618,31 @@ func expandAppliance(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics)
 	version, _ := knownStringValue(b.Config.Get("version"))
 	release, _ := knownStringValue(b.Config.Get("release"))
 	format, _ := knownStringValue(b.Config.Get("format"))
-	argv := ApplianceArgv(ApplianceOptions{
+	script := applianceScript(ApplianceOptions{
 		Name: b.Label, Version: version, Release: release,
 		Vmem: x.stringValue("vmem"), Vcpu: x.stringValue("vcpu"), Format: format,
 	})
-	var rest []string
-	for _, a := range argv[3:] { // after "appliance-creator -c <ks>"
-		rest = append(rest, shellQuote(a))
-	}
 	ap := newBody(rng)
 	ap.set("packages", strs(applianceBuildroot, rng))
 	ap.set("inputs", list(rng, ref("kickstart", "kickstart", rng)))
+	// Koji bind-mounts /dev for appliance-creator (loop devices).
 	ap.set("privileged", lit(cty.True, rng))
 	ap.set("network", str("host", rng))
-	ap.set("commands", list(rng, template(rng,
-		"cd \"$(mktemp -d)\" && appliance-creator -c '", ref("kickstart", "kickstart", rng), "' "+strings.Join(rest, " "),
-		" && mv app-output appliance.log \"$IMGPIPE_OUT/\"")))
-	ap.set("outputs", strs([]string{"app-output", "appliance.log"}, rng))
+	ap.set("commands", list(rng, template(rng, append(shellVar("ks", ref("kickstart", "kickstart", rng)), script)...)))
+	ap.set("outputs", strs([]string{"app-output", "logs"}, rng))
 	st := stage("chroot", "appliance", ap)
-	st.Executor = str("podman", rng)
 	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
 	stages = append(stages, st)
 
+	// Koji publishes the files of app-output under their own names: the
+	// disk and its libvirt description.
+	disk, xml := ApplianceFiles(b.Label, version, release, format)
 	publish := newBody(rng)
-	publish.set("artifacts", object(rng, "appliance", ref("appliance", "app-output", rng)))
+	publish.set("artifacts", object(rng,
+		applianceFormat(format), template(rng, ref("appliance", "app-output", rng), "/"+disk),
+		"libvirt-xml", template(rng, ref("appliance", "app-output", rng), "/"+xml)))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
-	publish.set("logs", list(rng, ref("appliance", "appliance.log", rng)))
+	publish.set("logs", list(rng, ref("appliance", "logs", rng)))
 	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
 	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags

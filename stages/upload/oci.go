@@ -27,6 +27,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
 // Media types and annotations of what upload pushes.
@@ -73,21 +74,6 @@ func parseOCI(s string) (ociRef, error) {
 	return r, nil
 }
 
-// ociArch maps Koji's architecture names to OCI's (GOARCH) ones.
-func ociArch(arch string) (goarch, variant string) {
-	switch arch {
-	case "x86_64":
-		return "amd64", ""
-	case "aarch64":
-		return "arm64", ""
-	case "i386", "i486", "i586", "i686":
-		return "386", ""
-	case "armhfp", "armv7hl":
-		return "arm", "v7"
-	}
-	return arch, ""
-}
-
 // blob is one blob to push: a file, or bytes.
 type blob struct {
 	desc ocispec.Descriptor
@@ -130,7 +116,7 @@ func pushOCI(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store)
 	var blobs []blob
 	var manifest ocispec.Manifest
 	annotations := map[string]string{AnnotationNVR: nvr, AnnotationArch: s.Arch}
-	goarch, variant := ociArch(s.Arch)
+	goarch, variant := koji.OCIArch(s.Arch)
 	platform := &ocispec.Platform{OS: "linux", Architecture: goarch, Variant: variant}
 	if docker, ok := cfg.Artifacts["docker"]; ok {
 		if len(cfg.Artifacts) > 1 {

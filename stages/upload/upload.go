@@ -38,6 +38,9 @@ already holds the same files for this architecture is up to date and left untouc
 	PerArch:     true,
 	UsesRelease: true,
 	Uncached:    true,
+	// Local: it publishes into the local store (or pushes from here),
+	// whatever executor its arch is routed to.
+	Local: true,
 	Attrs: []engine.Attr{
 		{Name: "artifacts", Type: cty.Map(cty.String), Required: true, Doc: "The files to publish, by format."},
 		{Name: "to", Type: cty.String, Default: cty.StringVal("store"), Doc: "store, or oci://host[:port]/repo:tag."},

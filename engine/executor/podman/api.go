@@ -62,22 +62,36 @@ func (s *service) do(ctx context.Context, method, endpoint string, params url.Va
 // imageID returns the ID of the image name, or "" if the service does not
 // have it.
 func (s *service) imageID(ctx context.Context, name string) (string, error) {
+	img, err := s.image(ctx, name)
+	return img.ID, err
+}
+
+// imageInfo is what the executor needs of an image's inspection.
+type imageInfo struct {
+	ID string
+	// Architecture is the image's GOARCH ("amd64", "arm64").
+	Architecture string
+}
+
+// image inspects the image name; a zero imageInfo and no error means the
+// service has no such image.
+func (s *service) image(ctx context.Context, name string) (imageInfo, error) {
 	resp, err := s.conn.DoRequest(ctx, nil, http.MethodGet, "/images/%s/json", nil, nil, name)
 	if err != nil {
-		return "", err
+		return imageInfo{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		return "", nil
+		return imageInfo{}, nil
 	}
-	var img struct{ ID string }
+	var img imageInfo
 	if err := resp.Process(&img); err != nil {
-		return "", err
+		return imageInfo{}, err
 	}
 	if img.ID == "" {
-		return "", fmt.Errorf("the service gave image %q no ID", name)
+		return imageInfo{}, fmt.Errorf("the service gave image %q no ID", name)
 	}
-	return img.ID, nil
+	return img, nil
 }
 
 // pull pulls the image ref from its registry.

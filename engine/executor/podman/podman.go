@@ -90,6 +90,7 @@ type Executor struct {
 	svc     *service
 	remote  bool   // the service is on another machine: copy, do not mount
 	imageID string // the image's ID, 64 hex digits
+	arch    string // the image's architecture (GOARCH), if it names one
 }
 
 var _ executor.Executor = (*Executor)(nil)
@@ -116,6 +117,11 @@ func New(ctx context.Context, opts Options) (*Executor, error) {
 	if e.imageID, err = resolveImage(ctx, svc, opts.Image); err != nil {
 		return nil, err
 	}
+	img, err := svc.image(ctx, e.imageID)
+	if err != nil {
+		return nil, fmt.Errorf("podman: inspect image %q: %w", opts.Image, err)
+	}
+	e.arch = img.Architecture
 	return e, nil
 }
 
@@ -163,6 +169,11 @@ func (e *Executor) Identity() string {
 
 // ImageID returns the ID (64 hex digits) of the image the Executor runs.
 func (e *Executor) ImageID() string { return e.imageID }
+
+// ImageArch returns the architecture (GOARCH: "amd64", "arm64") the image
+// says its programs are built for, or "" if it says none. Images that
+// Derive makes keep their base's.
+func (e *Executor) ImageArch() string { return e.arch }
 
 // connectionURI is the service's URI for the Connection option uri.
 func connectionURI(uri string) string {

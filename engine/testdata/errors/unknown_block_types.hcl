@@ -17,6 +17,6 @@ stages "exec" "hello" { # ERROR: Unsupported block type
   command = ["echo", "hello"]
 }
 
-executor "podman" "arm" { # ERROR: Unsupported block type
+executors "podman" "arm" { # ERROR: Unsupported block type
   connection = "ssh://builder@arm-host/run/podman/podman.sock"
 }

@@ -1,0 +1,144 @@
+package engine_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/recipe"
+)
+
+// TestExecutorRouting plans testdata/valid/executors.hcl and checks where
+// each instance runs and in what.
+func TestExecutorRouting(t *testing.T) {
+	plan := planValid(t, "executors.hcl")
+	dir, err := filepath.Abs(filepath.Join("testdata", "valid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arm := &engine.ContainerSpec{Executor: "arm", Connection: "ssh://builder@arm-host/run/podman/podman.sock",
+		IdentityFile: filepath.Join(dir, "keys", "arm"), Image: "localhost/builder:arm"}
+	z := &engine.ContainerSpec{Executor: "z", Connection: "tcp://z-host:8888", Image: "localhost/builder:z"}
+	tests := []struct {
+		stage, arch string
+		executor    string
+		container   *engine.ContainerSpec
+	}{
+		{"ks", "aarch64", "host", nil},
+		{"kickstart", "s390x", "host", nil},
+		{"build", "x86_64", "host", nil},
+		{"build", "aarch64", "arm", arm},
+		{"build", "s390x", "z", z},
+		{"own_image", "x86_64", "host", nil},
+		{"own_image", "aarch64", "arm", &engine.ContainerSpec{Executor: "arm", Connection: arm.Connection, IdentityFile: arm.IdentityFile, Image: "localhost/mine:1"}},
+		{"own_image", "s390x", "z", &engine.ContainerSpec{Executor: "z", Connection: z.Connection, Image: "localhost/mine:1"}},
+		{"on_host", "aarch64", "host", nil},
+		{"on_other", "x86_64", "other", &engine.ContainerSpec{Executor: "other", Image: "localhost/other:1"}},
+		{"on_podman", "s390x", "podman", &engine.ContainerSpec{Executor: "podman", Image: "localhost/builder:local"}},
+		{"publish", "aarch64", "host", nil},
+		{"publish", "s390x", "host", nil},
+	}
+	for _, tt := range tests {
+		n := plan.Instances[tt.stage][tt.arch]
+		if n == nil {
+			t.Errorf("%s has no instance for %s", tt.stage, tt.arch)
+			continue
+		}
+		if n.Executor != tt.executor {
+			t.Errorf("%s[%s] runs on %q, want %q", tt.stage, tt.arch, n.Executor, tt.executor)
+		}
+		if diff := cmp.Diff(tt.container, n.Container); diff != "" {
+			t.Errorf("%s[%s] container (-want +got):\n%s", tt.stage, tt.arch, diff)
+		}
+	}
+	// Before the executors are opened, a container's identity names its
+	// image and its executor, so instances routed elsewhere are not merged.
+	if got, want := plan.Instances["build"]["aarch64"].ExecutorIdentity, "podman image=localhost/builder:arm executor=arm"; got != want {
+		t.Errorf("build[aarch64] identity %q, want %q", got, want)
+	}
+	if plan.Instances["build"]["x86_64"] == plan.Instances["build"]["aarch64"] {
+		t.Error("build runs once for the host and the arm executor")
+	}
+	// on_host is not per arch and runs on the host for every arch: one instance.
+	if n := plan.Instances["on_host"]["x86_64"]; n != plan.Instances["on_host"]["s390x"] || n.Arch != engine.NoArch {
+		t.Errorf("on_host has an instance per arch")
+	}
+
+	if len(plan.Executors) != 3 || plan.Executors[0].Name != "arm" || !cmp.Equal(plan.Executors[0].Arches, []string{"aarch64"}) {
+		t.Errorf("plan.Executors = %+v", plan.Executors)
+	}
+	// The plan --json document names the executor of every instance that
+	// does not run on the host.
+	for _, s := range plan.Doc().Stages {
+		want := ""
+		if n := plan.Instances[s.Name][s.Arches[0]]; n.Executor != "host" {
+			want = n.Executor
+		}
+		if s.ExecutorName != want {
+			t.Errorf("plan doc: %s[%s] executor_name %q, want %q", s.Name, s.Arch, s.ExecutorName, want)
+		}
+	}
+
+	// Without a Containers opener the plan cannot run its container stages.
+	diags := plan.Runnable(nil)
+	var names []string
+	for _, d := range diags {
+		if d.Summary == "Executor not available" {
+			names = append(names, d.Subject.String())
+		}
+	}
+	if len(names) != 6 { // build and own_image on arm and z, on_other, on_podman
+		t.Errorf("Runnable without containers: %v, want 6 refused", diags)
+	}
+}
+
+// TestContainerKindRouting: a Container kind that names no executor runs on
+// its arch's executor block, else on "podman"; on the host it is an error.
+func TestContainerKindRouting(t *testing.T) {
+	boxed := &engine.Kind{Name: "boxed", Container: true, PerArch: true}
+	src := `build {
+  name    = "c"
+  version = "1"
+  arches  = ["x86_64", "aarch64"]
+}
+
+executor "podman" "arm" {
+  connection = "unix:///run/arm.sock"
+  arches     = ["aarch64"]
+}
+
+stage "boxed" "a" {
+  image = "localhost/root:1"
+}
+`
+	r, diags := recipe.Parse([]byte(src), "boxed.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan, diags := engine.NewPlanner([]*engine.Kind{boxed}).Plan(r, engine.PlanOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for arch, want := range map[string]string{"x86_64": "podman", "aarch64": "arm"} {
+		if n := plan.Instances["a"][arch]; n.Executor != want || n.Container == nil || n.Container.Image != "localhost/root:1" {
+			t.Errorf("a[%s] runs on %q in %+v, want %q in localhost/root:1", arch, n.Executor, n.Container, want)
+		}
+	}
+
+	for _, tt := range []struct{ body, want string }{
+		{`executor = "host"`, "Container stage on the host"},
+		{``, "Missing image"},
+	} {
+		src := "build {\n  name = \"c\"\n  version = \"1\"\n  arches = [\"x86_64\"]\n}\n\nstage \"boxed\" \"a\" {\n  " + tt.body + "\n}\n"
+		r, diags := recipe.Parse([]byte(src), "boxed.hcl")
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		_, diags = engine.NewPlanner([]*engine.Kind{boxed}).Plan(r, engine.PlanOptions{})
+		if len(diags) != 1 || diags[0].Summary != tt.want || diags[0].Subject == nil {
+			t.Errorf("%q: %v, want one %q", tt.body, diags, tt.want)
+		}
+	}
+}
