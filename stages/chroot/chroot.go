@@ -18,7 +18,6 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
-	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
@@ -61,7 +60,7 @@ podman executor block) and an image; host mock is not supported.`,
 		{Name: "privileged", Type: cty.Bool, Default: cty.False, Doc: "Run the commands privileged (loop devices, mounts)."},
 	},
 	DynamicOutputs: func(cfg cty.Value) []string {
-		return stringList(cfg.GetAttr("outputs"))
+		return engine.StringList(cfg.GetAttr("outputs"))
 	},
 	Outputs: []engine.Output{
 		{Name: "dir", Type: cty.String, Path: true, Doc: "The output directory, holding every file the commands wrote into $IMGPIPE_OUT."},
@@ -100,33 +99,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 			Subject:  c.Range("commands"),
 		})
 	}
-	seen := map[string]bool{}
-	for _, name := range stringList(c.Get("outputs")) {
-		switch {
-		case name == "dir" || name == store.ResultFile:
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Reserved output name",
-				Detail:   fmt.Sprintf("%q is already an output of every chroot stage (or imgpipe's); choose another name.", name),
-				Subject:  c.Range("outputs"),
-			})
-		case name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/'):
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid output name",
-				Detail:   fmt.Sprintf("%q is not a file name: outputs name files directly inside $IMGPIPE_OUT, without slashes.", name),
-				Subject:  c.Range("outputs"),
-			})
-		case seen[name]:
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate output name",
-				Detail:   fmt.Sprintf("%q is listed twice in outputs.", name),
-				Subject:  c.Range("outputs"),
-			})
-		}
-		seen[name] = true
-	}
+	diags = append(diags, c.CheckOutputNames("outputs", "dir")...)
 	return diags
 }
 
@@ -322,20 +295,6 @@ func listDir(dir string) string {
 		names = append(names, e.Name())
 	}
 	return strings.Join(names, ", ")
-}
-
-func stringList(v cty.Value) []string {
-	if v.IsNull() || !v.IsWhollyKnown() {
-		return nil
-	}
-	var out []string
-	for it := v.ElementIterator(); it.Next(); {
-		_, e := it.Element()
-		if !e.IsNull() {
-			out = append(out, e.AsString())
-		}
-	}
-	return out
 }
 
 // archMismatch says why an image built for imageArch (GOARCH) is the wrong

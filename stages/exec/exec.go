@@ -7,14 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
-	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // Kind is the exec stage kind.
@@ -39,7 +37,7 @@ to get one run per architecture.`,
 		{Name: "inputs", Type: cty.List(cty.String), LocalPaths: true, Doc: "Local files and directories the command reads, relative to the recipe. Their content is part of the stage ID, so editing one reruns the stage."},
 	},
 	DynamicOutputs: func(cfg cty.Value) []string {
-		return stringList(cfg.GetAttr("outputs"))
+		return engine.StringList(cfg.GetAttr("outputs"))
 	},
 	Validate: validate,
 	Run:      run,
@@ -65,33 +63,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 			Subject:  c.Range("command"),
 		})
 	}
-	seen := map[string]bool{}
-	for _, name := range stringList(c.Get("outputs")) {
-		switch {
-		case name == store.ResultFile:
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Reserved output name",
-				Detail:   fmt.Sprintf("imgpipe keeps %q for the stage's record in the store; choose another name.", name),
-				Subject:  c.Range("outputs"),
-			})
-		case name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/'):
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid output name",
-				Detail:   fmt.Sprintf("%q is not a file name: outputs name files directly inside $IMGPIPE_OUT, without slashes.", name),
-				Subject:  c.Range("outputs"),
-			})
-		case seen[name]:
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate output name",
-				Detail:   fmt.Sprintf("%q is listed twice in outputs.", name),
-				Subject:  c.Range("outputs"),
-			})
-		}
-		seen[name] = true
-	}
+	diags = append(diags, c.CheckOutputNames("outputs")...)
 	if env := c.Get("env"); env.IsWhollyKnown() && !env.IsNull() {
 		for k := range env.AsValueMap() {
 			if slices.Contains(reservedEnv, k) {
@@ -160,18 +132,4 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 		out[name] = cty.StringVal(name)
 	}
 	return out, nil
-}
-
-func stringList(v cty.Value) []string {
-	if v.IsNull() || !v.IsWhollyKnown() {
-		return nil
-	}
-	var out []string
-	for it := v.ElementIterator(); it.Next(); {
-		_, e := it.Element()
-		if !e.IsNull() {
-			out = append(out, e.AsString())
-		}
-	}
-	return out
 }
