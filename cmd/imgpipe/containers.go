@@ -27,3 +27,8 @@ func (podmanContainers) Open(ctx context.Context, spec engine.ContainerSpec) (ex
 	}
 	return e, nil
 }
+
+// pingPodman connects to a podman service for `imgpipe doctor`.
+func pingPodman(ctx context.Context, connection, identity string) (uri, version string, err error) {
+	return podman.Ping(ctx, connection, identity)
+}

@@ -19,3 +19,8 @@ type noContainers struct{}
 func (noContainers) Open(context.Context, engine.ContainerSpec) (executor.Executor, error) {
 	return nil, errNoPodman
 }
+
+// pingPodman reports that this build cannot talk to podman.
+func pingPodman(context.Context, string, string) (uri, version string, err error) {
+	return "", "", errNoPodman
+}

@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -267,5 +269,40 @@ executor "podman" "gone" {
 	}
 	if strings.Contains(stderr, "probe (exec)") {
 		t.Errorf("run started a stage:\n%s", stderr)
+	}
+}
+
+// TestDoctorPodman: doctor reaches the service of CONTAINER_HOST, and a
+// recipe's executor block by its own connection.
+func TestDoctorPodman(t *testing.T) {
+	svc := podmantest.Start(t)
+	t.Setenv("CONTAINER_HOST", svc.URI)
+	recipe := writeRecipe(t, fmt.Sprintf(`build {
+  name    = "doctor"
+  version = "1"
+  arches  = ["x86_64", "aarch64"]
+}
+
+executor "podman" "second" {
+  connection = %q
+  arches     = ["aarch64"]
+  image      = "localhost/none:1"
+}
+
+stage "exec" "noop" {
+  command = ["true"]
+}
+`, svc.URI))
+	code, stdout, stderr := cli(t, "doctor", "--store", t.TempDir(), recipe)
+	if code != exitOK {
+		t.Fatalf("doctor: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		`(?m)^ok +podman +podman 4\.\S+ at ` + regexp.QuoteMeta(svc.URI) + `$`,
+		`(?m)^ok +executor second +podman 4\.\S+ at ` + regexp.QuoteMeta(svc.URI) + `$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(stdout) {
+			t.Errorf("doctor's output does not match %s:\n%s", want, stdout)
+		}
 	}
 }

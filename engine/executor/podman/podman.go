@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -230,4 +231,25 @@ func resolveImage(ctx context.Context, svc *service, name string) (string, error
 		return "", fmt.Errorf("podman: look up image %q: %w", name, err)
 	}
 	return id, nil
+}
+
+// Ping connects to the podman service at connection (as Options.Connection
+// and IdentityFile: empty means $CONTAINER_HOST or the default socket) and
+// returns the URI it reached and the service's podman version. `imgpipe
+// doctor` uses it; errors are as New's.
+func Ping(ctx context.Context, connection, identityFile string) (uri, version string, err error) {
+	full := connectionURI(connection)
+	uri = redactURI(full) // no password in messages
+	if _, err := isRemote(full); err != nil {
+		return uri, "", err
+	}
+	svc, err := dial(ctx, full, identityFile)
+	if err != nil {
+		return uri, "", &executor.ConnectionError{URI: uri, Err: err}
+	}
+	var v struct{ Version string }
+	if err := svc.do(ctx, http.MethodGet, "/version", nil, nil, &v); err != nil {
+		return uri, "", fmt.Errorf("podman: version of %s: %w", uri, err)
+	}
+	return uri, v.Version, nil
 }

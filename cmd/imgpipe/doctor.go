@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/internal/qemu"
+)
+
+// finding is one line of `imgpipe doctor`.
+type finding struct {
+	Check  string `json:"check"`
+	Status string `json:"status"` // statusOK, statusWarn or statusFail
+	Detail string `json:"detail"`
+	// Fix says what to do about a warning or failure.
+	Fix string `json:"fix,omitempty"`
+}
+
+const (
+	statusOK   = "ok"
+	statusWarn = "warn" // a capability is missing; stages that need it fail
+	statusFail = "fail" // imgpipe cannot work at all
+)
+
+// hostTool is a program some stage kinds run on the host.
+type hostTool struct {
+	name, pkg, usedBy string
+}
+
+// hostTools are the programs stage kinds run, with the Debian package that
+// has each. The VM and convert stages run them through the host executor,
+// so a missing one fails only the stages that need it.
+var hostTools = []hostTool{
+	{"qemu-system-x86_64", "qemu-system-x86", "guest-install, boot-verify and imgpipe boot for x86_64"},
+	{"qemu-system-aarch64", "qemu-system-arm", "guest-install, boot-verify and imgpipe boot for aarch64"},
+	{"qemu-img", "qemu-utils", "convert, boot-verify overlays"},
+	{"xz", "xz-utils", "convert: raw-xz"},
+	{"mksquashfs", "squashfs-tools", "convert: liveimg-squashfs"},
+	{"tar", "tar", "convert: tar-gz, ova and vagrant formats"},
+	{"git", "git", "fetch-ks: git sources"},
+}
+
+// firmware are the UEFI images firmware = "uefi" boots with.
+var firmware = []struct{ arch, code, pkg string }{
+	{"x86_64", qemu.OVMFCode, "ovmf"},
+	{"aarch64", qemu.AAVMFCode, "qemu-efi-aarch64"},
+}
+
+func cmdDoctor(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("doctor", "[RECIPE]")
+	storeFlag := fs.String("store", "", "store directory to check (default: ./.imgpipe, .imgpipe beside RECIPE, or $IMGPIPE_STORE)")
+	asJSON := fs.Bool("json", false, "print the findings as JSON")
+	var rf recipeFlags
+	rf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("doctor takes at most one recipe, got %d: %s", len(pos), strings.Join(pos, " "))
+	}
+	recipeDir := ""
+	if len(pos) == 1 {
+		recipeDir = filepath.Dir(pos[0])
+	}
+
+	var found []finding
+	found = append(found, checkStore(storeDir(*storeFlag, recipeDir)))
+	for _, t := range hostTools {
+		found = append(found, checkTool(ctx, t))
+	}
+	for _, fw := range firmware {
+		found = append(found, checkFirmware(fw.arch, fw.code, fw.pkg))
+	}
+	found = append(found, checkKVM(ctx))
+	found = append(found, checkPodman(ctx, "podman", "", ""))
+	if len(pos) == 1 {
+		// Only the executor blocks need the recipe: they are checked the way
+		// a run would connect to them.
+		plan, err := a.loadPlan(pos[0], rf, false)
+		if err != nil {
+			return err
+		}
+		for _, b := range plan.Executors {
+			found = append(found, checkPodman(ctx, "executor "+b.Name, b.Connection, b.IdentityFile))
+		}
+	}
+
+	failed := false
+	for _, f := range found {
+		failed = failed || f.Status == statusFail
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(found, "", "  ")
+		fmt.Fprintf(a.stdout, "%s\n", b)
+	} else {
+		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+		for _, f := range found {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Status, f.Check, f.Detail)
+			if f.Fix != "" {
+				fmt.Fprintf(tw, "\t\t%s\n", "fix: "+f.Fix)
+			}
+		}
+		tw.Flush()
+	}
+	if failed {
+		return &silentError{code: exitFailed}
+	}
+	return nil
+}
+
+// checkStore checks that the store directory, or the directory it would
+// be made in, can be written and has room. It creates nothing that stays.
+func checkStore(dir string) finding {
+	f := finding{Check: "store", Detail: dir}
+	existing := dir
+	for {
+		if _, err := os.Stat(existing); err == nil {
+			break
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			break
+		}
+		existing = parent
+	}
+	if existing != dir {
+		f.Detail += " (not made yet)"
+	}
+	tmp, err := os.CreateTemp(existing, ".imgpipe-doctor-")
+	if err != nil {
+		f.Status, f.Detail = statusFail, fmt.Sprintf("%s: cannot write in %s: %v", dir, existing, errors.Unwrap(err))
+		f.Fix = "name a writable directory with --store or $IMGPIPE_STORE"
+		return f
+	}
+	tmp.Close()
+	os.Remove(tmp.Name())
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(existing, &st); err == nil {
+		free := st.Bavail * uint64(st.Bsize)
+		f.Detail += fmt.Sprintf(", %.1f GiB free", float64(free)/(1<<30))
+		// A disk image, its conversions and the published copy add up.
+		if free < 10<<30 {
+			f.Status, f.Fix = statusWarn, "image builds need several GiB: free some space or use another --store"
+			return f
+		}
+	}
+	f.Status = statusOK
+	return f
+}
+
+// checkTool looks for a host program and asks it its version.
+func checkTool(ctx context.Context, t hostTool) finding {
+	f := finding{Check: t.name}
+	path, err := exec.LookPath(t.name)
+	if err != nil {
+		f.Status = statusWarn
+		f.Detail = "not found; needed by " + t.usedBy
+		f.Fix = "apt-get install " + t.pkg + " (Debian; the package has another name elsewhere)"
+		return f
+	}
+	f.Status, f.Detail = statusOK, path
+	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	// Every tool here prints its version with --version, first line first.
+	if out, err := exec.CommandContext(vctx, path, "--version").Output(); err == nil {
+		if line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n"); line != "" {
+			f.Detail += ": " + line
+		}
+	}
+	return f
+}
+
+func checkFirmware(arch, code, pkg string) finding {
+	f := finding{Check: "uefi firmware " + arch}
+	if _, err := os.Stat(code); err != nil {
+		f.Status = statusWarn
+		f.Detail = code + " not found; firmware = \"uefi\" cannot boot " + arch
+		f.Fix = "apt-get install " + pkg
+		return f
+	}
+	f.Status, f.Detail = statusOK, code
+	return f
+}
+
+// checkKVM runs the same bounded probe as accel = "auto".
+func checkKVM(ctx context.Context) finding {
+	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[runtime.GOARCH]
+	f := finding{Check: "kvm"}
+	if arch == "" {
+		f.Status, f.Detail = statusWarn, "no KVM probe for "+runtime.GOARCH+"; VMs run under TCG"
+		return f
+	}
+	scratch, err := os.MkdirTemp("", "imgpipe-doctor-")
+	if err != nil {
+		f.Status, f.Detail = statusWarn, err.Error()
+		return f
+	}
+	defer os.RemoveAll(scratch)
+	accel, reason := qemu.ResolveAccel(ctx, executor.Host{}, "auto", arch, scratch)
+	if accel == "kvm" {
+		f.Status, f.Detail = statusOK, "KVM works: VMs run at native speed"
+		return f
+	}
+	f.Status = statusWarn
+	f.Detail = reason + "; VMs run under TCG (emulation), installs take many times longer"
+	f.Fix = "use a machine where /dev/kvm works (nested virtualisation on, the user in group kvm)"
+	return f
+}
+
+// checkPodman connects to a podman service as a container stage would.
+func checkPodman(ctx context.Context, name, connection, identity string) finding {
+	f := finding{Check: name}
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	uri, version, err := pingPodman(pctx, connection, identity)
+	switch {
+	case errors.Is(err, errNoPodman):
+		f.Status, f.Detail = statusWarn, err.Error()
+	case err != nil:
+		f.Status = statusWarn
+		f.Detail = fmt.Sprintf("%v; chroot, livemedia and appliance stages (and stages routed there) cannot run", err)
+		if connection == "" {
+			f.Fix = "start the service (systemctl enable --now podman.socket) or set CONTAINER_HOST"
+		} else {
+			f.Fix = "see docs/remote-builders.md"
+		}
+	default:
+		f.Status, f.Detail = statusOK, fmt.Sprintf("podman %s at %s", version, uri)
+	}
+	return f
+}
