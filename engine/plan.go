@@ -838,6 +838,11 @@ func placeholderOutputs(deps map[string]*Node) cty.Value {
 
 // stageID hashes everything that determines a stage's result (DESIGN §4).
 func stageID(n *Node, arch string) string {
+	return stageIDWith(n, arch, n.release, func(dep *Node) string { return dep.ID })
+}
+
+// stageIDWith is stageID with the release and the upstream IDs given.
+func stageIDWith(n *Node, arch, release string, idOf func(*Node) string) string {
 	type material struct {
 		Kind     string            `json:"kind"`
 		Version  int               `json:"version"`
@@ -862,10 +867,10 @@ func stageID(n *Node, arch string) string {
 		m.Arch = arch
 	}
 	if n.Kind.UsesRelease {
-		m.Release = n.release
+		m.Release = release
 	}
 	for name, dep := range n.depNames {
-		m.Inputs[name] = dep.ID
+		m.Inputs[name] = idOf(dep)
 	}
 	b, _ := json.Marshal(m) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)

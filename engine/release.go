@@ -57,19 +57,21 @@ type ReleaseError struct{ Msg string }
 
 func (e *ReleaseError) Error() string { return e.Msg }
 
-// ReleaseKey identifies what a build is made of before its release
-// matters: the IDs of every stage whose kind does not use the release. Two
-// runs with the same key build the same images, so a published build with
-// this key is up to date (DESIGN §4).
+// ReleaseKey identifies what a build is made of, its release aside: the
+// IDs every stage would have with no release. Two runs with the same key
+// build the same images, so a published build with this key is up to date
+// (DESIGN §4). Kinds that use the release count with everything else they
+// hash (see docs/decisions/0010-release-key.md).
 func (p *Plan) ReleaseKey() string {
-	var ids []string
+	ids := make(map[*Node]string, len(p.Nodes))
+	all := make([]string, 0, len(p.Nodes))
+	// Nodes are in topological order: every upstream ID is known first.
 	for _, n := range p.Nodes {
-		if !n.Kind.UsesRelease {
-			ids = append(ids, n.ID)
-		}
+		ids[n] = stageIDWith(n, n.Arches[0], "", func(dep *Node) string { return ids[dep] })
+		all = append(all, ids[n])
 	}
-	slices.Sort(ids)
-	sum := sha256.Sum256([]byte(strings.Join(ids, "\n")))
+	slices.Sort(all)
+	sum := sha256.Sum256([]byte(strings.Join(all, "\n")))
 	return hex.EncodeToString(sum[:])
 }
 
