@@ -53,14 +53,13 @@ func Reference(kinds []*engine.Kind, presets []*engine.Preset) []byte {
 	w.p("## Stage kinds")
 	w.p("Each kind is a Go package under `stages/`. \"Per architecture\" kinds get one instance for every " +
 		"architecture of the build; the others run once for all architectures whose resolved configuration " +
-		"and inputs are the same (refer to `arch` to get one instance each). A kind that is declared but not " +
-		"implemented yet validates and plans; `imgpipe run` refuses it (exit status 2). Attributes marked " +
+		"and inputs are the same (refer to `arch` to get one instance each). Attributes marked " +
 		"**Local paths** name files or directories relative to the recipe: their content is part of the " +
 		"stage ID, so editing one reruns the stage.")
-	w.line("| kind | summary | per architecture | implemented |")
-	w.line("|---|---|---|---|")
+	w.line("| kind | summary | per architecture |")
+	w.line("|---|---|---|")
 	for _, k := range kinds {
-		w.line(fmt.Sprintf("| [%s](#%s) | %s | %s | %s |", k.Name, anchor(k.Name), cell(k.Summary), yesNo(k.PerArch), yesNo(k.Run != nil)))
+		w.line(fmt.Sprintf("| [%s](#%s) | %s | %s |", k.Name, anchor(k.Name), cell(k.Summary), yesNo(k.PerArch)))
 	}
 	w.nl()
 	for _, k := range kinds {
