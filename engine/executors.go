@@ -10,7 +10,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/recipe"
@@ -163,49 +162,14 @@ func evalExecutors(r *recipe.Recipe, sc *scope, build Build) ([]*ExecutorBlock, 
 	ctx := sc.evalContext(cty.EmptyObjectVal)
 	for _, e := range r.Executors {
 		eval := func(expr hcl.Expression, name string, ty cty.Type) (cty.Value, bool) {
-			if expr == nil {
-				return cty.NullVal(ty), true
-			}
-			for _, t := range expr.Variables() {
-				if t.RootName() == "stage" {
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Stage reference in executor block",
-						Detail:   fmt.Sprintf("%s is needed before any stage runs, so it cannot use stage outputs. Use a literal, a variable or a local value.", name),
-						Subject:  t.SourceRange().Ptr(),
-					})
-					return cty.NilVal, false
-				}
-				if d := undeclaredRef(t, r); d != nil {
-					diags = append(diags, d)
-					return cty.NilVal, false
-				}
-			}
-			v, d := expr.Value(ctx)
+			v, ok, d := planTimeValue(expr, ctx, r, ty, planTimeWords{
+				block:    "executor block",
+				attr:     name,
+				archNote: fmt.Sprintf("An executor block serves every architecture at once, so its %s cannot use arch, directly or through a local value.", name),
+				typeNote: fmt.Sprintf("The executor's %s must be a", name),
+			})
 			diags = append(diags, d...)
-			if d.HasErrors() || v.ContainsMarked() {
-				return cty.NilVal, false
-			}
-			if !v.IsWhollyKnown() {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  fmt.Sprintf("%s depends on arch", name),
-					Detail:   fmt.Sprintf("An executor block serves every architecture at once, so its %s cannot use arch, directly or through a local value.", name),
-					Subject:  expr.Range().Ptr(),
-				})
-				return cty.NilVal, false
-			}
-			v, err := convert.Convert(v, ty)
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  fmt.Sprintf("Invalid %s", name),
-					Detail:   fmt.Sprintf("The executor's %s must be a %s: %s.", name, ty.FriendlyName(), err),
-					Subject:  expr.Range().Ptr(),
-				})
-				return cty.NilVal, false
-			}
-			return v, true
+			return v, ok
 		}
 		str := func(expr hcl.Expression, name string) string {
 			v, ok := eval(expr, name, cty.String)

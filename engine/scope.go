@@ -362,52 +362,14 @@ func evalBuild(b *recipe.Build, sc *scope) (Build, hcl.Diagnostics) {
 	}
 	ctx := sc.evalContext(cty.EmptyObjectVal)
 	eval := func(expr hcl.Expression, name string, ty cty.Type) (cty.Value, bool) {
-		if expr == nil {
-			return cty.NullVal(ty), true
-		}
-		bad := false
-		for _, t := range expr.Variables() {
-			if t.RootName() == "stage" {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Stage reference in build block",
-					Detail:   fmt.Sprintf("build.%s is needed before any stage runs, so it cannot use stage outputs. Use a literal, a variable or a local value.", name),
-					Subject:  t.SourceRange().Ptr(),
-				})
-				bad = true
-			} else if d := undeclaredRef(t, sc.recipe); d != nil {
-				diags = append(diags, d)
-				bad = true
-			}
-		}
-		if bad {
-			return cty.NilVal, false
-		}
-		v, d := expr.Value(ctx)
+		v, ok, d := planTimeValue(expr, ctx, sc.recipe, ty, planTimeWords{
+			block:    "build block",
+			attr:     "build." + name,
+			archNote: fmt.Sprintf("The build block describes every architecture at once, so build.%s cannot use arch, directly or through a local value. Give it one value for all architectures.", name),
+			typeNote: fmt.Sprintf("build.%s must be a", name),
+		})
 		diags = append(diags, d...)
-		if d.HasErrors() || v.ContainsMarked() {
-			return cty.NilVal, false // marked: uses a value already reported
-		}
-		if !v.IsWhollyKnown() {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  fmt.Sprintf("build.%s depends on arch", name),
-				Detail:   fmt.Sprintf("The build block describes every architecture at once, so build.%s cannot use arch, directly or through a local value. Give it one value for all architectures.", name),
-				Subject:  expr.Range().Ptr(),
-			})
-			return cty.NilVal, false
-		}
-		v, err := convert.Convert(v, ty)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  fmt.Sprintf("Invalid build.%s", name),
-				Detail:   fmt.Sprintf("build.%s must be a %s: %s.", name, ty.FriendlyName(), err),
-				Subject:  expr.Range().Ptr(),
-			})
-			return cty.NilVal, false
-		}
-		return v, true
+		return v, ok
 	}
 	str := func(expr hcl.Expression, name string, required bool) string {
 		v, ok := eval(expr, name, cty.String)
@@ -566,4 +528,60 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// planTimeWords word the diagnostics of planTimeValue for one attribute.
+type planTimeWords struct {
+	block    string // "build block"
+	attr     string // the attribute as the user knows it: "build.name", "connection"
+	archNote string // the detail when the value depends on arch
+	typeNote string // the detail's start when the type is wrong: "<typeNote> string: <why>."
+}
+
+// planTimeValue evaluates an attribute of a block that is settled before
+// any stage runs and serves every arch (build, executor): it may use
+// variables and local values, but no stage outputs and not arch.
+func planTimeValue(expr hcl.Expression, ctx *hcl.EvalContext, r *recipe.Recipe, ty cty.Type, w planTimeWords) (cty.Value, bool, hcl.Diagnostics) {
+	if expr == nil {
+		return cty.NullVal(ty), true, nil
+	}
+	var diags hcl.Diagnostics
+	for _, t := range expr.Variables() {
+		if t.RootName() == "stage" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Stage reference in " + w.block,
+				Detail:   fmt.Sprintf("%s is needed before any stage runs, so it cannot use stage outputs. Use a literal, a variable or a local value.", w.attr),
+				Subject:  t.SourceRange().Ptr(),
+			})
+		} else if d := undeclaredRef(t, r); d != nil {
+			diags = append(diags, d)
+		}
+	}
+	if diags.HasErrors() {
+		return cty.NilVal, false, diags
+	}
+	v, d := expr.Value(ctx)
+	diags = append(diags, d...)
+	if d.HasErrors() || v.ContainsMarked() {
+		return cty.NilVal, false, diags // marked: uses a value already reported
+	}
+	if !v.IsWhollyKnown() {
+		return cty.NilVal, false, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  w.attr + " depends on arch",
+			Detail:   w.archNote,
+			Subject:  expr.Range().Ptr(),
+		})
+	}
+	v, err := convert.Convert(v, ty)
+	if err != nil {
+		return cty.NilVal, false, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid " + w.attr,
+			Detail:   fmt.Sprintf("%s %s: %s.", w.typeNote, ty.FriendlyName(), err),
+			Subject:  expr.Range().Ptr(),
+		})
+	}
+	return v, true, diags
 }
