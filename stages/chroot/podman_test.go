@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,26 +19,9 @@ import (
 	"github.com/imgpipe/imgpipe/engine/executor/podman"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/fixtures"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
 )
-
-// debianRootfs returns the Debian bookworm minbase tarball that
-// fixtures/debian-rootfs keeps in $IMGPIPE_FIXTURES (made on the first
-// call on a machine; later calls, and concurrent ones, reuse it).
-func debianRootfs(t *testing.T) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "fixtures", "debian-rootfs")
-	var stdout, stderr bytes.Buffer
-	c := exec.CommandContext(t.Context(), "bash", script)
-	c.Stdout, c.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := c.Run(); err != nil {
-		t.Fatalf("fixtures/debian-rootfs: %v\n%s\n(it needs debootstrap: run scripts/install-deps, and Debian's mirror)", err, stderr.String())
-	}
-	t.Logf("Debian rootfs fixture in %v", time.Since(start).Round(time.Millisecond))
-	return strings.TrimSpace(stdout.String())
-}
 
 // importTarball imports a root file system tarball as ref with the
 // harness's podman and returns the image's ID.
@@ -151,7 +133,7 @@ func TestDebianBuildroot(t *testing.T) {
 			t.Fatalf("%s not found: run scripts/install-deps", tool)
 		}
 	}
-	tarball := debianRootfs(t)
+	tarball := fixtures.DebianRootfs(t)
 	svc := podmantest.Start(t)
 	baseID := importTarball(t, svc, tarball, "localhost/debian:bookworm")
 	e := newExecutor(t, svc, "localhost/debian:bookworm")
