@@ -38,6 +38,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/fixtures"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 	"github.com/imgpipe/imgpipe/stages"
 )
@@ -47,27 +48,6 @@ const targetRatio = 1.10
 
 const diskBytes = 256 << 20
 
-// The kickstart of stages/bootverify's end-to-end test.
-const ks = `zerombr
-clearpart --all --initlabel
-part / --fstype=ext4 --size=100 --grow
-rootpw --plaintext imgpipe
-network --hostname=fixture
-poweroff
-
-%packages
-@core
-hello
-words
--vim-minimal
-%end
-
-%post
-dnf install -y tree
-dnf remove -y words
-%end
-`
-
 func main() {
 	def := os.Getenv("IMGPIPE_FIXTURES")
 	if def == "" {
@@ -75,12 +55,12 @@ func main() {
 			def = filepath.Join(d, "imgpipe-fixtures")
 		}
 	}
-	fixtures := flag.String("fixtures", def, "fixtures directory (holding tree/<arch>/)")
+	fixturesDir := flag.String("fixtures", def, "fixtures directory (holding tree/<arch>/)")
 	runs := flag.Int("runs", 5, "runs of each, interleaved; the medians count")
 	check := flag.Bool("check", false, "exit 1 if the target is missed")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
 	flag.Parse()
-	missed, err := run(*fixtures, *runs, *keep)
+	missed, err := run(*fixturesDir, *runs, *keep)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vmbench:", err)
 		os.Exit(1)
@@ -90,11 +70,11 @@ func main() {
 	}
 }
 
-func run(fixtures string, runs int, keep bool) (bool, error) {
+func run(fixturesDir string, runs int, keep bool) (bool, error) {
 	if runs < 1 {
 		return false, errors.New("-runs must be at least 1")
 	}
-	tree := filepath.Join(fixtures, "tree", "x86_64")
+	tree := filepath.Join(fixturesDir, "tree", "x86_64")
 	if _, err := os.Stat(tree); err != nil {
 		return false, fmt.Errorf("no fixture tree (go tool task fixtures): %w", err)
 	}
@@ -114,7 +94,7 @@ func run(fixtures string, runs int, keep bool) (bool, error) {
 	if err := os.Mkdir(recipeDir, 0o755); err != nil {
 		return false, err
 	}
-	if err := os.WriteFile(filepath.Join(recipeDir, "ks.cfg"), []byte(ks), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(recipeDir, "ks.cfg"), []byte(fixtures.E2EKickstart), 0o644); err != nil {
 		return false, err
 	}
 	src := fmt.Sprintf(`build {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -15,37 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgpipe/imgpipe/engine"
-	"github.com/imgpipe/imgpipe/engine/events"
-	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/fixtures"
-	"github.com/imgpipe/imgpipe/stages"
+	"github.com/imgpipe/imgpipe/internal/stagetest"
 	"github.com/imgpipe/imgpipe/stages/bootverify"
 )
-
-// The kickstart of the end-to-end test: %packages adds hello and words to
-// @core and removes vim-minimal from it; %post installs tree, which
-// %packages does not list, and removes words.
-const e2eKS = `zerombr
-clearpart --all --initlabel
-part / --fstype=ext4 --size=100 --grow
-rootpw --plaintext imgpipe
-network --hostname=fixture
-poweroff
-
-%packages
-@core
-hello
-words
--vim-minimal
-%end
-
-%post
-dnf install -y tree
-dnf remove -y words
-%end
-`
 
 // TestInstallThenBootVerify installs from the hermetic tree and boots the
 // result, for x86_64 (tree over HTTP, without .treeinfo) and aarch64 (tree
@@ -83,7 +56,7 @@ stage "boot-verify" "verify" {
   timeout      = "10m"
 }
 `
-	st, err := run(t, ctx, src, map[string]string{"ks.cfg": e2eKS})
+	_, st, err := stagetest.Run(t, ctx, src, map[string]string{"ks.cfg": fixtures.E2EKickstart})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,51 +110,6 @@ stage "boot-verify" "verify" {
 			t.Errorf("%s: libvirt.xml does not name the disk's path %s:\n%s", arch, filepath.Join(idir, "disk.raw"), b)
 		}
 	}
-}
-
-// run plans src (written with files into a fresh recipe directory) and
-// runs it against a fresh store. Stage failures are returned as the error.
-func run(t *testing.T, ctx context.Context, src string, files map[string]string) (*store.Store, error) {
-	t.Helper()
-	root := t.TempDir()
-	dir := filepath.Join(root, "recipe")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, "recipe.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r, diags := recipe.Parse([]byte(src), path)
-	if diags.HasErrors() {
-		t.Fatalf("parse: %v", diags)
-	}
-	p, diags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{HashInputs: true})
-	if diags.HasErrors() {
-		t.Fatalf("plan: %v", diags)
-	}
-	if diags := p.Resolve(ctx); diags.HasErrors() {
-		t.Fatalf("resolve: %v", diags)
-	}
-	st, err := store.Open(filepath.Join(root, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var failures []string
-	_, err = engine.Run(ctx, p, engine.RunOptions{Store: st, Jobs: 2, Events: events.SinkFunc(func(e events.Event) {
-		if e.Type == events.StageFailed {
-			failures = append(failures, e.Stage+" ["+e.Arch+"]: "+e.Error)
-		}
-	})})
-	if len(failures) > 0 {
-		err = errors.New(strings.Join(failures, "\n"))
-	}
-	return st, err
 }
 
 // object finds the object a stage of kind for arch wrote: the directory of

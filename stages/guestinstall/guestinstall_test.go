@@ -3,7 +3,6 @@ package guestinstall_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -13,61 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
-	"github.com/imgpipe/imgpipe/engine/recipe"
-	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/fixtures"
-	"github.com/imgpipe/imgpipe/stages"
+	"github.com/imgpipe/imgpipe/internal/stagetest"
 )
-
-// runRecipe plans src (written with files into a fresh recipe directory)
-// and runs it against a fresh store.
-func runRecipe(t *testing.T, ctx context.Context, src string, files map[string]string, sinks ...events.SinkFunc) (*engine.Summary, *store.Store, error) {
-	t.Helper()
-	root := t.TempDir()
-	dir := filepath.Join(root, "recipe")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, "recipe.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r, diags := recipe.Parse([]byte(src), path)
-	if diags.HasErrors() {
-		t.Fatalf("parse: %v", diags)
-	}
-	p, diags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{HashInputs: true})
-	if diags.HasErrors() {
-		t.Fatalf("plan: %v", diags)
-	}
-	if diags := p.Resolve(ctx); diags.HasErrors() {
-		t.Fatalf("resolve: %v", diags)
-	}
-	st, err := store.Open(filepath.Join(root, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var failures []string
-	sum, err := engine.Run(ctx, p, engine.RunOptions{Store: st, Jobs: 2, Events: events.SinkFunc(func(e events.Event) {
-		if e.Type == events.StageFailed {
-			failures = append(failures, e.Error)
-		}
-		for _, f := range sinks {
-			f(e)
-		}
-	})})
-	if len(failures) > 0 {
-		err = errors.New(strings.Join(failures, "\n"))
-	}
-	return sum, st, err
-}
 
 // A kickstart without rootpw or user: the installer waits for input, as
 // Anaconda does, and the inactivity watchdog fails the install.
@@ -86,7 +34,7 @@ func TestInactivityFailsWithScreenshotAndConsole(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	_, _, err := runRecipe(t, ctx, `
+	_, _, err := stagetest.Run(t, ctx, `
 build {
   name    = "waits"
   version = "1"
@@ -172,7 +120,7 @@ func TestCancelDuringInstallLeavesNothing(t *testing.T) {
 	defer timeout.Stop()
 	var once sync.Once
 	installing := false
-	sum, st, _ := runRecipe(t, ctx, `
+	sum, st, _ := stagetest.Run(t, ctx, `
 build {
   name    = "cancelled"
   version = "1"
