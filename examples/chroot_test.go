@@ -12,11 +12,9 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/executor/podman"
-	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/fixtures"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
-	"github.com/imgpipe/imgpipe/stages"
 )
 
 // podmanOpener opens container executors as the command line does.
@@ -37,33 +35,11 @@ func TestChrootExample(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
-	planner := stages.Planner()
-	r, diags := recipe.LoadFile("chroot/chroot.hcl", recipe.WithPresets(planner.PresetTypes()...))
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := planner.Plan(r, engine.PlanOptions{HashInputs: true, Containers: podmanOpener{}})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	if diags := plan.Resolve(ctx); diags.HasErrors() {
-		t.Fatal(diags)
-	}
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	runID := store.NewRunID(time.Now())
-	rel, err := plan.ClaimRelease(st, runID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rel.Unlock != nil {
-		defer rel.Unlock()
-	}
-	if _, err := engine.Run(ctx, plan, engine.RunOptions{Store: st, RunID: runID, Jobs: 2}); err != nil {
-		t.Fatalf("examples/chroot failed: %v (logs in %s)", err, filepath.Join(st.Dir, "runs", runID))
-	}
+	rel := runExample(t, ctx, st, "chroot/chroot.hcl", engine.PlanOptions{Containers: podmanOpener{}})
 
 	iso := filepath.Join(st.Dir, "builds", "chroot-iso", "1", rel.Release, "images")
 	entries, err := os.ReadDir(iso)

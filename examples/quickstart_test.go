@@ -32,30 +32,7 @@ func TestQuickstart(t *testing.T) {
 
 	run := func() *engine.Release {
 		t.Helper()
-		planner := stages.Planner()
-		r, diags := recipe.LoadFile("quickstart/quickstart.hcl", recipe.WithPresets(planner.PresetTypes()...))
-		if diags.HasErrors() {
-			t.Fatal(diags)
-		}
-		plan, diags := planner.Plan(r, engine.PlanOptions{HashInputs: true, Vars: []string{"tree=" + tree}})
-		if diags.HasErrors() {
-			t.Fatal(diags)
-		}
-		if diags := plan.Resolve(ctx); diags.HasErrors() {
-			t.Fatal(diags)
-		}
-		runID := store.NewRunID(time.Now())
-		rel, err := plan.ClaimRelease(st, runID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rel.Unlock != nil {
-			defer rel.Unlock()
-		}
-		if _, err := engine.Run(ctx, plan, engine.RunOptions{Store: st, RunID: runID, Jobs: 2}); err != nil {
-			t.Fatalf("quickstart failed: %v (logs in %s)", err, filepath.Join(st.Dir, "runs", runID))
-		}
-		return rel
+		return runExample(t, ctx, st, "quickstart/quickstart.hcl", engine.PlanOptions{Vars: []string{"tree=" + tree}})
 	}
 
 	rel := run()
@@ -98,4 +75,35 @@ func TestQuickstart(t *testing.T) {
 	if rel := run(); rel.Release != "1" || !rel.UpToDate {
 		t.Errorf("second run: release %+v, want 1 and up to date", rel)
 	}
+}
+
+// runExample plans the example recipe at path (HashInputs on), resolves
+// it, claims its release and runs it into st, as `imgpipe run` does.
+func runExample(t *testing.T, ctx context.Context, st *store.Store, path string, opts engine.PlanOptions) *engine.Release {
+	t.Helper()
+	planner := stages.Planner()
+	r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	opts.HashInputs = true
+	plan, diags := planner.Plan(r, opts)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if diags := plan.Resolve(ctx); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	runID := store.NewRunID(time.Now())
+	rel, err := plan.ClaimRelease(st, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Unlock != nil {
+		defer rel.Unlock()
+	}
+	if _, err := engine.Run(ctx, plan, engine.RunOptions{Store: st, RunID: runID, Jobs: 2}); err != nil {
+		t.Fatalf("%s failed: %v (logs in %s)", path, err, filepath.Join(st.Dir, "runs", runID))
+	}
+	return rel
 }
