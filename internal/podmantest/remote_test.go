@@ -18,9 +18,18 @@ func TestRemote(t *testing.T) {
 	t.Parallel()
 	var r *Remote
 	var holder int
+	var ns *os.File
 	t.Run("remote", func(t *testing.T) {
 		r = StartRemote(t)
 		holder = r.holder.Process.Pid
+		// Held open across the teardown: a namespace's inode number is
+		// free for the next namespace made (by a parallel test's
+		// container) once the last reference goes, and the check below
+		// compares those numbers.
+		var err error
+		if ns, err = os.Open("/proc/" + strconv.Itoa(holder) + "/ns/mnt"); err != nil {
+			t.Fatal(err)
+		}
 		r.ImportBusybox(t, "localhost/busybox:test")
 		if out := r.Podman(t, "run", "--rm", "--network", "none", "localhost/busybox:test", "echo", "remote"); out != "remote" {
 			t.Errorf("container printed %q", out)
@@ -74,6 +83,10 @@ func TestRemote(t *testing.T) {
 		// Left for the teardown: a running container and a connection.
 		r.Podman(t, "run", "--detach", "--network", "none", "localhost/busybox:test", "sleep", "300")
 	})
+	if ns == nil {
+		return
+	}
+	defer ns.Close()
 	if err := alive(holder); err == nil {
 		t.Errorf("the namespace's holder %d still runs", holder)
 	}
