@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -83,6 +84,7 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 	for _, fw := range firmware {
 		found = append(found, checkFirmware(fw.arch, fw.code, fw.pkg))
 	}
+	found = append(found, checkGetter(ctx))
 	found = append(found, checkKVM(ctx))
 	found = append(found, checkPodman(ctx, "podman", "", ""))
 	if len(pos) == 1 {
@@ -179,6 +181,32 @@ func checkTool(ctx context.Context, t hostTool) finding {
 			f.Detail += ": " + line
 		}
 	}
+	return f
+}
+
+// checkGetter finds imgpipe-getter as fetch-ks would and asks it to
+// expand a shorthand, which proves it runs and speaks this imgpipe's
+// protocol.
+func checkGetter(ctx context.Context) finding {
+	f := finding{Check: gogetter.HelperName}
+	path, err := gogetter.Find()
+	if err != nil {
+		f.Status, f.Detail = statusWarn, err.Error()
+		var nf *gogetter.NotFoundError
+		if errors.As(err, &nf) {
+			f.Detail = "not found beside imgpipe nor on PATH; fetch-ks needs it for git, http(s), s3, gcs and hg sources"
+		}
+		f.Fix = "go install github.com/imgpipe/imgpipe/cmd/... (or go tool task build), or set " + gogetter.EnvHelper
+		return f
+	}
+	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := (gogetter.Runner{Path: path}).Detect(vctx, "git@example.org:probe.git", "/"); err != nil {
+		f.Status, f.Detail = statusWarn, path+": "+err.Error()
+		f.Fix = "install imgpipe and imgpipe-getter from one build: go install github.com/imgpipe/imgpipe/cmd/..."
+		return f
+	}
+	f.Status, f.Detail = statusOK, path
 	return f
 }
 

@@ -51,7 +51,7 @@ func cmdKsFetch(ctx context.Context, a *app, args []string) error {
 	}
 	dir := *out
 	if dir == "" {
-		if dir = fetchks.DefaultDir(r.URL); dir == "" {
+		if dir = fetchks.DefaultDir(ctx, r.URL); dir == "" {
 			return usagef("name the directory to write %s into with -o DIR", r.URL)
 		}
 	}

@@ -9,14 +9,18 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imgpipe/imgpipe/internal/gogetter/helper"
 )
 
 // TestMain lets the test binary double as the imgpipe command: testscript
 // installs it in $PATH as "imgpipe", so scripts run the real CLI, exit codes
-// and all, with `exec imgpipe ...`.
+// and all, with `exec imgpipe ...`. It is imgpipe-getter too, found on
+// that $PATH by scripts and by the tests that run imgpipe in-process.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"imgpipe": func() { os.Exit(Main()) },
+		"imgpipe":        func() { os.Exit(Main()) },
+		"imgpipe-getter": helper.Main,
 	})
 }
 

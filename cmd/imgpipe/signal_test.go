@@ -20,6 +20,9 @@ const runMainEnv = "IMGPIPE_TEST_RUN_MAIN"
 
 func init() {
 	if os.Getenv(runMainEnv) == "1" {
+		// Consumed: the programs imgpipe runs are not imgpipe, even when
+		// they are this test binary too (imgpipe-getter).
+		os.Unsetenv(runMainEnv)
 		os.Exit(Main())
 	}
 }

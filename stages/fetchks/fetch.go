@@ -15,7 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	getter "github.com/hashicorp/go-getter"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
 // Result is what Fetch wrote. Tree and Kickstart are relative to the output
@@ -38,10 +38,7 @@ type Result struct {
 // Everything that leaves the tree is refused: a symlink pointing out of
 // it, a subdirectory that is a symlink, a kickstart path that escapes.
 func Fetch(ctx context.Context, r Request, resolved, outDir, scratch string, log io.Writer) (Result, error) {
-	if probs := r.Problems(); len(probs) > 0 {
-		return Result{}, probs[0]
-	}
-	src, err := parseSource(r.URL, r.Dir)
+	src, err := r.source(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -170,8 +167,7 @@ func fetchGit(ctx context.Context, src *source, r Request, resolved, work, tree 
 	pinned := SCM{Repo: src.git.Repo, Ref: resolved}
 	root := filepath.Join(work, "checkout")
 	fmt.Fprintf(log, "fetching %s at %s\n", src.git.Repo, resolved)
-	c := newClient(ctx, pinned.GetterURL(), root, r.Dir, getter.ClientModeDir, decompressors())
-	if err := c.Get(); err != nil {
+	if err := getterRunner().Get(ctx, pinned.GetterURL(), root, r.Dir, gogetter.ModeDir, true); err != nil {
 		return "", fmt.Errorf("fetch %s at revision %s: %w", src.describe(), resolved, err)
 	}
 	head, err := git(ctx, root, "rev-parse", "--verify", "HEAD^{commit}")
@@ -250,8 +246,7 @@ func fetchHTTP(ctx context.Context, src *source, r Request, resolved, work, tree
 	// the one of the bytes served; unpack it afterwards.
 	dl := filepath.Join(work, "download")
 	fmt.Fprintf(log, "downloading %s\n", src.url)
-	c := newClient(ctx, src.url, dl, r.Dir, getter.ClientModeFile, map[string]getter.Decompressor{})
-	getErr := c.Get()
+	getErr := getterRunner().Get(ctx, src.url, dl, r.Dir, gogetter.ModeFile, false)
 	if info, err := os.Stat(dl); err == nil && info.Size() > maxDownload {
 		return "", fmt.Errorf("%s is larger than %d MiB, the most fetch-ks downloads", src.url, maxDownload>>20)
 	}
@@ -286,13 +281,12 @@ func fetchHTTP(ctx context.Context, src *source, r Request, resolved, work, tree
 			return "", err
 		}
 	default:
-		d := decompressors()[src.archive]
-		single := singleFile(src.archive)
+		single := gogetter.SingleFile(src.archive)
 		dst := root
 		if single {
 			dst = filepath.Join(root, src.downloadName())
 		}
-		if err := d.Decompress(dst, dl, !single, 0o022); err != nil {
+		if err := getterRunner().Unpack(ctx, src.archive, dl, dst, !single); err != nil {
 			return "", fmt.Errorf("unpack %s: %w", src.url, err)
 		}
 	}
@@ -305,8 +299,7 @@ func fetchHTTP(ctx context.Context, src *source, r Request, resolved, work, tree
 func fetchGetter(ctx context.Context, src *source, r Request, resolved, work, tree string, log io.Writer) (string, error) {
 	root := filepath.Join(work, "root")
 	fmt.Fprintf(log, "fetching %s\n", src.url)
-	c := newClient(ctx, src.url, root, r.Dir, getter.ClientModeAny, decompressors())
-	if err := c.Get(); err != nil {
+	if err := getterRunner().Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
 		return "", fmt.Errorf("fetch %s: %w", src.describe(), err)
 	}
 	digest, err := treeDigest(root)

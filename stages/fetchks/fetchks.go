@@ -28,6 +28,10 @@ url takes:
     checksum = "sha256:<hex>";
   - other go-getter URLs: s3::, gcs::, hg::.
 
+git, http(s) and other go-getter sources are fetched by imgpipe-getter, a helper program
+installed beside imgpipe. A go-getter shorthand is expanded when the source is resolved, so
+validate checks only its syntax.
+
 Only a full 40-hex commit (or a checksum) pins a source. Anything else is resolved before the
 run (git ls-remote; a local tree's content digest; an http ETag or Last-Modified date), the result
 goes into the stage ID, so a moved branch or an edited file fetches again, and a warning says the

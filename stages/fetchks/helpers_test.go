@@ -15,14 +15,16 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/gogetter/helper"
 	execstage "github.com/imgpipe/imgpipe/stages/exec"
 	"github.com/imgpipe/imgpipe/stages/fetchks"
 )
 
 // TestMain gives git (the tests' and go-getter's) a private configuration:
 // nothing from the user's or the system's can redirect a URL or sign a
-// commit.
+// commit. The test binary is its own imgpipe-getter.
 func TestMain(m *testing.M) {
+	removeHelper := helper.RunAsHelper()
 	home, err := os.MkdirTemp("", "fetchks-test-home-")
 	if err != nil {
 		panic(err)
@@ -34,6 +36,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("GIT_CONFIG_GLOBAL", cfg)
 	code := m.Run()
 	os.RemoveAll(home)
+	removeHelper()
 	os.Exit(code)
 }
 

@@ -140,8 +140,11 @@ func TestDefaultDir(t *testing.T) {
 		filepath.Join(dir, "ks/a.ks"):                          ".",
 		filepath.Join(dir, "ks"):                               "",
 		"s3::https://s3.amazonaws.com/bucket/ks.tar.gz":        "",
+		// Expanded by go-getter's detectors in imgpipe-getter.
+		"git@github.com:fedora/kickstarts.git": "kickstarts",
+		"git::github.com/fedora/kickstarts":    "kickstarts",
 	} {
-		if got := fetchks.DefaultDir(in); got != want {
+		if got := fetchks.DefaultDir(t.Context(), in); got != want {
 			t.Errorf("DefaultDir(%s) = %q, want %q", in, got, want)
 		}
 	}

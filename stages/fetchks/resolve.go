@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	getter "github.com/hashicorp/go-getter"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
 // Resolution is what Resolve pinned a source to.
@@ -50,7 +50,7 @@ type Resolution struct {
 // recipe is not reproducible. A local path inside the recipe's directory
 // is pinned by its content like exec's inputs and gets none.
 func Resolve(ctx context.Context, r Request) (Resolution, error) {
-	src, err := parseSource(r.URL, r.Dir)
+	src, err := r.source(ctx)
 	if err != nil {
 		return Resolution{}, err
 	}
@@ -249,7 +249,7 @@ func resolveHTTP(ctx context.Context, src *source, r Request) (Resolution, error
 	if r.Checksum != "" {
 		return Resolution{Revision: normChecksum(r.Checksum)}, nil
 	}
-	client := newHTTPClient()
+	client := gogetter.NewHTTPClient()
 	resp, err := head(ctx, client, src.url)
 	if err != nil {
 		return Resolution{}, err
@@ -334,8 +334,7 @@ func resolveGetter(ctx context.Context, src *source, r Request) (Resolution, err
 	}
 	defer os.RemoveAll(tmp)
 	root := filepath.Join(tmp, "root")
-	c := newClient(ctx, src.url, root, r.Dir, getter.ClientModeAny, decompressors())
-	if err := c.Get(); err != nil {
+	if err := getterRunner().Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
 		return Resolution{}, fmt.Errorf("fetch %s to resolve it: %w", src.raw, err)
 	}
 	rev, err := treeDigest(root)

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	getter "github.com/hashicorp/go-getter"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
 // SCM is a git source: a repository, a directory inside it and a revision.
@@ -126,7 +126,7 @@ func parseGetterGit(rest string) (SCM, error) {
 	if i := strings.IndexByte(rest, '#'); i >= 0 {
 		return SCM{}, fmt.Errorf("a go-getter git URL takes its revision as ?ref=, not #%s", rest[i+1:])
 	}
-	src, sub := getter.SourceDirSubdir(rest)
+	src, sub := gogetter.SourceDirSubdir(rest)
 	base, rawQuery, _ := strings.Cut(src, "?")
 	repo, err := parseRepo(base)
 	if err != nil {

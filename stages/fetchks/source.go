@@ -1,6 +1,7 @@
 package fetchks
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -11,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	getter "github.com/hashicorp/go-getter"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
 // Request is one fetch: the stage's attributes, and the directory relative
@@ -40,6 +41,11 @@ const (
 	kindLocal                    // a local file or directory
 	kindHTTP                     // a plain http(s) download, maybe an archive
 	kindGetter                   // any other go-getter source (s3, gcs, hg)
+	// kindShorthand is a go-getter shorthand (git@host:path,
+	// git::github.com/org/repo, s3::bucket.s3.amazonaws.com/key) that
+	// go-getter's detectors, run by imgpipe-getter, turn into one of the
+	// kinds above when the source is resolved or fetched (expand).
+	kindShorthand
 )
 
 // source is a classified url.
@@ -57,6 +63,8 @@ type source struct {
 	subdir string
 	// archive is the decompressor for a kindHTTP download, or "".
 	archive string
+	// pwd is the directory a kindShorthand's relative path is taken from.
+	pwd string
 }
 
 var (
@@ -65,19 +73,6 @@ var (
 	scpLike   = regexp.MustCompile(`^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]`)
 	hasScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 )
-
-// detectors are go-getter's shorthand expansions, without the BitBucket
-// one (it asks bitbucket.org's API over the network).
-func detectors() []getter.Detector {
-	return []getter.Detector{
-		new(getter.GitHubDetector),
-		new(getter.GitLabDetector),
-		new(getter.GitDetector),
-		new(getter.S3Detector),
-		new(getter.GCSDetector),
-		new(getter.FileDetector),
-	}
-}
 
 // parseSource classifies a url. dir is the directory relative local paths
 // resolve against. It touches neither the disk nor the network.
@@ -132,20 +127,46 @@ func parseSource(raw, dir string) (*source, error) {
 // easily mistaken for a local path.
 var gitHosts = []string{"github.com/", "gitlab.com/", "bitbucket.org/"}
 
+// getterForces are the forced getters imgpipe enables.
+var getterForces = []string{"git", "hg", "http", "https", "file", "s3", "gcs"}
+
 func parseGetterSource(s *source, dir string) (*source, error) {
-	pwd := dir
-	if pwd == "" {
-		pwd = "/"
+	if force, _ := gogetter.ForcedGetter(s.raw); force != "" && !slices.Contains(getterForces, strings.ToLower(force)) {
+		return nil, unsupportedGetter(s.raw)
 	}
-	detected, err := getter.Detect(s.raw, pwd, detectors())
+	if gogetter.NeedsDetect(s.raw) {
+		s.kind, s.pwd = kindShorthand, dir
+		if s.pwd == "" {
+			s.pwd = "/"
+		}
+		return s, nil
+	}
+	// A URL go-getter's Detect returns as it is.
+	return classifyDetected(s, s.raw)
+}
+
+func unsupportedGetter(raw string) error {
+	return fmt.Errorf("go-getter source %q is not supported: imgpipe enables the git, hg, http(s), file, s3 and gcs getters", raw)
+}
+
+// expand returns the source a go-getter shorthand stands for, as
+// go-getter's detectors read it; other sources are returned as they are.
+func (s *source) expand(ctx context.Context) (*source, error) {
+	if s.kind != kindShorthand {
+		return s, nil
+	}
+	detected, err := getterRunner().Detect(ctx, s.raw, s.pwd)
 	if err != nil {
 		return nil, fmt.Errorf("go-getter cannot read %q: %w", s.raw, err)
 	}
-	force := ""
-	rest := detected
-	if m := forcedGetter.FindStringSubmatch(detected); m != nil {
-		force, rest = strings.ToLower(m[1]), detected[len(m[0]):]
-	}
+	return classifyDetected(&source{raw: s.raw}, detected)
+}
+
+// classifyDetected classifies a go-getter source with a scheme or a
+// forced getter: what go-getter's Detect returned for s.raw.
+func classifyDetected(s *source, detected string) (*source, error) {
+	force, rest := gogetter.ForcedGetter(detected)
+	force = strings.ToLower(force)
 	if force == "" {
 		if u, err := url.Parse(rest); err == nil {
 			force = strings.ToLower(u.Scheme)
@@ -160,7 +181,7 @@ func parseGetterSource(s *source, dir string) (*source, error) {
 		s.kind, s.git, s.subdir = kindGit, scm, scm.Subdir
 		return s, nil
 	case "file":
-		src, sub := getter.SourceDirSubdir(rest)
+		src, sub := gogetter.SourceDirSubdir(rest)
 		u, err := url.Parse(src)
 		if err != nil || u.RawQuery != "" {
 			return nil, fmt.Errorf("bad file source %q", s.raw)
@@ -173,7 +194,8 @@ func parseGetterSource(s *source, dir string) (*source, error) {
 	case "http", "https":
 		return parseHTTP(s, rest)
 	case "s3", "gcs", "hg":
-		src, sub := getter.SourceDirSubdir(detected)
+		src, sub := gogetter.SourceDirSubdir(detected)
+		var err error
 		if s.subdir, err = cleanSubdir(sub); err != nil {
 			return nil, err
 		}
@@ -183,12 +205,12 @@ func parseGetterSource(s *source, dir string) (*source, error) {
 		s.kind, s.url = kindGetter, src
 		return s, nil
 	default:
-		return nil, fmt.Errorf("go-getter source %q is not supported: imgpipe enables the git, hg, http(s), file, s3 and gcs getters", s.raw)
+		return nil, unsupportedGetter(s.raw)
 	}
 }
 
 func parseHTTP(s *source, raw string) (*source, error) {
-	src, sub := getter.SourceDirSubdir(raw)
+	src, sub := gogetter.SourceDirSubdir(raw)
 	u, err := url.Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("bad URL: %w", err)
@@ -217,8 +239,8 @@ func parseHTTP(s *source, raw string) (*source, error) {
 		u.RawQuery = q.Encode()
 		if v == "false" || v == "0" {
 			archive = ""
-		} else if _, ok := decompressors()[v]; !ok {
-			return nil, fmt.Errorf("archive=%s is not a format imgpipe unpacks (%s)", v, strings.Join(archiveFormats(), ", "))
+		} else if !slices.Contains(gogetter.Formats, v) {
+			return nil, fmt.Errorf("archive=%s is not a format imgpipe unpacks (%s)", v, strings.Join(gogetter.Formats, ", "))
 		}
 	} else {
 		archive = archiveOf(u.Path)
@@ -226,7 +248,7 @@ func parseHTTP(s *source, raw string) (*source, error) {
 	if q.Has("checksum") {
 		return nil, fmt.Errorf("use the checksum attribute rather than ?checksum= in the URL")
 	}
-	if s.subdir != "" && (archive == "" || singleFile(archive)) {
+	if s.subdir != "" && (archive == "" || gogetter.SingleFile(archive)) {
 		return nil, fmt.Errorf("//%s: only an archive has subdirectories", s.subdir)
 	}
 	s.kind, s.url, s.archive = kindHTTP, u.String(), archive
@@ -237,7 +259,7 @@ func parseHTTP(s *source, raw string) (*source, error) {
 // it: the longest matching extension.
 func archiveOf(name string) string {
 	best := ""
-	for k := range decompressors() {
+	for _, k := range gogetter.Formats {
 		if strings.HasSuffix(name, "."+k) && len(k) > len(best) {
 			best = k
 		}
@@ -245,31 +267,12 @@ func archiveOf(name string) string {
 	return best
 }
 
-func archiveFormats() []string {
-	var out []string
-	for k := range decompressors() {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// singleFile reports whether an archive format holds one file (a lone
-// .gz) rather than a tree.
-func singleFile(archive string) bool {
-	switch archive {
-	case "gz", "bz2", "xz", "zst":
-		return true
-	}
-	return false
-}
-
 // downloadName is the file name a kindHTTP download gets in the tree:
 // the URL's base name, without a single-file compression extension.
 func (s *source) downloadName() string {
 	u, _ := url.Parse(s.url)
 	name := path.Base(u.Path)
-	if singleFile(s.archive) {
+	if gogetter.SingleFile(s.archive) {
 		name = strings.TrimSuffix(name, "."+s.archive)
 	}
 	return name
@@ -280,7 +283,7 @@ func (s *source) downloadName() string {
 // it.
 func (s *source) defaultFile() string {
 	switch {
-	case s.kind == kindHTTP && (s.archive == "" || singleFile(s.archive)):
+	case s.kind == kindHTTP && (s.archive == "" || gogetter.SingleFile(s.archive)):
 		return s.downloadName()
 	}
 	return ""
@@ -309,11 +312,46 @@ func (r Request) Problems() []Problem {
 	if r.Checksum != "" {
 		if _, _, err := parseChecksum(r.Checksum); err != nil {
 			add("checksum", "Invalid checksum", "%s.", err)
-		} else if src != nil && src.kind != kindHTTP && src.kind != kindLocal {
-			add("checksum", "Checksum not applicable", "checksum pins a download (http or https) or a local file; a git source is pinned by a full commit in its revision (#<40 hex digits>).")
+		} else if src != nil && !checksumApplies(src) {
+			add("checksum", checksumNotApplicable.Summary, "%s", checksumNotApplicable.Detail)
 		}
 	}
 	return probs
+}
+
+var checksumNotApplicable = Problem{
+	Attr:    "checksum",
+	Summary: "Checksum not applicable",
+	Detail:  "checksum pins a download (http or https) or a local file; a git source is pinned by a full commit in its revision (#<40 hex digits>).",
+}
+
+// checksumApplies reports whether a checksum can pin src. A shorthand
+// cannot tell until it is expanded.
+func checksumApplies(src *source) bool {
+	switch src.kind {
+	case kindHTTP, kindLocal, kindShorthand:
+		return true
+	}
+	return false
+}
+
+// source returns r's source, a shorthand expanded (which runs
+// imgpipe-getter), and checks what only the expanded source tells.
+func (r Request) source(ctx context.Context) (*source, error) {
+	if probs := r.Problems(); len(probs) > 0 {
+		return nil, probs[0]
+	}
+	src, err := parseSource(r.URL, r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if src, err = src.expand(ctx); err != nil {
+		return nil, err
+	}
+	if r.Checksum != "" && !checksumApplies(src) {
+		return nil, checksumNotApplicable
+	}
+	return src, nil
 }
 
 // checkFile checks the kickstart's path: relative, and inside the tree.
@@ -363,10 +401,15 @@ func normChecksum(c string) string {
 // not told: the repository's name (without .git), as git clone and Koji
 // name a checkout; an archive's name without its extension; "." for a
 // single file. It is "" for a local directory (its copy needs a name of
-// its own) and for other go-getter sources.
-func DefaultDir(rawURL string) string {
+// its own) and for other go-getter sources. A go-getter shorthand is
+// expanded first (by imgpipe-getter).
+func DefaultDir(ctx context.Context, rawURL string) string {
 	src, err := parseSource(rawURL, "")
+	if err == nil {
+		src, err = src.expand(ctx)
+	}
 	if err != nil {
+		// Resolve reports it.
 		return "."
 	}
 	var name string
