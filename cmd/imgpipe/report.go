@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imgpipe/imgpipe/engine/events"
@@ -225,10 +226,13 @@ func writeHTMLReport(w io.Writer, run, dir string, evs []events.Event) error {
 		}
 	}
 	data.Stages = stages
-	return reportTemplate.Execute(w, data)
+	return reportTemplate().Execute(w, data)
 }
 
-var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+// reportTemplate is parsed when first used, not at every imgpipe's start.
+var reportTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("report").Parse(reportHTML)) })
+
+const reportHTML = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -259,4 +263,4 @@ pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }
 </details>{{end}}{{end}}
 </body>
 </html>
-`))
+`

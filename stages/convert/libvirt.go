@@ -2,7 +2,6 @@ package convert
 
 import (
 	"fmt"
-	"text/template"
 )
 
 // libvirtXMLName is Koji's name for a format's libvirt domain definition.
@@ -24,7 +23,7 @@ type libvirtDomain struct {
 	Warning string
 }
 
-var libvirtTemplate = template.Must(template.New("libvirt").Funcs(funcs).Parse(`<domain type="kvm">
+var libvirtTemplate = lazyTemplate("libvirt", `<domain type="kvm">
   <name>{{x .Name}}</name>
   <memory unit="MiB">1024</memory>
   <vcpu>1</vcpu>
@@ -54,6 +53,6 @@ var libvirtTemplate = template.Must(template.New("libvirt").Funcs(funcs).Parse(`
     </console>
   </devices>
 </domain>
-`))
+`)
 
 func (d libvirtDomain) bytes() []byte { return render(libvirtTemplate, d) }

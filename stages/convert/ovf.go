@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 	"unicode/utf16"
@@ -61,9 +62,17 @@ var funcs = template.FuncMap{
 	},
 }
 
-func render(t *template.Template, data any) []byte {
+// lazyTemplate parses a template when it is first rendered: parsing them
+// all at start-up cost every imgpipe command, `ks flatten` included.
+func lazyTemplate(name, text string) func() *template.Template {
+	return sync.OnceValue(func() *template.Template {
+		return template.Must(template.New(name).Funcs(funcs).Parse(text))
+	})
+}
+
+func render(t func() *template.Template, data any) []byte {
 	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
+	if err := t().Execute(&b, data); err != nil {
 		panic(err) // the templates are fixed; a failure is a bug
 	}
 	return b.Bytes()
@@ -89,7 +98,7 @@ type vsphereOVF struct {
 	Network     string
 }
 
-var vsphereOVFTemplate = template.Must(template.New("vsphere").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-8"?>
+var vsphereOVFTemplate = lazyTemplate("vsphere", `<?xml version="1.0" encoding="UTF-8"?>
 <Envelope vmw:buildId="build-880146" xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
   <References>
     <File ovf:href="disk.vmdk" ovf:id="file1" ovf:size="{{.FileSize}}"/>
@@ -193,7 +202,7 @@ var vsphereOVFTemplate = template.Must(template.New("vsphere").Funcs(funcs).Pars
     </ProductSection>
   </VirtualSystem>
 </Envelope>
-`))
+`)
 
 // ovaManifest is an OVF manifest (desc.mf): the SHA256 of each file before
 // it, in package order.
@@ -222,7 +231,7 @@ type rhevOVF struct {
 	OS          string
 }
 
-var rhevOVFTemplate = template.Must(template.New("rhev").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-8"?>
+var rhevOVFTemplate = lazyTemplate("rhev", `<?xml version="1.0" encoding="UTF-8"?>
 <ovf:Envelope xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1/" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ovf:version="0.9">
   <References>
     <File ovf:href="{{.ImageUUID}}/{{.VolumeUUID}}" ovf:id="{{.VolumeUUID}}" ovf:size="{{.VolSize}}" ovf:description="{{x .Name}}"/>
@@ -300,7 +309,7 @@ var rhevOVFTemplate = template.Must(template.New("rhev").Funcs(funcs).Parse(`<?x
     </Section>
   </Content>
 </ovf:Envelope>
-`))
+`)
 
 // rhevMeta is RHEVMetaFile: the volume's metadata beside it in images/.
 func rhevMeta(imageUUID string, volSize int64) []byte {
@@ -335,7 +344,7 @@ type virtualBoxOVF struct {
 	MAC      string
 }
 
-var virtualBoxOVFTemplate = template.Must(template.New("vbox").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-8"?>
+var virtualBoxOVFTemplate = lazyTemplate("vbox", `<?xml version="1.0" encoding="UTF-8"?>
 <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vbox="http://www.virtualbox.org/ovf/machine" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ovf:version="1.0" xml:lang="en-US">
   <References>
     <File ovf:href="{{x .DiskFile}}" ovf:id="file1"/>
@@ -414,7 +423,7 @@ var virtualBoxOVFTemplate = template.Must(template.New("vbox").Funcs(funcs).Pars
     </VirtualHardwareSection>
   </VirtualSystem>
 </Envelope>
-`))
+`)
 
 // virtualBoxOS is VirtualBoxOVFDescriptor's OS id and type for an arch.
 func virtualBoxOS(arch string) (id, typ string, err error) {
@@ -437,7 +446,7 @@ type fusionVMX struct {
 	NestedVirt bool
 }
 
-var fusionVMXTemplate = template.Must(template.New("vmx").Funcs(funcs).Parse(`.encoding = "UTF-8"
+var fusionVMXTemplate = lazyTemplate("vmx", `.encoding = "UTF-8"
 displayname = "{{vmx .Name}}"
 guestos = "linux"
 virtualhw.version = "8"
@@ -465,7 +474,7 @@ floppy0.present = "FALSE"
 cleanShutdown = "TRUE"
 tools.syncTime = "FALSE"
 vhv.enable = "{{if .NestedVirt}}TRUE{{else}}FALSE{{end}}"
-`))
+`)
 
 // hypervXML is HyperVOVFDescriptor's "Virtual Machines/vm.XML": a Hyper-V
 // (2012) exported machine, with what Vagrant's import_vm_xml.ps1 reads.
@@ -477,7 +486,7 @@ type hypervXML struct {
 	ID       string
 }
 
-var hypervXMLTemplate = template.Must(template.New("hyperv").Funcs(funcs).Parse(`<?xml version="1.0" encoding="UTF-16" standalone="yes"?>
+var hypervXMLTemplate = lazyTemplate("hyperv", `<?xml version="1.0" encoding="UTF-16" standalone="yes"?>
 <configuration>
   <_83f8638b-8dca-4152-9eda-2ca8b33039b4_>
     <controller0>
@@ -513,7 +522,7 @@ var hypervXMLTemplate = template.Must(template.New("hyperv").Funcs(funcs).Parse(
     </processors>
   </settings>
 </configuration>
-`))
+`)
 
 // windowsTicks is Hyper-V's creation_time: 100 ns ticks since 1601, as 8
 // big-endian bytes in base64, then a newline.

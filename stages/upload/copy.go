@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -141,9 +142,11 @@ func sparseCopy(ctx context.Context, out, in *os.File, h hash.Hash, name string)
 	return out.Truncate(written)
 }
 
-var zeroBlock = make([]byte, copyBlock)
+// zeroBlock is made on first use: a MiB allocated at start-up costs every
+// imgpipe command.
+var zeroBlock = sync.OnceValue(func() []byte { return make([]byte, copyBlock) })
 
-func isZero(b []byte) bool { return bytes.Equal(b, zeroBlock[:len(b)]) }
+func isZero(b []byte) bool { return bytes.Equal(b, zeroBlock()[:len(b)]) }
 
 func rename(tmp, dst string) error {
 	if err := os.Rename(tmp, dst); err != nil {

@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/containers/podman/v4/pkg/bindings"
-	"github.com/containers/podman/v4/pkg/specgen"
 	"github.com/containers/podman/v4/version"
 )
 
@@ -121,7 +120,7 @@ func (s *service) pull(ctx context.Context, ref string) error {
 }
 
 // create creates a container.
-func (s *service) create(ctx context.Context, spec *specgen.SpecGenerator) error {
+func (s *service) create(ctx context.Context, spec *createSpec) error {
 	body, err := json.Marshal(spec)
 	if err != nil {
 		return err

@@ -2,9 +2,10 @@
 // executor of DESIGN §5. It talks to a podman API service through the podman
 // v4 bindings (github.com/containers/podman/v4 v4.9.4; this is the only
 // package that imports them), on this machine over a unix socket or on
-// another one over ssh. Of the bindings it uses the connection and the
-// container spec (specgen) and speaks the few endpoints it needs itself:
-// bindings/containers does not compile in this module (decision 0006).
+// another one over ssh. Of the bindings it uses the connection and speaks
+// the few endpoints it needs itself: bindings/containers does not compile
+// in this module (decision 0006), and specgen costs every imgpipe command
+// its start-up (decision 0011), so the create body is createSpec.
 //
 // New connects, finds the image (pulling it if the service does not have
 // it) and remembers the image's ID; Identity names that ID, so a changed

@@ -9,8 +9,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/containers/podman/v4/pkg/specgen"
-
 	"github.com/imgpipe/imgpipe/engine/executor"
 )
 
@@ -54,7 +52,7 @@ func (e *Executor) Run(ctx context.Context, cmd executor.Cmd) (err error) {
 
 // run creates the container c, copies in what it needs (remote only), runs
 // it, and copies out what it made (remote only).
-func (e *Executor) run(ctx context.Context, c *container, s *specgen.SpecGenerator, cmd executor.Cmd) error {
+func (e *Executor) run(ctx context.Context, c *container, s *createSpec, cmd executor.Cmd) error {
 	name := cmd.Argv[0]
 	if err := c.svc.create(ctx, s); err != nil {
 		return orInterrupted(ctx, name, fmt.Errorf("podman: create a container for %q: %w", name, err))

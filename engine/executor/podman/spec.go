@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/containers/podman/v4/pkg/specgen"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
@@ -54,10 +53,43 @@ func absPaths(cmd executor.Cmd) (executor.Cmd, error) {
 	return cmd, err
 }
 
+// createSpec is the body of libpod's POST /containers/create: the fields
+// of podman's specgen.SpecGenerator the executor sets, under specgen's JSON
+// names. The package does not import pkg/specgen: it brings in 126
+// packages (containers/storage's drivers, psgo, ebpf, dbus) whose
+// initialisation, reading containers.conf among it, every imgpipe command
+// paid (docs/decisions/0011-getter-helper.md). spec_test.go decodes it
+// with specgen to check the names.
+type createSpec struct {
+	Name       string             `json:"name,omitempty"`
+	Image      string             `json:"image"`
+	Labels     map[string]string  `json:"labels,omitempty"`
+	Entrypoint []string           `json:"entrypoint,omitempty"`
+	Env        map[string]string  `json:"env,omitempty"`
+	WorkDir    string             `json:"work_dir,omitempty"`
+	Stdin      bool               `json:"stdin,omitempty"`
+	Privileged bool               `json:"privileged,omitempty"`
+	Devices    []spec.LinuxDevice `json:"devices,omitempty"`
+	NetNS      namespace          `json:"netns"`
+	Mounts     []spec.Mount       `json:"mounts,omitempty"`
+}
+
+// namespace is specgen.Namespace; nsmode is one of specgen's
+// NamespaceMode values.
+type namespace struct {
+	NSMode string `json:"nsmode,omitempty"`
+}
+
+// specgen's NamespaceMode values for the network namespace.
+const (
+	nsNone = "none"
+	nsHost = "host"
+)
+
 // containerSpec describes the container named name that runs cmd (with
 // absolute paths, see absPaths) in the image imageID. On a remote service
 // nothing is mounted: Run copies the paths in and out.
-func containerSpec(name, imageID string, opts Options, cmd executor.Cmd, remote bool) (*specgen.SpecGenerator, error) {
+func containerSpec(name, imageID string, opts Options, cmd executor.Cmd, remote bool) (*createSpec, error) {
 	if len(cmd.Argv) == 0 {
 		return nil, errEmptyArgv
 	}
@@ -65,7 +97,7 @@ func containerSpec(name, imageID string, opts Options, cmd executor.Cmd, remote 
 	if err != nil {
 		return nil, err
 	}
-	s := specgen.NewSpecGenerator(imageID, false)
+	s := &createSpec{Image: imageID}
 	s.Name = name
 	s.Labels = map[string]string{labelKey: "podman"}
 	// The whole argv as the entrypoint: neither the image's ENTRYPOINT nor
@@ -78,9 +110,9 @@ func containerSpec(name, imageID string, opts Options, cmd executor.Cmd, remote 
 	for _, d := range opts.Devices {
 		s.Devices = append(s.Devices, spec.LinuxDevice{Path: d})
 	}
-	s.NetNS = specgen.Namespace{NSMode: specgen.NoNetwork}
+	s.NetNS = namespace{NSMode: nsNone}
 	if opts.network() == NetworkHost {
-		s.NetNS = specgen.Namespace{NSMode: specgen.Host}
+		s.NetNS = namespace{NSMode: nsHost}
 	}
 	if !remote {
 		s.Mounts = bindMounts(cmd.Inputs, cmd.OutputDir)

@@ -3,6 +3,7 @@
 package podman
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -43,8 +44,8 @@ func TestContainerSpec(t *testing.T) {
 		{Type: "bind", Source: "/in/kickstart.ks", Destination: "/in/kickstart.ks", Options: []string{"rbind", "ro"}},
 		{Type: "bind", Source: "/in/tree", Destination: "/in/tree", Options: []string{"rbind", "ro"}},
 	}
-	if !reflect.DeepEqual(s, want) {
-		t.Errorf("spec\n%+v\nwant\n%+v", s, want)
+	if got := asSpecgen(t, s); !reflect.DeepEqual(got, want) {
+		t.Errorf("spec\n%+v\nwant\n%+v", got, want)
 	}
 	if &s.Entrypoint[0] == &cmd.Argv[0] {
 		t.Error("the spec shares the Cmd's Argv")
@@ -56,15 +57,34 @@ func TestContainerSpecDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.NetNS.NSMode != specgen.NoNetwork {
-		t.Errorf("network %q, want none", s.NetNS.NSMode)
+	g := asSpecgen(t, s)
+	if g.NetNS.NSMode != specgen.NoNetwork {
+		t.Errorf("network %q, want none", g.NetNS.NSMode)
 	}
-	if s.Stdin || s.Privileged || len(s.Devices) > 0 || len(s.Mounts) > 0 || s.WorkDir != "" {
-		t.Errorf("spec %+v, want no stdin, privileges, devices, mounts or workdir", s)
+	if g.Stdin || g.Privileged || len(g.Devices) > 0 || len(g.Mounts) > 0 || g.WorkDir != "" {
+		t.Errorf("spec %+v, want no stdin, privileges, devices, mounts or workdir", g)
 	}
-	if s.Remove {
+	if g.Remove {
 		t.Error("the service would remove the container before Run copies its output")
 	}
+}
+
+// asSpecgen decodes the body the service gets as the service does: into
+// podman's own SpecGenerator. Unknown fields are errors, so a misspelt
+// JSON name in createSpec fails here.
+func asSpecgen(t *testing.T, s *createSpec) *specgen.SpecGenerator {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	var g specgen.SpecGenerator
+	if err := dec.Decode(&g); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return &g
 }
 
 func TestContainerSpecRemoteMountsNothing(t *testing.T) {
