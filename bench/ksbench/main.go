@@ -14,7 +14,7 @@
 //	minimal     the same flattening by ksbench itself re-executed, a binary
 //	            that links only package kickstart: what the process costs
 //	            without the rest of imgpipe's start-up (its dependencies'
-//	            package initialisation, go-runewidth's tables above all).
+//	            package initialisation: see docs/decisions/0008 and 0011).
 //
 // It prints a table and the ratios. Run it with `go tool task bench`, which
 // builds bin/imgpipe first; -check exits 1 when a target is missed.
