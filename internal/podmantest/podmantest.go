@@ -117,7 +117,7 @@ type Service struct {
 
 // Start starts a podman API service for t on a private storage and waits
 // until it answers. It fails t, never skips it, when podman cannot run.
-func Start(t testing.TB) *Service {
+func Start(t testing.TB, opts ...Option) *Service {
 	t.Helper()
 	podman := requireTools(t)
 	// A short directory: a unix socket path holds at most 107 bytes, and
@@ -136,7 +136,11 @@ func Start(t testing.TB) *Service {
 	}
 	s.dialPath = s.Socket
 	t.Cleanup(func() { s.teardown(t) })
-	if err := s.configure(); err != nil {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := s.configure(o); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.start(); err != nil {
@@ -185,7 +189,7 @@ func lookTool(cmd string) (string, error) {
 
 // configure writes the configuration files and the environment that points
 // podman at them.
-func (s *Service) configure() error {
+func (s *Service) configure(o options) error {
 	for _, d := range []string{"tmp", "networks", "volumes"} {
 		if err := os.Mkdir(filepath.Join(s.Dir, d), 0o700); err != nil {
 			return err
@@ -196,7 +200,7 @@ func (s *Service) configure() error {
 		return err
 	}
 	registries := filepath.Join(s.Dir, "registries.conf")
-	if err := os.WriteFile(registries, []byte(registriesConf), 0o600); err != nil {
+	if err := os.WriteFile(registries, []byte(o.registriesConf()), 0o600); err != nil {
 		return err
 	}
 	s.env = append(cleanEnv(os.Environ()),

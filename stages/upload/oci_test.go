@@ -6,10 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,73 +26,6 @@ import (
 	"github.com/imgpipe/imgpipe/internal/podmantest"
 	"github.com/imgpipe/imgpipe/stages/upload"
 )
-
-// startRegistry runs Debian's docker-registry (the CNCF distribution
-// registry) on a free loopback port with its storage in a temporary
-// directory, and returns its host:port.
-func startRegistry(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("docker-registry")
-	if err != nil {
-		t.Fatal("docker-registry not found: run scripts/install-deps (go tool task deps), which installs Debian's docker-registry")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: %s
-  delete:
-    enabled: true
-http:
-  addr: %s
-`, filepath.Join(dir, "data"), addr)
-	cfgPath := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "serve", cfgPath)
-	log := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("registry log:\n%s", log)
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return addr
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("docker-registry exited:\n%s", log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("docker-registry did not answer on %s: %v\n%s", addr, err, log)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // pull copies a tag from the registry into memory, as a client would.
 func pull(t *testing.T, host, repo, tag string) (*memory.Store, ocispec.Descriptor) {
@@ -154,7 +84,7 @@ func TestParseOCI(t *testing.T) {
 // TestOCIPushDiskImages pushes one arch's disk images to a registry on
 // loopback, pulls them back and compares digests with the files'.
 func TestOCIPushDiskImages(t *testing.T) {
-	host := startRegistry(t)
+	host := podmantest.StartRegistry(t)
 	e := newEnv(t)
 	b := testBuild("x86_64")
 	fx := e.images(b, "x86_64", "")
@@ -222,7 +152,7 @@ func TestOCIPushDiskImages(t *testing.T) {
 // TestOCIPushMultiArch: two arches pushing to one tag at once make an
 // image index of both; each is also tagged <tag>-<arch>.
 func TestOCIPushMultiArch(t *testing.T) {
-	host := startRegistry(t)
+	host := podmantest.StartRegistry(t)
 	e := newEnv(t)
 	b := testBuild("x86_64", "aarch64")
 	to := "oci://" + host + "/imgpipe/fedora-cloud:41"
@@ -336,7 +266,7 @@ func dockerArchive(t *testing.T, rootfs, path string) (string, digest.Digest) {
 // TestOCIDockerImage pushes the docker format as a runnable image, pulls it
 // back (digests equal), and runs it under podman.
 func TestOCIDockerImage(t *testing.T) {
-	host := startRegistry(t)
+	host := podmantest.StartRegistry(t)
 	e := newEnv(t)
 	b := testBuild("x86_64")
 	rootfs := podmantest.BusyboxRootfs(t)

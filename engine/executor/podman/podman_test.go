@@ -504,6 +504,38 @@ func TestNetwork(t *testing.T) {
 	}
 }
 
+// TestNewPullsMissingImage: an image the service does not have is pulled
+// from its registry (Debian's docker-registry on loopback, which the
+// service's registries.conf marks insecure, as a builder host with a local
+// registry would), and then runs.
+func TestNewPullsMissingImage(t *testing.T) {
+	t.Parallel()
+	registry := podmantest.StartRegistry(t)
+	svc := podmantest.Start(t, podmantest.InsecureRegistry(registry))
+	ref := registry + "/imgpipe/busybox:1"
+	svc.ImportBusybox(t, busybox)
+	svc.Podman(t, "push", "--quiet", busybox, ref)
+	svc.Podman(t, "rmi", busybox)
+	if out, err := svc.Command(t.Context(), "image", "exists", ref).CombinedOutput(); err == nil {
+		t.Fatalf("%s is still in the service's storage before New: %s", ref, out)
+	}
+
+	e := newExecutor(t, svc, Options{Image: ref})
+	stdout, _, err := run(t, e, executor.Cmd{Argv: []string{"echo", "pulled"}})
+	if err != nil || stdout != "pulled\n" {
+		t.Errorf("Run in the pulled image: %q, %v", stdout, err)
+	}
+	id := strings.TrimSpace(svc.Podman(t, "image", "inspect", "--format", "{{.Id}}", ref))
+	if !strings.Contains(e.Identity(), id) {
+		t.Errorf("Identity %q does not name the pulled image %s", e.Identity(), id)
+	}
+
+	_, err = New(t.Context(), Options{Connection: svc.URI, Image: registry + "/imgpipe/busybox:missing"})
+	if err == nil || !strings.Contains(err.Error(), "pulling it failed") || !strings.Contains(err.Error(), "manifest unknown") {
+		t.Errorf("a tag the registry lacks: %v, want the pull's error", err)
+	}
+}
+
 func TestNewErrors(t *testing.T) {
 	t.Parallel()
 	svc := podmantest.Start(t)
