@@ -39,7 +39,7 @@ func cmdKsFetch(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	r := fetchks.Request{URL: pos[0], File: *file, Checksum: *checksum, Dir: cwd}
-	if probs := r.Problems(); len(probs) > 0 {
+	invalid := func(probs ...fetchks.Problem) error {
 		for _, p := range probs {
 			name := p.Attr
 			if name != "url" {
@@ -48,6 +48,9 @@ func cmdKsFetch(ctx context.Context, a *app, args []string) error {
 			fmt.Fprintf(a.stderr, "imgpipe: %s: %s: %s\n", name, p.Summary, p.Detail)
 		}
 		return &silentError{code: exitInvalid}
+	}
+	if probs := r.Problems(); len(probs) > 0 {
+		return invalid(probs...)
 	}
 	dir := *out
 	if dir == "" {
@@ -65,6 +68,11 @@ func cmdKsFetch(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	res, err := fetchks.Resolve(ctx, r)
+	var prob fetchks.Problem
+	if errors.As(err, &prob) {
+		// Found only once a go-getter shorthand is expanded.
+		return invalid(prob)
+	}
 	if err != nil {
 		return interrupted(err)
 	}

@@ -2,6 +2,7 @@ package fetchks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -121,7 +122,17 @@ func resolve(ctx context.Context, c *engine.Config, recipeDir string) (string, h
 		return "", nil
 	}
 	res, err := Resolve(ctx, r)
-	if err != nil {
+	var p Problem
+	switch {
+	case errors.As(err, &p):
+		// Found only once a go-getter shorthand is expanded.
+		return "", hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  p.Summary,
+			Detail:   p.Detail,
+			Subject:  c.Range(p.Attr),
+		}}
+	case err != nil:
 		return "", hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot resolve url",

@@ -272,7 +272,14 @@ func TestSubdirectory(t *testing.T) {
 			}
 		})
 	}
-	_, _, err := fetch(t, fetchks.Request{URL: r.url("a/c", "main"), File: "x.ks"})
+	// go-getter's shorthand, expanded by its detectors in imgpipe-getter:
+	// a path relative to the recipe's directory, forced to git.
+	res, out, err := fetch(t, fetchks.Request{URL: "git::origin//a/b?ref=main", Dir: filepath.Dir(r.dir), File: "x.ks"})
+	if err != nil || res.Revision != sha || readFile(t, filepath.Join(out, "tree/inc/y.ks")) != "y\n" {
+		t.Errorf("shorthand git::origin//a/b?ref=main: %+v, %v", res, err)
+	}
+
+	_, _, err = fetch(t, fetchks.Request{URL: r.url("a/c", "main"), File: "x.ks"})
 	if err == nil || !strings.Contains(err.Error(), `subdirectory "a/c" is not in `+r.url("a/c", "main")) ||
 		!strings.Contains(err.Error(), sha) || !strings.Contains(err.Error(), `"a/b"`) {
 		t.Errorf("missing subdirectory: %v; want the URL, the revision and a/b suggested", err)
@@ -374,6 +381,10 @@ func TestValidateRefuses(t *testing.T) {
 		{`url = "git+https://host/r.git#main"` + "\n  file = \"a.ks\"\n  checksum = \"sha256:" + strings.Repeat("a", 64) + "\"", "Checksum not applicable", "full commit"},
 		{`url = "https://host/r.git"` + "\n  file = \"a.ks\"", "Invalid url", "looks like a git repository"},
 		{`url = "ftp://host/a.ks"`, "Invalid url", "not supported"},
+		{`url = "foo::host/a.ks"`, "Invalid url", `go-getter source "foo::host/a.ks" is not supported`},
+		// Known only once imgpipe-getter has expanded the shorthand, when
+		// the source is resolved; still on the checksum attribute.
+		{`url = "git@imgpipe.invalid:org/ks.git"` + "\n  file = \"a.ks\"\n  checksum = \"sha256:" + strings.Repeat("a", 64) + "\"", "Checksum not applicable", "full commit"},
 	} {
 		t.Run(tt.detail, func(t *testing.T) {
 			_, diags := e.plan("stage \"fetch-ks\" \"ks\" {\n  " + tt.attrs + "\n}\n")
