@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/containers/podman/v4/pkg/errorhandling"
@@ -21,37 +22,78 @@ import (
 // would have hung the request before it too.
 const probeTimeout = 10 * time.Second
 
+// link is an Executor's connection to its service. A connection found
+// lost is dialled again by the next request that needs it: the bindings'
+// ssh connection never recovers by itself, and a builder whose sshd
+// restarted should serve the stages that come after the one that failed.
+type link struct {
+	uri, identityFile string
+
+	mu   sync.Mutex
+	svc  *service
+	lost bool // svc's connection is gone
+}
+
+// service returns the connection, dialling the service again first if the
+// last one was lost.
+func (l *link) service(ctx context.Context) (*service, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost {
+		svc, err := dial(ctx, l.uri, l.identityFile)
+		if err != nil {
+			return nil, &executor.ConnectionError{URI: redactURI(l.uri), Err: err}
+		}
+		l.svc, l.lost = svc, false
+	}
+	return l.svc, nil
+}
+
+// markLost records that svc's connection is gone, unless another request
+// has dialled again already.
+func (l *link) markLost(svc *service) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.svc == svc {
+		l.lost = true
+	}
+}
+
 // finish removes the container c after a run that ended with runErr and
 // returns Run's error. On a remote service, a failure of the connection
 // itself (not an answer of the service, the process's exit or ctx) that a
 // probe confirms becomes an *executor.ConnectionError: the stage failed
 // because the builder went away, not because of what it ran. The removal
-// is not tried then: it could only fail. The bindings' ssh connection is
-// never made again, so every later Run of this Executor fails the same way.
+// is not tried then: it could only fail. The next request dials again.
 func (e *Executor) finish(ctx context.Context, c *container, runErr error) error {
-	if e.remote && ctx.Err() == nil && transportFailure(runErr) && e.lost(ctx) {
-		return e.connectionError(runErr, c.name)
+	if e.remote && ctx.Err() == nil && transportFailure(runErr) && e.lost(ctx, c.svc) {
+		return e.connectionError(c.svc, runErr, c.name)
 	}
 	removeErr := c.remove(ctx)
 	var ee *executor.ExitError
 	if e.remote && ctx.Err() == nil && (runErr == nil || errors.As(runErr, &ee)) &&
-		transportFailure(removeErr) && e.lost(ctx) {
-		return e.connectionError(removeErr, c.name) // the process ran; the connection broke after it
+		transportFailure(removeErr) && e.lost(ctx, c.svc) {
+		return e.connectionError(c.svc, removeErr, c.name) // the process ran; the connection broke after it
 	}
 	return errors.Join(runErr, removeErr)
 }
 
-// lost reports whether the service can no longer be reached.
-func (e *Executor) lost(ctx context.Context) bool {
+// lost reports whether the service can no longer be reached over svc, and
+// if so marks the connection lost.
+func (e *Executor) lost(ctx context.Context, svc *service) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
 	defer cancel()
-	return e.svc.reachable(ctx) != nil
+	if svc.reachable(ctx) == nil {
+		return false
+	}
+	e.link.markLost(svc)
+	return true
 }
 
 // connectionError is the error for the connection lost with err, which left
 // the container behind.
-func (e *Executor) connectionError(err error, container string) error {
-	return &executor.ConnectionError{URI: e.svc.conn.URI.Redacted(), Lost: true,
+func (e *Executor) connectionError(svc *service, err error, container string) error {
+	return &executor.ConnectionError{URI: svc.conn.URI.Redacted(), Lost: true,
 		Err: fmt.Errorf("%w (its container %s may still exist there: remove it with `podman rm -f %[2]s`; "+
 			"imgpipe's containers carry the label io.imgpipe.executor)", err, container)}
 }

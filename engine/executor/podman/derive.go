@@ -50,23 +50,27 @@ func (e *Executor) Derive(ctx context.Context, tag string, steps []executor.Cmd)
 		return nil, false, interrupted(ctx, tag)
 	}
 	defer unlock()
-	id, err := e.svc.imageID(ctx, tag)
+	svc, err := e.link.service(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("podman: make image %s: %w", tag, err)
+	}
+	id, err := svc.imageID(ctx, tag)
 	if err != nil {
 		return nil, false, fmt.Errorf("podman: look up image %q: %w", tag, err)
 	}
 	if id != "" {
 		return e.withImage(id), true, nil
 	}
-	if id, err = e.derive(ctx, repo, version, steps); err != nil {
+	if id, err = e.derive(ctx, svc, repo, version, steps); err != nil {
 		return nil, false, err
 	}
 	return e.withImage(id), false, nil
 }
 
 // derive makes the image repo:version from steps and returns its ID.
-func (e *Executor) derive(ctx context.Context, repo, version string, steps []executor.Cmd) (_ string, err error) {
+func (e *Executor) derive(ctx context.Context, svc *service, repo, version string, steps []executor.Cmd) (_ string, err error) {
 	tag := repo + ":" + version
-	entrypoint, cmd, err := e.svc.imageCommand(ctx, e.imageID)
+	entrypoint, cmd, err := svc.imageCommand(ctx, e.imageID)
 	if err != nil {
 		return "", orInterrupted(ctx, tag, fmt.Errorf("podman: make image %s: inspect %s: %w", tag, e.imageID, err))
 	}
@@ -77,7 +81,7 @@ func (e *Executor) derive(ctx context.Context, repo, version string, steps []exe
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
 		defer cancel()
 		for _, id := range slices.Backward(made) {
-			if rerr := e.svc.removeImage(rctx, id); rerr != nil {
+			if rerr := svc.removeImage(rctx, id); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("podman: remove intermediate image %s: %w", id, rerr))
 			}
 		}
@@ -88,7 +92,7 @@ func (e *Executor) derive(ctx context.Context, repo, version string, steps []exe
 		if i == len(steps)-1 {
 			r, t = repo, version
 		}
-		if image, err = e.step(ctx, image, step, r, t, changes); err != nil {
+		if image, err = e.step(ctx, svc, image, step, r, t, changes); err != nil {
 			return "", &executor.StepError{Tag: tag, Step: i, Argv: step.Argv, Err: err}
 		}
 		if r == "" {
@@ -100,7 +104,7 @@ func (e *Executor) derive(ctx context.Context, repo, version string, steps []exe
 
 // step runs step in a new container of image, commits it as repo:tag (or
 // unnamed) and returns the new image's ID.
-func (e *Executor) step(ctx context.Context, image string, step executor.Cmd, repo, tag string, changes []string) (_ string, err error) {
+func (e *Executor) step(ctx context.Context, svc *service, image string, step executor.Cmd, repo, tag string, changes []string) (_ string, err error) {
 	name := step.Argv[0]
 	opts, err := e.opts.forCmd(step)
 	if err != nil {
@@ -110,7 +114,7 @@ func (e *Executor) step(ctx context.Context, image string, step executor.Cmd, re
 	if err != nil {
 		return "", err
 	}
-	c := &container{svc: e.svc, name: s.Name}
+	c := &container{svc: svc, name: s.Name}
 	defer func() { err = errors.Join(err, c.remove(ctx)) }()
 	if err := c.svc.create(ctx, s); err != nil {
 		return "", orInterrupted(ctx, name, fmt.Errorf("podman: create a container for %q: %w", name, err))

@@ -88,7 +88,7 @@ type Options struct {
 // reaches the store.
 type Executor struct {
 	opts    Options
-	svc     *service
+	link    *link  // the connection, shared with the Executors Derive makes
 	remote  bool   // the service is on another machine: copy, do not mount
 	imageID string // the image's ID, 64 hex digits
 	arch    string // the image's architecture (GOARCH), if it names one
@@ -113,7 +113,7 @@ func New(ctx context.Context, opts Options) (*Executor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("podman: %w", &executor.ConnectionError{URI: redactURI(uri), Err: err})
 	}
-	e := &Executor{opts: opts, svc: svc, remote: remote}
+	e := &Executor{opts: opts, link: &link{uri: uri, identityFile: opts.IdentityFile, svc: svc}, remote: remote}
 	e.opts.Devices = slices.Clone(opts.Devices)
 	if e.imageID, err = resolveImage(ctx, svc, opts.Image); err != nil {
 		return nil, err

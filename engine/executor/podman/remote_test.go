@@ -134,8 +134,9 @@ func TestRemoteBuilder(t *testing.T) {
 // TestRemoteBuilderLostConnection kills the builder's sshd while a process
 // runs there: Run returns at once with an *executor.ConnectionError naming
 // the connection, and the local output directory gets nothing of what the
-// process wrote (the copy back never ran). After sshd is back, a new
-// Executor works.
+// process wrote (the copy back never ran). The Executor dials again for
+// its next Run: while sshd is down that fails to connect, and once sshd is
+// back it works, as does a new Executor.
 func TestRemoteBuilderLostConnection(t *testing.T) {
 	t.Parallel()
 	inChildWithHome(t, func(t *testing.T, home string) {
@@ -181,10 +182,10 @@ func TestRemoteBuilderLostConnection(t *testing.T) {
 			t.Errorf("containers on the builder: %+v, want the one still running", cs)
 		}
 
-		// This Executor's connection stays broken.
+		// The next Run dials again, which fails while sshd is down.
 		_, _, err = run(t, e, executor.Cmd{Argv: []string{"true"}})
-		if !errors.As(err, &ce) {
-			t.Errorf("Run on the broken connection: %v, want an *executor.ConnectionError", err)
+		if !errors.As(err, &ce) || ce.Lost || !strings.Contains(err.Error(), "cannot connect to "+r.URI) {
+			t.Errorf("Run with sshd down: %v, want an *executor.ConnectionError saying it cannot connect to %s", err, r.URI)
 		}
 
 		// Nor can a new one connect while sshd is down.
@@ -194,6 +195,9 @@ func TestRemoteBuilderLostConnection(t *testing.T) {
 		}
 
 		r.StartSSHD(t)
+		if stdout, stderr, err := run(t, e, executor.Cmd{Argv: []string{"echo", "again"}}); err != nil || stdout != "again\n" {
+			t.Errorf("the same Executor after sshd restarted: %q, %v\n%s", stdout, err, stderr)
+		}
 		e2 := newRemoteExecutor(t, r)
 		if stdout, stderr, err := run(t, e2, executor.Cmd{Argv: []string{"echo", "back"}}); err != nil || stdout != "back\n" {
 			t.Errorf("Run after sshd restarted: %q, %v\n%s", stdout, err, stderr)

@@ -43,7 +43,11 @@ func (e *Executor) Run(ctx context.Context, cmd executor.Cmd) (err error) {
 	if err != nil {
 		return fmt.Errorf("podman: %q: %w", name, err)
 	}
-	c := &container{svc: e.svc, name: s.Name}
+	svc, err := e.link.service(ctx)
+	if err != nil {
+		return fmt.Errorf("podman: %q: %w", name, err)
+	}
+	c := &container{svc: svc, name: s.Name}
 	// Deferred before the create: a create that ctx cut short may still
 	// have made the container.
 	defer func() { err = e.finish(ctx, c, err) }()
