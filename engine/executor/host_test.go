@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 // pdeathsigEnv, when set, makes the test binary a helper process for
@@ -43,42 +45,11 @@ func pathEnv(kv ...string) []string {
 	return append([]string{"PATH=" + os.Getenv("PATH")}, kv...)
 }
 
-// syncBuffer is a Writer safe for concurrent use that can be waited on.
-type syncBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{} // receives after each Write; buffered
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{}, 1)} }
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n, err := b.buf.Write(p)
-	select {
-	case b.changed <- struct{}{}:
-	default:
-	}
-	return n, err
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // waitContains waits until b holds s.
-func (b *syncBuffer) waitContains(t *testing.T, s string) {
+func waitContains(t *testing.T, b *syncbuf.Buffer, s string) {
 	t.Helper()
-	timeout := time.After(waitTimeout)
-	for !strings.Contains(b.String(), s) {
-		select {
-		case <-b.changed:
-		case <-timeout:
-			t.Fatalf("output %q does not contain %q after %v", b.String(), s, waitTimeout)
-		}
+	if !b.WaitFor(s, waitTimeout) {
+		t.Fatalf("output %q does not contain %q after %v", b.String(), s, waitTimeout)
 	}
 }
 
@@ -380,7 +351,7 @@ func TestRunStreamsOutput(t *testing.T) {
 	t.Parallel()
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	mkfifo(t, fifo)
-	stdout, stderr := newSyncBuffer(), newSyncBuffer()
+	stdout, stderr := new(syncbuf.Buffer), new(syncbuf.Buffer)
 	errc := goRun(t.Context(), Cmd{
 		Argv:      []string{"sh", "-c", `echo out-ready; echo err-ready >&2; read line < "$1"; echo "got $line"; echo "err $line" >&2`, "sh", fifo},
 		Env:       pathEnv(),
@@ -390,8 +361,8 @@ func TestRunStreamsOutput(t *testing.T) {
 	})
 	// The process cannot finish before the fifo is written: output seen
 	// now was streamed while it runs.
-	stdout.waitContains(t, "out-ready\n")
-	stderr.waitContains(t, "err-ready\n")
+	waitContains(t, stdout, "out-ready\n")
+	waitContains(t, stderr, "err-ready\n")
 	select {
 	case err := <-errc:
 		t.Fatalf("Run returned %v before the process was unblocked", err)
@@ -563,7 +534,7 @@ func TestRunCancelKillsGrandchild(t *testing.T) {
 	pidfile := filepath.Join(t.TempDir(), "pid")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	out := newSyncBuffer()
+	out := new(syncbuf.Buffer)
 	// The background sleep holds the stdout pipe open too.
 	errc := goRun(ctx, Cmd{
 		Argv:      []string{"sh", "-c", `sleep 300 & echo $! > "$1"; wait`, "sh", pidfile},
@@ -622,7 +593,7 @@ func TestRunCancelEscalatesToSIGKILL(t *testing.T) {
 		Argv:      []string{"sh", "-c", `trap '' TERM; sleep 300 & echo $! > "$1"; wait`, "sh", pidfile},
 		Env:       pathEnv(),
 		OutputDir: t.TempDir(),
-		Stdout:    newSyncBuffer(),
+		Stdout:    new(syncbuf.Buffer),
 	})
 	pid := waitPid(t, pidfile)
 	start := time.Now()
@@ -642,7 +613,7 @@ func TestRunTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := result(t, goRun(ctx, Cmd{Argv: []string{"sleep", "300"}, OutputDir: t.TempDir(), Stdout: newSyncBuffer()}))
+	err := result(t, goRun(ctx, Cmd{Argv: []string{"sleep", "300"}, OutputDir: t.TempDir(), Stdout: new(syncbuf.Buffer)}))
 	if elapsed := time.Since(start); elapsed > termGrace {
 		t.Errorf("Run returned after %v", elapsed)
 	}
@@ -691,7 +662,7 @@ func TestRunKillsLeftoversAfterExit(t *testing.T) {
 		name   string
 		stdout func() io.Writer
 	}{
-		{"holding the output pipe", func() io.Writer { return newSyncBuffer() }},
+		{"holding the output pipe", func() io.Writer { return new(syncbuf.Buffer) }},
 		{"output discarded", func() io.Writer { return nil }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -718,7 +689,7 @@ func TestRunEscapedProcessHoldingOutput(t *testing.T) {
 	dir := t.TempDir()
 	fifo, pidfile := filepath.Join(dir, "fifo"), filepath.Join(dir, "pid")
 	mkfifo(t, fifo)
-	out := newSyncBuffer()
+	out := new(syncbuf.Buffer)
 	// The inner shell leaves the group with setsid, reports its pid through
 	// the fifo only then, and becomes a sleep that holds stdout open.
 	errc := goRun(t.Context(), Cmd{

@@ -53,6 +53,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 const (
@@ -110,7 +112,7 @@ type Service struct {
 	// or for a Remote the same path seen through the namespace
 	// (/proc/<pid>/root/…).
 	dialPath string
-	log      *syncBuffer
+	log      *syncbuf.Buffer
 	cmd      *exec.Cmd
 	exited   chan struct{} // closed once cmd has exited
 }
@@ -131,7 +133,7 @@ func Start(t testing.TB, opts ...Option) *Service {
 		Socket: filepath.Join(dir, "podman.sock"),
 		Dir:    dir,
 		podman: podman,
-		log:    &syncBuffer{},
+		log:    &syncbuf.Buffer{},
 		exited: make(chan struct{}),
 	}
 	s.dialPath = s.Socket
@@ -661,24 +663,6 @@ func unescapeMountPath(p string) string {
 		b.WriteByte(p[i])
 	}
 	return b.String()
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Log returns what the service has printed so far: its errors, for a

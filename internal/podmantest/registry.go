@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 // StartRegistry runs Debian's docker-registry (the CNCF distribution
@@ -45,7 +47,7 @@ http:
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", cfgPath)
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 // remoteDir is the Remote's directory inside its namespace: storage,
@@ -92,7 +94,7 @@ type Remote struct {
 	mu        sync.Mutex
 	sshd      *exec.Cmd
 	sshdDone  chan struct{}
-	sshdLog   *syncBuffer
+	sshdLog   *syncbuf.Buffer
 	sshdReady chan struct{}
 }
 
@@ -129,7 +131,7 @@ func StartRemote(t testing.TB) *Remote {
 			Socket: filepath.Join(remoteDir, "podman.sock"),
 			Dir:    remoteDir,
 			podman: podman,
-			log:    &syncBuffer{},
+			log:    &syncbuf.Buffer{},
 			exited: make(chan struct{}),
 		},
 		hostDir: hostDir,
@@ -265,7 +267,7 @@ func (r *Remote) StartSSHD(t testing.TB) {
 	argv := append(r.wrap[:len(r.wrap):len(r.wrap)], sshd, "-D", "-e", "-f", filepath.Join(remoteDir, "ssh", "sshd_config"))
 	c := exec.Command(argv[0], argv[1:]...)
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	r.sshdLog = &syncBuffer{}
+	r.sshdLog = &syncbuf.Buffer{}
 	ready := &lineSignal{w: r.sshdLog, want: "Server listening on 127.0.0.1 port", c: make(chan struct{})}
 	c.Stdout, c.Stderr = r.sshdLog, ready
 	if err := c.Start(); err != nil {

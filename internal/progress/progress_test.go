@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -228,7 +229,7 @@ func isTTY(r Renderer) bool { _, ok := r.(*tty); return ok }
 func TestConcurrent(t *testing.T) {
 	const workers, stages = 8, 20
 	for _, m := range []Mode{TTY, Plain, JSON} {
-		var out syncBuffer
+		var out syncbuf.Buffer
 		r, err := New(m, &out, WithRefresh(time.Millisecond), WithColor(false))
 		if err != nil {
 			t.Fatal(err)
@@ -273,23 +274,6 @@ func TestConcurrent(t *testing.T) {
 			t.Errorf("%s: %d stages done, want %d", m, got, want)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func countPrefix(lines []string, p string) int {

@@ -3,12 +3,10 @@
 package chroot
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/fixtures"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 // importTarball imports a root file system tarball as ref with the
@@ -76,29 +75,11 @@ func (c stageConfig) value() cty.Value {
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runStage runs a chroot stage with cfg on exec, as the engine would, and
 // returns its outputs, its output directory and its log.
 func runStage(t *testing.T, exec *podman.Executor, cfg stageConfig) (engine.Outputs, string, string, error) {
 	t.Helper()
-	var log syncBuffer
+	var log syncbuf.Buffer
 	out := t.TempDir()
 	s := &engine.Stage{
 		Name: "root", Kind: "chroot", Arch: "x86_64", ID: "test",

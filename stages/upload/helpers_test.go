@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 	"github.com/imgpipe/imgpipe/schemas"
 	"github.com/imgpipe/imgpipe/stages/upload"
 )
@@ -167,7 +167,7 @@ func (e *env) images(b engine.Build, arch string, variant string) fixture {
 const testKey = "5eed0000000000000000000000000000000000000000000000000000000000aa"
 
 // stage makes the upload stage instance the engine would run.
-func (e *env) stage(b engine.Build, arch string, f fixture, to string) (*engine.Stage, *syncBuffer) {
+func (e *env) stage(b engine.Build, arch string, f fixture, to string) (*engine.Stage, *syncbuf.Buffer) {
 	attrs := map[string]cty.Value{}
 	arts := map[string]cty.Value{}
 	for k, v := range f.artifacts {
@@ -204,7 +204,7 @@ func (e *env) stage(b engine.Build, arch string, f fixture, to string) (*engine.
 			vals[a.Name] = cty.NullVal(a.Type)
 		}
 	}
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	id := sha256.Sum256([]byte("upload " + arch + " " + b.Release + " " + to))
 	return &engine.Stage{
 		Name: "publish", Kind: "upload", Arch: arch, ID: hex.EncodeToString(id[:]),
@@ -234,23 +234,6 @@ func runStage(t testing.TB, s *engine.Stage) string {
 		t.Fatalf("upload %s: %v\nlog:\n%s", s.Arch, err, s.Log)
 	}
 	return out["location"].AsString()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // validateMetadata checks a metadata.json against schemas/metadata.schema.json.

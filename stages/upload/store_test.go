@@ -16,6 +16,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 	"github.com/imgpipe/imgpipe/stages/upload"
 )
 
@@ -357,7 +358,7 @@ func TestKilledProcessLeavesNoBuild(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "copying")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledProcessLeavesNoBuild$", "-test.v")
 	cmd.Env = append(os.Environ(), "UPLOAD_HELPER_STORE="+storeDir, "UPLOAD_HELPER_MARKER="+marker)
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 // images lists the service's image IDs and names, one per line, through
@@ -230,7 +231,7 @@ func TestDeriveCancel(t *testing.T) {
 	before := images(t, svc)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	out := newWatchBuffer()
+	out := new(syncbuf.Buffer)
 	errc := make(chan error, 1)
 	go func() {
 		_, _, err := e.Derive(ctx, "localhost/imgpipe-derived:cancel", []executor.Cmd{
@@ -239,7 +240,7 @@ func TestDeriveCancel(t *testing.T) {
 		})
 		errc <- err
 	}()
-	out.waitFor(t, "started")
+	waitFor(t, out, "started")
 	cancel()
 	select {
 	case err := <-errc:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 // patience bounds every wait for the container to do something; it is a
@@ -280,7 +281,7 @@ func TestStreaming(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := newWatchBuffer()
+	out := new(syncbuf.Buffer)
 	errc := make(chan error, 1)
 	go func() {
 		errc <- e.Run(t.Context(), executor.Cmd{
@@ -289,7 +290,7 @@ func TestStreaming(t *testing.T) {
 			Stdout:    out,
 		})
 	}()
-	out.waitFor(t, "ready\n")
+	waitFor(t, out, "ready\n")
 	if err := os.WriteFile(fifo, []byte("go\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -309,12 +310,12 @@ func TestCancel(t *testing.T) {
 	e := newExecutor(t, svc, Options{})
 	ctx, cancel := context.WithCancelCause(t.Context())
 	defer cancel(nil)
-	out := newWatchBuffer()
+	out := new(syncbuf.Buffer)
 	errc := make(chan error, 1)
 	go func() {
 		errc <- e.Run(ctx, executor.Cmd{Argv: []string{"sh", "-c", "echo started; exec sleep 300"}, OutputDir: t.TempDir(), Stdout: out})
 	}()
-	out.waitFor(t, "started\n")
+	waitFor(t, out, "started\n")
 	if cs := svc.Containers(t); len(cs) != 1 || cs[0].State != "running" || cs[0].Labels[labelKey] != "podman" {
 		t.Errorf("while running: containers %+v, want one running with label %s", cs, labelKey)
 	}
@@ -555,45 +556,11 @@ func TestNewErrors(t *testing.T) {
 	t.Logf("no service: %v", err)
 }
 
-// watchBuffer is a concurrency-safe buffer that a test can wait on.
-type watchBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{} // closed and replaced on every write
-}
-
-func newWatchBuffer() *watchBuffer { return &watchBuffer{changed: make(chan struct{})} }
-
-func (b *watchBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	close(b.changed)
-	b.changed = make(chan struct{})
-	return b.buf.Write(p)
-}
-
-func (b *watchBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor waits until the buffer holds s.
-func (b *watchBuffer) waitFor(t *testing.T, s string) {
+// waitFor waits until b holds s.
+func waitFor(t *testing.T, b *syncbuf.Buffer, s string) {
 	t.Helper()
-	deadline := time.After(patience)
-	for {
-		b.mu.Lock()
-		found, changed := strings.Contains(b.buf.String(), s), b.changed
-		b.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("no %q in the output after %v: %q", s, patience, b.String())
-		}
+	if !b.WaitFor(s, patience) {
+		t.Fatalf("output %q does not contain %q after %v", b.String(), s, patience)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
+	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
 // remoteHomeEnv, set, makes a test that runs itself in a child process
@@ -144,7 +145,7 @@ func TestRemoteBuilderLostConnection(t *testing.T) {
 		e := newRemoteExecutor(t, r)
 
 		outDir := t.TempDir()
-		out := newWatchBuffer()
+		out := new(syncbuf.Buffer)
 		done := make(chan error, 1)
 		var returned time.Time // set before done is sent
 		go func() {
@@ -156,7 +157,7 @@ func TestRemoteBuilderLostConnection(t *testing.T) {
 			returned = time.Now()
 			done <- err
 		}()
-		out.waitFor(t, "started\n")
+		waitFor(t, out, "started\n")
 		killed := time.Now()
 		r.KillSSHD(t)
 		var err error
