@@ -51,7 +51,8 @@ const (
 )
 
 // Limits bound what one request may bring in: bytes of one download,
-// bytes an archive unpacks to in total, entries of an archive.
+// bytes an archive unpacks to in total, entries of an archive. A zero
+// field sets no bound (go-getter's own default); fetch-ks sets them all.
 type Limits struct {
 	MaxDownload int64 `json:"max_download"`
 	MaxUnpacked int64 `json:"max_unpacked"`

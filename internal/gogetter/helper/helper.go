@@ -98,11 +98,15 @@ func detectors() []getter.Detector {
 // limit on http bodies and imgpipe's own http.Client; local files copied,
 // not symlinked; decompressors that fail rather than truncate.
 func newClient(ctx context.Context, req gogetter.Request, mode getter.ClientMode, decomp map[string]getter.Decompressor) *getter.Client {
-	hg := &getter.HttpGetter{
-		Client: gogetter.NewHTTPClient(),
+	var maxBytes int64 // go-getter: 0 is no limit
+	if req.Limits.MaxDownload > 0 {
 		// One byte over the limit, so an oversized body is told apart from
 		// one of exactly the limit: go-getter cuts bodies off silently.
-		MaxBytes:              req.Limits.MaxDownload + 1,
+		maxBytes = req.Limits.MaxDownload + 1
+	}
+	hg := &getter.HttpGetter{
+		Client:                gogetter.NewHTTPClient(),
+		MaxBytes:              maxBytes,
 		XTerraformGetDisabled: true,
 		DoNotCheckHeadFirst:   true,
 	}
@@ -142,7 +146,7 @@ func decompressors(l gogetter.Limits) map[string]getter.Decompressor {
 }
 
 // strictSingle decompresses one file and fails, rather than truncating,
-// when the result is larger than max.
+// when the result is larger than max (0: no limit).
 type strictSingle struct {
 	k   string
 	max int64
@@ -152,16 +156,20 @@ func (s strictSingle) Decompress(dst, src string, dir bool, umask os.FileMode) e
 	if dir {
 		return fmt.Errorf("a .%s file holds one file, not a tree", s.k)
 	}
+	limit := int64(0) // go-getter: 0 is no limit
+	if s.max > 0 {
+		limit = s.max + 1
+	}
 	var d getter.Decompressor
 	switch s.k {
 	case "gz":
-		d = &getter.GzipDecompressor{FileSizeLimit: s.max + 1}
+		d = &getter.GzipDecompressor{FileSizeLimit: limit}
 	case "bz2":
-		d = &getter.Bzip2Decompressor{FileSizeLimit: s.max + 1}
+		d = &getter.Bzip2Decompressor{FileSizeLimit: limit}
 	case "xz":
-		d = &getter.XzDecompressor{FileSizeLimit: s.max + 1}
+		d = &getter.XzDecompressor{FileSizeLimit: limit}
 	case "zst":
-		d = &getter.ZstdDecompressor{FileSizeLimit: s.max + 1}
+		d = &getter.ZstdDecompressor{FileSizeLimit: limit}
 	default:
 		return errors.New("no single-file decompressor for ." + s.k)
 	}
@@ -172,7 +180,7 @@ func (s strictSingle) Decompress(dst, src string, dir bool, umask os.FileMode) e
 	if err != nil {
 		return err
 	}
-	if info.Size() > s.max {
+	if s.max > 0 && info.Size() > s.max {
 		os.Remove(dst)
 		return fmt.Errorf("the .%s file unpacks to more than %d MiB", s.k, s.max>>20)
 	}
