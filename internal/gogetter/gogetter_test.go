@@ -1,6 +1,8 @@
 package gogetter_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
@@ -46,10 +48,29 @@ func TestGetAndUnpack(t *testing.T) {
 	if b, err := os.ReadFile(dst); string(b) != "text\n" {
 		t.Errorf("the copy holds %q, %v", b, err)
 	}
-	// The limits travel with the request: one byte allowed.
-	err := gogetter.Runner{Limits: gogetter.Limits{MaxUnpacked: 1, MaxFiles: 1}}.Unpack(t.Context(), "gz", src, filepath.Join(dir, "out"), false)
-	if err == nil {
-		t.Error("unpacking a file that is not gzip succeeded")
+	// Unpacking, with the request's limits: none, then fewer bytes than
+	// the file unpacks to.
+	gz := filepath.Join(dir, "ks.cfg.gz")
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(strings.Repeat("lang en_US\n", 100)))
+	zw.Close()
+	if err := os.WriteFile(gz, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := (gogetter.Runner{}).Unpack(t.Context(), "gz", gz, out, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); len(got) != 1100 {
+		t.Errorf("unpacked %d bytes, want 1100", len(got))
+	}
+	err := gogetter.Runner{Limits: gogetter.Limits{MaxUnpacked: 100}}.Unpack(t.Context(), "gz", gz, filepath.Join(dir, "small"), false)
+	if err == nil || !strings.Contains(err.Error(), "unpacks to more than") {
+		t.Errorf("unpacking past MaxUnpacked: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "small")); err == nil {
+		t.Error("a truncated file was left behind")
 	}
 }
 
