@@ -42,7 +42,7 @@ func load(t *testing.T, path string) (*recipe.Recipe, *engine.Plan, hcl.Diagnost
 	if diags.HasErrors() {
 		return r, nil, diags
 	}
-	plan, planDiags := planner.Plan(r, engine.PlanOptions{HashInputs: true})
+	plan, _, planDiags := planner.Prepare(t.Context(), r, engine.PrepareOptions{})
 	return r, plan, append(diags, planDiags...)
 }
 

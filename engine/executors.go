@@ -3,38 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 
+	"github.com/imgpipe/imgpipe/engine/eval"
 	"github.com/imgpipe/imgpipe/engine/executor"
-	"github.com/imgpipe/imgpipe/engine/recipe"
-	"github.com/imgpipe/imgpipe/internal/suggest"
 )
-
-// ExecutorBlock is an evaluated `executor "<type>" "<name>" { ... }` block
-// (DESIGN §5): a container service stages run on, by name or by routing.
-type ExecutorBlock struct {
-	Type string // "podman"
-	Name string
-	// Connection is the service's URI (unix://, ssh:// or tcp://); empty
-	// means $CONTAINER_HOST or the default socket.
-	Connection string
-	// IdentityFile is the SSH key for an ssh:// connection, absolute; empty
-	// when the block sets none.
-	IdentityFile string
-	// Arches are the architectures whose per-arch stages that name no
-	// executor run here (fetch-ks, flatten and upload always run locally:
-	// Kind.Local).
-	Arches []string
-	// Image is the default image of the stages that run here.
-	Image string
-	Block *recipe.Executor
-}
 
 // ContainerSpec is what opening one container executor takes: the executor
 // a stage runs on and the image it runs.
@@ -80,62 +54,63 @@ func (e *ExecutorError) Error() string {
 
 func (e *ExecutorError) Unwrap() error { return e.Err }
 
-// containerState is what a plan knows about its container executors.
-type containerState struct {
+// Executors are what a prepared plan's stages run on: the host, the
+// executors given by name (PrepareOptions.Executors) and the container
+// executors Prepare opened, each distinct executor and image once. They are
+// the run-time side of a plan, kept out of it: open connections, not
+// values.
+type Executors struct {
+	named  map[string]executor.Executor
 	opener Containers
-	// opened is set once the plan's container executors were opened (or
-	// tried): by Resolve, or by Run for a plan that was not resolved.
-	opened bool
-	execs  map[ContainerSpec]executor.Executor
-	errs   map[ContainerSpec]error
-	// injected are the executors PlanOptions gave by name; their nodes
-	// already have their final identity.
-	injected map[string]executor.Executor
+	opened map[ContainerSpec]executor.Executor
+	errs   map[ContainerSpec]error // specs that could not be opened
 }
 
-// containerExecutor returns the container executor opened for a node, or
-// nil (a host stage, or containers not opened).
-func (p *Plan) containerExecutor(n *Node) executor.Executor {
-	if n.Container == nil {
-		return nil
+// For returns the executor a node runs on: the one given by its name, else
+// the container opened for it, else the host. It is nil for a container
+// stage whose executor is not open (see Run's check).
+func (e *Executors) For(n *Node) executor.Executor {
+	if x := e.named[n.Executor]; x != nil {
+		return x
 	}
-	return p.containers.execs[*n.Container]
+	if n.Container != nil {
+		return e.opened[*n.Container]
+	}
+	return executor.Host{}
 }
 
-// openContainers opens every distinct container spec of the plan once,
-// sets the identities of the nodes that run there and recomputes the stage
+// open opens every distinct container spec of the plan once and sets the
+// identities of the nodes that run there; the caller recomputes the stage
 // IDs. A spec that fails is recorded (Run returns its *ExecutorError) and
-// reported as a warning, so `plan` still shows the graph.
-func (p *Plan) openContainers(ctx context.Context) hcl.Diagnostics {
-	cs := &p.containers
-	if cs.opened || cs.opener == nil {
+// reported as a warning, so that `plan` still shows the graph.
+func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
+	if e.opener == nil {
 		return nil
 	}
-	cs.opened = true
-	cs.execs = map[ContainerSpec]executor.Executor{}
-	cs.errs = map[ContainerSpec]error{}
-	var diags diagSet
+	e.opened = map[ContainerSpec]executor.Executor{}
+	e.errs = map[ContainerSpec]error{}
+	var diags eval.DiagSet
 	for _, n := range p.Nodes {
 		if n.Container == nil {
 			continue
 		}
-		if _, ok := cs.injected[n.Executor]; ok {
-			continue
+		if _, ok := e.named[n.Executor]; ok {
+			continue // its identity is final already
 		}
 		spec := *n.Container
-		if _, failed := cs.errs[spec]; failed {
+		if _, failed := e.errs[spec]; failed {
 			continue
 		}
-		exec, seen := cs.execs[spec]
+		exec, seen := e.opened[spec]
 		if !seen {
 			var err error
-			exec, err = cs.opener.Open(ctx, spec)
+			exec, err = e.opener.Open(ctx, spec)
 			if err == nil && exec == nil {
 				err = fmt.Errorf("the opener returned no executor")
 			}
 			if err != nil {
-				cs.errs[spec] = &ExecutorError{Spec: spec, Err: err}
-				diags.add(&hcl.Diagnostic{
+				e.errs[spec] = &ExecutorError{Spec: spec, Err: err}
+				diags.Add(&hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "Cannot open executor",
 					Detail: fmt.Sprintf("Stage %q runs on executor %q (%s) in image %q, which cannot be opened now: %v. Its stage ID, and those of the stages after it, are provisional: they do not name the image's ID yet.",
@@ -144,140 +119,60 @@ func (p *Plan) openContainers(ctx context.Context) hcl.Diagnostics {
 				})
 				continue
 			}
-			cs.execs[spec] = exec
+			e.opened[spec] = exec
 		}
 		n.ExecutorIdentity = exec.Identity()
 	}
-	p.recomputeIDs()
-	return diags.list
+	return diags.List()
 }
 
-// evalExecutors evaluates the executor blocks once for all arches and maps
-// each routed arch to its block.
-func evalExecutors(r *recipe.Recipe, sc *scope, build Build) ([]*ExecutorBlock, map[string]*ExecutorBlock, hcl.Diagnostics) {
+// check returns why the plan cannot run on these executors, before any
+// stage starts: the *ExecutorError of a container executor that could not
+// be opened, or diagnostics on the stages whose executor is not available.
+func (e *Executors) check(p *Plan) error {
 	var diags hcl.Diagnostics
-	var blocks []*ExecutorBlock
-	routes := map[string]*ExecutorBlock{}
-	routeRange := map[string]hcl.Range{}
-	ctx := sc.evalContext(cty.EmptyObjectVal)
-	for _, e := range r.Executors {
-		eval := func(expr hcl.Expression, name string, ty cty.Type) (cty.Value, bool) {
-			v, ok, d := planTimeValue(expr, ctx, r, ty, planTimeWords{
-				block:    "executor block",
-				attr:     name,
-				archNote: fmt.Sprintf("An executor block serves every architecture at once, so its %s cannot use arch, directly or through a local value.", name),
-				typeNote: fmt.Sprintf("The executor's %s must be a", name),
-			})
-			diags = append(diags, d...)
-			return v, ok
+	seen := map[string]bool{}
+	for _, n := range p.Nodes {
+		if n.Executor == "host" || e.named[n.Executor] != nil {
+			continue
 		}
-		str := func(expr hcl.Expression, name string) string {
-			v, ok := eval(expr, name, cty.String)
-			if !ok || v.IsNull() {
-				return ""
+		if n.Container != nil {
+			if err := e.errs[*n.Container]; err != nil {
+				return err
 			}
-			return v.AsString()
-		}
-		b := &ExecutorBlock{Type: e.Type, Name: e.Name, Block: e}
-		b.Connection = str(e.Connection, "connection")
-		scheme := ""
-		if b.Connection != "" {
-			u, err := url.Parse(b.Connection)
-			if err == nil {
-				scheme = u.Scheme
-			}
-			switch {
-			case err != nil || !slices.Contains([]string{"unix", "ssh", "tcp"}, scheme):
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid connection",
-					Detail: fmt.Sprintf("%q is not a podman service URI. Write unix:///run/podman/podman.sock for a local socket, "+
-						"ssh://user@host[:port]/run/podman/podman.sock for a service on another machine, or tcp://host:port.", b.Connection),
-					Subject: e.Connection.Range().Ptr(),
-				})
-			case scheme == "ssh" && u.Host == "":
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid connection",
-					Detail:   fmt.Sprintf("%q names no host. Write ssh://user@host[:port]/run/podman/podman.sock.", b.Connection),
-					Subject:  e.Connection.Range().Ptr(),
-				})
-			case scheme == "unix" && u.Path == "":
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid connection",
-					Detail:   fmt.Sprintf("%q names no socket. Write unix:// and the socket's absolute path, as in unix:///run/podman/podman.sock.", b.Connection),
-					Subject:  e.Connection.Range().Ptr(),
-				})
+			if e.opened[*n.Container] != nil {
+				continue
 			}
 		}
-		if id := str(e.Identity, "identity"); id != "" {
-			if scheme != "ssh" && b.Connection != "" {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Identity without an ssh connection",
-					Detail:   fmt.Sprintf("identity is the SSH key for an ssh:// connection; %q is not one. Remove identity, or connect over ssh://.", b.Connection),
-					Subject:  e.Identity.Range().Ptr(),
-				})
-			}
-			if !filepath.IsAbs(id) {
-				id = filepath.Join(r.Dir, id)
-			}
-			b.IdentityFile = id
+		// Once per stage and executor: the instances of one stage may run
+		// on different executors (routing).
+		if key := n.Name + "\x00" + n.Executor; !seen[key] {
+			seen[key] = true
+			diags = append(diags, e.unavailable(n))
 		}
-		b.Image = str(e.Image, "image")
-		if v, ok := eval(e.Arches, "arches", cty.List(cty.String)); ok && !v.IsNull() {
-			i := -1
-			for it := v.ElementIterator(); it.Next(); {
-				i++
-				_, a := it.Element()
-				rng := itemRange(e.Arches, i)
-				if a.IsNull() {
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Null in executor arches",
-						Detail:   "arches lists architecture names, as strings; remove the null.",
-						Subject:  rng,
-					})
-					continue
-				}
-				arch := a.AsString()
-				if prev, ok := routes[arch]; ok {
-					what := fmt.Sprintf("executor %q at %s", prev.Name, routeRange[arch])
-					if prev == b {
-						what = "this block already"
-					}
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Architecture routed twice",
-						Detail:   fmt.Sprintf("%q is listed by %s. Each architecture's stages run on one executor: remove it from one of the lists.", arch, what),
-						Subject:  rng,
-					})
-					continue
-				}
-				if len(build.Arches) > 0 && !slices.Contains(build.Arches, arch) {
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagWarning,
-						Summary:  "Executor arch not built",
-						Detail:   fmt.Sprintf("%q is not in build.arches (%s), so no stage is routed to executor %q for it.%s", arch, strings.Join(build.Arches, ", "), b.Name, suggest.DidYouMean(arch, build.Arches)),
-						Subject:  rng,
-					})
-				}
-				routes[arch] = b
-				routeRange[arch] = *rng
-				b.Arches = append(b.Arches, arch)
-			}
-		}
-		blocks = append(blocks, b)
 	}
-	return blocks, routes, diags
+	if diags.HasErrors() {
+		return diags
+	}
+	return nil
 }
 
-// executorNames are the names a stage's executor meta-argument may take.
-func executorNames(blocks []*ExecutorBlock) []string {
-	names := slices.Clone(recipe.ReservedExecutors)
-	for _, b := range blocks {
-		names = append(names, b.Name)
+func (e *Executors) unavailable(n *Node) *hcl.Diagnostic {
+	subject := n.Stage.DeclRange
+	if n.Stage.Executor != nil {
+		subject = n.Stage.Executor.Range()
 	}
-	return names
+	detail := fmt.Sprintf("Stage %q asks for the %q executor, which this version of imgpipe cannot run yet. Use the host executor.", n.Name, n.Executor)
+	switch {
+	case n.Container != nil && e.opener == nil:
+		detail = fmt.Sprintf("Stage %q runs in a container on executor %q, and this imgpipe has no container support: it was built without the podman executor.", n.Name, n.Executor)
+	case n.Container != nil:
+		detail = fmt.Sprintf("Stage %q runs in a container on executor %q, which was not opened: the plan was prepared with CheckOnly.", n.Name, n.Executor)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Executor not available",
+		Detail:   detail,
+		Subject:  subject.Ptr(),
+	}
 }

@@ -5,15 +5,17 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // TestExecutorRouting plans testdata/valid/executors.hcl and checks where
 // each instance runs and in what.
 func TestExecutorRouting(t *testing.T) {
-	plan := planValid(t, "executors.hcl")
+	plan, execs := prepareValid(t, "executors.hcl")
 	dir, err := filepath.Abs(filepath.Join("testdata", "valid"))
 	if err != nil {
 		t.Fatal(err)
@@ -66,8 +68,8 @@ func TestExecutorRouting(t *testing.T) {
 		t.Errorf("on_host has an instance per arch")
 	}
 
-	if len(plan.Executors) != 3 || plan.Executors[0].Name != "arm" || !cmp.Equal(plan.Executors[0].Arches, []string{"aarch64"}) {
-		t.Errorf("plan.Executors = %+v", plan.Executors)
+	if len(plan.ExecutorBlocks) != 3 || plan.ExecutorBlocks[0].Name != "arm" || !cmp.Equal(plan.ExecutorBlocks[0].Arches, []string{"aarch64"}) {
+		t.Errorf("plan.ExecutorBlocks = %+v", plan.ExecutorBlocks)
 	}
 	// The plan --json document names the executor of every instance that
 	// does not run on the host.
@@ -82,7 +84,12 @@ func TestExecutorRouting(t *testing.T) {
 	}
 
 	// Without a Containers opener the plan cannot run its container stages.
-	diags := plan.Runnable(nil)
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = engine.Run(t.Context(), plan, execs, st, engine.RunOptions{})
+	diags, _ := err.(hcl.Diagnostics)
 	var names []string
 	for _, d := range diags {
 		if d.Summary == "Executor not available" {
@@ -117,7 +124,7 @@ stage "boxed" "a" {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	plan, diags := engine.NewPlanner([]*engine.Kind{boxed}).Plan(r, engine.PlanOptions{})
+	plan, _, diags := engine.NewPlanner([]*engine.Kind{boxed}).Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -136,7 +143,7 @@ stage "boxed" "a" {
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		_, diags = engine.NewPlanner([]*engine.Kind{boxed}).Plan(r, engine.PlanOptions{})
+		_, _, diags = engine.NewPlanner([]*engine.Kind{boxed}).Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 		if len(diags) != 1 || diags[0].Summary != tt.want || diags[0].Subject == nil {
 			t.Errorf("%q: %v, want one %q", tt.body, diags, tt.want)
 		}

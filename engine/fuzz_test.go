@@ -59,7 +59,7 @@ func FuzzLoadAndPlan(f *testing.F) {
 		}
 		// Plan even after parse errors: the planner must cope with
 		// whatever a broken recipe leaves, though the command line stops.
-		plan, planDiags := planner.Plan(r, engine.PlanOptions{})
+		plan, _, planDiags := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 		if !planDiags.HasErrors() && plan == nil {
 			t.Fatalf("no plan and no error: %v", planDiags)
 		}

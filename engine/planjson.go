@@ -16,13 +16,18 @@ type PlanDoc struct {
 
 // StageDoc is one stage instance of a PlanDoc.
 type StageDoc struct {
+	// Key names the instance: its stage and arch (Node.Key). Two stages
+	// that do the same thing share an ID but not a key.
+	Key    string   `json:"key"`
 	ID     string   `json:"id"`
 	Name   string   `json:"name"`
 	Kind   string   `json:"kind"`
 	Arch   string   `json:"arch"`
 	Arches []string `json:"arches"`
-	// DependsOn lists the IDs of the instances this one needs.
+	// DependsOn lists the IDs of the instances this one needs, and Needs
+	// their keys, in the same order.
 	DependsOn []string `json:"depends_on"`
+	Needs     []string `json:"needs"`
 	// Executor is the identity of the executor (ExecutorIdentity).
 	Executor string `json:"executor"`
 	// ExecutorName is the executor the stage runs on when it is not the
@@ -43,11 +48,11 @@ func (p *Plan) Doc() PlanDoc {
 	doc := PlanDoc{Recipe: p.Recipe.Filename, Build: p.Build, Stages: []StageDoc{}}
 	for _, n := range p.Nodes {
 		s := StageDoc{
-			ID: n.ID, Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
-			DependsOn: []string{},
-			Executor:  n.ExecutorIdentity,
-			Config:    canonicalJSON(n.Config),
-			Outputs:   n.outputs,
+			Key: n.Key(), ID: n.ID, Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
+			DependsOn: []string{}, Needs: []string{},
+			Executor: n.ExecutorIdentity,
+			Config:   canonicalJSON(n.Config),
+			Outputs:  n.outputs,
 		}
 		if n.Executor != "host" {
 			s.ExecutorName = n.Executor
@@ -57,6 +62,7 @@ func (p *Plan) Doc() PlanDoc {
 		}
 		for _, d := range n.Deps {
 			s.DependsOn = append(s.DependsOn, d.ID)
+			s.Needs = append(s.Needs, d.Key())
 		}
 		if n.Timeout > 0 {
 			s.Timeout = n.Timeout.String()
@@ -67,11 +73,16 @@ func (p *Plan) Doc() PlanDoc {
 }
 
 // Graph renders the stage instances as Graphviz dot ("dot") or Mermaid
-// ("mermaid").
+// ("mermaid"). Graph nodes are named by their place in the plan: one per
+// instance, even when two share an ID.
 func (p *Plan) Graph(format string) (string, error) {
 	var b strings.Builder
 	label := func(n *Node) string { return fmt.Sprintf("%s [%s]\\n%s", n.Name, n.Arch, n.Kind.Name) }
-	key := func(n *Node) string { return "s" + n.ID[:12] }
+	index := make(map[*Node]int, len(p.Nodes))
+	for i, n := range p.Nodes {
+		index[n] = i + 1
+	}
+	key := func(n *Node) string { return fmt.Sprintf("n%d", index[n]) }
 	switch format {
 	case "dot":
 		fmt.Fprintf(&b, "digraph %q {\n  rankdir=LR;\n  node [shape=box];\n", p.Build.Name)

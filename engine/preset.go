@@ -10,12 +10,13 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/imgpipe/imgpipe/engine/eval"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
 
 // Preset is a block type that stands for a whole build: a build block and a
 // graph of stages, as Koji's image-build, spin-livemedia and spin-appliance
-// do (DESIGN §2). Presets live in stages/koji; the engine only expands them.
+// do (docs/architecture.md#presets). Presets live in stages/koji; the engine only expands them.
 type Preset struct {
 	// Name is the block type, e.g. "image_build".
 	Name    string
@@ -69,7 +70,7 @@ func (p *Planner) Presets() []*Preset {
 
 // expandPresets replaces a recipe's preset block by the build block and
 // stages it stands for, in a copy of the recipe.
-func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, *PresetBlock, hcl.Diagnostics) {
+func (p *Planner) expandPresets(r *recipe.Recipe, sc *eval.Scope) (*recipe.Recipe, *PresetBlock, hcl.Diagnostics) {
 	if len(r.Presets) == 0 {
 		return r, nil, nil
 	}
@@ -100,7 +101,7 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *scope) (*recipe.Recipe, *P
 			Subject:  first.TypeRange.Ptr(),
 		})
 	}
-	cfg, d := hcldec.Decode(first.Body, attrSpec(preset.Attrs), sc.evalContext(cty.EmptyObjectVal))
+	cfg, d := hcldec.Decode(first.Body, attrSpec(preset.Attrs), sc.Context(cty.EmptyObjectVal))
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return r, nil, diags
@@ -164,14 +165,8 @@ func (p *Plan) PresetValue(name, arch string) (cty.Value, hcl.Diagnostics) {
 	if !ok {
 		return cty.NullVal(cty.DynamicPseudoType), nil
 	}
-	var vars cty.Value = cty.EmptyObjectVal
-	for _, sc := range p.scopes {
-		vars = sc.vars
-		break
-	}
-	sc := &scope{vars: vars, arch: cty.StringVal(arch), recipe: p.Recipe}
-	diags := sc.evalLocals()
-	v, d := a.Expr.Value(sc.evalContext(cty.EmptyObjectVal))
+	sc, diags := eval.NewScope(p.Recipe, p.vars, cty.StringVal(arch))
+	v, d := a.Expr.Value(sc.Context(cty.EmptyObjectVal))
 	diags = append(diags, d...)
 	for _, at := range p.Preset.Preset.Attrs {
 		if at.Name == name && !v.IsNull() {

@@ -60,7 +60,7 @@ func (e *ReleaseError) Error() string { return e.Msg }
 // ReleaseKey identifies what a build is made of, its release aside: the
 // IDs every stage would have with no release. Two runs with the same key
 // build the same images, so a published build with this key is up to date
-// (DESIGN §4). Kinds that use the release count with everything else they
+// (docs/architecture.md#releases). Kinds that use the release count with everything else they
 // hash (see docs/decisions/0010-release-key.md).
 func (p *Plan) ReleaseKey() string {
 	ids := make(map[*Node]string, len(p.Nodes))
@@ -86,46 +86,43 @@ func (p *Plan) UsesRelease() bool {
 	return false
 }
 
-// Release is a settled release.
+// Release is the release a run settled.
 type Release struct {
 	Release string
 	// UpToDate says a published build already holds this release key.
 	UpToDate bool
-	// Unlock releases the reservation's lock; nil when nothing is held.
-	Unlock func()
 }
 
-// ClaimRelease settles the plan's release (DESIGN §4) and sets it with
-// SetRelease. An explicit release is checked against the store; otherwise a
-// published build with the same release key gives its release (the run is
-// up to date), or the next release after the newest build (published,
-// deleted or reserved) is reserved. Scratch builds reserve nothing.
-func (p *Plan) ClaimRelease(st *store.Store, run string) (*Release, error) {
-	b := p.Build
-	key := p.ReleaseKey()
+// claimRelease settles a build's release for a run whose stages have the
+// given release key (docs/architecture.md#releases). An explicit release
+// is checked against the store; otherwise a published build with the same
+// key gives its release (the run is up to date), or the next release after
+// the newest build (published, deleted or reserved) is reserved. Scratch
+// builds reserve nothing. unlock releases the reservation's lock; it is nil
+// when nothing is held.
+func claimRelease(st *store.Store, b Build, key, run string) (rel Release, unlock func(), err error) {
 	builds, err := st.Builds(b.Name, b.Version)
 	if err != nil {
-		return nil, err
+		return Release{}, nil, err
 	}
 	for _, rec := range builds {
 		if rec.State == store.BuildPublished && rec.Key == key && (b.Release == "" || b.Release == rec.Release) {
-			p.SetRelease(rec.Release)
-			return &Release{Release: rec.Release, UpToDate: true}, nil
+			return Release{Release: rec.Release, UpToDate: true}, nil, nil
 		}
 	}
 	res := store.Reservation{Run: run, Key: key, Created: time.Now().UTC()}
 	if b.Release != "" {
 		if b.Scratch {
-			return &Release{Release: b.Release}, nil
+			return Release{Release: b.Release}, nil, nil
 		}
 		ok, unlock, err := st.Reserve(b.Name, b.Version, b.Release, res)
 		if err != nil {
-			return nil, err
+			return Release{}, nil, err
 		}
 		if !ok {
-			return nil, &ReleaseError{Msg: fmt.Sprintf("build %s-%s-%s already exists in the store (or another run is building it); change release, or leave it unset for the next free one", b.Name, b.Version, b.Release)}
+			return Release{}, nil, &ReleaseError{Msg: fmt.Sprintf("build %s-%s-%s already exists in the store (or another run is building it); change release, or leave it unset for the next free one", b.Name, b.Version, b.Release)}
 		}
-		return &Release{Release: b.Release, Unlock: unlock}, nil
+		return Release{Release: b.Release}, unlock, nil
 	}
 	// The newest build counts whatever its state, except a reservation
 	// whose run is gone: its release is free again (Koji recycles the
@@ -138,26 +135,24 @@ func (p *Plan) ClaimRelease(st *store.Store, run string) (*Release, error) {
 	}
 	release, err := NextRelease(latest)
 	if err != nil {
-		return nil, err
+		return Release{}, nil, err
 	}
 	if b.Scratch {
-		p.SetRelease(release)
-		return &Release{Release: release}, nil
+		return Release{Release: release}, nil, nil
 	}
 	// Like Koji, retry with the following releases when one is taken by a
 	// concurrent run.
 	for range 10 {
 		ok, unlock, err := st.Reserve(b.Name, b.Version, release, res)
 		if err != nil {
-			return nil, err
+			return Release{}, nil, err
 		}
 		if ok {
-			p.SetRelease(release)
-			return &Release{Release: release, Unlock: unlock}, nil
+			return Release{Release: release}, unlock, nil
 		}
 		if release, err = NextRelease(release); err != nil {
-			return nil, err
+			return Release{}, nil, err
 		}
 	}
-	return nil, errors.New("could not reserve a release: ten in a row are taken")
+	return Release{}, nil, errors.New("could not reserve a release: ten in a row are taken")
 }

@@ -68,7 +68,7 @@ stage "convert" "images" {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	p, diags := stages.Planner().Plan(r, engine.PlanOptions{})
+	p, _, diags := stages.Planner().Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -88,9 +88,9 @@ func TestClaimRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	claim := func(p *engine.Plan) *engine.Release {
+	claim := func(p *engine.Plan) *engine.ClaimedRelease {
 		t.Helper()
-		rel, err := p.ClaimRelease(st, "run")
+		rel, err := engine.ClaimRelease(p, st, "run")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,13 +107,16 @@ func TestClaimRelease(t *testing.T) {
 	if r1.Release != "1" || r1.UpToDate {
 		t.Fatalf("first claim = %+v, want release 1", r1)
 	}
-	if p1.Instances["images"]["x86_64"].ID == before {
+	if r1.Plan.Instances["images"]["x86_64"].ID == before {
 		t.Error("the release did not change the convert stage's ID")
 	}
-	if p1.Instances["disk"]["x86_64"].ID != convertPlan(t, "a", "", false).Instances["disk"]["x86_64"].ID {
+	if p1.Instances["images"]["x86_64"].ID != before {
+		t.Error("claiming a release changed the plan it was given")
+	}
+	if r1.Plan.Instances["disk"]["x86_64"].ID != convertPlan(t, "a", "", false).Instances["disk"]["x86_64"].ID {
 		t.Error("the release changed the ID of a stage that does not use it")
 	}
-	publish(t, st, p1)
+	publish(t, st, r1.Plan)
 
 	// The same stages again: up to date under release 1.
 	if r := claim(convertPlan(t, "a", "", false)); r.Release != "1" || !r.UpToDate {
@@ -137,7 +140,7 @@ func TestClaimRelease(t *testing.T) {
 		t.Error("a scratch build reserved its release")
 	}
 	// An explicit release that is already published with other stages.
-	if _, err := convertPlan(t, "e", "1", false).ClaimRelease(st, "run"); err == nil {
+	if _, err := engine.ClaimRelease(convertPlan(t, "e", "1", false), st, "run"); err == nil {
 		t.Error("claiming a published release for different stages succeeded")
 	}
 }
@@ -152,7 +155,7 @@ func TestClaimReleaseTombstoneAndDeadReservation(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(st.BuildDir("img", "41", "1"), store.TombstoneFile), []byte(`{"created":"2026-01-01T00:00:00Z"}`), 0o644)
 	os.WriteFile(filepath.Join(st.BuildDir("img", "41", "2"), store.ReservationFile), []byte(`{"created":"2026-01-02T00:00:00Z"}`), 0o644)
-	rel, err := convertPlan(t, "a", "", false).ClaimRelease(st, "run")
+	rel, err := engine.ClaimRelease(convertPlan(t, "a", "", false), st, "run")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +174,7 @@ func TestClaimReleaseConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rel, err := convertPlan(t, string(rune('a'+i)), "", false).ClaimRelease(st, "run")
+			rel, err := engine.ClaimRelease(convertPlan(t, string(rune('a'+i)), "", false), st, "run")
 			if err != nil {
 				t.Error(err)
 				return

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,19 +17,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/imgpipe/imgpipe/engine/events"
-	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/graph"
 	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // RunOptions configure one run.
 type RunOptions struct {
-	Store *store.Store
 	// RunID names the run; empty makes a new one.
 	RunID string
 	// Jobs bounds how many stages run at once; 0 means one per CPU.
@@ -38,107 +35,24 @@ type RunOptions struct {
 	// Force lists glob patterns of stage names to rebuild even when their
 	// object exists; "*" rebuilds everything.
 	Force []string
-	// Executors maps executor names to executors; "host" defaults to
-	// executor.Host. An entry wins over a container the plan opened.
-	Executors map[string]executor.Executor
-	// Containers opens the plan's container executors when the plan was
-	// made without PlanOptions.Containers. Run opens them before any stage
-	// starts, once per distinct executor and image; a plan whose containers
-	// Resolve already opened keeps those. Call Plan.Resolve first to see the
-	// final stage IDs (and to claim a release with them).
-	Containers Containers
 	// Events receives the run's events; they are also written to
 	// runs/<run>/events.jsonl.
 	Events events.Sink
-	Logger *slog.Logger
 }
 
 // Summary is what a run did.
 type Summary struct {
 	RunID  string
 	Status string // "succeeded", "failed", "interrupted"
+	// Release is the release the run settled, when a stage uses it.
+	Release Release
 	// Failed lists arches that failed, required or not; Tolerated the
 	// can_fail ones among them.
 	Failed, Tolerated                   []string
 	Done, Cached, Skipped, FailedStages int
 }
 
-// Runnable reports stages that cannot run in this version or with these
-// executors, as diagnostics on their blocks. A stage that runs in a
-// container can run when executors has its executor by name or the plan
-// has a Containers opener (PlanOptions or RunOptions).
-func (p *Plan) Runnable(executors map[string]executor.Executor) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	seen := map[string]bool{}
-	for _, n := range p.Nodes {
-		// Once per stage and executor: the instances of one stage may run
-		// on different executors (routing).
-		key := n.Name + "\x00" + n.Executor
-		if seen[key] {
-			continue
-		}
-		first := !seen[n.Name]
-		seen[key], seen[n.Name] = true, true
-		if first && n.Kind.Run == nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Stage kind not implemented yet",
-				Detail:   fmt.Sprintf("Stage %q is of kind %q, which this version of imgpipe can validate and plan but not run yet.", n.Name, n.Kind.Name),
-				Subject:  n.Stage.KindRange.Ptr(),
-			})
-		}
-		if _, ok := executors[n.Executor]; ok || n.Executor == "host" {
-			continue
-		}
-		if _, ok := p.containers.injected[n.Executor]; ok {
-			continue
-		}
-		if n.Container != nil && p.containers.opener != nil {
-			continue
-		}
-		subject := n.Stage.DeclRange
-		if n.Stage.Executor != nil {
-			subject = n.Stage.Executor.Range()
-		}
-		detail := fmt.Sprintf("Stage %q asks for the %q executor, which this version of imgpipe cannot run yet. Use the host executor.", n.Name, n.Executor)
-		if n.Container != nil {
-			detail = fmt.Sprintf("Stage %q runs in a container on executor %q, and this imgpipe has no container support: it was built without the podman executor.", n.Name, n.Executor)
-		}
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Executor not available",
-			Detail:   detail,
-			Subject:  subject.Ptr(),
-		})
-	}
-	return diags
-}
-
-// OpenError returns the *ExecutorError of a container executor the plan's
-// stages need and Resolve could not open, or nil; executors has the
-// executors a run will be given by name (RunOptions.Executors). Run
-// returns the same error before any stage starts; a caller may check it
-// earlier, e.g. before claiming a release.
-func (p *Plan) OpenError(executors map[string]executor.Executor) error {
-	for _, n := range p.Nodes {
-		if n.Container == nil {
-			continue
-		}
-		if _, ok := executors[n.Executor]; ok {
-			continue
-		}
-		if _, ok := p.containers.injected[n.Executor]; ok {
-			continue
-		}
-		if err, ok := p.containers.errs[*n.Container]; ok {
-			return err
-		}
-	}
-	return nil
-}
-
 type nodeState struct {
-	done    chan struct{}
 	ok      bool
 	outputs cty.Value // real values, absolute paths
 	err     error
@@ -146,7 +60,10 @@ type nodeState struct {
 
 type runner struct {
 	plan    *Plan
+	execs   *Executors
+	store   *store.Store
 	opts    RunOptions
+	relKey  string // the plan's release key, for kinds that use the release
 	runID   string
 	runDir  string
 	scratch string
@@ -171,39 +88,54 @@ type reportEntry struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// Run executes the plan. It returns a *BuildFailedError when required
+// Run walks a prepared plan on its executors: it settles the build's
+// release when a stage uses it (docs/architecture.md#releases), satisfies
+// each stage from the store when its object exists and runs the others, in
+// parallel, recording everything as events. It never changes the plan: a
+// settled release gives a copy with the IDs that release makes.
+//
+// Before any stage starts it returns the *ExecutorError of an executor
+// Prepare could not open, diagnostics for stages that cannot run here, or
+// a *ReleaseError. After, it returns a *BuildFailedError when required
 // arches failed and an error wrapping ErrInterrupted when ctx was
 // cancelled; the Summary is filled in either way.
-func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
-	if plan.containers.opener == nil {
-		plan.containers.opener = opts.Containers
-	}
-	if diags := plan.Runnable(opts.Executors); diags.HasErrors() {
-		return nil, diags
-	}
-	plan.openContainers(ctx) // when Resolve did not; its warnings are Resolve's
-	if err := plan.OpenError(opts.Executors); err != nil {
+func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opts RunOptions) (*Summary, error) {
+	if err := execs.check(plan); err != nil {
 		return nil, err
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.NumCPU()
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+	if opts.RunID == "" {
+		opts.RunID = store.NewRunID(time.Now())
+	}
+	var release Release
+	if plan.UsesRelease() {
+		key := plan.ReleaseKey()
+		rel, unlock, err := claimRelease(st, plan.Build, key, opts.RunID)
+		if err != nil {
+			return nil, err
+		}
+		if unlock != nil {
+			defer unlock()
+		}
+		plan, release = plan.withRelease(rel.Release), rel
 	}
 	r := &runner{
 		plan:   plan,
+		execs:  execs,
+		store:  st,
 		opts:   opts,
 		runID:  opts.RunID,
 		sem:    make(chan struct{}, opts.Jobs),
 		states: map[*Node]*nodeState{},
 		failed: map[string]bool{},
 	}
-	if r.runID == "" {
-		r.runID = store.NewRunID(time.Now())
+	if plan.UsesRelease() {
+		r.relKey = plan.ReleaseKey() // the same with the release settled
 	}
 	var err error
-	if r.runDir, err = opts.Store.RunDir(r.runID); err != nil {
+	if r.runDir, err = st.RunDir(r.runID); err != nil {
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
 	eventsFile, err := os.Create(filepath.Join(r.runDir, "events.jsonl"))
@@ -222,9 +154,16 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
 	}
 	r.sink = events.Tee(sinks...)
 	r.summary.RunID = r.runID
+	r.summary.Release = release
 
-	r.emit(events.Event{Type: events.RunStarted, Recipe: plan.Recipe.Filename, Arches: plan.Build.Arches, Stages: len(plan.Nodes)})
-	scratch, removeScratch, err := opts.Store.RunScratch(r.runID)
+	started := events.Event{Type: events.RunStarted, Recipe: plan.Recipe.Filename, Arches: plan.Build.Arches, Stages: len(plan.Nodes)}
+	if release.Release != "" {
+		b := plan.Build
+		started.Build = b.Name + "-" + b.Version + "-" + b.Release
+		started.UpToDate = release.UpToDate
+	}
+	r.emit(started)
+	scratch, removeScratch, err := st.RunScratch(r.runID)
 	if err != nil {
 		return nil, err
 	}
@@ -236,18 +175,10 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
 	r.cancel = cancel
 
 	for _, n := range plan.Nodes {
-		r.states[n] = &nodeState{done: make(chan struct{})}
+		r.states[n] = &nodeState{}
 	}
-	var wg sync.WaitGroup
-	for _, n := range plan.Nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.visit(runCtx, n)
-		}()
-	}
-	wg.Wait()
-	syncErr := opts.Store.Sync()
+	graph.Walk(plan.Nodes, func(n *Node) []*Node { return n.Deps }, func(n *Node) { r.visit(runCtx, n) })
+	syncErr := st.Sync()
 
 	s := &r.summary
 	for _, a := range plan.Build.Arches {
@@ -321,14 +252,12 @@ func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
 		r.summary.FailedStages++
 	}
 	st.ok = status == "done" || status == "cached"
-	close(st.done)
 }
 
+// visit settles one node; graph.Walk calls it once its dependencies are
+// settled.
 func (r *runner) visit(ctx context.Context, n *Node) {
 	r.emit(r.nodeEvent(events.StageQueued, n))
-	for _, dep := range n.Deps {
-		<-r.states[dep].done
-	}
 	skip := func(why string) {
 		e := r.nodeEvent(events.StageSkipped, n)
 		e.Error = why
@@ -347,7 +276,7 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 	}
 	forced := r.forced(n)
 	if !forced && !n.Kind.Uncached {
-		if res, ok, err := r.opts.Store.Lookup(n.ID); err == nil && ok {
+		if res, ok, err := r.store.Lookup(n.ID); err == nil && ok {
 			if out, err := r.loadOutputs(n, res); err == nil {
 				r.states[n].outputs = out
 				r.emit(r.nodeEvent(events.StageCached, n))
@@ -425,7 +354,7 @@ func (r *runner) forced(n *Node) bool {
 // execute runs the stage into a new object. It reports cached when another
 // run committed the object while this one waited for the lock.
 func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, bool, error) {
-	st := r.opts.Store
+	st := r.store
 	unlock, err := st.LockContext(ctx, n.ID)
 	if err != nil {
 		return cty.NilVal, false, fmt.Errorf("lock object: %w", err)
@@ -476,7 +405,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 	}}
 	defer lw.Flush()
 
-	exec := r.executor(n)
+	exec := r.execs.For(n)
 	stage := &Stage{
 		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID,
 		Config:     cfg,
@@ -494,7 +423,6 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		Inputs:     r.referencedObjects(n),
 		Exec:       exec,
 		Log:        lw,
-		Logger:     r.opts.Logger.With("stage", n.Name, "arch", n.Arch),
 	}
 	stageCtx := ctx
 	if n.Timeout > 0 {
@@ -533,22 +461,6 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 	return absOutputs(n, outVal, st.ObjectDir(n.ID)), false, nil
 }
 
-// executor returns the executor a node runs on: the one RunOptions or
-// PlanOptions give by its name, else the container opened for it, else the
-// host.
-func (r *runner) executor(n *Node) executor.Executor {
-	if e := r.opts.Executors[n.Executor]; e != nil {
-		return e
-	}
-	if e := r.plan.containers.injected[n.Executor]; e != nil {
-		return e
-	}
-	if e := r.plan.containerExecutor(n); e != nil {
-		return e
-	}
-	return executor.Host{}
-}
-
 // referencedObjects returns the object directories of the stages n
 // references (not those it only depends_on), sorted. Stages without outputs
 // have no directory.
@@ -556,7 +468,7 @@ func (r *runner) referencedObjects(n *Node) []string {
 	var dirs []string
 	for _, dep := range n.depNames {
 		if len(dep.outputs) > 0 {
-			dirs = append(dirs, r.opts.Store.ObjectDir(dep.ID))
+			dirs = append(dirs, r.store.ObjectDir(dep.ID))
 		}
 	}
 	slices.Sort(dirs)
@@ -570,8 +482,7 @@ func (r *runner) resolveConfig(n *Node) (cty.Value, error) {
 	for name, dep := range n.depNames {
 		stages[name] = r.states[dep].outputs
 	}
-	sc := r.plan.scopes[n.evalArch]
-	ctx := sc.evalContext(cty.ObjectVal(stages))
+	ctx := r.plan.scopes[n.evalArch].Context(cty.ObjectVal(stages))
 	cfg, diags := hcldec.Decode(n.Stage.Body, kindSpec(n.Kind), ctx)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
@@ -684,7 +595,7 @@ func (r *runner) loadOutputs(n *Node, res *store.Result) (cty.Value, error) {
 			return cty.NilVal, fmt.Errorf("object %s lacks output %q", n.ID, name)
 		}
 	}
-	return absOutputs(n, v, r.opts.Store.ObjectDir(n.ID)), nil
+	return absOutputs(n, v, r.store.ObjectDir(n.ID)), nil
 }
 
 func (r *runner) writeReport() {
@@ -752,5 +663,5 @@ func (r *runner) releaseKey(n *Node) string {
 	if !n.Kind.UsesRelease {
 		return ""
 	}
-	return r.plan.ReleaseKey()
+	return r.relKey
 }

@@ -33,12 +33,14 @@ type env struct {
 	dir   string // where recipe.hcl and its local inputs live
 	marks string // counter and marker files, outside the store
 	store *store.Store
+	// execs are the executors Prepare gave with each plan.
+	execs map[*engine.Plan]*engine.Executors
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	root := t.TempDir()
-	e := &env{t: t, dir: filepath.Join(root, "recipe"), marks: filepath.Join(root, "marks")}
+	e := &env{t: t, dir: filepath.Join(root, "recipe"), marks: filepath.Join(root, "marks"), execs: map[*engine.Plan]*engine.Executors{}}
 	for _, d := range []string{e.dir, e.marks} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -65,13 +67,11 @@ func (e *env) plan(src string) *engine.Plan {
 	if diags.HasErrors() {
 		e.t.Fatalf("parse: %v", diags)
 	}
-	p, diags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{HashInputs: true})
+	p, execs, diags := engine.NewPlanner(stages.All()).Prepare(context.Background(), r, engine.PrepareOptions{})
 	if diags.HasErrors() {
-		e.t.Fatalf("plan: %v", diags)
+		e.t.Fatalf("prepare: %v", diags)
 	}
-	if diags := p.Resolve(context.Background()); diags.HasErrors() {
-		e.t.Fatalf("resolve: %v", diags)
-	}
+	e.execs[p] = execs
 	return p
 }
 
@@ -118,10 +118,9 @@ func (e *env) run(src string, opts engine.RunOptions) *result {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var c collector
-	opts.Store = e.store
 	opts.Events = &c
 	start := time.Now()
-	sum, err := engine.Run(ctx, p, opts)
+	sum, err := engine.Run(ctx, p, e.execs[p], e.store, opts)
 	res := &result{plan: p, sum: sum, err: err, elapsed: time.Since(start)}
 	if sum == nil {
 		e.t.Fatalf("Run returned no summary: %v", err)
@@ -889,7 +888,7 @@ stage "exec" "second" {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	p, diags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{})
+	p, _, diags := engine.NewPlanner(stages.All()).Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	if p != nil {
 		t.Fatal("a recipe with a cycle was planned")
 	}
@@ -943,7 +942,7 @@ stage "exec" "a" {
 	}
 	done := make(chan ret, 1)
 	go func() {
-		sum, err := engine.Run(ctx, p, engine.RunOptions{Store: e.store})
+		sum, err := engine.Run(ctx, p, e.execs[p], e.store, engine.RunOptions{})
 		done <- ret{sum, err}
 	}()
 	var r ret

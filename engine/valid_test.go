@@ -17,16 +17,23 @@ import (
 
 // validOptions are the -var and -var-file settings each valid recipe is
 // planned with; recipes not listed get none.
-var validOptions = map[string]engine.PlanOptions{
+var validOptions = map[string]engine.PrepareOptions{
 	"variables.hcl": {
 		VarFiles: []string{filepath.Join("testdata", "valid", "overrides.vars")},
 		Vars:     []string{"release=7", `sizes={ x86_64 = 10, aarch64 = 16 }`},
 	},
 }
 
-// planValid parses and plans a recipe of testdata/valid, failing on any
+// planValid parses and prepares a recipe of testdata/valid, failing on any
 // diagnostic.
 func planValid(t *testing.T, name string) *engine.Plan {
+	t.Helper()
+	plan, _ := prepareValid(t, name)
+	return plan
+}
+
+// prepareValid is planValid with the plan's executors.
+func prepareValid(t *testing.T, name string) (*engine.Plan, *engine.Executors) {
 	t.Helper()
 	path := filepath.Join("testdata", "valid", name)
 	planner := stages.Planner()
@@ -34,16 +41,14 @@ func planValid(t *testing.T, name string) *engine.Plan {
 	if len(diags) > 0 {
 		t.Fatalf("parse %s: %s", path, diags)
 	}
-	opts := validOptions[name]
-	opts.HashInputs = true
-	plan, diags := planner.Plan(r, opts)
+	plan, execs, diags := planner.Prepare(t.Context(), r, validOptions[name])
 	if len(diags) > 0 {
 		t.Fatalf("plan %s: %s", path, diags)
 	}
 	if plan == nil {
 		t.Fatalf("plan %s: no plan and no diagnostics", path)
 	}
-	return plan
+	return plan, execs
 }
 
 func TestValidRecipes(t *testing.T) {

@@ -39,7 +39,7 @@ func TestChrootExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := runExample(t, ctx, st, "chroot/chroot.hcl", engine.PlanOptions{Containers: podmanOpener{}})
+	rel := runExample(t, ctx, st, "chroot/chroot.hcl", engine.PrepareOptions{Containers: podmanOpener{}})
 
 	iso := filepath.Join(st.Dir, "builds", "chroot-iso", "1", rel.Release, "images")
 	entries, err := os.ReadDir(iso)

@@ -71,9 +71,8 @@ func TestExamplePlans(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatalf("parse: %s", diags)
 			}
-			plan, planDiags := planner.Plan(r, engine.PlanOptions{
-				HashInputs: true,
-				Executors:  map[string]executor.Executor{"host": goldenExecutor{}},
+			plan, _, planDiags := planner.Prepare(t.Context(), r, engine.PrepareOptions{
+				Executors: map[string]executor.Executor{"host": goldenExecutor{}},
 			})
 			if ini != nil {
 				planDiags = ini.Map(planDiags)
@@ -84,13 +83,6 @@ func TestExamplePlans(t *testing.T) {
 			}
 			if ini != nil {
 				checkINIWarnings(t, path, diags)
-			}
-			resolved := plan.Resolve(context.Background())
-			if ini != nil {
-				resolved = ini.Map(resolved)
-			}
-			if diags := resolved; diags.HasErrors() {
-				t.Fatalf("resolve: %s", diags)
 			}
 			// The same encoding as `imgpipe plan --json`.
 			var buf bytes.Buffer

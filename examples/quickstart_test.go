@@ -30,9 +30,9 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	run := func() *engine.Release {
+	run := func() engine.Release {
 		t.Helper()
-		return runExample(t, ctx, st, "quickstart/quickstart.hcl", engine.PlanOptions{Vars: []string{"tree=" + tree}})
+		return runExample(t, ctx, st, "quickstart/quickstart.hcl", engine.PrepareOptions{Vars: []string{"tree=" + tree}})
 	}
 
 	rel := run()
@@ -77,33 +77,23 @@ func TestQuickstart(t *testing.T) {
 	}
 }
 
-// runExample plans the example recipe at path (HashInputs on), resolves
-// it, claims its release and runs it into st, as `imgpipe run` does.
-func runExample(t *testing.T, ctx context.Context, st *store.Store, path string, opts engine.PlanOptions) *engine.Release {
+// runExample prepares the example recipe at path and runs it into st, as
+// `imgpipe run` does, and returns the release the run settled.
+func runExample(t *testing.T, ctx context.Context, st *store.Store, path string, opts engine.PrepareOptions) engine.Release {
 	t.Helper()
 	planner := stages.Planner()
 	r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	opts.HashInputs = true
-	plan, diags := planner.Plan(r, opts)
+	plan, execs, diags := planner.Prepare(ctx, r, opts)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if diags := plan.Resolve(ctx); diags.HasErrors() {
-		t.Fatal(diags)
-	}
 	runID := store.NewRunID(time.Now())
-	rel, err := plan.ClaimRelease(st, runID)
+	sum, err := engine.Run(ctx, plan, execs, st, engine.RunOptions{RunID: runID, Jobs: 2})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if rel.Unlock != nil {
-		defer rel.Unlock()
-	}
-	if _, err := engine.Run(ctx, plan, engine.RunOptions{Store: st, RunID: runID, Jobs: 2}); err != nil {
 		t.Fatalf("%s failed: %v (logs in %s)", path, err, filepath.Join(st.Dir, "runs", runID))
 	}
-	return rel
+	return sum.Release
 }

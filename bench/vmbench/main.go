@@ -187,21 +187,19 @@ func runRecipe(path, storeDir string, rec *recorder) error {
 	if diags.HasErrors() {
 		return fmt.Errorf("parse: %v", diags)
 	}
-	p, diags := stages.Planner().Plan(r, engine.PlanOptions{HashInputs: true})
+	p, execs, diags := stages.Planner().Prepare(ctx, r, engine.PrepareOptions{
+		Executors: map[string]executor.Executor{"host": rec},
+	})
 	if diags.HasErrors() {
-		return fmt.Errorf("plan: %v", diags)
-	}
-	if diags := p.Resolve(ctx); diags.HasErrors() {
-		return fmt.Errorf("resolve: %v", diags)
+		return fmt.Errorf("prepare: %v", diags)
 	}
 	st, err := store.Open(storeDir)
 	if err != nil {
 		return err
 	}
 	var failures []string
-	sum, err := engine.Run(ctx, p, engine.RunOptions{
-		Store: st, Jobs: 2,
-		Executors: map[string]executor.Executor{"host": rec},
+	sum, err := engine.Run(ctx, p, execs, st, engine.RunOptions{
+		Jobs: 2,
 		Events: events.SinkFunc(func(e events.Event) {
 			if e.Type == events.StageFailed {
 				failures = append(failures, e.Stage+" ["+e.Arch+"]: "+e.Error)

@@ -90,11 +90,11 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 	if len(pos) == 1 {
 		// Only the executor blocks need the recipe: they are checked the way
 		// a run would connect to them.
-		plan, err := a.loadPlan(pos[0], rf, false)
+		plan, _, err := a.prepare(ctx, pos[0], rf, true)
 		if err != nil {
 			return err
 		}
-		for _, b := range plan.Executors {
+		for _, b := range plan.ExecutorBlocks {
 			found = append(found, checkPodman(ctx, "executor "+b.Name, b.Connection, b.IdentityFile))
 		}
 	}

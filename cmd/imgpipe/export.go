@@ -27,7 +27,7 @@ func cmdExportKoji(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, warnings, err := a.planRecipe(path, rf, false)
+	plan, _, warnings, err := a.prepareQuiet(ctx, path, rf, true)
 	if err != nil {
 		return err
 	}

@@ -95,19 +95,22 @@ func oneRecipe(cmd string, args []string) (string, error) {
 	}
 }
 
-// loadPlan parses and plans a recipe, and prints its warnings.
-func (a *app) loadPlan(path string, rf recipeFlags, hashInputs bool) (*engine.Plan, error) {
-	plan, warnings, err := a.planRecipe(path, rf, hashInputs)
+// prepare parses and prepares a recipe (engine.Planner.Prepare), and prints
+// its warnings. checkOnly prepares it as `validate` does: nothing outside
+// the recipe is looked at, and the plan cannot run.
+func (a *app) prepare(ctx context.Context, path string, rf recipeFlags, checkOnly bool) (*engine.Plan, *engine.Executors, error) {
+	plan, execs, warnings, err := a.prepareQuiet(ctx, path, rf, checkOnly)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a.printDiags(warnings)
-	return plan, nil
+	return plan, execs, nil
 }
 
-// planRecipe parses and plans a recipe: an HCL file, or a Koji INI (see
-// isINI). It returns the warnings; errors come back as hcl.Diagnostics.
-func (a *app) planRecipe(path string, rf recipeFlags, hashInputs bool) (*engine.Plan, hcl.Diagnostics, error) {
+// prepareQuiet parses and prepares a recipe: an HCL file, or a Koji INI
+// (see isINI). It returns the warnings; errors come back as
+// hcl.Diagnostics.
+func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, checkOnly bool) (*engine.Plan, *engine.Executors, hcl.Diagnostics, error) {
 	planner := stages.Planner()
 	var (
 		r     *recipe.Recipe
@@ -136,13 +139,13 @@ func (a *app) planRecipe(path string, rf recipeFlags, hashInputs bool) (*engine.
 		}
 	}
 	if diags.HasErrors() {
-		return nil, nil, diags
+		return nil, nil, nil, diags
 	}
-	plan, planDiags := planner.Plan(r, engine.PlanOptions{
+	plan, execs, planDiags := planner.Prepare(ctx, r, engine.PrepareOptions{
 		Vars:       rf.vars,
 		VarFiles:   rf.varFiles,
-		HashInputs: hashInputs,
 		Containers: containers,
+		CheckOnly:  checkOnly,
 	})
 	for name, f := range r.Files {
 		a.files[name] = f
@@ -152,9 +155,9 @@ func (a *app) planRecipe(path string, rf recipeFlags, hashInputs bool) (*engine.
 	}
 	diags = append(diags, planDiags...)
 	if diags.HasErrors() {
-		return nil, nil, diags
+		return nil, nil, nil, diags
 	}
-	return plan, diags, nil
+	return plan, execs, diags, nil
 }
 
 // isINI reports whether path is a Koji image-build INI: a .ini or .conf
@@ -182,15 +185,4 @@ func storeDir(flagValue, recipeDir string) string {
 		recipeDir = "."
 	}
 	return filepath.Join(recipeDir, ".imgpipe")
-}
-
-// resolve pins the plan's sources (git commits, content digests) so stage
-// IDs are final; warnings are printed, errors returned.
-func (a *app) resolve(ctx context.Context, plan *engine.Plan) error {
-	diags := plan.Resolve(ctx)
-	if diags.HasErrors() {
-		return diags
-	}
-	a.printDiags(diags)
-	return nil
 }

@@ -25,7 +25,7 @@ func cmdValidate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, err := a.loadPlan(path, rf, false)
+	plan, _, err := a.prepare(ctx, path, rf, true)
 	if err != nil {
 		return err
 	}
@@ -56,11 +56,8 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, err := a.loadPlan(path, rf, true)
+	plan, _, err := a.prepare(ctx, path, rf, false)
 	if err != nil {
-		return err
-	}
-	if err := a.resolve(ctx, plan); err != nil {
 		return err
 	}
 	doc := plan.Doc()
@@ -91,9 +88,9 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tID\tNEEDS")
 	}
 	for i, s := range doc.Stages {
-		short[s.ID] = fmt.Sprintf("#%d", i+1)
+		short[s.Key] = fmt.Sprintf("#%d", i+1)
 		var needs []string
-		for _, d := range s.DependsOn {
+		for _, d := range s.Needs {
 			needs = append(needs, short[d])
 		}
 		arch := s.Arch
@@ -121,11 +118,8 @@ func cmdGraph(ctx context.Context, a *app, args []string) error {
 	if *format != "dot" && *format != "mermaid" {
 		return usagef("unknown graph format %q: use --format dot or --format mermaid", *format)
 	}
-	plan, err := a.loadPlan(path, rf, true)
+	plan, _, err := a.prepare(ctx, path, rf, false)
 	if err != nil {
-		return err
-	}
-	if err := a.resolve(ctx, plan); err != nil {
 		return err
 	}
 	out, err := plan.Graph(*format)

@@ -7,12 +7,12 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/charmbracelet/log"
 	"golang.org/x/term"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/progress"
 )
@@ -38,19 +38,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if *jobs < 0 {
 		return usagef("--jobs must be 1 or more (0, the default, means one per CPU)")
 	}
-	plan, err := a.loadPlan(path, rf, true)
+	plan, execs, err := a.prepare(ctx, path, rf, false)
 	if err != nil {
-		return err
-	}
-	if err := a.resolve(ctx, plan); err != nil {
-		return err
-	}
-	if diags := plan.Runnable(nil); diags.HasErrors() {
-		return diags
-	}
-	// Before a release is claimed: a run that cannot reach its executors
-	// does nothing.
-	if err := plan.OpenError(nil); err != nil {
 		return err
 	}
 	st, err := store.Open(storeDir(*storeFlag, plan.Recipe.Dir))
@@ -67,31 +56,12 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	logger := log.NewWithOptions(a.stderr, log.Options{Prefix: "imgpipe"})
 
-	runID := store.NewRunID(time.Now())
-	if plan.UsesRelease() {
-		rel, err := plan.ClaimRelease(st, runID)
-		if err != nil {
-			return err
-		}
-		if rel.Unlock != nil {
-			defer rel.Unlock()
-		}
-		b := plan.Build
-		msg := fmt.Sprintf("building %s-%s-%s", b.Name, b.Version, rel.Release)
-		if rel.UpToDate {
-			msg = fmt.Sprintf("%s-%s-%s is published with these stages; checking it is up to date", b.Name, b.Version, rel.Release)
-		}
-		logger.Info(msg)
-	}
-
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	summary, runErr := engine.Run(ctx, plan, engine.RunOptions{
-		RunID:  runID,
-		Store:  st,
+	summary, runErr := engine.Run(ctx, plan, execs, st, engine.RunOptions{
 		Jobs:   *jobs,
 		Force:  force,
-		Events: renderer,
+		Events: events.Tee(releaseLog(logger), renderer),
 	})
 	if err := renderer.Close(); err != nil && runErr == nil {
 		runErr = err
@@ -106,4 +76,18 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return &silentError{code: exitCode(runErr)}
 	}
 	return runErr
+}
+
+// releaseLog says which build a run makes, once the run has settled its
+// release: before its first stage.
+func releaseLog(logger *log.Logger) events.Sink {
+	return events.SinkFunc(func(e events.Event) {
+		switch {
+		case e.Type != events.RunStarted || e.Build == "":
+		case e.UpToDate:
+			logger.Info(fmt.Sprintf("%s is published with these stages; checking it is up to date", e.Build))
+		default:
+			logger.Info("building " + e.Build)
+		}
+	})
 }

@@ -45,6 +45,11 @@ type Event struct {
 	Recipe string   `json:"recipe,omitempty"` // RunStarted: the recipe file
 	Arches []string `json:"arches,omitempty"` // RunStarted: arches built
 	Stages int      `json:"stages,omitempty"` // RunStarted: number of stage instances
+	// Build is RunStarted's name-version-release of the build, when a
+	// stage uses the release; UpToDate says a published build already
+	// holds what this run would build.
+	Build    string `json:"build,omitempty"`
+	UpToDate bool   `json:"up_to_date,omitempty"`
 	// Status is the run's outcome (RunFinished): "succeeded", "failed" or
 	// "interrupted".
 	Status string `json:"status,omitempty"`

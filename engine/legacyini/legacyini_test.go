@@ -75,7 +75,7 @@ func load(t *testing.T, path string) (*legacyini.Result, hcl.Diagnostics, *engin
 	if d.HasErrors() {
 		return res, diags, nil
 	}
-	plan, d := planner.Plan(r, engine.PlanOptions{})
+	plan, _, d := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	return res, append(diags, res.Map(d)...), plan
 }
 

@@ -38,7 +38,7 @@ func planHCL(t *testing.T, filename string, src []byte) *engine.Plan {
 	if diags.HasErrors() {
 		t.Fatalf("parse %s: %s\n%s", filename, diags, src)
 	}
-	plan, diags := planner.Plan(r, engine.PlanOptions{})
+	plan, _, diags := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	if diags.HasErrors() {
 		t.Fatalf("plan %s: %s\n%s", filename, diags, src)
 	}

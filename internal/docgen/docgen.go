@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/eval"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
 
@@ -451,7 +452,7 @@ func writeLanguage(w *writer) {
 		"everything a stage depends on is visible to its stage ID.")
 	w.line("| function | description |")
 	w.line("|---|---|")
-	fns := engine.Functions()
+	fns := eval.Functions()
 	for _, name := range sortedKeys(fns) {
 		f := fns[name]
 		var params []string

@@ -119,7 +119,7 @@ stage "exec" "b" {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if _, diags := stages.Planner().Plan(r, engine.PlanOptions{}); diags.HasErrors() {
+	if _, _, diags := stages.Planner().Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true}); diags.HasErrors() {
 		t.Fatal(diags)
 	}
 }

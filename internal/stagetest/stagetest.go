@@ -43,19 +43,16 @@ func Run(t *testing.T, ctx context.Context, src string, files map[string]string,
 	if diags.HasErrors() {
 		t.Fatalf("parse: %v", diags)
 	}
-	p, diags := engine.NewPlanner(stages.All()).Plan(r, engine.PlanOptions{HashInputs: true})
+	p, execs, diags := engine.NewPlanner(stages.All()).Prepare(ctx, r, engine.PrepareOptions{})
 	if diags.HasErrors() {
-		t.Fatalf("plan: %v", diags)
-	}
-	if diags := p.Resolve(ctx); diags.HasErrors() {
-		t.Fatalf("resolve: %v", diags)
+		t.Fatalf("prepare: %v", diags)
 	}
 	st, err := store.Open(filepath.Join(root, "store"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var failures []string
-	sum, err := engine.Run(ctx, p, engine.RunOptions{Store: st, Jobs: 2, Events: events.SinkFunc(func(e events.Event) {
+	sum, err := engine.Run(ctx, p, execs, st, engine.RunOptions{Jobs: 2, Events: events.SinkFunc(func(e events.Event) {
 		if e.Type == events.StageFailed {
 			failures = append(failures, e.Stage+" ["+e.Arch+"]: "+e.Error)
 		}

@@ -312,7 +312,7 @@ stage "mock" "pack" {
 		t.Fatalf("parse: %v", diags)
 	}
 	execs := map[string]executor.Executor{"podman": e}
-	p, diags := engine.NewPlanner([]*engine.Kind{Kind}).Plan(r, engine.PlanOptions{Executors: execs})
+	p, prepared, diags := engine.NewPlanner([]*engine.Kind{Kind}).Prepare(t.Context(), r, engine.PrepareOptions{Executors: execs})
 	if diags.HasErrors() {
 		t.Fatalf("plan: %v", diags)
 	}
@@ -320,7 +320,7 @@ stage "mock" "pack" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := engine.Run(t.Context(), p, engine.RunOptions{Store: st, Executors: execs})
+	sum, err := engine.Run(t.Context(), p, prepared, st, engine.RunOptions{})
 	if err != nil || sum.Status != "succeeded" {
 		t.Fatalf("run: %+v, %v", sum, err)
 	}

@@ -31,7 +31,7 @@ func plan(t *testing.T, path string) hcl.Diagnostics {
 	if r == nil || diags.HasErrors() {
 		t.Fatalf("LoadFile(%s): %v", path, diags)
 	}
-	_, d := planner.Plan(r, engine.PlanOptions{HashInputs: true})
+	_, _, d := planner.Prepare(t.Context(), r, engine.PrepareOptions{})
 	return append(diags, d...)
 }
 

@@ -421,7 +421,7 @@ stage "fetch-ks" "ks" {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if _, diags := planner().Plan(r, engine.PlanOptions{}); diags.HasErrors() {
+	if _, _, diags := planner().Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true}); diags.HasErrors() {
 		t.Errorf("planning without resolving: %v", diags)
 	}
 }

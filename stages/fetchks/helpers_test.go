@@ -113,12 +113,14 @@ type env struct {
 	t     *testing.T
 	dir   string
 	store *store.Store
+	// execs are the executors Prepare gave with each plan.
+	execs map[*engine.Plan]*engine.Executors
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	root := t.TempDir()
-	e := &env{t: t, dir: filepath.Join(root, "recipe")}
+	e := &env{t: t, dir: filepath.Join(root, "recipe"), execs: map[*engine.Plan]*engine.Executors{}}
 	if err := os.Mkdir(e.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -159,13 +161,13 @@ func (e *env) plan(stages string) (*engine.Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		e.t.Fatalf("parse: %v", diags)
 	}
-	p, diags := planner().Plan(r, engine.PlanOptions{HashInputs: true})
-	if diags.HasErrors() {
-		return nil, diags
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return p, p.Resolve(ctx)
+	p, execs, diags := planner().Prepare(ctx, r, engine.PrepareOptions{})
+	if p != nil {
+		e.execs[p] = execs
+	}
+	return p, diags
 }
 
 // mustPlan plans and fails the test on any error.
@@ -183,7 +185,7 @@ func (e *env) run(p *engine.Plan) (*engine.Summary, error) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sum, err := engine.Run(ctx, p, engine.RunOptions{Store: e.store})
+	sum, err := engine.Run(ctx, p, e.execs[p], e.store, engine.RunOptions{})
 	if sum == nil {
 		e.t.Fatalf("Run returned no summary: %v", err)
 	}

@@ -21,7 +21,7 @@ func planRecipe(t *testing.T, dir, src string) *engine.Plan {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	plan, diags := planner.Plan(r, engine.PlanOptions{})
+	plan, _, diags := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	if diags.HasErrors() {
 		for _, d := range diags {
 			t.Log(d)

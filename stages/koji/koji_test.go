@@ -226,7 +226,7 @@ func plan(t *testing.T, src []byte, path string) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	_, d := planner.Plan(r, engine.PlanOptions{})
+	_, _, d := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	return append(diags, d...)
 }
 

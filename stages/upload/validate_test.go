@@ -19,7 +19,7 @@ func planSource(t *testing.T, src string) (*engine.Plan, string) {
 	if diags.HasErrors() {
 		t.Fatalf("parse: %s", diags)
 	}
-	plan, diags := planner.Plan(r, engine.PlanOptions{})
+	plan, _, diags := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	if !diags.HasErrors() {
 		return plan, ""
 	}

@@ -1,0 +1,256 @@
+package eval
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/suggest"
+)
+
+// Scope is what expressions see for one architecture: var, local and arch.
+// Stage outputs come with each evaluation (Context), because they differ
+// between planning (placeholders) and running (real paths).
+type Scope struct {
+	Recipe *recipe.Recipe
+	// Vars is the object of every variable's value (Variables).
+	Vars cty.Value
+	// Arch is the architecture, or an unknown string where a block serves
+	// every architecture at once (build, executor, preset).
+	Arch   cty.Value
+	locals cty.Value
+}
+
+// NewScope evaluates the recipe's local values for one architecture.
+func NewScope(r *recipe.Recipe, vars, arch cty.Value) (*Scope, hcl.Diagnostics) {
+	s := &Scope{Recipe: r, Vars: vars, Arch: arch}
+	return s, s.evalLocals()
+}
+
+// failedMark marks the value of a variable, local value or stage that
+// could not be evaluated. Its error is already reported; expressions that
+// use it evaluate to marked unknowns, and the planner skips them silently
+// instead of reporting follow-on errors (such as "depends on arch").
+type failedMark struct{}
+
+// Failed stands for a value whose error is already reported.
+var Failed = cty.DynamicVal.Mark(failedMark{})
+
+// Context returns the evaluation context of the scope with these stage
+// outputs (an object keyed by stage name).
+func (s *Scope) Context(stages cty.Value) *hcl.EvalContext {
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":   s.Vars,
+			"local": s.locals,
+			"arch":  s.Arch,
+			"stage": stages,
+		},
+		Functions: functionTable,
+	}
+}
+
+// evalLocals evaluates the locals block in dependency order.
+func (s *Scope) evalLocals() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	values := map[string]cty.Value{}
+	pending := slices.Clone(s.Recipe.Locals)
+	declared := map[string]bool{}
+	for _, l := range pending {
+		declared[l.Name] = true
+	}
+	for len(pending) > 0 {
+		progressed := false
+		var next []*recipe.Local
+		for _, l := range pending {
+			var bad hcl.Diagnostics
+			ready := true
+			for _, t := range l.Expr.Variables() {
+				switch t.RootName() {
+				case "stage":
+					bad = append(bad, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Stage reference in locals",
+						Detail:   "Local values are computed before any stage runs, so they cannot use stage outputs. Refer to the stage output directly where it is needed.",
+						Subject:  t.SourceRange().Ptr(),
+					})
+				default:
+					if d := UndeclaredRef(t, s.Recipe); d != nil {
+						bad = append(bad, d)
+						continue
+					}
+					if t.RootName() != "local" || len(t) < 2 {
+						continue
+					}
+					name, _ := TraversalName(t[1])
+					if _, done := values[name]; !done && declared[name] {
+						ready = false
+					}
+				}
+			}
+			if len(bad) > 0 {
+				diags = append(diags, bad...)
+				values[l.Name] = Failed
+				progressed = true
+				continue
+			}
+			if !ready {
+				next = append(next, l)
+				continue
+			}
+			progressed = true
+			ctx := s.Context(cty.EmptyObjectVal)
+			ctx.Variables["local"] = cty.ObjectVal(values)
+			v, d := l.Expr.Value(ctx)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				v = Failed
+			}
+			values[l.Name] = v
+		}
+		if !progressed {
+			// Every local value left waits for another one left: there is
+			// a cycle. Report it, fail its members and carry on with the
+			// rest, which may wait for it or form further cycles.
+			cycle, rng := localCycle(next)
+			var refs []string
+			for _, name := range append(cycle, cycle[0]) {
+				refs = append(refs, "local."+name)
+			}
+			detail := fmt.Sprintf("These local values refer to each other in a cycle: %s. A local value cannot depend on itself; remove one of these references.", strings.Join(refs, " → "))
+			if len(cycle) == 1 {
+				detail = fmt.Sprintf("local.%s refers to itself. Write its value without local.%s.", cycle[0], cycle[0])
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cycle in local values",
+				Detail:   detail,
+				Subject:  rng.Ptr(),
+			})
+			for _, name := range cycle {
+				values[name] = Failed
+			}
+			next = slices.DeleteFunc(next, func(l *recipe.Local) bool { return slices.Contains(cycle, l.Name) })
+		}
+		pending = next
+	}
+	s.locals = cty.ObjectVal(values)
+	return diags
+}
+
+// localCycle finds a cycle among local values that all wait for one
+// another. It returns the cycle's members, starting with the one declared
+// first, and the range of that one's reference to the next.
+func localCycle(pending []*recipe.Local) ([]string, hcl.Range) {
+	byName := map[string]*recipe.Local{}
+	for _, l := range pending {
+		byName[l.Name] = l
+	}
+	// next returns the first local value l refers to that is still pending.
+	next := func(l *recipe.Local) (string, hcl.Range) {
+		for _, t := range l.Expr.Variables() {
+			if t.RootName() != "local" || len(t) < 2 {
+				continue
+			}
+			if name, ok := TraversalName(t[1]); ok && byName[name] != nil {
+				return name, t.SourceRange()
+			}
+		}
+		return "", hcl.Range{}
+	}
+	var path []string
+	var ranges []hcl.Range
+	for cur := pending[0].Name; ; {
+		if i := slices.Index(path, cur); i >= 0 {
+			path, ranges = path[i:], ranges[i:]
+			break
+		}
+		name, rng := next(byName[cur])
+		if name == "" {
+			// Cannot happen: every pending value waits for another. Report
+			// the one at hand rather than loop.
+			return []string{cur}, byName[cur].DeclRange
+		}
+		path = append(path, cur)
+		ranges = append(ranges, rng)
+		cur = name
+	}
+	first := 0
+	for i, name := range path {
+		if byName[name].DeclRange.Start.Byte < byName[path[first]].DeclRange.Start.Byte {
+			first = i
+		}
+	}
+	return slices.Concat(path[first:], path[:first]), ranges[first]
+}
+
+// scopeNames are the names every expression may start with.
+var scopeNames = []string{"var", "local", "arch", "stage"}
+
+// UndeclaredRef reports a reference to a variable or local value that the
+// recipe does not declare, or to a name that is not in scope at all, with a
+// suggestion; nil for anything else.
+func UndeclaredRef(t hcl.Traversal, r *recipe.Recipe) *hcl.Diagnostic {
+	root := t.RootName()
+	if !slices.Contains(scopeNames, root) {
+		// HCL would say this too, but suggest a name at random.
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown variable",
+			Detail:   fmt.Sprintf("There is no variable named %q.%s Expressions can use var.<name>, local.<name>, arch and stage.<name>.<output>.", root, suggest.DidYouMean(root, scopeNames)),
+			Subject:  t[0].SourceRange().Ptr(),
+		}
+	}
+	if (root != "var" && root != "local") || len(t) < 2 {
+		return nil
+	}
+	name, ok := TraversalName(t[1])
+	if !ok {
+		return nil // var[0] and the like: evaluation reports them
+	}
+	var names []string
+	if root == "var" {
+		for _, v := range r.Variables {
+			names = append(names, v.Name)
+		}
+	} else {
+		for _, l := range r.Locals {
+			names = append(names, l.Name)
+		}
+	}
+	if slices.Contains(names, name) {
+		return nil
+	}
+	if root == "var" {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Reference to undeclared variable",
+			Detail:   fmt.Sprintf("No variable %q is declared in this recipe.%s To add one, declare it with a variable %q { default = ... } block.", name, suggest.DidYouMean(name, names), name),
+			Subject:  t.SourceRange().Ptr(),
+		}
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared local value",
+		Detail:   fmt.Sprintf("No local value %q is declared in this recipe.%s To add one, set %s = ... in a locals block.", name, suggest.DidYouMean(name, names), name),
+		Subject:  t.SourceRange().Ptr(),
+	}
+}
+
+// TraversalName returns the name a traversal step selects: .name or
+// ["name"].
+func TraversalName(step hcl.Traverser) (string, bool) {
+	switch s := step.(type) {
+	case hcl.TraverseAttr:
+		return s.Name, true
+	case hcl.TraverseIndex:
+		if s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull() {
+			return s.Key.AsString(), true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,135 @@
+package eval
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/suggest"
+)
+
+// Variables resolves the recipe's variables: defaults, then the files of
+// varFiles (-var-file, in order), then vars (-var name=value). Variable
+// files are added to r.Files, for diagnostics.
+func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	decl := map[string]*recipe.Variable{}
+	var names []string
+	for _, v := range r.Variables {
+		decl[v.Name] = v
+		names = append(names, v.Name)
+	}
+	values := map[string]cty.Value{}
+	set := func(name string, val cty.Value, rng *hcl.Range, origin string) {
+		v, ok := decl[name]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Undeclared variable",
+				Detail:   fmt.Sprintf("%s sets %q, which the recipe does not declare.%s Declare it with a variable block or remove the setting.", origin, name, suggest.DidYouMean(name, names)),
+				Subject:  rng,
+			})
+			return
+		}
+		conv, err := convert.Convert(val, v.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value for variable",
+				Detail:   fmt.Sprintf("%s sets %q to a value that is not a %s: %s.", origin, name, v.Type.FriendlyName(), err),
+				Subject:  rng,
+			})
+			values[name] = Failed
+			return
+		}
+		values[name] = conv
+	}
+
+	for _, v := range r.Variables {
+		if v.Default == nil {
+			continue
+		}
+		val, d := v.Default.Value(nil)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			values[v.Name] = Failed
+			continue
+		}
+		set(v.Name, val, v.Default.Range().Ptr(), "The default")
+	}
+	for _, path := range varFiles {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read variable file",
+				Detail:   fmt.Sprintf("-var-file=%s: %v.", path, UnwrapPathError(err)),
+			})
+			continue
+		}
+		f, d := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		r.Files[path] = f
+		attrs, d := f.Body.JustAttributes()
+		diags = append(diags, d...)
+		for _, a := range attrs {
+			val, d := a.Expr.Value(nil)
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				set(a.Name, val, a.NameRange.Ptr(), "The variable file")
+			}
+		}
+	}
+	for _, kv := range vars {
+		name, raw, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid -var option",
+				Detail:   fmt.Sprintf("-var %q: write it as -var name=value.", kv),
+			})
+			continue
+		}
+		v, ok := decl[name]
+		if !ok || v.Type == cty.String || v.Type == cty.DynamicPseudoType {
+			set(name, cty.StringVal(raw), nil, "-var")
+			continue
+		}
+		// Non-string variables take an HCL literal, as Terraform's -var does.
+		expr, d := hclsyntax.ParseExpression([]byte(raw), "-var "+name, hcl.InitialPos)
+		if !d.HasErrors() {
+			var val cty.Value
+			val, d = expr.Value(nil)
+			if !d.HasErrors() {
+				set(name, val, nil, "-var")
+				continue
+			}
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid -var value",
+			Detail:   fmt.Sprintf("-var %s=%s: %q is a %s, so write its value in HCL syntax, e.g. [\"a\", \"b\"] for a list.", name, raw, name, v.Type.FriendlyName()),
+		})
+	}
+	for _, v := range r.Variables {
+		if _, ok := values[v.Name]; !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No value for required variable",
+				Detail:   fmt.Sprintf("Variable %q has no default. Set it with -var %s=VALUE or in a -var-file, or give it a default.", v.Name, v.Name),
+				Subject:  v.DeclRange.Ptr(),
+			})
+			values[v.Name] = Failed
+		}
+	}
+	return cty.ObjectVal(values), diags
+}

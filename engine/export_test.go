@@ -1,0 +1,21 @@
+package engine
+
+import "github.com/imgpipe/imgpipe/engine/store"
+
+// ClaimedRelease is what ClaimRelease returns to the external tests.
+type ClaimedRelease struct {
+	Release  string
+	UpToDate bool
+	Unlock   func()
+	// Plan is the plan with the release settled, as Run walks it.
+	Plan *Plan
+}
+
+// ClaimRelease settles a plan's release as Run does before its first stage.
+func ClaimRelease(p *Plan, st *store.Store, run string) (*ClaimedRelease, error) {
+	rel, unlock, err := claimRelease(st, p.Build, p.ReleaseKey(), run)
+	if err != nil {
+		return nil, err
+	}
+	return &ClaimedRelease{Release: rel.Release, UpToDate: rel.UpToDate, Unlock: unlock, Plan: p.withRelease(rel.Release)}, nil
+}

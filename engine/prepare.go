@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/imgpipe/imgpipe/engine/eval"
+	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/recipe"
+)
+
+// PrepareOptions are the inputs to Prepare besides the recipe.
+type PrepareOptions struct {
+	// Vars are -var name=value settings, applied over VarFiles.
+	Vars []string
+	// VarFiles are -var-file paths, applied in order over defaults.
+	VarFiles []string
+	// Executors are executors given by name: they serve every stage whose
+	// executor has that name, in place of the host or a container Prepare
+	// would open. "host" is always available.
+	Executors map[string]executor.Executor
+	// Containers opens container executors ("podman" and executor blocks),
+	// so that stage IDs name image IDs and the run uses those same
+	// executors. Nil: stages that run in containers plan with their
+	// image's name in their ID and cannot run, unless Executors has them.
+	Containers Containers
+	// CheckOnly evaluates and checks the recipe without looking outside
+	// it: local inputs are checked but not hashed, sources are not
+	// resolved and no executor is opened, so stage IDs are provisional
+	// and the plan cannot run. It is what `imgpipe validate` does.
+	CheckOnly bool
+}
+
+// Prepare turns a recipe into a plan a run can walk, in one step: it
+// evaluates variables, locals and the build block, checks every stage block
+// against its kind, instantiates the stages per architecture and computes
+// their IDs; unless opts.CheckOnly, it then hashes local inputs, pins the
+// sources of source stages (Kind.Resolve: a branch to its commit, a tree to
+// its digest), opens the container executors, and computes the final stage
+// IDs from all of that.
+//
+// Every problem is a diagnostic; the plan and executors are nil if any is an
+// error. An executor that cannot be opened is a warning: its stages keep
+// provisional IDs, and Run returns its *ExecutorError before starting.
+func (p *Planner) Prepare(ctx context.Context, r *recipe.Recipe, opts PrepareOptions) (*Plan, *Executors, hcl.Diagnostics) {
+	plan, diags := p.plan(r, opts)
+	if plan == nil {
+		return nil, nil, diags
+	}
+	execs := &Executors{named: opts.Executors, opener: opts.Containers}
+	if opts.CheckOnly {
+		return plan, execs, diags
+	}
+	var all eval.DiagSet
+	all.Add(diags...)
+	all.Add(plan.resolveSources(ctx)...)
+	all.Add(execs.open(ctx, plan)...)
+	plan.recomputeIDs()
+	if all.HasErrors() {
+		return nil, nil, all.List()
+	}
+	return plan, execs, all.List()
+}
+
+// resolveSources pins the sources of the plan's source stages. It may reach
+// the network (git ls-remote) but never downloads content.
+func (p *Plan) resolveSources(ctx context.Context) hcl.Diagnostics {
+	var diags eval.DiagSet
+	resolved := map[string]string{} // by the pre-resolution ID: same config, same source
+	for _, n := range p.Nodes {
+		if n.Kind.Resolve == nil {
+			continue
+		}
+		if r, ok := resolved[n.ID]; ok {
+			n.Resolved = r
+			continue
+		}
+		r, d := n.Kind.Resolve(ctx, n.config, p.Recipe.Dir)
+		diags.Add(d...)
+		n.Resolved = r
+		resolved[n.ID] = r
+	}
+	return diags.List()
+}
+
+// recomputeIDs recomputes every stage ID while the plan is being prepared.
+// Nodes are in topological order, so each ID is recomputed after the IDs it
+// depends on.
+func (p *Plan) recomputeIDs() {
+	for _, n := range p.Nodes {
+		n.ID = stageID(n, n.Arches[0])
+	}
+}
+
+// withRelease returns the plan with its release settled: a copy whose nodes
+// of kinds that use the release, and those after them, have the IDs that
+// release gives. The plan itself is left as it is.
+func (p *Plan) withRelease(release string) *Plan {
+	if p.Build.Release == release {
+		return p
+	}
+	q := *p
+	q.Build.Release = release
+	copies := make(map[*Node]*Node, len(p.Nodes))
+	q.Nodes = make([]*Node, len(p.Nodes))
+	for i, n := range p.Nodes {
+		c := *n
+		c.release = release
+		c.Deps = make([]*Node, len(n.Deps))
+		for j, d := range n.Deps {
+			c.Deps[j] = copies[d] // topological order: copied already
+		}
+		c.depNames = make(map[string]*Node, len(n.depNames))
+		for name, d := range n.depNames {
+			c.depNames[name] = copies[d]
+		}
+		c.ID = stageID(&c, c.Arches[0])
+		copies[n] = &c
+		q.Nodes[i] = &c
+	}
+	q.Instances = make(map[string]map[string]*Node, len(p.Instances))
+	for name, byArch := range p.Instances {
+		q.Instances[name] = make(map[string]*Node, len(byArch))
+		for arch, n := range byArch {
+			q.Instances[name][arch] = copies[n]
+		}
+	}
+	return &q
+}
