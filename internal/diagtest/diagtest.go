@@ -125,29 +125,32 @@ func CheckFiles(t testing.TB, files map[string][]byte, diags hcl.Diagnostics) {
 	}
 	slices.SortFunc(want, compare)
 
-	var unexpected []string
+	type unexpected struct {
+		expectation
+		detail string
+	}
+	var extra []unexpected
 	for _, d := range diags {
 		g := got(d)
 		if i := slices.Index(want, g); i >= 0 {
 			want = slices.Delete(want, i, i+1)
 			continue
 		}
-		s := g.String()
-		if d.Detail != "" {
-			s += "\n      " + d.Detail
-		}
-		unexpected = append(unexpected, s)
+		extra = append(extra, unexpected{g, d.Detail})
 	}
-	if len(unexpected) == 0 && len(want) == 0 {
+	if len(extra) == 0 && len(want) == 0 {
 		return
 	}
 	var b strings.Builder
 	b.WriteString("diagnostics differ from the expectations in the source")
-	if len(unexpected) > 0 {
-		slices.Sort(unexpected)
+	if len(extra) > 0 {
+		slices.SortStableFunc(extra, func(a, b unexpected) int { return compare(a.expectation, b.expectation) })
 		b.WriteString("\nunexpected diagnostics:")
-		for _, s := range unexpected {
-			b.WriteString("\n  " + s)
+		for _, u := range extra {
+			b.WriteString("\n  " + u.String())
+			if u.detail != "" {
+				b.WriteString("\n      " + u.detail)
+			}
 		}
 	}
 	if len(want) > 0 {

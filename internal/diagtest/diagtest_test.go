@@ -181,6 +181,13 @@ func TestCheckFails(t *testing.T) {
 			"unmet expectations:",
 			"  r.hcl:5: ERROR: Empty command",
 		}},
+		{"sorted by line", append(all[:4:4], diag(hcl.DiagError, "r.hcl", 10, "B"), diag(hcl.DiagError, "r.hcl", 9, "A")), []string{
+			"unexpected diagnostics:",
+			"  r.hcl:9: ERROR: A",
+			"      Some detail.",
+			"  r.hcl:10: ERROR: B",
+			"      Some detail.",
+		}},
 		{"no subject", append(all[:4:4], noSubject), []string{
 			"unexpected diagnostics:",
 			"  (no subject): ERROR: Lost",
