@@ -1,10 +1,8 @@
 package koji_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/diagtest"
 	"github.com/imgpipe/imgpipe/stages"
 	"github.com/imgpipe/imgpipe/stages/koji"
 )
@@ -164,11 +163,10 @@ func TestApplianceArgv(t *testing.T) {
 	}
 }
 
-var errorComment = regexp.MustCompile(`#\s*ERROR:\s*(.+?)\s*$`)
-var warnComment = regexp.MustCompile(`#\s*WARNING:\s*(.+?)\s*$`)
-
-// TestPresetDiagnostics plans testdata/errors/*.hcl; each line that must
-// carry a diagnostic ends with `# ERROR: <summary>` or `# WARNING: <summary>`.
+// TestPresetDiagnostics plans testdata/errors/*.hcl, whose comments name the
+// diagnostics each line must get, as internal/diagtest reads them:
+//
+//	distro = "RHEL-9" # ERROR: Invalid distro
 func TestPresetDiagnostics(t *testing.T) {
 	files, _ := filepath.Glob("testdata/errors/*.hcl")
 	if len(files) == 0 {
@@ -180,44 +178,10 @@ func TestPresetDiagnostics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[string][]string{}
-			for i, line := range strings.Split(string(src), "\n") {
-				if m := errorComment.FindStringSubmatch(line); m != nil {
-					key := lineKey(i+1, "error")
-					want[key] = append(want[key], strings.Split(m[1], "; ERROR: ")...)
-				}
-				if m := warnComment.FindStringSubmatch(line); m != nil {
-					key := lineKey(i+1, "warning")
-					want[key] = append(want[key], m[1])
-				}
-			}
-			diags := plan(t, src, path)
-			got := map[string][]string{}
-			for _, d := range diags {
-				if d.Subject == nil || d.Subject.Filename != path {
-					t.Errorf("diagnostic %q has no range in %s: %v", d.Summary, path, d.Subject)
-					continue
-				}
-				sev := "error"
-				if d.Severity == hcl.DiagWarning {
-					sev = "warning"
-				}
-				key := lineKey(d.Subject.Start.Line, sev)
-				got[key] = append(got[key], d.Summary)
-			}
-			for _, m := range []map[string][]string{want, got} {
-				for k := range m {
-					slices.Sort(m[k])
-				}
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("diagnostics (-want +got):\n%s\nall:\n%s", diff, diags)
-			}
+			diagtest.Check(t, path, src, plan(t, src, path))
 		})
 	}
 }
-
-func lineKey(line int, sev string) string { return fmt.Sprintf("%s:%04d", sev, line) }
 
 func plan(t *testing.T, src []byte, path string) hcl.Diagnostics {
 	t.Helper()

@@ -1,5 +1,4 @@
-# ERROR: Missing build block
-# A recipe with stages but no build block.
+# A recipe with stages but no build block. # ERROR: Missing build block
 stage "exec" "hello" {
   command = ["echo", "hello"]
 }
