@@ -7,8 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/imgpipe/imgpipe/engine/legacyini"
-	"github.com/imgpipe/imgpipe/stages/koji"
+	"github.com/imgpipe/imgpipe/internal/kojiexport"
 )
 
 // cmdExportKoji prints what Koji needs to build a preset recipe: the
@@ -38,22 +37,11 @@ func cmdExportKoji(ctx context.Context, a *app, args []string) error {
 			diags = append(diags, d)
 		}
 	}
-	p := plan.Preset
-	if p == nil {
+	if plan.Preset == nil {
 		return usagef("%s is not a preset recipe: export-koji exports an image_build, livemedia, appliance or livecd block, and this recipe has a build block and stages of its own, which Koji cannot build", path)
 	}
-	var out string
-	switch p.Preset.Name {
-	case "image_build":
-		b, d := legacyini.Export(plan)
-		diags = append(diags, d...)
-		out = string(b)
-	default:
-		line, d := koji.SpinCommand(plan)
-		diags = append(diags, d...)
-		out = line + "\n"
-	}
-	diags = append(diags, koji.CheckUpload(plan)...)
+	out, d := kojiexport.Export(plan)
+	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return diags
 	}

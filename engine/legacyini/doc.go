@@ -1,5 +1,9 @@
 // Package legacyini reads Koji's legacy `koji image-build --config` INI and
-// writes it back. It is the only code that knows the INI (DESIGN §2, §7).
+// upgrades it to an image_build block. It is the only code that reads the
+// INI, and it holds the INI's facts (its sections, its keys and their order,
+// the keys Koji requires) that internal/kojiexport writes it back with. It
+// does not plan or export: it imports no engine, only engine/recipe.
+// docs/koji-migration.md describes the INI for users.
 //
 // # Reading
 //
@@ -38,7 +42,7 @@
 // factory_parameters = { ... } with the keys in the INI's order, then one
 // comment per koji CLI option not carried. Lists are HCL lists; scratch,
 // skip_tag, noverifyssl and background are booleans; everything else is a
-// string. Export writes [image-build] in the same order.
+// string. internal/kojiexport writes [image-build] in the same order.
 //
 // # Koji's quirks: what imgpipe does
 //
@@ -88,14 +92,4 @@
 //     file and the section. Empty values of required keys are errors too.
 //   - An [ova-options] value containing "=" makes Koji's builder fail; it is
 //     used as written, with a warning.
-//
-// # Writing
-//
-// Export writes the INI for an evaluated image_build block: the keys the
-// recipe sets, lists comma-joined, true booleans as True (false ones left
-// out, as Koji reads any value as true), every % as %%, and [ova-options]
-// and [factory-parameters] with keys sorted. A value the INI cannot hold (a
-// line break, surrounding whitespace, a comma inside a list item, an
-// upper-case map key) is an error; repo_mode other than override is a
-// warning, as Koji cannot follow it.
 package legacyini

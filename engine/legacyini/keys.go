@@ -1,15 +1,15 @@
 package legacyini
 
 // Section names Koji's `image-build --config` reads; any other section is
-// ignored by Koji.
+// ignored by Koji. internal/kojiexport writes the same three.
 const (
-	sectionImageBuild = "image-build"
-	sectionOVA        = "ova-options"
-	sectionFactory    = "factory-parameters"
+	SectionImageBuild = "image-build"
+	SectionOVA        = "ova-options"
+	SectionFactory    = "factory-parameters"
 	defaultSection    = "DEFAULT"
 )
 
-var knownSections = []string{sectionImageBuild, sectionOVA, sectionFactory}
+var knownSections = []string{SectionImageBuild, SectionOVA, SectionFactory}
 
 type keyKind int
 
@@ -30,7 +30,7 @@ type keyInfo struct {
 }
 
 // Keys is the fixed order of the image_build attributes in the HCL that
-// Upgrade writes, and of the [image-build] keys Export writes: the order of
+// Upgrade writes, and of the [image-build] keys internal/kojiexport writes: the order of
 // Koji's documented example (docs/source/image_build.rst and
 // tests/test_cli/data/image-build-config.conf), with the keys it does not
 // show placed beside their kin. "name" is the block's label in HCL.
@@ -60,6 +60,15 @@ var keyTable = map[string]keyInfo{
 	"skip_tag":     {name: "skip_tag", kind: kindBool, unusedLocally: true},
 	"noverifyssl":  {name: "noverifyssl", kind: kindBool},
 	"background":   {name: "background", kind: kindBool, unusedLocally: true},
+}
+
+// Required reports whether koji image-build cannot go without the
+// [image-build] key name and, if so, what Koji does when it is missing.
+func Required(name string) (why string, required bool) {
+	if !keyTable[name].required {
+		return "", false
+	}
+	return missingWhy(name), true
 }
 
 // cliOnlyKeys are option dests of `koji image-build` that change how the koji

@@ -309,7 +309,7 @@ func (r *reader) interpolate(top, k *rawKey, rest string, vars map[string]*rawKe
 // reading the next, so a later key's %(name)s finds nothing (or [DEFAULT]'s
 // value).
 func (r *reader) checkKojiOrder(top *rawKey, name string, ref *rawKey, section string) {
-	if section != sectionImageBuild || top.section.name != sectionImageBuild || ref.section.name != sectionImageBuild {
+	if section != SectionImageBuild || top.section.name != SectionImageBuild || ref.section.name != SectionImageBuild {
 		return
 	}
 	if readIndex(name) >= readIndex(top.name) || readIndex(name) == len(kojiReadOrder) {
@@ -405,7 +405,7 @@ type mapSection struct {
 // interpret applies Koji's reading of the merged sections, with imgpipe's
 // answers to its quirks.
 func (r *reader) interpret() *build {
-	ib := r.sections[sectionImageBuild]
+	ib := r.sections[SectionImageBuild]
 	r.checkSections(ib)
 	if ib == nil {
 		return nil
@@ -428,8 +428,8 @@ func (r *reader) interpret() *build {
 		r.applyKey(b, ib, r.defaults.keys[n], spelled, true)
 	}
 	r.checkRequired(b, ib)
-	b.ova = r.mapSection(sectionOVA)
-	b.factory = r.mapSection(sectionFactory)
+	b.ova = r.mapSection(SectionOVA)
+	b.factory = r.mapSection(SectionFactory)
 	if b.ova != nil {
 		for _, e := range b.ova.entries {
 			if strings.Contains(e.value, "=") {
@@ -741,7 +741,7 @@ func (r *reader) mapSection(name string) *mapSection {
 	}
 	if len(leaked) > 0 {
 		what := "OVA options"
-		if name == sectionFactory {
+		if name == SectionFactory {
 			what = "factory parameters"
 		}
 		r.warnf(m.header.header, "[DEFAULT] keys not passed as "+what,

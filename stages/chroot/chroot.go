@@ -18,7 +18,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
-	"github.com/imgpipe/imgpipe/stages/koji"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
 // version is the kind's implementation version (Kind.Version); it is also
@@ -303,7 +303,7 @@ func listDir(dir string) string {
 // runs, and some tools cross-build. Without them the tools make content
 // for the image's arch under the stage's arch's name.
 func archMismatch(arch, imageArch string) string {
-	want, _ := koji.OCIArch(arch)
+	want, _ := kojifacts.OCIArch(arch)
 	if imageArch == "" || arch == engine.NoArch || imageArch == want {
 		return ""
 	}

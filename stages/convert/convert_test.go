@@ -23,9 +23,9 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
 	"github.com/imgpipe/imgpipe/stages/convert"
-	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
 // The build every test converts for: file names are test-image-1-2.x86_64.*.
@@ -450,8 +450,8 @@ func TestConvertAllFormats(t *testing.T) {
 			if got := filepath.Base(r.artifacts[f]); got != want {
 				t.Errorf("%s: %s, want %s", f, got, want)
 			}
-			if k := koji.ImageFileName(build.Name, build.Version, build.Release, arch, f); k != want {
-				t.Errorf("%s: koji.ImageFileName = %s, want %s", f, k, want)
+			if k := kojifacts.ImageFileName(build.Name, build.Version, build.Release, arch, f); k != want {
+				t.Errorf("%s: kojifacts.ImageFileName = %s, want %s", f, k, want)
 			}
 		}
 	})

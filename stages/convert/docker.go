@@ -13,8 +13,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/stages/convert/internal/rootfs"
-	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
 // The docker format: ImageFactory's Docker plugin, which Koji calls with
@@ -117,7 +117,7 @@ func buildDocker(ctx context.Context, j *job, f *fmtRun) (string, error) {
 	if id == "" {
 		id = diffID
 	}
-	arch, variant := koji.OCIArch(j.s.Arch)
+	arch, variant := kojifacts.OCIArch(j.s.Arch)
 	created := epoch.Format("2006-01-02T15:04:05Z")
 	cc := containerConfig{Cmd: opts.Cmd, Env: opts.Env, Labels: opts.Labels}
 	cfg := dockerConfig{

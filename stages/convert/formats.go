@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
-	"github.com/imgpipe/imgpipe/stages/koji"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
 // formatSpec is how convert makes one format.
@@ -28,7 +28,7 @@ type formatSpec struct {
 }
 
 // knownFormats are Koji's --format values in Koji's order, then vhdx.
-var knownFormats = append(append([]string{}, koji.Formats...), "vhdx")
+var knownFormats = append(append([]string{}, kojifacts.Formats...), "vhdx")
 
 var formatByName = map[string]formatSpec{
 	"raw":                   {build: buildRaw, driver: "raw"},

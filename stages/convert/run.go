@@ -16,8 +16,8 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/stages/convert/internal/rootfs"
-	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
 // parallelFormats bounds how many formats convert at once: each conversion
@@ -193,7 +193,7 @@ func (j *job) format(ctx context.Context, name string) (string, string, error) {
 	if !ok {
 		return "", "", fmt.Errorf("unknown format (known: %s)", strings.Join(knownFormats, ", "))
 	}
-	file := koji.ImageFileName(j.s.Build.Name, j.s.Build.Version, j.s.Build.Release, j.s.Arch, name)
+	file := kojifacts.ImageFileName(j.s.Build.Name, j.s.Build.Version, j.s.Build.Release, j.s.Arch, name)
 	tmp, err := os.MkdirTemp(j.work, name+"-")
 	if err != nil {
 		return "", "", err

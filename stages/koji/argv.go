@@ -4,6 +4,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
 // ChrootTmpdir is the build root's work directory: kojid's chroot_tmpdir
@@ -29,7 +31,7 @@ type LivemediaOptions struct {
 	// Kickstart is the kickstart's path in the build root (default
 	// KickstartPath).
 	Kickstart string
-	Volid     string // empty: ShortenVolID(Name, Version, Release)
+	Volid     string // empty: kojifacts.ShortenVolID(Name, Version, Release)
 	// ExtraBootArgs is the kickstart's bootloader --append value.
 	ExtraBootArgs string
 	// LoraxTemplates is the lorax_url checkout in the build root;
@@ -61,7 +63,7 @@ func LivemediaArgv(o LivemediaOptions) []string {
 func livemediaHead(o LivemediaOptions) []string {
 	volid := o.Volid
 	if volid == "" {
-		volid = ShortenVolID(o.Name, o.Version, o.Release)
+		volid = kojifacts.ShortenVolID(o.Name, o.Version, o.Release)
 	}
 	ks := o.Kickstart
 	if ks == "" {

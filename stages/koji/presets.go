@@ -12,6 +12,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -57,7 +58,7 @@ repo is substituted per architecture.`,
 		{Name: "install_tree", Type: cty.String, Required: true, Doc: "The install tree URL; $arch is substituted per architecture."},
 		attrArches, attrCanFail,
 		{Name: "distro", Type: cty.String, Required: true, Doc: "The OS, as Koji's parseDistro reads it: Fedora-NN, RHEL-X.Y, CentOS-X.Y or SL-X.Y."},
-		{Name: "format", Type: cty.List(cty.String), Default: cty.ListVal([]cty.Value{cty.StringVal("raw")}), Doc: "Image formats: " + strings.Join(Formats, ", ") + "."},
+		{Name: "format", Type: cty.List(cty.String), Default: cty.ListVal([]cty.Value{cty.StringVal("raw")}), Doc: "Image formats: " + strings.Join(kojifacts.Formats, ", ") + "."},
 		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Disk size; a bare number is GiB, as Oz reads it; units such as 20GiB work."},
 		attrKickstart, attrKsurl, attrKsversion, attrRepo, attrRepoMode, attrScratch, attrSkipTag, attrSpecfile,
 		{Name: "noverifyssl", Type: cty.Bool, Doc: "Do not verify TLS certificates of the install tree and repos."},
@@ -206,7 +207,7 @@ func validateCommon(c *engine.Config, cmd string) hcl.Diagnostics {
 	}
 	if arches, ok := knownList(c, "arches"); ok {
 		for _, a := range arches {
-			if ca := CanonArch(strings.TrimSpace(a)); ca != a {
+			if ca := kojifacts.CanonArch(strings.TrimSpace(a)); ca != a {
 				diags = append(diags, warnf(c.Range("arches"), "Architecture renamed",
 					"Koji calls %q %q; imgpipe builds it as %q.", a, ca, ca))
 			}
@@ -218,7 +219,7 @@ func validateCommon(c *engine.Config, cmd string) hcl.Diagnostics {
 func validateImageBuild(c *engine.Config) hcl.Diagnostics {
 	diags := validateCommon(c, "koji image-build")
 	if d, ok := knownString(c, "distro"); ok {
-		if why := CheckDistro(d); why != "" {
+		if why := kojifacts.CheckDistro(d); why != "" {
 			diags = append(diags, errorf(c.Range("distro"), "Invalid distro", "%s", why))
 		}
 	}
@@ -229,9 +230,9 @@ func validateImageBuild(c *engine.Config) hcl.Diagnostics {
 		seen := map[string]bool{}
 		for _, f := range formats {
 			switch {
-			case !slices.Contains(Formats, f):
+			case !slices.Contains(kojifacts.Formats, f):
 				diags = append(diags, errorf(c.Range("format"), "Unknown image format",
-					"%q is not a Koji image format.%s Formats: %s.", f, suggest.DidYouMean(f, Formats), strings.Join(Formats, ", ")))
+					"%q is not a Koji image format.%s Formats: %s.", f, suggest.DidYouMean(f, kojifacts.Formats), strings.Join(kojifacts.Formats, ", ")))
 			case seen[f]:
 				diags = append(diags, errorf(c.Range("format"), "Duplicate image format", "%q is listed twice.", f))
 			}
@@ -364,7 +365,7 @@ func canonArches(v cty.Value, e hclsyntax.Expression) hclsyntax.Expression {
 	for it := v.ElementIterator(); it.Next(); {
 		_, a := it.Element()
 		if !a.IsNull() {
-			out = append(out, CanonArch(strings.TrimSpace(a.AsString())))
+			out = append(out, kojifacts.CanonArch(strings.TrimSpace(a.AsString())))
 		}
 	}
 	return strs(out, e.Range())
@@ -547,7 +548,7 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	scripts := map[string]cty.Value{}
 	arches, _ := knownList(x.b.Config, "arches")
 	for _, arch := range arches {
-		arch = CanonArch(strings.TrimSpace(arch))
+		arch = kojifacts.CanonArch(strings.TrimSpace(arch))
 		opts := LivemediaOptions{
 			Name: name, Version: version, Release: release, Arch: arch,
 			Volid:          x.stringValue("volid"),

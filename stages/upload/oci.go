@@ -27,7 +27,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
-	"github.com/imgpipe/imgpipe/stages/koji"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
 // Media types and annotations of what upload pushes.
@@ -116,7 +116,7 @@ func pushOCI(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store)
 	var blobs []blob
 	var manifest ocispec.Manifest
 	annotations := map[string]string{AnnotationNVR: nvr, AnnotationArch: s.Arch}
-	goarch, variant := koji.OCIArch(s.Arch)
+	goarch, variant := kojifacts.OCIArch(s.Arch)
 	platform := &ocispec.Platform{OS: "linux", Architecture: goarch, Variant: variant}
 	if docker, ok := cfg.Artifacts["docker"]; ok {
 		if len(cfg.Artifacts) > 1 {

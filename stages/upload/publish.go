@@ -16,7 +16,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
-	"github.com/imgpipe/imgpipe/stages/koji"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
 // Files of a build directory besides metadata.json.
@@ -261,7 +261,7 @@ func (p *publication) prepareKickstarts(add func(*[]*item, string, string, strin
 func imageFileName(b engine.Build, arch, format, src string) string {
 	base := filepath.Base(src)
 	if len(b.Arches) > 1 && !strings.Contains(base, arch) {
-		return koji.ImageFileName(b.Name, b.Version, b.Release, arch, format)
+		return kojifacts.ImageFileName(b.Name, b.Version, b.Release, arch, format)
 	}
 	for _, prefix := range []string{
 		b.Name + "-" + b.Version + "-" + b.Release,
@@ -271,7 +271,7 @@ func imageFileName(b engine.Build, arch, format, src string) string {
 			return base
 		}
 	}
-	return koji.ImageFileName(b.Name, b.Version, b.Release, arch, format)
+	return kojifacts.ImageFileName(b.Name, b.Version, b.Release, arch, format)
 }
 
 func (p *publication) abs(path string) string {

@@ -1,4 +1,4 @@
-package koji
+package kojifacts
 
 import (
 	"fmt"
@@ -103,8 +103,9 @@ func ShortenVolID(name, version, release string) string {
 	return v
 }
 
-// ImageFileName is Koji's name for an image-build artifact of one format
-// (koji-notes §4.7): I = N-V-R.arch, then a suffix per format.
+// ImageFileName is Koji's name for an image-build artifact of one format:
+// N-V-R.arch, then a suffix per format (docs/koji-migration.md, "What
+// imgpipe keeps as Koji does it").
 func ImageFileName(name, version, release, arch, format string) string {
 	base := fmt.Sprintf("%s-%s-%s.%s", name, version, release, arch)
 	switch {

@@ -1,4 +1,4 @@
-package legacyini_test
+package kojiexport_test
 
 import (
 	"os"
@@ -15,11 +15,17 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/legacyini"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/kojiexport"
 	"github.com/imgpipe/imgpipe/stages"
 )
 
-// The round trips compare with goldens written by hand (testdata/roundtrip,
-// testdata/export), never with the tool's own earlier output.
+// The round trips compare with goldens written by hand (testdata/export,
+// and engine/legacyini's testdata/roundtrip, whose upgrade legacyini tests),
+// never with the tool's own earlier output.
+
+// roundtripINI is the hand-written INI engine/legacyini upgrades to its
+// golden HCL; here it is upgraded, exported and read back.
+const roundtripINI = "../../engine/legacyini/testdata/roundtrip/input.ini"
 
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()
@@ -67,32 +73,11 @@ func upgrade(t *testing.T, path string) ([]byte, hcl.Diagnostics) {
 
 func export(t *testing.T, plan *engine.Plan) []byte {
 	t.Helper()
-	out, diags := legacyini.Export(plan)
+	out, diags := kojiexport.INI(plan)
 	if diags.HasErrors() {
 		t.Fatalf("export: %s", diags)
 	}
 	return out
-}
-
-// TestUpgradeGolden: a hand-written INI upgrades to a hand-written HCL.
-func TestUpgradeGolden(t *testing.T) {
-	got, diags := upgrade(t, "testdata/roundtrip/input.ini")
-	want := readFile(t, "testdata/roundtrip/expected.hcl")
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("upgrade of testdata/roundtrip/input.ini (-want +got):\n%s", diff)
-	}
-	wantWarn := []string{
-		"False is true for Koji", "Hyphenated key", "Whitespace around list item",
-		"[DEFAULT] keys not passed as OVA options", "[DEFAULT] keys not passed as factory parameters",
-	}
-	if diff := cmp.Diff(wantWarn, summaries(diags, hcl.DiagWarning)); diff != "" {
-		t.Errorf("warnings (-want +got):\n%s\n%s", diff, diags)
-	}
-	// The golden is a valid recipe in canonical format.
-	if f := hclwrite.Format(want); string(f) != string(want) {
-		t.Errorf("expected.hcl is not formatted as imgpipe fmt would")
-	}
-	planHCL(t, "testdata/roundtrip/expected.hcl", want)
 }
 
 // TestExportGolden: a hand-written HCL exports to a hand-written INI.
@@ -158,7 +143,7 @@ func norm(name, arch string, v cty.Value) cty.Value {
 // TestRoundTripEdit: editing one attribute of the upgraded HCL changes only
 // that key of the export.
 func TestRoundTripEdit(t *testing.T) {
-	src, _ := upgrade(t, "testdata/roundtrip/input.ini")
+	src, _ := upgrade(t, roundtripINI)
 	before := export(t, planHCL(t, "upgraded.hcl", src))
 
 	f, diags := hclwrite.ParseConfig(src, "upgraded.hcl", hcl.InitialPos)
@@ -186,7 +171,7 @@ func TestRoundTripEdit(t *testing.T) {
 // TestReadBackExport: an upgraded INI exported and read again is the same
 // build, and exporting that gives the same INI: export is a fixed point.
 func TestReadBackExport(t *testing.T) {
-	src, _ := upgrade(t, "testdata/roundtrip/input.ini")
+	src, _ := upgrade(t, roundtripINI)
 	first := planHCL(t, "upgraded.hcl", src)
 	ini := export(t, first)
 	res, diags := legacyini.Convert("exported.ini", []legacyini.Source{{Filename: "exported.ini", Bytes: ini}})

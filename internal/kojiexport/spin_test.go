@@ -1,4 +1,4 @@
-package koji_test
+package kojiexport_test
 
 import (
 	"os"
@@ -8,30 +8,11 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/imgpipe/imgpipe/engine"
-	"github.com/imgpipe/imgpipe/engine/recipe"
-	"github.com/imgpipe/imgpipe/stages"
-	"github.com/imgpipe/imgpipe/stages/koji"
+	"github.com/imgpipe/imgpipe/internal/kojiexport"
 )
 
-func planRecipe(t *testing.T, dir, src string) *engine.Plan {
-	t.Helper()
-	planner := stages.Planner()
-	r, diags := recipe.Parse([]byte(src), filepath.Join(dir, "r.hcl"), recipe.WithPresets(planner.PresetTypes()...))
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, _, diags := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
-	if diags.HasErrors() {
-		for _, d := range diags {
-			t.Log(d)
-		}
-		t.FailNow()
-	}
-	return plan
-}
-
-func summaries(diags hcl.Diagnostics) string {
+// allSummaries joins every diagnostic's summary, in order.
+func allSummaries(diags hcl.Diagnostics) string {
 	var s []string
 	for _, d := range diags {
 		s = append(s, d.Summary)
@@ -87,12 +68,12 @@ func TestSpinCommand(t *testing.T) {
 		diags: "repo_mode has no Koji option; Koji needs target",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := planRecipe(t, t.TempDir(), tc.src)
-			got, diags := koji.SpinCommand(plan)
+			plan := planHCL(t, filepath.Join(t.TempDir(), "r.hcl"), []byte(tc.src))
+			got, diags := kojiexport.SpinCommand(plan)
 			if got != tc.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
-			if s := summaries(diags); s != tc.diags {
+			if s := allSummaries(diags); s != tc.diags {
 				t.Errorf("diagnostics %q, want %q", s, tc.diags)
 			}
 		})
@@ -109,8 +90,9 @@ func TestCheckUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	recipe := func(ks, extra string) string {
-		return `image_build "i" {
+	path := filepath.Join(dir, "r.hcl")
+	recipe := func(ks, extra string) []byte {
+		return []byte(`image_build "i" {
   version = "1"
   target = "t"
   install_tree = "https://example.org/$arch/os/"
@@ -118,19 +100,19 @@ func TestCheckUpload(t *testing.T) {
   distro = "Fedora-41"
   repo = ["https://example.org/$arch/os/"]
   kickstart = "` + ks + `"
-` + extra + `}`
+` + extra + `}`)
 	}
-	if d := koji.CheckUpload(planRecipe(t, dir, recipe("flat.ks", ""))); len(d) != 0 {
+	if d := kojiexport.CheckUpload(planHCL(t, path, recipe("flat.ks", ""))); len(d) != 0 {
 		t.Errorf("flat kickstart: %v", d)
 	}
-	d := koji.CheckUpload(planRecipe(t, dir, recipe("nested.ks", "")))
+	d := kojiexport.CheckUpload(planHCL(t, path, recipe("nested.ks", "")))
 	if len(d) != 1 || d[0].Severity != hcl.DiagWarning || d[0].Subject.Start.Line != 8 ||
 		!strings.Contains(d[0].Detail, "line 2: %include common.ks") || !strings.Contains(d[0].Detail, "line 3: %ksappend extra.ks") {
 		t.Errorf("nested kickstart: %v", d)
 	}
 	// With ksurl, Koji fetches the whole checkout: no warning.
 	withURL := recipe("nested.ks", `  ksurl = "git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567"`+"\n")
-	if d := koji.CheckUpload(planRecipe(t, dir, withURL)); len(d) != 0 {
+	if d := kojiexport.CheckUpload(planHCL(t, path, withURL)); len(d) != 0 {
 		t.Errorf("with ksurl: %v", d)
 	}
 }

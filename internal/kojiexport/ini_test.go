@@ -1,4 +1,4 @@
-package legacyini_test
+package kojiexport_test
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/imgpipe/imgpipe/engine/legacyini"
+	"github.com/imgpipe/imgpipe/internal/kojiexport"
 )
 
 // minimal is an image_build body with every key Koji needs.
@@ -69,7 +69,7 @@ func TestExportDiagnostics(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			plan := planHCL(t, "r.hcl", []byte(`image_build "i" {`+tc.body+"}\n"))
-			out, diags := legacyini.Export(plan)
+			out, diags := kojiexport.INI(plan)
 			if diff := cmp.Diff(tc.errors, summaries(diags, hcl.DiagError)); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
@@ -101,7 +101,7 @@ func TestExportNotImageBuild(t *testing.T) {
   repo_mode = "keep"
 }
 `))
-	if _, diags := legacyini.Export(plan); !diags.HasErrors() || diags[0].Summary != "Not an image_build" {
+	if _, diags := kojiexport.INI(plan); !diags.HasErrors() || diags[0].Summary != "Not an image_build" {
 		t.Errorf("diagnostics: %v", diags)
 	}
 }

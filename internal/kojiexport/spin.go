@@ -1,4 +1,4 @@
-package koji
+package kojiexport
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -21,8 +22,8 @@ type spinOption struct {
 }
 
 // The options each spin command gets, in the order Koji's --help lists them
-// (koji-notes §1.4–1.6). --wait, --nowait and --noprogress are about the
-// koji command itself and never exported.
+// (docs/koji-migration.md has a table per command). --wait, --nowait and
+// --noprogress are about the koji command itself and never exported.
 var (
 	livemediaOptions = []spinOption{
 		{"background", "--background"}, {"ksurl", "--ksurl"}, {"install_tree_url", "--install-tree-url"},
@@ -66,11 +67,11 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 		return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Not a preset recipe", Detail: "Only livemedia, appliance and livecd blocks export as a koji spin-* command."}}
 	}
 	switch p.Preset.Name {
-	case Livemedia.Name:
+	case "livemedia":
 		cmd, opts = "spin-livemedia", livemediaOptions
-	case Appliance.Name:
+	case "appliance":
 		cmd, opts = "spin-appliance", applianceOptions
-	case Livecd.Name:
+	case "livecd":
 		cmd, opts = "spin-livecd", livecdOptions
 	default:
 		return "", hcl.Diagnostics{errorf(p.Block.TypeRange.Ptr(), "No koji spin command",
@@ -98,7 +99,7 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 	mode, hasMode := known("repo_mode")
 	if hasMode {
 		switch m := mode.AsString(); {
-		case m == "keep" && p.Preset.Name == Livemedia.Name:
+		case m == "keep" && p.Preset.Name == "livemedia":
 			ksrepo = true
 		case m != "override":
 			diags = append(diags, warnf(c.Range("repo_mode"), "repo_mode has no Koji option",
@@ -138,7 +139,7 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 	}
 	if c.Has("buildroot_image") {
 		group := "livemedia-build"
-		if p.Preset.Name == Appliance.Name {
+		if p.Preset.Name == "appliance" {
 			group = "appliance-build"
 		}
 		diags = append(diags, warnf(c.Range("buildroot_image"), "buildroot_image has no Koji option",
@@ -190,10 +191,11 @@ func CheckUpload(plan *engine.Plan) hcl.Diagnostics {
 	if v := c.Get("ksurl"); c.Has("ksurl") && !v.IsNull() {
 		return nil
 	}
-	ks, ok := knownString(c, "kickstart")
-	if !ok || ks == "" {
+	v := c.Get("kickstart")
+	if v.IsNull() || !v.IsWhollyKnown() || v.Type() != cty.String || v.AsString() == "" {
 		return nil
 	}
+	ks := v.AsString()
 	path := ks
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
@@ -216,4 +218,23 @@ func CheckUpload(plan *engine.Plan) hcl.Diagnostics {
 	return hcl.Diagnostics{warnf(c.Range("kickstart"), "Kickstart needs flattening for Koji",
 		"Without ksurl, the koji CLI uploads only %s, and it pulls in other files (%s), which the Koji builder will not find. Flatten it first (ksflatten -c %s -o flat.ks) and export with the flat file, or put the kickstarts in git and set ksurl.",
 		ks, strings.Join(found, "; "), ks)}
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+
+// shellQuote quotes s for a POSIX shell, as the presets quote their build
+// root scripts.
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func errorf(rng *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng}
+}
+
+func warnf(rng *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng}
 }

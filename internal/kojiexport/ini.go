@@ -1,4 +1,4 @@
-package legacyini
+package kojiexport
 
 import (
 	"fmt"
@@ -9,14 +9,15 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/legacyini"
 )
 
-// Export writes the `koji image-build --config` INI for an evaluated
+// INI writes the `koji image-build --config` INI for an evaluated
 // image_build preset block (engine.Plan.Preset): [image-build] with the
-// attributes the recipe sets, in the order of Keys (name first, from the
-// block's label), lists joined with commas, true booleans as True and false
-// ones left out (Koji takes any value as true), then [ova-options] and
-// [factory-parameters] in key order. Every % is written %% for Koji's
+// attributes the recipe sets, in the order of legacyini.Keys (name first,
+// from the block's label), lists joined with commas, true booleans as True
+// and false ones left out (Koji takes any value as true), then
+// [ova-options] and [factory-parameters] in key order. Every % is written %% for Koji's
 // ConfigParser. A value the INI cannot hold is an error; an imgpipe-only
 // setting that Koji cannot follow is a warning.
 //
@@ -24,7 +25,7 @@ import (
 // it: install_tree and repo with Koji's literal $arch where the recipe has
 // ${arch} (Koji substitutes it per architecture), anything else when every
 // architecture gives the same value. Otherwise it is an error.
-func Export(plan *engine.Plan) ([]byte, hcl.Diagnostics) {
+func INI(plan *engine.Plan) ([]byte, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	p := plan.Preset
 	if p == nil {
@@ -44,13 +45,13 @@ func Export(plan *engine.Plan) ([]byte, hcl.Diagnostics) {
 	}
 	c := p.Config
 	var b strings.Builder
-	b.WriteString("[" + sectionImageBuild + "]\n")
+	b.WriteString("[" + legacyini.SectionImageBuild + "]\n")
 	if p.Label == "" {
 		diags = append(diags, errorAt(p.Block.LabelRange, "Empty name", "The image_build block's label is the build's name; Koji needs one."))
 	}
 	writeKey(&b, "name", p.Label)
 	written := map[string]bool{}
-	for _, name := range Keys[1:] {
+	for _, name := range legacyini.Keys[1:] {
 		if !c.Has(name) {
 			continue
 		}
@@ -90,10 +91,10 @@ func Export(plan *engine.Plan) ([]byte, hcl.Diagnostics) {
 			writeKey(&b, name, s)
 		}
 	}
-	for _, name := range Keys[1:] {
-		if keyTable[name].required && !written[name] && !c.Has(name) {
+	for _, name := range legacyini.Keys[1:] {
+		if why, required := legacyini.Required(name); required && !written[name] && !c.Has(name) {
 			diags = append(diags, errorAt(p.Block.DeclRange, "Koji needs "+name,
-				fmt.Sprintf("koji image-build cannot go without %s (%s), and the recipe does not set it. Add %s to the image_build block.", name, missingWhy(name), name)))
+				fmt.Sprintf("koji image-build cannot go without %s (%s), and the recipe does not set it. Add %s to the image_build block.", name, why, name)))
 		}
 	}
 	if mode := c.Get("repo_mode"); c.Has("repo_mode") && !mode.IsNull() && mode.IsKnown() && mode.AsString() != "override" {
@@ -104,7 +105,7 @@ func Export(plan *engine.Plan) ([]byte, hcl.Diagnostics) {
 			Subject:  c.Range("repo_mode"),
 		})
 	}
-	for _, sec := range []struct{ attr, name string }{{"ova_options", sectionOVA}, {"factory_parameters", sectionFactory}} {
+	for _, sec := range []struct{ attr, name string }{{"ova_options", legacyini.SectionOVA}, {"factory_parameters", legacyini.SectionFactory}} {
 		v, ok, d := exportValue(plan, sec.attr)
 		diags = append(diags, d...)
 		if !ok {
@@ -129,7 +130,7 @@ func Export(plan *engine.Plan) ([]byte, hcl.Diagnostics) {
 			if why := checkValue(s); why != "" {
 				diags = append(diags, errorAt(*c.Range(sec.attr), "Value cannot go into the INI", fmt.Sprintf("%s: %s", k, why)))
 			}
-			if sec.name == sectionOVA && strings.Contains(s, "=") {
+			if sec.name == legacyini.SectionOVA && strings.Contains(s, "=") {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "\"=\" in an OVA option",

@@ -1,0 +1,112 @@
+package kojifacts_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
+)
+
+func TestCanonArch(t *testing.T) {
+	for in, want := range map[string]string{
+		"i686": "i386", "i386": "i386", "athlon": "i386", "ia32e": "x86_64",
+		"x86_64": "x86_64", "ppc64le": "ppc64le", "ppc64": "ppc64", "ppc64p7": "ppc64",
+		"armv7hl": "armhfp", "armv7hnl": "armhfp", "armv7l": "arm", "aarch64": "aarch64",
+		"s390x": "s390x", "noarch": "noarch",
+	} {
+		if got := kojifacts.CanonArch(in); got != want {
+			t.Errorf("CanonArch(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckDistro(t *testing.T) {
+	for _, ok := range []string{"Fedora-41", "Fedora-rawhide", "RHEL-9.4", "CentOS-8.5", "SL-7.9", "RHEL-5.11"} {
+		if why := kojifacts.CheckDistro(ok); why != "" {
+			t.Errorf("CheckDistro(%q) = %q, want accepted", ok, why)
+		}
+	}
+	for bad, want := range map[string]string{
+		"RHEL-9":           "has no minor version",
+		"CentOS-9":         "has no minor version",
+		"Fedora 41":        "not a distro Koji knows",
+		"CentOS-Stream-9":  "not a distro Koji knows",
+		"fedora-41":        "not a distro Koji knows",
+		"Fedora-41-extras": "not a distro Koji knows",
+	} {
+		if why := kojifacts.CheckDistro(bad); !strings.Contains(why, want) {
+			t.Errorf("CheckDistro(%q) = %q, want it to say %q", bad, why, want)
+		}
+	}
+}
+
+func TestShortenVolID(t *testing.T) {
+	for _, tc := range []struct{ n, v, r, want string }{
+		{"Fedora-Workstation-Live", "41", "1.4", "Fedora-WS-Live-41-1.4"},
+		{"Fedora-WorkstationOstree", "Rawhide", "20241201.n.0", "Fedora-WS-rawh-20241201.n.0"},
+		{"Fedora-Astronomy_KDE-Live", "41", "1.4", "Fedora-AstK-Live-41-1.4"},
+		{"Fedora-Python-Classroom-Live", "41", "1", "Fedora-Clss-Live-41-1"},
+		{"Fedora-Cloud-Base-Images", "41", "20241105.0", "Fedora-C-Base-img-41-20241105.0"},
+		{"Some-Very-Long-Name-That-Goes-On", "41", "1", "Some-Very-Long-Name-That-Goes-On"},
+		{"Fedora-Everything-Netinstall", "41", "1.10", "Fedora-E-Netinstall-41-1.10"},
+	} {
+		got := kojifacts.ShortenVolID(tc.n, tc.v, tc.r)
+		if got != tc.want {
+			t.Errorf("ShortenVolID(%q, %q, %q) = %q, want %q", tc.n, tc.v, tc.r, got, tc.want)
+		}
+		if len(got) > 32 {
+			t.Errorf("ShortenVolID(%q, %q, %q) is %d characters", tc.n, tc.v, tc.r, len(got))
+		}
+	}
+}
+
+// TestImageFileName is a golden of Koji's image-build file names written by
+// hand: every format of Koji's --format, plus vhdx, for one N-V-R and arch.
+// A format missing here fails the test.
+func TestImageFileName(t *testing.T) {
+	want := map[string]string{
+		"raw":                   "f-41-1.x86_64.raw",
+		"raw-xz":                "f-41-1.x86_64.raw.xz",
+		"qcow":                  "f-41-1.x86_64.qcow",
+		"qcow2":                 "f-41-1.x86_64.qcow2",
+		"vmdk":                  "f-41-1.x86_64.vmdk",
+		"vdi":                   "f-41-1.x86_64.vdi",
+		"vpc":                   "f-41-1.x86_64.vhd",
+		"vhdx":                  "f-41-1.x86_64.vhdx",
+		"tar-gz":                "f-41-1.x86_64.tar.gz",
+		"liveimg-squashfs":      "f-41-1.x86_64.liveimg.squashfs",
+		"docker":                "f-41-1.x86_64.tar.xz",
+		"rhevm-ova":             "f-41-1.x86_64.rhevm.ova",
+		"vsphere-ova":           "f-41-1.x86_64.vsphere.ova",
+		"vagrant-libvirt":       "f-41-1.x86_64.vagrant-libvirt.box",
+		"vagrant-virtualbox":    "f-41-1.x86_64.vagrant-virtualbox.box",
+		"vagrant-vmware-fusion": "f-41-1.x86_64.vagrant-vmware-fusion.box",
+		"vagrant-hyperv":        "f-41-1.x86_64.vagrant-hyperv.box",
+	}
+	for _, format := range append(slices.Clone(kojifacts.Formats), "vhdx") {
+		w, ok := want[format]
+		if !ok {
+			t.Errorf("format %q has no file name in this golden", format)
+			continue
+		}
+		if got := kojifacts.ImageFileName("f", "41", "1", "x86_64", format); got != w {
+			t.Errorf("ImageFileName(%s) = %q, want %q", format, got, w)
+		}
+	}
+	if len(want) != len(kojifacts.Formats)+1 {
+		t.Errorf("the golden has %d formats, Koji %d plus vhdx", len(want), len(kojifacts.Formats))
+	}
+}
+
+func TestOCIArch(t *testing.T) {
+	for arch, want := range map[string]string{"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "ppc64le": "ppc64le", "s390x": "s390x", "armhfp": "arm/v7"} {
+		a, v := kojifacts.OCIArch(arch)
+		if v != "" {
+			a += "/" + v
+		}
+		if a != want {
+			t.Errorf("%s: %s, want %s", arch, a, want)
+		}
+	}
+}
