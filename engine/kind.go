@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -16,7 +17,9 @@ import (
 )
 
 // Kind describes one kind of stage: its attributes, its outputs and how it
-// runs. Stage packages declare one Kind each; the engine is given the list.
+// runs. Stage packages declare one Kind each, with Define, which checks the
+// attributes against the kind's configuration struct; the engine is given
+// the list.
 type Kind struct {
 	Name    string
 	Aliases []string
@@ -78,8 +81,17 @@ type Kind struct {
 
 	// Run does the work. It is nil for a kind that is declared but not yet
 	// implemented: such stages validate and plan, and `run` refuses them.
+	// Define sets it: it decodes the stage's configuration into the kind's
+	// configuration struct and calls the kind's run function with it.
 	Run func(ctx context.Context, s *Stage) (Outputs, error)
+
+	// config is the configuration struct Define was given.
+	config reflect.Type
 }
+
+// ConfigType is the Go struct a kind's configuration decodes into, as
+// given to Define; nil for a kind made without Define.
+func (k *Kind) ConfigType() reflect.Type { return k.config }
 
 // Attr is one attribute of a kind's block.
 type Attr struct {
@@ -128,11 +140,23 @@ type Config struct {
 	// Block is the range of the stage block's header.
 	Block  hcl.Range
 	ranges map[string]hcl.Range
+	// reads, when not nil, records every attribute name Get, Has and
+	// Range are asked for: Define checks that Validate reads only
+	// attributes the kind declares.
+	reads map[string]bool
+}
+
+// read records that Validate asked for attr.
+func (c *Config) read(attr string) {
+	if c.reads != nil {
+		c.reads[attr] = true
+	}
 }
 
 // Range returns the range of an attribute's expression, or of the block
 // header when the attribute is absent.
 func (c *Config) Range(attr string) *hcl.Range {
+	c.read(attr)
 	if r, ok := c.ranges[attr]; ok {
 		return &r
 	}
@@ -141,13 +165,15 @@ func (c *Config) Range(attr string) *hcl.Range {
 
 // Has reports whether the attribute is set in the source.
 func (c *Config) Has(attr string) bool {
+	c.read(attr)
 	_, ok := c.ranges[attr]
 	return ok
 }
 
 // Get returns one attribute's value.
-// An attribute the kind does not have is null.
+// An attribute the kind does not have is null (and fails Define's check).
 func (c *Config) Get(attr string) cty.Value {
+	c.read(attr)
 	if !c.Value.Type().IsObjectType() || !c.Value.Type().HasAttribute(attr) {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
