@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/store"
@@ -229,15 +227,6 @@ type Stage struct {
 	// the event stream.
 	Log    io.Writer
 	Logger *slog.Logger
-}
-
-// Decode copies the configuration into a struct whose fields carry
-// `cty:"name"` tags.
-func (s *Stage) Decode(target any) error {
-	if err := gocty.FromCtyValue(s.Config, target); err != nil {
-		return fmt.Errorf("decode %s configuration: %w", s.Kind, err)
-	}
-	return nil
 }
 
 // NoArch is the Arch of a stage instance shared by every architecture.

@@ -132,11 +132,7 @@ type InstallFailure = qemu.Failure
 // consoleTail is how many console lines an error quotes.
 const consoleTail = 15
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	st, err := parse(&cfg)
 	if err != nil {
 		return nil, err
