@@ -265,3 +265,13 @@ func TestCheckNeedsDefine(t *testing.T) {
 		t.Errorf("Check of a kind made without Define: %v", err)
 	}
 }
+
+func TestStageWarnf(t *testing.T) {
+	var log strings.Builder
+	s := &engine.Stage{Log: &log}
+	s.Warnf("using %s", "TCG")
+	if log.String() != "warning: using TCG\n" {
+		t.Errorf("log = %q", log.String())
+	}
+	(&engine.Stage{}).Warnf("no log: nothing happens")
+}

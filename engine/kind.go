@@ -2,8 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"io"
-	"log/slog"
 	"reflect"
 	"time"
 
@@ -224,9 +224,18 @@ type Stage struct {
 	Inputs []string
 	Exec   executor.Executor
 	// Log receives the stage's output, line by line, into its log file and
-	// the event stream.
-	Log    io.Writer
-	Logger *slog.Logger
+	// the event stream. It is the stage's one log: warnings go there too
+	// (Warnf).
+	Log io.Writer
+}
+
+// Warnf writes a warning to the stage's log, as one line starting with
+// "warning: ".
+func (s *Stage) Warnf(format string, args ...any) {
+	if s.Log == nil {
+		return
+	}
+	fmt.Fprintf(s.Log, "warning: %s\n", fmt.Sprintf(format, args...))
 }
 
 // NoArch is the Arch of a stage instance shared by every architecture.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -50,7 +49,6 @@ type RunOptions struct {
 	// Events receives the run's events; they are also written to
 	// runs/<run>/events.jsonl.
 	Events events.Sink
-	Logger *slog.Logger
 }
 
 // Summary is what a run did.
@@ -187,9 +185,6 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Summary, error) {
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.NumCPU()
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	r := &runner{
 		plan:   plan,
@@ -494,7 +489,6 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		Inputs:     r.referencedObjects(n),
 		Exec:       exec,
 		Log:        lw,
-		Logger:     r.opts.Logger.With("stage", n.Name, "arch", n.Arch),
 	}
 	stageCtx := ctx
 	if n.Timeout > 0 {

@@ -201,8 +201,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 
 	accel, why := qemu.ResolveAccel(ctx, s.Exec, cfg.Accel, arch, work)
 	if why != "" {
-		s.Logger.Warn("using TCG", "reason", why)
-		fmt.Fprintf(s.Log, "accel: tcg (%s)\n", why)
+		s.Warnf("using TCG: %s", why)
 	}
 
 	// A throw-away overlay: the artifact is never written.

@@ -111,10 +111,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 		return nil, errors.New("chroot: the stage has no output directory")
 	}
 	if msg := archMismatch(s.Arch, base.ImageArch()); msg != "" {
-		fmt.Fprintln(s.Log, "warning: "+msg)
-		if s.Logger != nil {
-			s.Logger.Warn(msg)
-		}
+		s.Warnf("%s", msg)
 	}
 	root, err := buildroot(ctx, s, base, cfg)
 	if err != nil {

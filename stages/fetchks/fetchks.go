@@ -3,7 +3,6 @@ package fetchks
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
 
@@ -171,10 +170,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 			return nil, err
 		}
 		for _, w := range res.Warnings {
-			if s.Logger != nil {
-				s.Logger.Warn(w)
-			}
-			fmt.Fprintln(log, "warning: "+w)
+			s.Warnf("%s", w)
 		}
 		resolved = res.Revision
 	}
