@@ -77,10 +77,9 @@ type Kind struct {
 	// warnings. validate does not call it.
 	Resolve func(ctx context.Context, cfg *Config, recipeDir string) (string, hcl.Diagnostics)
 
-	// Run does the work. It is nil for a kind that is declared but not yet
-	// implemented: such stages validate and plan, and `run` refuses them.
-	// Define sets it: it decodes the stage's configuration into the kind's
-	// configuration struct and calls the kind's run function with it.
+	// Run does the work; every kind has one. Define sets it: it decodes the
+	// stage's configuration into the kind's configuration struct and calls
+	// the kind's run function with it.
 	Run func(ctx context.Context, s *Stage) (Outputs, error)
 
 	// config is the configuration struct Define was given.
