@@ -26,19 +26,6 @@ func (e *BuildFailedError) Error() string {
 	return msg
 }
 
-// StageError is one stage instance's failure.
-type StageError struct {
-	Stage string
-	Arch  string
-	Err   error
-}
-
-func (e *StageError) Error() string {
-	return fmt.Sprintf("stage %s [%s]: %v", e.Stage, e.Arch, e.Err)
-}
-
-func (e *StageError) Unwrap() error { return e.Err }
-
 // TimeoutError is the cause of a stage's context when its timeout expires.
 type TimeoutError struct {
 	Stage   string

@@ -4,19 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // Kind describes one kind of stage: its attributes, its outputs and how it
-// runs. Stage packages declare one Kind each; the engine is given the list.
+// runs. Stage packages declare one Kind each, with Define, which checks the
+// attributes against the kind's configuration struct; the engine is given
+// the list.
 type Kind struct {
 	Name    string
 	Aliases []string
@@ -76,10 +77,18 @@ type Kind struct {
 	// warnings. validate does not call it.
 	Resolve func(ctx context.Context, cfg *Config, recipeDir string) (string, hcl.Diagnostics)
 
-	// Run does the work. It is nil for a kind that is declared but not yet
-	// implemented: such stages validate and plan, and `run` refuses them.
+	// Run does the work; every kind has one. Define sets it: it decodes the
+	// stage's configuration into the kind's configuration struct and calls
+	// the kind's run function with it.
 	Run func(ctx context.Context, s *Stage) (Outputs, error)
+
+	// config is the configuration struct Define was given.
+	config reflect.Type
 }
+
+// ConfigType is the Go struct a kind's configuration decodes into, as
+// given to Define; nil for a kind made without Define.
+func (k *Kind) ConfigType() reflect.Type { return k.config }
 
 // Attr is one attribute of a kind's block.
 type Attr struct {
@@ -128,11 +137,23 @@ type Config struct {
 	// Block is the range of the stage block's header.
 	Block  hcl.Range
 	ranges map[string]hcl.Range
+	// reads, when not nil, records every attribute name Get, Has and
+	// Range are asked for: Define checks that Validate reads only
+	// attributes the kind declares.
+	reads map[string]bool
+}
+
+// read records that Validate asked for attr.
+func (c *Config) read(attr string) {
+	if c.reads != nil {
+		c.reads[attr] = true
+	}
 }
 
 // Range returns the range of an attribute's expression, or of the block
 // header when the attribute is absent.
 func (c *Config) Range(attr string) *hcl.Range {
+	c.read(attr)
 	if r, ok := c.ranges[attr]; ok {
 		return &r
 	}
@@ -141,13 +162,15 @@ func (c *Config) Range(attr string) *hcl.Range {
 
 // Has reports whether the attribute is set in the source.
 func (c *Config) Has(attr string) bool {
+	c.read(attr)
 	_, ok := c.ranges[attr]
 	return ok
 }
 
 // Get returns one attribute's value.
-// An attribute the kind does not have is null.
+// An attribute the kind does not have is null (and fails Define's check).
 func (c *Config) Get(attr string) cty.Value {
+	c.read(attr)
 	if !c.Value.Type().IsObjectType() || !c.Value.Type().HasAttribute(attr) {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
@@ -200,18 +223,18 @@ type Stage struct {
 	Inputs []string
 	Exec   executor.Executor
 	// Log receives the stage's output, line by line, into its log file and
-	// the event stream.
-	Log    io.Writer
-	Logger *slog.Logger
+	// the event stream. It is the stage's one log: warnings go there too
+	// (Warnf).
+	Log io.Writer
 }
 
-// Decode copies the configuration into a struct whose fields carry
-// `cty:"name"` tags.
-func (s *Stage) Decode(target any) error {
-	if err := gocty.FromCtyValue(s.Config, target); err != nil {
-		return fmt.Errorf("decode %s configuration: %w", s.Kind, err)
+// Warnf writes a warning to the stage's log, as one line starting with
+// "warning: ".
+func (s *Stage) Warnf(format string, args ...any) {
+	if s.Log == nil {
+		return
 	}
-	return nil
+	fmt.Fprintf(s.Log, "warning: %s\n", fmt.Sprintf(format, args...))
 }
 
 // NoArch is the Arch of a stage instance shared by every architecture.

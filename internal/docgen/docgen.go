@@ -99,11 +99,6 @@ func writeKind(w *writer, k *engine.Kind) {
 	} else {
 		facts = append(facts, "Per architecture: no, one instance for all architectures whose resolved configuration and inputs are the same.")
 	}
-	if k.Run != nil {
-		facts = append(facts, "Implemented: yes.")
-	} else {
-		facts = append(facts, "Implemented: not yet. Recipes using it validate and plan; `imgpipe run` refuses them.")
-	}
 	if k.Uncached {
 		facts = append(facts, "Cached: no, it runs on every `imgpipe run` (it checks its destination itself).")
 	}

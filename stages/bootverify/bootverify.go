@@ -8,7 +8,7 @@ import (
 
 // Kind is the boot-verify stage kind. Its attributes and outputs are the
 // contract of DESIGN §3, plus kernel_args.
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "boot-verify",
 	Summary: "Boot a disk in QEMU, watch the console for success or failure, list its packages.",
 	Doc: `Boots a throw-away overlay of disk, by direct kernel boot (install_tree, or kernel and initrd)
@@ -40,9 +40,8 @@ sigmd5, buildtime}, sorted by name. Firmware boot takes no kernel arguments, so 
 		{Name: "kernel_args", Type: cty.String, Doc: "Extra kernel arguments for direct boot; a root= here replaces the guessed one."},
 	},
 	Validate: validate,
-	Run:      run,
 	Outputs: []engine.Output{
 		{Name: "packages", Type: cty.String, Path: true, Doc: "The guest's packages, JSON with Koji's icicle fields."},
 		{Name: "console", Type: cty.String, Path: true, Doc: "The serial console log."},
 	},
-}
+}, run)

@@ -162,11 +162,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 // BootFailure is a failed boot, with what the user needs to see why.
 type BootFailure = qemu.Failure
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	arch := s.Arch
 	if arch == engine.NoArch || arch == "" {
 		return nil, errors.New("boot-verify needs an architecture")
@@ -205,8 +201,7 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 
 	accel, why := qemu.ResolveAccel(ctx, s.Exec, cfg.Accel, arch, work)
 	if why != "" {
-		s.Logger.Warn("using TCG", "reason", why)
-		fmt.Fprintf(s.Log, "accel: tcg (%s)\n", why)
+		s.Warnf("using TCG: %s", why)
 	}
 
 	// A throw-away overlay: the artifact is never written.

@@ -27,7 +27,7 @@ const version = 1
 
 // Kind is the chroot stage kind. Its attributes and outputs are the
 // contract of DESIGN §3.
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "chroot",
 	Aliases: []string{"mock"},
 	Summary: "Run commands in a container build root prepared from an image, packages and setup commands.",
@@ -66,8 +66,7 @@ podman executor block) and an image; host mock is not supported.`,
 		{Name: "dir", Type: cty.String, Path: true, Doc: "The output directory, holding every file the commands wrote into $IMGPIPE_OUT."},
 	},
 	Validate: validate,
-	Run:      run,
-}
+}, run)
 
 // outSubdir is $IMGPIPE_OUT inside the stage's output directory: the dir
 // output must name a path inside it.
@@ -103,23 +102,16 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	base, ok := s.Exec.(executor.Container)
 	if !ok {
 		return nil, ErrNoContainer
-	}
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
 	}
 	if s.OutDir == "" {
 		return nil, errors.New("chroot: the stage has no output directory")
 	}
 	if msg := archMismatch(s.Arch, base.ImageArch()); msg != "" {
-		fmt.Fprintln(s.Log, "warning: "+msg)
-		if s.Logger != nil {
-			s.Logger.Warn(msg)
-		}
+		s.Warnf("%s", msg)
 	}
 	root, err := buildroot(ctx, s, base, cfg)
 	if err != nil {

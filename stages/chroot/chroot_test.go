@@ -173,7 +173,15 @@ func TestHostRefused(t *testing.T) {
 	var log bytes.Buffer
 	_, err := Kind.Run(t.Context(), &engine.Stage{
 		Name: "c", Kind: "chroot", Exec: executor.Host{}, Log: &log, OutDir: t.TempDir(),
-		Config: cty.ObjectVal(map[string]cty.Value{"commands": cty.ListVal([]cty.Value{cty.StringVal("true")})}),
+		Config: cty.ObjectVal(map[string]cty.Value{
+			"commands":   cty.ListVal([]cty.Value{cty.StringVal("true")}),
+			"packages":   cty.NullVal(cty.List(cty.String)),
+			"setup":      cty.NullVal(cty.List(cty.String)),
+			"inputs":     cty.NullVal(cty.List(cty.String)),
+			"outputs":    cty.NullVal(cty.List(cty.String)),
+			"network":    cty.StringVal("none"),
+			"privileged": cty.False,
+		}),
 	})
 	if !errors.Is(err, ErrNoContainer) || !strings.Contains(err.Error(), `executor = "podman"`) || !strings.Contains(err.Error(), "host mock is not supported") {
 		t.Errorf("on the host executor: %v", err)

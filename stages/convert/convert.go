@@ -7,7 +7,7 @@ import (
 )
 
 // Kind is the convert stage kind.
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "convert",
 	Summary: "Convert a raw disk into Koji's image formats.",
 	Doc: `Converts disk, a raw disk image, into each of formats, with Koji's file names
@@ -61,5 +61,4 @@ The build's release must be known: a run without one fails before converting any
 		{Name: "libvirt", Type: cty.Map(cty.String), Path: true, Doc: "Each format's libvirt domain XML (libvirt-FORMAT-ARCH.xml), by format; docker has none."},
 	},
 	Validate: validate,
-	Run:      run,
-}
+}, run)

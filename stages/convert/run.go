@@ -60,11 +60,8 @@ type fmtRun struct {
 	params params
 }
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	j := &job{s: s}
-	if err := s.Decode(&j.cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+	j := &job{s: s, cfg: cfg}
 	b := s.Build
 	if b.Release == "" {
 		return nil, fmt.Errorf("build %s-%s has no release yet: convert names its files N-V-R.arch as Koji does, so it needs one (set release in the build block, or let the run choose the next free one)", b.Name, b.Version)

@@ -16,7 +16,7 @@ import (
 )
 
 // Kind is the exec stage kind.
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "exec",
 	Summary: "Run a command; keep the files it writes into $IMGPIPE_OUT.",
 	Doc: `Runs command (an argv list, not shell-expanded) in the recipe's directory,
@@ -40,8 +40,7 @@ to get one run per architecture.`,
 		return engine.StringList(cfg.GetAttr("outputs"))
 	},
 	Validate: validate,
-	Run:      run,
-}
+}, run)
 
 type config struct {
 	Command []string          `cty:"command"`
@@ -79,11 +78,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	// A stage without outputs keeps no files: it writes into scratch.
 	outDir := s.OutDir
 	if outDir == "" {

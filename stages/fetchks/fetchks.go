@@ -3,7 +3,6 @@ package fetchks
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
 
@@ -14,7 +13,7 @@ import (
 )
 
 // Kind is the fetch-ks stage kind (DESIGN §3).
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "fetch-ks",
 	Summary: "Fetch a kickstart and the tree around it: a Koji SCM URL, a local path, http(s) or any go-getter URL.",
 	Doc: `Fetches the tree holding a kickstart into the store and checks the kickstart is there.
@@ -59,8 +58,7 @@ The object holds tree/ (the fetched tree, without .git), revision (one line) and
 	},
 	Validate: validate,
 	Resolve:  resolve,
-	Run:      run,
-}
+}, run)
 
 type config struct {
 	URL      string  `cty:"url"`
@@ -152,11 +150,7 @@ func resolve(ctx context.Context, c *engine.Config, recipeDir string) (string, h
 	return res.Revision, diags
 }
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	r := Request{URL: cfg.URL, Dir: s.RecipeDir}
 	if cfg.File != nil {
 		r.File = *cfg.File
@@ -176,10 +170,7 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 			return nil, err
 		}
 		for _, w := range res.Warnings {
-			if s.Logger != nil {
-				s.Logger.Warn(w)
-			}
-			fmt.Fprintln(log, "warning: "+w)
+			s.Warnf("%s", w)
 		}
 		resolved = res.Revision
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // Kind is the flatten stage kind (DESIGN §3).
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "flatten",
 	Summary: "Flatten a kickstart with pykickstart's semantics and apply Koji's rewrite.",
 	Doc: `Parses a kickstart as pykickstart ` + kickstart.PykickstartVersion + ` does (and so Koji), follows %include,
@@ -77,8 +77,7 @@ include, ...) fails the stage whatever lint says: it cannot be flattened.`,
 		{Name: "lint", Type: cty.String, Path: true, Doc: "Lint findings, a JSON list (NAME-lint.json)."},
 	},
 	Validate: validate,
-	Run:      run,
-}
+}, run)
 
 type config struct {
 	Source      string   `cty:"source"`
@@ -139,11 +138,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	v, err := kickstart.ParseVersion(cfg.Version)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 // Kind is the guest-install stage kind. Its attributes and outputs are the
 // contract of DESIGN §3, plus failure (console patterns that end the
 // install at once).
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "guest-install",
 	Summary: "Install a disk image from a kickstart in a QEMU virtual machine.",
 	Doc: `Boots the install tree's kernel and initrd in QEMU with the kickstart injected into the initrd,
@@ -40,10 +40,9 @@ back to TCG.`,
 		{Name: "failure", Type: cty.List(cty.String), Doc: `Regular expressions that, on the serial console, end the install at once as failed (default: ["Kernel panic - not syncing"]).`},
 	},
 	Validate: validate,
-	Run:      run,
 	Outputs: []engine.Output{
 		{Name: "disk", Type: cty.String, Path: true, Doc: "The installed raw disk."},
 		{Name: "console", Type: cty.String, Path: true, Doc: "The serial console log."},
 		{Name: "libvirt_xml", Type: cty.String, Path: true, Doc: "A libvirt domain definition for the disk."},
 	},
-}
+}, run)

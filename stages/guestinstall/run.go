@@ -132,11 +132,7 @@ type InstallFailure = qemu.Failure
 // consoleTail is how many console lines an error quotes.
 const consoleTail = 15
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	st, err := parse(&cfg)
 	if err != nil {
 		return nil, err
@@ -166,13 +162,11 @@ func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
 
 	accel, why := qemu.ResolveAccel(ctx, s.Exec, cfg.Accel, arch, work)
 	if why != "" {
-		s.Logger.Warn("using TCG", "reason", why)
-		fmt.Fprintf(s.Log, "accel: tcg (%s)\n", why)
+		s.Warnf("using TCG: %s", why)
 	}
 	if accel == "tcg" && !st.explicitTO {
 		st.installTO = ozInstallTimeout * tcgScale
-		s.Logger.Warn("install timeout scaled for TCG", "timeout", st.installTO)
-		fmt.Fprintf(s.Log, "warning: TCG is far slower than KVM: install timeout %s (Oz's %s × %d); set install_timeout to choose\n", st.installTO, ozInstallTimeout, tcgScale)
+		s.Warnf("TCG is far slower than KVM: install timeout %s (Oz's %s × %d); set install_timeout to choose", st.installTO, ozInstallTimeout, tcgScale)
 	}
 
 	client := &http.Client{Timeout: 10 * time.Minute}

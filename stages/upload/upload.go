@@ -15,7 +15,7 @@ import (
 )
 
 // Kind is the upload stage kind (DESIGN §3).
-var Kind = &engine.Kind{
+var Kind = engine.Define(engine.Kind{
 	Name:    "upload",
 	Summary: "Publish artifacts into the store's builds or push them to an OCI registry.",
 	Doc: `With to = "store" (the default), publishes the artifacts as a build:
@@ -54,8 +54,7 @@ already holds the same files for this architecture is up to date and left untouc
 		{Name: "location", Type: cty.String, Doc: "Where the build was published: its directory, or the pushed reference with its digest."},
 	},
 	Validate: validate,
-	Run:      run,
-}
+}, run)
 
 type config struct {
 	Artifacts         map[string]string `cty:"artifacts"`
@@ -92,11 +91,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage) (engine.Outputs, error) {
-	var cfg config
-	if err := s.Decode(&cfg); err != nil {
-		return nil, err
-	}
+func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
 	if len(cfg.Artifacts) == 0 {
 		return nil, errors.New("upload: no artifacts")
 	}
