@@ -1,5 +1,5 @@
 // Package legacyini reads Koji's legacy `koji image-build --config` INI and
-// writes it back. It is the only code that knows the INI (DESIGN §2, §7).
+// writes it back. It is the only code that knows the INI (docs/architecture.md#packages).
 //
 // # Reading
 //

@@ -104,7 +104,7 @@ func ShortenVolID(name, version, release string) string {
 }
 
 // ImageFileName is Koji's name for an image-build artifact of one format
-// (koji-notes §4.7): I = N-V-R.arch, then a suffix per format.
+// (docs/koji-behaviour.md#image-formats-and-file-names): I = N-V-R.arch, then a suffix per format.
 func ImageFileName(name, version, release, arch, format string) string {
 	base := fmt.Sprintf("%s-%s-%s.%s", name, version, release, arch)
 	switch {

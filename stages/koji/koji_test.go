@@ -71,7 +71,7 @@ func TestShortenVolID(t *testing.T) {
 	}
 }
 
-// TestImageFileName is the golden of koji-notes §4.7 written by hand: every
+// TestImageFileName is the golden of docs/koji-behaviour.md#image-formats-and-file-names written by hand: every
 // format of Koji's --format, plus vhdx, for one N-V-R and arch. A format
 // missing here fails the test.
 func TestImageFileName(t *testing.T) {
