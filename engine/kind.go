@@ -51,7 +51,7 @@ type Kind struct {
 	UsesRelease bool
 
 	// Local kinds always run on this machine, even for an arch that an
-	// executor block routes to a remote service (DESIGN §5): they fetch
+	// executor block routes to a remote service (docs/architecture.md#executors): they fetch
 	// sources, rewrite kickstarts, publish into the local store.
 	Local bool
 

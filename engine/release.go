@@ -15,7 +15,7 @@ import (
 )
 
 // NextRelease increments a release as Koji's get_next_release does
-// (koji-notes §7.1): "" → "1", "N" → "N+1", "N.suffix" → "N+1.suffix",
+// (docs/koji-behaviour.md#release-numbering): "" → "1", "N" → "N+1", "N.suffix" → "N+1.suffix",
 // "a.b.N" → "a.b.N+1"; anything else is an error asking for an explicit
 // release.
 func NextRelease(latest string) (string, error) {

@@ -8,7 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// stageID hashes everything that determines a stage's result (DESIGN §4).
+// stageID hashes everything that determines a stage's result (docs/architecture.md#stage-ids).
 func stageID(n *Node, arch string) string {
 	return stageIDWith(n, arch, n.release, func(dep *Node) string { return dep.ID })
 }

@@ -21,7 +21,7 @@ const (
 )
 
 // KojiRewrite is the change Koji's builder makes to the parsed kickstart
-// before writing it out for the installer (koji-notes §3.4): its repos and
+// before writing it out for the installer (docs/koji-behaviour.md#kickstart-rewrite): its repos and
 // its installation source.
 type KojiRewrite struct {
 	// Repos are added as "repo --name=koji-override-N --baseurl=URL", N

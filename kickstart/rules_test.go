@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// These tests pin the rules of kickstart-semantics.md §3, one case per
+// These tests pin the rules of docs/kickstart.md, one case per
 // rule. Every expected output was written by hand from the rule, not
 // recorded from the implementation.
 
@@ -81,7 +81,7 @@ func runRules(t *testing.T, cases []ruleCase) {
 
 func ks(s string) map[string]string { return map[string]string{"ks.cfg": s} }
 
-// §3.1: ksflatten re-serialises: header, canonical order, canned comments,
+// docs/kickstart.md#canonical-form: ksflatten re-serialises: header, canonical order, canned comments,
 // quoting, the implicit bootloader line.
 func TestRulesRendering(t *testing.T) {
 	runRules(t, []ruleCase{
@@ -158,7 +158,7 @@ part / --fstype="ext4" --size=3000
 	})
 }
 
-// §3.1 (5-8): scripts, null sections, %packages and %certificate.
+// docs/kickstart.md#canonical-form (5-8): scripts, null sections, %packages and %certificate.
 func TestRulesSections(t *testing.T) {
 	runRules(t, []ruleCase{
 		{name: "script flags order, --log becomes --logfile", v: F45, files: ks("%post --erroronfail --log=/l --nochroot --interpreter=/bin/bash\necho\n%end\n%pre --interpreter /bin/sh\nx\n%end\n"),
@@ -234,7 +234,7 @@ vim-enhanced
 	})
 }
 
-// §3.2: lexing.
+// docs/kickstart.md#lexing.
 func TestRulesLexing(t *testing.T) {
 	runRules(t, []ruleCase{
 		{name: "# starts a comment mid-word", v: F45, files: ks("url --url=https://h/a#frag\nnetwork --hostname=foo#bar\nrootpw --plaintext \"pa ss#word\"\n"),
@@ -264,7 +264,7 @@ rootpw --iscrypted 'a"b'
 	})
 }
 
-// §3.3-3.4: includes.
+// docs/kickstart.md#include-lookup, #included-text: includes.
 func TestRulesIncludes(t *testing.T) {
 	runRules(t, []ruleCase{
 		{name: "include relative to the includer, at any depth", v: F45, files: map[string]string{
@@ -310,7 +310,7 @@ func TestRulesIncludes(t *testing.T) {
 	})
 }
 
-// §3.4: repeated commands.
+// docs/kickstart.md#repeated-commands.
 func TestRulesMerging(t *testing.T) {
 	runRules(t, []ruleCase{
 		{name: "singleton options merge", v: F45, files: ks(`services --enabled=a
@@ -339,7 +339,7 @@ bootloader --append="a b" --location=none --timeout=5
 	})
 }
 
-// §3.5: %ksappend.
+// docs/kickstart.md#ksappend.
 func TestRulesKsappend(t *testing.T) {
 	frags := func(main string) map[string]string {
 		return map[string]string{
@@ -369,7 +369,7 @@ func TestRulesKsappend(t *testing.T) {
 	})
 }
 
-// §3.6-3.7: removed and deprecated commands, versions.
+// docs/kickstart.md#errors-and-warnings, #versions: removed and deprecated commands, versions.
 func TestRulesVersions(t *testing.T) {
 	runRules(t, []ruleCase{
 		{name: "auth removed in F45", v: F45, files: ks("auth --enableshadow --passalgo=sha512\n"), errs: []string{"auth has been removed."}},

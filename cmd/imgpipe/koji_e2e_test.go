@@ -23,14 +23,14 @@ import (
 // recipe against a private podman service, in a build root made from
 // testdata/buildroot, whose livemedia-creator, appliance-creator and dnf
 // are test doubles (testdata/buildroot/README.md). The argv the doubles
-// receive is compared with goldens written by hand from koji-notes §5 and
-// §6 (testdata/koji); everything else is imgpipe's real code.
+// receive is compared with goldens written by hand from
+// docs/koji-behaviour.md#livemedia and #appliance (testdata/koji); everything else is imgpipe's real code.
 
 // buildrootImage is the test build root's name in the podman service.
 const buildrootImage = "localhost/koji-buildroot:test"
 
 // livemediaGroup and applianceGroup are Koji's livemedia-build and
-// appliance-build groups (koji-notes §5 step 1, §6), as the build root's
+// appliance-build groups (docs/koji-behaviour.md#livemedia-build-root), as the build root's
 // package manager must be asked for them.
 var (
 	livemediaGroup = []string{"bash", "coreutils", "glibc-all-langpacks", "lorax-lmc-novirt", "selinux-policy-targeted", "shadow-utils", "util-linux"}

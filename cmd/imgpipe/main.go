@@ -28,7 +28,7 @@ func Main() int {
 	return run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
 }
 
-// Exit codes (DESIGN §6).
+// Exit codes (docs/architecture.md#exit-codes).
 const (
 	exitOK          = 0
 	exitFailed      = 1

@@ -15,7 +15,7 @@ import (
 )
 
 // ExecutorBlock is an evaluated `executor "<type>" "<name>" { ... }` block
-// (DESIGN §5): a container service stages run on, by name or by routing.
+// (docs/architecture.md#executors): a container service stages run on, by name or by routing.
 type ExecutorBlock struct {
 	Type string // "podman"
 	Name string

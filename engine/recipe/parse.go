@@ -61,7 +61,7 @@ var buildSchema = &hcl.BodySchema{
 }
 
 // MetaArguments are the attributes every stage block takes besides its
-// kind's own (DESIGN §5).
+// kind's own (docs/reference.md#meta-arguments).
 var MetaArguments = []string{"executor", "image", "depends_on", "timeout"}
 
 var stageMetaSchema = &hcl.BodySchema{

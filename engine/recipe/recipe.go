@@ -70,7 +70,7 @@ type Stage struct {
 	NameRange hcl.Range
 	DeclRange hcl.Range
 
-	// Meta-arguments (DESIGN §5); nil when absent.
+	// Meta-arguments (docs/reference.md#meta-arguments); nil when absent.
 	Executor  hcl.Expression
 	Image     hcl.Expression
 	Timeout   hcl.Expression
@@ -88,7 +88,7 @@ type DependsOn struct {
 }
 
 // Executor is an `executor "<type>" "<name>" { ... }` block: a named place
-// where stages run, such as a remote podman service (DESIGN §5). Its
+// where stages run, such as a remote podman service (docs/architecture.md#executors). Its
 // attributes are expressions the planner evaluates; nil when absent.
 type Executor struct {
 	// Type is the executor's type, one of ExecutorTypes.

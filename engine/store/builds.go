@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Build states in the store (DESIGN §4): a build exists iff its
+// Build states in the store (docs/architecture.md#the-store): a build exists iff its
 // metadata.json does; a deleted build leaves a tombstone so its release is
 // never reused; a reservation holds a release for a run that has not
 // published yet.

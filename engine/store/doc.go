@@ -1,4 +1,4 @@
-// Package store is imgpipe's on-disk store (DESIGN §4): immutable objects
+// Package store is imgpipe's on-disk store (docs/architecture.md#the-store): immutable objects
 // keyed by stage ID, and per-run directories for logs and events.
 //
 // Layout:

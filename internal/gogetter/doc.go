@@ -16,6 +16,6 @@
 // its tests check these pieces against go-getter itself.
 //
 // It is not a general go-getter client: the getters, detectors and limits
-// are fetch-ks's, hardened as docs/decisions/0011 and the platform notes
+// are fetch-ks's, hardened as docs/decisions/0011 and docs/platform.md#go-getter
 // say.
 package gogetter

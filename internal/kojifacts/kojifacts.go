@@ -104,8 +104,8 @@ func ShortenVolID(name, version, release string) string {
 }
 
 // ImageFileName is Koji's name for an image-build artifact of one format:
-// N-V-R.arch, then a suffix per format (docs/koji-migration.md, "What
-// imgpipe keeps as Koji does it").
+// N-V-R.arch, then a suffix per format
+// (docs/koji-behaviour.md#image-formats-and-file-names).
 func ImageFileName(name, version, release, arch, format string) string {
 	base := fmt.Sprintf("%s-%s-%s.%s", name, version, release, arch)
 	switch {

@@ -67,7 +67,7 @@ const (
 	apiVersion = "v4.0.0"
 )
 
-// containersConf is platform-notes' containers.conf (runc, cgroupfs, no
+// containersConf is the containers.conf of docs/platform.md#podman (runc, cgroupfs, no
 // default ulimits) plus what makes the service private: file locks and the
 // libpod tmp dir (alive file, events, exit files) under the service's own
 // directory instead of /dev/shm and /run/libpod, which the machine's podman

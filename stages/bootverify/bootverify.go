@@ -7,7 +7,7 @@ import (
 )
 
 // Kind is the boot-verify stage kind. Its attributes and outputs are the
-// contract of DESIGN §3, plus kernel_args.
+// contract of docs/architecture.md#stage-kinds, plus kernel_args.
 var Kind = engine.Define(engine.Kind{
 	Name:    "boot-verify",
 	Summary: "Boot a disk in QEMU, watch the console for success or failure, list its packages.",

@@ -1,4 +1,4 @@
-// Package bootverify is the boot-verify stage kind (DESIGN §3).
+// Package bootverify is the boot-verify stage kind (docs/architecture.md#stage-kinds).
 //
 // Boot a disk in QEMU (a throw-away qcow2 overlay, so the artifact is never
 // written), watch the serial console for success or failure patterns, and

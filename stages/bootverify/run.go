@@ -22,7 +22,7 @@ import (
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
-// DefaultIcicle is Koji's package query (koji-notes §4.3).
+// DefaultIcicle is Koji's package query (docs/koji-behaviour.md#package-list-icicle).
 const DefaultIcicle = `rpm -qa --qf '%{NAME},%{VERSION},%{RELEASE},%{ARCH},%{EPOCH},%{SIZE},%{SIGMD5},%{BUILDTIME}\n'`
 
 // DefaultTimeout is the boot timeout when the stage's timeout is unset
@@ -61,7 +61,7 @@ type config struct {
 	KernelArgs  *string  `cty:"kernel_args"`
 }
 
-// Package is one icicle entry, with Koji's fields (koji-notes §4.6): epoch
+// Package is one icicle entry, with Koji's fields (docs/koji-behaviour.md#package-list-icicle): epoch
 // is null for rpm's "(none)"; sigmd5 is what Koji stores as payloadhash.
 type Package struct {
 	Name      string `json:"name"`

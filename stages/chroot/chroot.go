@@ -26,7 +26,7 @@ import (
 const version = 1
 
 // Kind is the chroot stage kind. Its attributes and outputs are the
-// contract of DESIGN §3.
+// contract of docs/architecture.md#stage-kinds.
 var Kind = engine.Define(engine.Kind{
 	Name:    "chroot",
 	Aliases: []string{"mock"},

@@ -1,4 +1,4 @@
-// Package chroot is the chroot stage kind (DESIGN §3), alias mock: it runs
+// Package chroot is the chroot stage kind (docs/architecture.md#stage-kinds), alias mock: it runs
 // shell commands in a container build root, as Koji runs livemedia-creator
 // and appliance-creator in mock chroots.
 //

@@ -237,7 +237,7 @@ func runConvert(t testing.TB, disk string, s settings) result {
 	return r
 }
 
-// Koji's file names, written out (koji-notes §4.7).
+// Koji's file names, written out (docs/koji-behaviour.md#image-formats-and-file-names).
 var kojiNames = map[string]string{
 	"raw":                   base + ".raw",
 	"raw-xz":                base + ".raw.xz",

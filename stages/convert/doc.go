@@ -1,4 +1,4 @@
-// Package convert is the convert stage kind (DESIGN §3): it turns a raw
+// Package convert is the convert stage kind (docs/architecture.md#stage-kinds): it turns a raw
 // disk into Koji's image formats, with Koji's file names, plus vhdx, and a
 // libvirt domain XML beside each.
 //

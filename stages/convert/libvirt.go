@@ -11,7 +11,7 @@ func libvirtXMLName(format, arch string) string {
 
 // libvirtDomain is the libvirt domain definition convert writes beside each
 // format (but docker), as Koji's OzImageTask.fixImageXML does, with Koji's
-// quirk fixed (koji-notes §10.13): the disk's source is the artifact's real
+// quirk fixed (docs/koji-behaviour.md#libvirt-xml): the disk's source is the artifact's real
 // file name, and its driver type is a format libvirt knows.
 type libvirtDomain struct {
 	Name   string // N-V-R.arch

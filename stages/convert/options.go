@@ -11,7 +11,7 @@ import (
 )
 
 // ovaKeys are the [ova-options] keys ImageFactory's OVA plugin passes to its
-// OVF package classes (koji-notes §4.8), and the four that choose the
+// OVF package classes (docs/koji-behaviour.md#ova-options), and the four that choose the
 // package and disk format.
 var ovaKeys = []string{
 	"ovf_name", "ovf_cpu_count", "ovf_memory_mb",
@@ -25,7 +25,7 @@ var ovaKeys = []string{
 }
 
 // dockerKeys are the factory parameters ImageFactory's Docker plugin reads
-// (koji-notes §4.9).
+// (docs/koji-behaviour.md#factory-parameters).
 var dockerKeys = []string{
 	"docker_cmd", "docker_env", "docker_label", "docker_set_arch_label",
 	"repository", "tag", "docker_image_id", "dockerversion", "comment", "os",

@@ -1,4 +1,4 @@
-// Package fetchks is the fetch-ks stage kind (DESIGN §3).
+// Package fetchks is the fetch-ks stage kind (docs/architecture.md#stage-kinds).
 //
 // Fetch a kickstart and the tree around it: a Koji SCM URL, a local path,
 // http(s) or any go-getter URL (github.com/hashicorp/go-getter v1, run in

@@ -12,7 +12,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 )
 
-// Kind is the fetch-ks stage kind (DESIGN §3).
+// Kind is the fetch-ks stage kind (docs/architecture.md#stage-kinds).
 var Kind = engine.Define(engine.Kind{
 	Name:    "fetch-ks",
 	Summary: "Fetch a kickstart and the tree around it: a Koji SCM URL, a local path, http(s) or any go-getter URL.",

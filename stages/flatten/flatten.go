@@ -17,7 +17,7 @@ import (
 	"github.com/imgpipe/imgpipe/kickstart"
 )
 
-// Kind is the flatten stage kind (DESIGN §3).
+// Kind is the flatten stage kind (docs/architecture.md#stage-kinds).
 var Kind = engine.Define(engine.Kind{
 	Name:    "flatten",
 	Summary: "Flatten a kickstart with pykickstart's semantics and apply Koji's rewrite.",

@@ -1,4 +1,4 @@
-// Package guestinstall is the guest-install stage kind (DESIGN §3).
+// Package guestinstall is the guest-install stage kind (docs/architecture.md#stage-kinds).
 //
 // Install a disk image from a kickstart in a QEMU virtual machine, as
 // Koji's image-build does with Oz: the install tree's kernel and initrd,

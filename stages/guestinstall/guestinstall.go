@@ -7,7 +7,7 @@ import (
 )
 
 // Kind is the guest-install stage kind. Its attributes and outputs are the
-// contract of DESIGN §3, plus failure (console patterns that end the
+// contract of docs/architecture.md#stage-kinds, plus failure (console patterns that end the
 // install at once).
 var Kind = engine.Define(engine.Kind{
 	Name:    "guest-install",

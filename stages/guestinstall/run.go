@@ -18,7 +18,7 @@ import (
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
-// Oz's defaults (koji-notes §4.5).
+// Oz's defaults (docs/koji-behaviour.md#the-install-vm).
 const (
 	ozInstallTimeout = 1200 * time.Second
 	// tcgScale is how much longer an install may take under TCG when

@@ -46,7 +46,7 @@ func ISOName(name, arch, version, release string) string {
 	return name + "-" + arch + "-" + version + "-" + release + ".iso"
 }
 
-// LivemediaArgv is Koji's livemedia-creator argv (koji-notes §5 step 4):
+// LivemediaArgv is Koji's livemedia-creator argv (docs/koji-behaviour.md#livemedia-creator-command-line):
 // --macboot only on x86_64 unless NoMacboot, --releasever is the image
 // version, and the extra boot args are wrapped in literal double quotes as
 // Koji does.
@@ -109,7 +109,7 @@ type ApplianceOptions struct {
 	Vmem, Vcpu, Format string
 }
 
-// ApplianceArgv is Koji's appliance-creator argv (koji-notes §6). It runs
+// ApplianceArgv is Koji's appliance-creator argv (docs/koji-behaviour.md#appliance). It runs
 // in ChrootTmpdir, so -o app-output is ChrootTmpdir/app-output.
 func ApplianceArgv(o ApplianceOptions) []string {
 	ks := o.Kickstart

@@ -7,7 +7,7 @@ import (
 
 // The chroot stages of the livemedia and appliance presets run one shell
 // script each in the build root, doing what kojid's LiveMediaTask and
-// ApplianceTask do around the tool (koji-notes §5, §6): put the rewritten
+// ApplianceTask do around the tool (docs/koji-behaviour.md#livemedia, #appliance): put the rewritten
 // kickstart (and lorax templates) into ChrootTmpdir, run the tool there
 // with Koji's exact argv, collect its logs and the build root's package
 // log under Koji's names, and hand over the results Koji would upload.
@@ -96,7 +96,7 @@ func shellJoin(argv []string) string {
 }
 
 // scmCheckout is where Koji's SCM checkout of url lands below dir:
-// <dir>/<repository base name without .git>/<module> (koji-notes §3.2). ok
+// <dir>/<repository base name without .git>/<module> (docs/koji-behaviour.md#scm-checkouts). ok
 // is false when url is not a Koji SCM URL.
 func scmCheckout(dir, url string) (string, bool) {
 	u, _, _ := strings.Cut(url, "#")

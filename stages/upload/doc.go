@@ -1,4 +1,4 @@
-// Package upload is the upload stage kind (DESIGN §3): it publishes a
+// Package upload is the upload stage kind (docs/architecture.md#stage-kinds): it publishes a
 // build's artifacts into the store, or pushes them to an OCI registry.
 //
 // # The store

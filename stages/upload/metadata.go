@@ -26,7 +26,7 @@ type Metadata struct {
 	NVR           string `json:"nvr"`
 	Scratch       bool   `json:"scratch"`
 	// ReleaseKey identifies the stages before the release mattered: a rerun
-	// with the same key is up to date with this build (DESIGN §4).
+	// with the same key is up to date with this build (docs/architecture.md#releases).
 	ReleaseKey string    `json:"release_key"`
 	Created    time.Time `json:"created"`
 	Updated    time.Time `json:"updated"`
@@ -84,7 +84,7 @@ type Kickstart struct {
 }
 
 // Package is one installed package, with Koji's icicle fields
-// (koji-notes §4.6).
+// (docs/koji-behaviour.md#package-list-icicle).
 type Package struct {
 	Name        string `json:"name"`
 	Version     string `json:"version"`

@@ -58,7 +58,7 @@ type publication struct {
 	ksMeta []Kickstart
 }
 
-// publishStore publishes one architecture into the store (DESIGN §4):
+// publishStore publishes one architecture into the store (docs/architecture.md#the-store):
 // builds/<name>/<version>/<release>/, or scratch/<user>/<run>/ for a
 // scratch build. See doc.go for the protocol.
 func publishStore(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store, run string) (string, error) {

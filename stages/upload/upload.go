@@ -14,7 +14,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine/store"
 )
 
-// Kind is the upload stage kind (DESIGN §3).
+// Kind is the upload stage kind (docs/architecture.md#stage-kinds).
 var Kind = engine.Define(engine.Kind{
 	Name:    "upload",
 	Summary: "Publish artifacts into the store's builds or push them to an OCI registry.",

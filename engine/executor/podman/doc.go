@@ -1,5 +1,5 @@
 // Package podman runs a stage's process in a podman container: the podman
-// executor of DESIGN §5. It talks to a podman API service through the podman
+// executor of docs/architecture.md#executors. It talks to a podman API service through the podman
 // v4 bindings (github.com/containers/podman/v4 v4.9.4; this is the only
 // package that imports them), on this machine over a unix socket or on
 // another one over ssh. Of the bindings it uses the connection and speaks

@@ -1,4 +1,4 @@
-# Every declared stage kind, in the shape of DESIGN §2: a Koji-style image
+# Every declared stage kind, in the shape of docs/architecture.md#presets: a Koji-style image
 # build for two architectures, plus exec and chroot steps around it.
 variable "release" {
   type    = string

@@ -3,7 +3,7 @@
 // runs it with a hardened go-getter client and writes one
 // gogetter.Response to standard output.
 //
-// Hardened as the platform notes say: an explicit map of getters (git, hg,
+// Hardened as docs/platform.md#go-getter says: an explicit map of getters (git, hg,
 // http, https, file, s3, gcs), a fresh client per request, symlinks
 // disabled, no X-Terraform-Get redirects, imgpipe's own http.Client with a
 // byte limit, local files copied, decompressors limited in entries and

@@ -91,8 +91,8 @@ func detectors() []getter.Detector {
 	}
 }
 
-// newClient returns a go-getter client hardened as the platform notes
-// say: an explicit map of getters, a fresh one per fetch (getters keep a
+// newClient returns a go-getter client hardened as docs/platform.md#go-getter
+// says: an explicit map of getters, a fresh one per fetch (getters keep a
 // pointer to their client); symlinks disabled; no X-Terraform-Get
 // redirects (they can point a download at a local file:// path); a byte
 // limit on http bodies and imgpipe's own http.Client; local files copied,
