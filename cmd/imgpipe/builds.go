@@ -17,11 +17,6 @@ import (
 	"github.com/imgpipe/imgpipe/stages/upload"
 )
 
-func init() {
-	// metadata.json records the imgpipe that wrote it.
-	upload.ImgpipeVersion = version
-}
-
 // buildEntry is one build in `imgpipe builds` output.
 type buildEntry struct {
 	NVR     string    `json:"nvr"`

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/version"
 )
 
 func cmdGC(ctx context.Context, a *app, args []string) error {
@@ -62,9 +61,6 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// version is set with -ldflags "-X main.version=..." for releases.
-var version = "dev"
-
 func cmdVersion(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("version", "")
 	asJSON := fs.Bool("json", false, "print as JSON")
@@ -75,15 +71,7 @@ func cmdVersion(ctx context.Context, a *app, args []string) error {
 	if len(pos) > 0 {
 		return usagef("version takes no arguments")
 	}
-	info := map[string]string{"version": version, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision", "vcs.modified", "-tags":
-				info[s.Key] = s.Value
-			}
-		}
-	}
+	info := version.Info()
 	if *asJSON {
 		b, _ := json.MarshalIndent(info, "", "  ")
 		fmt.Fprintf(a.stdout, "%s\n", b)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 )
 
@@ -116,35 +115,6 @@ type fragment struct {
 	NVR           string        `json:"nvr"`
 	ReleaseKey    string        `json:"release_key"`
 	Arch          *ArchMetadata `json:"arch"`
-}
-
-// ImgpipeVersion is the imgpipe version recorded in metadata.json. The
-// command sets it; the VCS revision of the binary is appended when known.
-var ImgpipeVersion = "dev"
-
-func imgpipeVersion() string {
-	v := ImgpipeVersion
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		rev, dirty := "", false
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				dirty = s.Value == "true"
-			}
-		}
-		if rev != "" {
-			if len(rev) > 12 {
-				rev = rev[:12]
-			}
-			v += "+" + rev
-			if dirty {
-				v += ".dirty"
-			}
-		}
-	}
-	return v
 }
 
 // ReadMetadata reads a build directory's metadata.json.

@@ -27,6 +27,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/version"
 	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
@@ -344,7 +345,7 @@ func newRepository(ref ociRef) (*remote.Repository, error) {
 	client := &auth.Client{
 		Client: retry.DefaultClient,
 		Cache:  auth.NewCache(),
-		Header: http.Header{"User-Agent": {"imgpipe/" + ImgpipeVersion}},
+		Header: http.Header{"User-Agent": {"imgpipe/" + version.Short()}},
 	}
 	var stores []credentials.Store
 	if ds, err := credentials.NewStoreFromDocker(credentials.StoreOptions{}); err == nil {

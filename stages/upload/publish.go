@@ -16,6 +16,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/version"
 	"github.com/imgpipe/imgpipe/stages/koji"
 )
 
@@ -649,7 +650,7 @@ func (p *publication) assemble(ctx context.Context) error {
 		Scratch:    b.Scratch,
 		ReleaseKey: p.key,
 		Created:    now, Updated: now,
-		Imgpipe: imgpipeVersion(),
+		Imgpipe: version.Full(),
 		Builds:  parts,
 	}
 	if old != nil && !old.Created.IsZero() {
