@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/engine/store"
-	"github.com/imgpipe/imgpipe/stages/upload"
 )
 
 // buildEntry is one build in `imgpipe builds` output.
@@ -94,7 +93,7 @@ func allBuilds(st *store.Store) ([]buildEntry, error) {
 					State: r.State, Arches: []string{}, Created: r.Created.UTC(), Dir: r.Dir,
 				}
 				if r.State == store.BuildPublished {
-					if m, err := upload.ReadMetadata(r.Dir); err == nil {
+					if m, err := store.ReadMetadata(r.Dir); err == nil {
 						e.Arches = m.Arches
 					}
 				}
@@ -113,7 +112,7 @@ func allBuilds(st *store.Store) ([]buildEntry, error) {
 		}
 		for _, run := range runs {
 			d := filepath.Join(st.Dir, "scratch", user, run)
-			m, err := upload.ReadMetadata(d)
+			m, err := store.ReadMetadata(d)
 			if err != nil {
 				continue // not published (yet)
 			}
@@ -241,7 +240,7 @@ func (a *app) buildsShow(st *store.Store, nvr string, asJSON bool) error {
 		_, err = a.stdout.Write(data)
 		return err
 	}
-	m, err := upload.ReadMetadata(b.Dir)
+	m, err := store.ReadMetadata(b.Dir)
 	if err != nil {
 		return err
 	}

@@ -535,9 +535,9 @@ func TestFileNames(t *testing.T) {
 	}
 }
 
-func readMeta(t testing.TB, dir string) *upload.Metadata {
+func readMeta(t testing.TB, dir string) *store.BuildMetadata {
 	t.Helper()
-	m, err := upload.ReadMetadata(dir)
+	m, err := store.ReadMetadata(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
