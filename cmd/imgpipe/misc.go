@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/imgpipe/imgpipe/engine/store"
@@ -27,11 +25,7 @@ func cmdGC(ctx context.Context, a *app, args []string) error {
 	if *keep < 0 {
 		return usagef("--keep-runs must be 0 or more")
 	}
-	dir := storeDir(*storeFlag, "")
-	if _, err := os.Stat(filepath.Join(dir, "objects")); err != nil {
-		return usagef("%s is not an imgpipe store (no objects/ directory); name one with --store", dir)
-	}
-	st, err := store.Open(dir)
+	st, err := openStore(*storeFlag)
 	if err != nil {
 		return err
 	}
