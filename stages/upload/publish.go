@@ -59,9 +59,9 @@ type publication struct {
 	ksMeta []store.BuildKickstart
 }
 
-// publishStore publishes one architecture into the store (DESIGN §4):
-// builds/<name>/<version>/<release>/, or scratch/<user>/<run>/ for a
-// scratch build. See doc.go for the protocol.
+// publishStore publishes one architecture into the store: the build's
+// directory (store.BuildDir), or the run's scratch build
+// (store.ScratchDir). See doc.go for the protocol.
 func publishStore(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store, run string) (string, error) {
 	b := s.Build
 	if b.Release == "" {
@@ -291,11 +291,10 @@ type objectRef struct {
 
 // object returns the store object holding path, or nil.
 func (p *publication) object(path string) *objectRef {
-	rel, err := filepath.Rel(filepath.Join(p.st.Dir, "objects"), path)
-	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+	id, ok := p.st.ObjectOf(path)
+	if !ok {
 		return nil
 	}
-	id, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
 	res, ok, err := p.st.Lookup(id)
 	if err != nil || !ok {
 		return nil
