@@ -138,7 +138,7 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	if r.runDir, err = st.RunDir(r.runID); err != nil {
 		return nil, fmt.Errorf("create run directory: %w", err)
 	}
-	eventsFile, err := os.Create(filepath.Join(r.runDir, "events.jsonl"))
+	eventsFile, err := os.Create(filepath.Join(r.runDir, store.EventsFile))
 	if err != nil {
 		return nil, fmt.Errorf("create event log: %w", err)
 	}
@@ -413,7 +413,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		OutDir:     pending.OutDir,
 		ObjectDir:  st.ObjectDir(n.ID),
 		RunID:      r.runID,
-		RunDir:     filepath.Join(st.Dir, "runs", r.runID, n.Arch, n.Name),
+		RunDir:     filepath.Join(st.RunPath(r.runID), n.Arch, n.Name),
 		Store:      st,
 		Scratch:    r.scratch,
 		Timeout:    n.Timeout,
@@ -612,7 +612,7 @@ func (r *runner) writeReport() {
 		"failed": r.summary.Failed,
 		"stages": r.report,
 	}, "", "  ")
-	os.WriteFile(filepath.Join(r.runDir, "report.json"), append(b, '\n'), 0o644)
+	os.WriteFile(filepath.Join(r.runDir, store.ReportFile), append(b, '\n'), 0o644)
 }
 
 // lineWriter splits a byte stream into lines.

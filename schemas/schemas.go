@@ -7,8 +7,8 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/schemagen"
-	"github.com/imgpipe/imgpipe/stages/upload"
 )
 
 // FS holds the committed schema files, by file name.
@@ -133,7 +133,7 @@ func Plan() ([]byte, error) {
 }
 
 // Metadata generates metadata.schema.json: a published build's
-// metadata.json, an upload.Metadata.
+// metadata.json, a store.BuildMetadata.
 func Metadata() ([]byte, error) {
 	file := map[string]string{
 		"path":   "The file's path relative to the build directory, with slashes, as in SHA256SUMS.",
@@ -188,7 +188,7 @@ func Metadata() ([]byte, error) {
 		}
 	}
 	g := &schemagen.Generator{RequireDocs: true, Docs: docs}
-	s, err := schemagen.For[upload.Metadata](g)
+	s, err := schemagen.For[store.BuildMetadata](g)
 	if err != nil {
 		return nil, err
 	}

@@ -3,24 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/imgpipe/imgpipe/engine/store"
-	"github.com/imgpipe/imgpipe/stages/upload"
 )
-
-func init() {
-	// metadata.json records the imgpipe that wrote it.
-	upload.ImgpipeVersion = version
-}
 
 // buildEntry is one build in `imgpipe builds` output.
 type buildEntry struct {
@@ -34,9 +25,6 @@ type buildEntry struct {
 	Dir     string    `json:"dir"`
 }
 
-// Build states beyond the store's: a scratch build.
-const stateScratch = "scratch"
-
 func cmdBuilds(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("builds", "[list | show N-V-R | delete N-V-R]")
 	storeFlag := fs.String("store", "", "store directory (default: ./.imgpipe, or $IMGPIPE_STORE)")
@@ -49,11 +37,7 @@ func cmdBuilds(ctx context.Context, a *app, args []string) error {
 	if len(pos) > 0 {
 		sub, pos = pos[0], pos[1:]
 	}
-	dir := storeDir(*storeFlag, "")
-	if _, err := os.Stat(filepath.Join(dir, "objects")); err != nil {
-		return usagef("%s is not an imgpipe store (no objects/ directory); name one with --store", dir)
-	}
-	st, err := store.Open(dir)
+	st, err := openStore(*storeFlag)
 	if err != nil {
 		return err
 	}
@@ -75,92 +59,28 @@ func cmdBuilds(ctx context.Context, a *app, args []string) error {
 	return usagef("builds: unknown subcommand %q; use list, show or delete", sub)
 }
 
-// allBuilds lists every build of the store: builds/<name>/<version>/<release>/
-// and scratch/<user>/<run>/.
+// allBuilds lists every build of the store as `imgpipe builds` shows them.
 func allBuilds(st *store.Store) ([]buildEntry, error) {
-	var out []buildEntry
-	names, err := readDirs(filepath.Join(st.Dir, "builds"))
+	recs, err := st.AllBuilds()
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range names {
-		versions, err := readDirs(filepath.Join(st.Dir, "builds", name))
-		if err != nil {
-			return nil, err
-		}
-		for _, version := range versions {
-			recs, err := st.Builds(name, version)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range recs {
-				e := buildEntry{
-					NVR: name + "-" + version + "-" + r.Release, Name: name, Version: version, Release: r.Release,
-					State: r.State, Arches: []string{}, Created: r.Created.UTC(), Dir: r.Dir,
-				}
-				if r.State == store.BuildPublished {
-					if m, err := upload.ReadMetadata(r.Dir); err == nil {
-						e.Arches = m.Arches
-					}
-				}
-				out = append(out, e)
-			}
-		}
+	out := make([]buildEntry, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, newBuildEntry(r))
 	}
-	users, err := readDirs(filepath.Join(st.Dir, "scratch"))
-	if err != nil {
-		return nil, err
-	}
-	for _, user := range users {
-		runs, err := readDirs(filepath.Join(st.Dir, "scratch", user))
-		if err != nil {
-			return nil, err
-		}
-		for _, run := range runs {
-			d := filepath.Join(st.Dir, "scratch", user, run)
-			m, err := upload.ReadMetadata(d)
-			if err != nil {
-				continue // not published (yet)
-			}
-			out = append(out, buildEntry{
-				NVR: m.NVR, Name: m.Name, Version: m.Version, Release: m.Release,
-				State: stateScratch, Arches: m.Arches, Created: m.Created.UTC(), Dir: d,
-			})
-		}
-	}
-	slices.SortStableFunc(out, func(x, y buildEntry) int {
-		if (x.State == stateScratch) != (y.State == stateScratch) {
-			if x.State == stateScratch {
-				return 1
-			}
-			return -1
-		}
-		if c := strings.Compare(x.Name, y.Name); c != 0 {
-			return c
-		}
-		if c := strings.Compare(x.Version, y.Version); c != 0 {
-			return c
-		}
-		return x.Created.Compare(y.Created)
-	})
 	return out, nil
 }
 
-func readDirs(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+func newBuildEntry(r store.BuildRecord) buildEntry {
+	arches := r.Arches
+	if arches == nil {
+		arches = []string{}
 	}
-	if err != nil {
-		return nil, err
+	return buildEntry{
+		NVR: r.NVR(), Name: r.Name, Version: r.Version, Release: r.Release,
+		State: r.State, Arches: arches, Created: r.Created.UTC(), Dir: r.Dir,
 	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	return names, nil
 }
 
 func (a *app) buildsList(st *store.Store, asJSON bool) error {
@@ -193,31 +113,19 @@ func (a *app) buildsList(st *store.Store, asJSON bool) error {
 	return w.Flush()
 }
 
-// findBuild resolves N-V-R to a build of the store: a release of
-// builds/, else the newest scratch build of that N-V-R.
-func findBuild(st *store.Store, nvr string) (buildEntry, error) {
-	builds, err := allBuilds(st)
-	if err != nil {
-		return buildEntry{}, err
+// findBuild resolves N-V-R to a build of the store (see
+// store.FindBuild).
+func findBuild(st *store.Store, nvr string) (store.BuildRecord, error) {
+	b, ok, err := st.FindBuild(nvr)
+	switch {
+	case err != nil:
+		return b, err
+	case ok:
+		return b, nil
+	case strings.Count(nvr, "-") < 2:
+		return b, usagef("%q is not a N-V-R (name-version-release)", nvr)
 	}
-	var found []buildEntry
-	for _, b := range builds {
-		if b.NVR == nvr {
-			found = append(found, b)
-		}
-	}
-	if len(found) == 0 {
-		if strings.Count(nvr, "-") < 2 {
-			return buildEntry{}, usagef("%q is not a N-V-R (name-version-release)", nvr)
-		}
-		return buildEntry{}, fmt.Errorf("no build %s in %s; `imgpipe builds` lists them", nvr, st.Dir)
-	}
-	// A build of builds/ comes before scratch ones; among scratch builds,
-	// the newest.
-	if found[0].State != stateScratch {
-		return found[0], nil
-	}
-	return found[len(found)-1], nil
+	return b, fmt.Errorf("no build %s in %s; `imgpipe builds` lists them", nvr, st.Dir)
 }
 
 func (a *app) buildsShow(st *store.Store, nvr string, asJSON bool) error {
@@ -225,13 +133,13 @@ func (a *app) buildsShow(st *store.Store, nvr string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if b.State != store.BuildPublished && b.State != stateScratch {
+	if b.State != store.BuildPublished && b.State != store.BuildScratch {
 		if asJSON {
-			out, _ := json.MarshalIndent(b, "", "  ")
+			out, _ := json.MarshalIndent(newBuildEntry(b), "", "  ")
 			fmt.Fprintf(a.stdout, "%s\n", out)
 			return nil
 		}
-		fmt.Fprintf(a.stdout, "%s: %s", b.NVR, b.State)
+		fmt.Fprintf(a.stdout, "%s: %s", b.NVR(), b.State)
 		if b.State == store.BuildDeleted {
 			fmt.Fprintf(a.stdout, " (its release is not reused)")
 		}
@@ -246,7 +154,7 @@ func (a *app) buildsShow(st *store.Store, nvr string, asJSON bool) error {
 		_, err = a.stdout.Write(data)
 		return err
 	}
-	m, err := upload.ReadMetadata(b.Dir)
+	m, err := store.ReadMetadata(b.Dir)
 	if err != nil {
 		return err
 	}
@@ -311,23 +219,23 @@ func (a *app) buildsDelete(ctx context.Context, st *store.Store, nvr string) err
 		return err
 	}
 	switch b.State {
-	case stateScratch:
-		if err := os.RemoveAll(b.Dir); err != nil {
+	case store.BuildScratch:
+		if err := st.DeleteScratch(b); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "Deleted scratch build %s (%s).\n", b.NVR, b.Dir)
+		fmt.Fprintf(a.stdout, "Deleted scratch build %s (%s).\n", b.NVR(), b.Dir)
 		return nil
 	case store.BuildReserved:
-		return fmt.Errorf("build %s is not published (a run is building it, or one died before publishing); nothing to delete", b.NVR)
+		return fmt.Errorf("build %s is not published (a run is building it, or one died before publishing); nothing to delete", b.NVR())
 	}
 	already := b.State == store.BuildDeleted
 	if err := st.DeleteBuild(ctx, b.Name, b.Version, b.Release); err != nil {
 		return err
 	}
 	if already {
-		fmt.Fprintf(a.stdout, "%s was already deleted.\n", b.NVR)
+		fmt.Fprintf(a.stdout, "%s was already deleted.\n", b.NVR())
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "Deleted %s; its tombstone keeps release %s from being reused.\n", b.NVR, b.Release)
+	fmt.Fprintf(a.stdout, "Deleted %s; its tombstone keeps release %s from being reused.\n", b.NVR(), b.Release)
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/legacyini"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/stages"
 )
 
@@ -185,4 +187,14 @@ func storeDir(flagValue, recipeDir string) string {
 		recipeDir = "."
 	}
 	return filepath.Join(recipeDir, ".imgpipe")
+}
+
+// openStore opens the store a command that only looks at one names with
+// --store (or IMGPIPE_STORE, or ./.imgpipe): one a run has made already.
+func openStore(flagValue string) (*store.Store, error) {
+	st, err := store.OpenExisting(storeDir(flagValue, ""))
+	if errors.Is(err, store.ErrNotStore) {
+		return nil, usagef("%v; name one with --store", err)
+	}
+	return st, err
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/version"
 )
 
 func cmdGC(ctx context.Context, a *app, args []string) error {
@@ -28,11 +25,7 @@ func cmdGC(ctx context.Context, a *app, args []string) error {
 	if *keep < 0 {
 		return usagef("--keep-runs must be 0 or more")
 	}
-	dir := storeDir(*storeFlag, "")
-	if _, err := os.Stat(filepath.Join(dir, "objects")); err != nil {
-		return usagef("%s is not an imgpipe store (no objects/ directory); name one with --store", dir)
-	}
-	st, err := store.Open(dir)
+	st, err := openStore(*storeFlag)
 	if err != nil {
 		return err
 	}
@@ -62,9 +55,6 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// version is set with -ldflags "-X main.version=..." for releases.
-var version = "dev"
-
 func cmdVersion(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("version", "")
 	asJSON := fs.Bool("json", false, "print as JSON")
@@ -75,15 +65,7 @@ func cmdVersion(ctx context.Context, a *app, args []string) error {
 	if len(pos) > 0 {
 		return usagef("version takes no arguments")
 	}
-	info := map[string]string{"version": version, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision", "vcs.modified", "-tags":
-				info[s.Key] = s.Value
-			}
-		}
-	}
+	info := version.Info()
 	if *asJSON {
 		b, _ := json.MarshalIndent(info, "", "  ")
 		fmt.Fprintf(a.stdout, "%s\n", b)

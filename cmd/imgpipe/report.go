@@ -4,17 +4,18 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/progress"
 )
 
@@ -38,10 +39,15 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	default:
 		return usagef("--format %q: want plain, json or html", *format)
 	}
-	runsDir := filepath.Join(storeDir(*storeFlag, ""), "runs")
-	runs, err := listRuns(runsDir)
+	// Not store.Open: a report only reads, and must not make a store
+	// where the user named the wrong directory.
+	st := &store.Store{Dir: storeDir(*storeFlag, "")}
+	runs, err := st.Runs()
+	if err == nil && len(runs) == 0 {
+		err = errors.New("no run directories")
+	}
 	if err != nil {
-		return usagef("%s has no runs (%v); name the store with --store", runsDir, err)
+		return usagef("%s has no runs (%v); name the store with --store", st.Dir, err)
 	}
 	run := ""
 	if len(pos) == 1 {
@@ -52,7 +58,7 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(runsDir, run)
+	dir := st.RunPath(run)
 
 	w := a.stdout
 	if *output != "" {
@@ -65,20 +71,20 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	}
 	switch *format {
 	case "json":
-		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+		b, err := os.ReadFile(filepath.Join(dir, store.ReportFile))
 		if err != nil {
 			return fmt.Errorf("run %s has no report (it may still be running, or was killed): %w", run, err)
 		}
 		_, err = w.Write(b)
 		return err
 	case "html":
-		evs, err := readEvents(filepath.Join(dir, "events.jsonl"))
+		evs, err := readEvents(filepath.Join(dir, store.EventsFile))
 		if err != nil {
 			return err
 		}
 		return writeHTMLReport(w, run, dir, evs)
 	}
-	evs, err := readEvents(filepath.Join(dir, "events.jsonl"))
+	evs, err := readEvents(filepath.Join(dir, store.EventsFile))
 	if err != nil {
 		return err
 	}
@@ -94,25 +100,6 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(w, "logs: %s\n", dir)
 	return nil
-}
-
-// listRuns returns the run IDs under dir, oldest first.
-func listRuns(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var runs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			runs = append(runs, e.Name())
-		}
-	}
-	if len(runs) == 0 {
-		return nil, fmt.Errorf("no run directories")
-	}
-	slices.Sort(runs)
-	return runs, nil
 }
 
 // findRun picks the run named by an ID or a unique prefix of one.

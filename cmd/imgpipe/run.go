@@ -68,10 +68,10 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	if summary != nil && runErr == nil && len(summary.Tolerated) > 0 {
 		logger.Warn(fmt.Sprintf("%s failed; allowed by can_fail", strings.Join(summary.Tolerated, ", ")),
-			"logs", st.Dir+"/runs/"+summary.RunID)
+			"logs", st.RunPath(summary.RunID))
 	}
 	if runErr != nil && summary != nil {
-		logger.Error("run "+summary.Status, "logs", st.Dir+"/runs/"+summary.RunID)
+		logger.Error("run "+summary.Status, "logs", st.RunPath(summary.RunID))
 		// The progress view has shown what failed; only the code is left.
 		return &silentError{code: exitCode(runErr)}
 	}

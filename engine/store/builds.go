@@ -9,17 +9,19 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
-// Build states in the store (docs/architecture.md#the-store): a build exists iff its
-// metadata.json does; a deleted build leaves a tombstone so its release is
-// never reused; a reservation holds a release for a run that has not
-// published yet.
+// Build states in the store (docs/architecture.md#the-store): a build exists iff
+// its metadata.json does; a deleted build leaves a tombstone so its release
+// is never reused; a reservation holds a release for a run that has not
+// published yet. A scratch build, under scratch/, reserves no release.
 const (
 	BuildPublished = "published"
 	BuildDeleted   = "deleted"
 	BuildReserved  = "reserved"
+	BuildScratch   = "scratch"
 )
 
 // Files of a build directory.
@@ -29,16 +31,23 @@ const (
 	ReservationFile = "reservation.json"
 )
 
-// BuildRecord is one release of a name and version in the store.
+// BuildRecord is one build in the store: a release of a name and version
+// under builds/, or a scratch build.
 type BuildRecord struct {
-	Release string
-	State   string
-	// Key is the release key of the stages before the release mattered
-	// (metadata.json or reservation.json "release_key").
+	Name, Version, Release string
+	State                  string
+	// Key is the release key of the stages the build was made of
+	// (metadata.json, tombstone or reservation.json "release_key").
 	Key     string
 	Created time.Time
-	Dir     string
+	// Arches are the architectures published: none unless the build is
+	// published or scratch.
+	Arches []string
+	Dir    string
 }
+
+// NVR returns name-version-release.
+func (b BuildRecord) NVR() string { return b.Name + "-" + b.Version + "-" + b.Release }
 
 // Reservation is reservation.json.
 type Reservation struct {
@@ -47,14 +56,17 @@ type Reservation struct {
 	Created time.Time `json:"created"`
 }
 
+func (s *Store) buildsDir() string  { return filepath.Join(s.Dir, "builds") }
+func (s *Store) scratchDir() string { return filepath.Join(s.Dir, "scratch") }
+
 // BuildDir returns builds/<name>/<version>/<release>/.
 func (s *Store) BuildDir(name, version, release string) string {
-	return filepath.Join(s.Dir, "builds", name, version, release)
+	return filepath.Join(s.buildsDir(), name, version, release)
 }
 
 // Builds lists the releases of name-version, oldest first.
 func (s *Store) Builds(name, version string) ([]BuildRecord, error) {
-	dir := filepath.Join(s.Dir, "builds", name, version)
+	dir := filepath.Join(s.buildsDir(), name, version)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -67,10 +79,11 @@ func (s *Store) Builds(name, version string) ([]BuildRecord, error) {
 		if !e.IsDir() {
 			continue
 		}
-		b := BuildRecord{Release: e.Name(), Dir: filepath.Join(dir, e.Name())}
+		b := BuildRecord{Name: name, Version: version, Release: e.Name(), Dir: filepath.Join(dir, e.Name())}
 		var rec struct {
 			Key     string    `json:"release_key"`
 			Created time.Time `json:"created"`
+			Arches  []string  `json:"arches"`
 		}
 		switch {
 		case exists(filepath.Join(b.Dir, TombstoneFile)):
@@ -83,7 +96,7 @@ func (s *Store) Builds(name, version string) ([]BuildRecord, error) {
 			b.State = BuildReserved
 			readJSON(filepath.Join(b.Dir, ReservationFile), &rec)
 		}
-		b.Key, b.Created = rec.Key, rec.Created
+		b.Key, b.Created, b.Arches = rec.Key, rec.Created, rec.Arches
 		if b.Created.IsZero() {
 			if info, err := e.Info(); err == nil {
 				b.Created = info.ModTime()
@@ -144,7 +157,102 @@ type Tombstone struct {
 // ScratchDir returns scratch/<user>/<run>/, where a scratch build of a run
 // is published.
 func (s *Store) ScratchDir(user, run string) string {
-	return filepath.Join(s.Dir, "scratch", user, run)
+	return filepath.Join(s.scratchDir(), user, run)
+}
+
+// AllBuilds lists every build of the store: the releases under builds/,
+// sorted by name, version and creation, then the published scratch builds,
+// oldest first. A scratch build is known by its metadata.json alone: one
+// whose run has not published it is left out.
+func (s *Store) AllBuilds() ([]BuildRecord, error) {
+	var out []BuildRecord
+	names, err := subdirs(s.buildsDir())
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		versions, err := subdirs(filepath.Join(s.buildsDir(), name))
+		if err != nil {
+			return nil, err
+		}
+		for _, version := range versions {
+			recs, err := s.Builds(name, version)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, recs...)
+		}
+	}
+	users, err := subdirs(s.scratchDir())
+	if err != nil {
+		return nil, err
+	}
+	for _, user := range users {
+		runs, err := subdirs(filepath.Join(s.scratchDir(), user))
+		if err != nil {
+			return nil, err
+		}
+		for _, run := range runs {
+			dir := s.ScratchDir(user, run)
+			m, err := ReadMetadata(dir)
+			if err != nil {
+				continue // not published (yet)
+			}
+			out = append(out, BuildRecord{
+				Name: m.Name, Version: m.Version, Release: m.Release, State: BuildScratch,
+				Key: m.ReleaseKey, Created: m.Created, Arches: m.Arches, Dir: dir,
+			})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y BuildRecord) int {
+		if (x.State == BuildScratch) != (y.State == BuildScratch) {
+			if x.State == BuildScratch {
+				return 1
+			}
+			return -1
+		}
+		if c := strings.Compare(x.Name, y.Name); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Version, y.Version); c != 0 {
+			return c
+		}
+		return x.Created.Compare(y.Created)
+	})
+	return out, nil
+}
+
+// FindBuild resolves name-version-release to a build of the store: its
+// release under builds/ (whatever its state), else the newest scratch
+// build of that N-V-R. It reports false when there is none.
+func (s *Store) FindBuild(nvr string) (BuildRecord, bool, error) {
+	builds, err := s.AllBuilds()
+	if err != nil {
+		return BuildRecord{}, false, err
+	}
+	var found []BuildRecord
+	for _, b := range builds {
+		if b.NVR() == nvr {
+			found = append(found, b)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return BuildRecord{}, false, nil
+	case found[0].State != BuildScratch:
+		return found[0], true, nil
+	}
+	return found[len(found)-1], true, nil
+}
+
+// DeleteScratch deletes a scratch build: its directory. A scratch build
+// reserves no release, so it leaves no tombstone.
+func (s *Store) DeleteScratch(b BuildRecord) error {
+	rel, err := filepath.Rel(s.scratchDir(), b.Dir)
+	if b.State != BuildScratch || err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("%s is not a scratch build of %s", b.Dir, s.Dir)
+	}
+	return removeAll(b.Dir)
 }
 
 // LockBuild takes the lock that serialises changes to a build directory's
@@ -216,6 +324,24 @@ func (s *Store) DeleteBuild(ctx context.Context, name, version, release string) 
 func (s *Store) Active(name, version, release string) bool {
 	busy, err := s.busy("release/" + name + "/" + version + "/" + release)
 	return err == nil && busy
+}
+
+// subdirs lists the directories in dir, none if dir does not exist.
+func subdirs(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
 }
 
 func exists(path string) bool {

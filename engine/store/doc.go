@@ -1,5 +1,7 @@
-// Package store is imgpipe's on-disk store (docs/architecture.md#the-store): immutable objects
-// keyed by stage ID, and per-run directories for logs and events.
+// Package store is imgpipe's on-disk store (docs/architecture.md#the-store): immutable
+// objects keyed by stage ID, per-run directories for logs and events, and
+// the builds published from them. It is the one package that knows where
+// things are in a store; everything else asks it.
 //
 // Layout:
 //
@@ -12,12 +14,23 @@
 //	tmp/<id>.<random>/        objects being written
 //	tmp/run-<run>/            a run's scratch space, removed when it ends
 //	tmp/locks                 the byte-range locks of Lock
+//	builds/<name>/<version>/<release>/  a build (BuildDir), in one of three
+//	                          states: published (metadata.json), deleted
+//	                          (tombstone) or reserved (reservation.json)
+//	scratch/<user>/<run>/     a scratch build (ScratchDir): published once
+//	                          its metadata.json is there; no release reserved
 //
 // An object is written into a temporary directory beside the others and
 // renamed into place with result.json written last, so a reader sees either
 // no object or a whole one, even if the writer is killed. The package knows
 // nothing of recipes or stage kinds; it stores directories and a Result.
 //
-// Published builds (builds/, scratch/) are not here yet: the upload stage
-// owns them.
+// A build's release is reserved (Reserve) before the run that builds it,
+// so that two runs never take the same one; a published build exists iff
+// its metadata.json (BuildMetadata) does; a deleted one keeps a tombstone,
+// so that its release is never reused. The store lists, finds and deletes
+// builds (AllBuilds, FindBuild, DeleteBuild, DeleteScratch). What else a
+// build directory holds, and the order its files are written in, is the
+// upload stage's (stages/upload): it publishes into BuildDir or ScratchDir
+// and writes metadata.json last.
 package store

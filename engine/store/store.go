@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,20 @@ func Open(dir string) (*Store, error) {
 		}
 	}
 	return &Store{Dir: abs}, nil
+}
+
+// ErrNotStore is what OpenExisting returns, wrapped, for a directory that
+// is not a store.
+var ErrNotStore = errors.New("not an imgpipe store (no objects/ directory)")
+
+// OpenExisting opens a store that a run has made already: commands that
+// only look at a store (list builds, collect garbage) must not make one
+// where the user named the wrong directory.
+func OpenExisting(dir string) (*Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, "objects")); err != nil {
+		return nil, fmt.Errorf("%s is %w", dir, ErrNotStore)
+	}
+	return Open(dir)
 }
 
 // Result is an object's record, result.json.
@@ -71,6 +86,17 @@ func (s *Store) recordPath(id string) string {
 // ObjectDir returns the directory of the object with the given ID.
 func (s *Store) ObjectDir(id string) string {
 	return filepath.Join(s.Dir, "objects", id)
+}
+
+// ObjectOf returns the ID of the object whose directory holds path, and
+// false when path is not in an object.
+func (s *Store) ObjectOf(path string) (id string, ok bool) {
+	rel, err := filepath.Rel(filepath.Join(s.Dir, "objects"), path)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return "", false
+	}
+	id, _, _ = strings.Cut(filepath.ToSlash(rel), "/")
+	return id, true
 }
 
 // Lookup returns an object's result, if the object exists.
@@ -351,15 +377,45 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + randHex()
 }
 
+// Files of a run directory.
+const (
+	// EventsFile is the run's events, one JSON object a line.
+	EventsFile = "events.jsonl"
+	// ReportFile is the run's report, written when it ends.
+	ReportFile = "report.json"
+)
+
 // RunDir creates and returns runs/<run>/.
 func (s *Store) RunDir(run string) (string, error) {
-	dir := filepath.Join(s.Dir, "runs", run)
+	dir := s.RunPath(run)
 	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// RunPath returns runs/<run>/ without creating it.
+func (s *Store) RunPath(run string) string {
+	return filepath.Join(s.Dir, "runs", run)
+}
+
+// Runs lists the IDs of the store's runs, oldest first: a run ID starts
+// with the time the run started.
+func (s *Store) Runs() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(s.Dir, "runs"))
+	if err != nil {
+		return nil, err
+	}
+	var runs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			runs = append(runs, e.Name())
+		}
+	}
+	slices.Sort(runs)
+	return runs, nil
 }
 
 // StageLogDir creates and returns runs/<run>/<arch>/<stage>/.
 func (s *Store) StageLogDir(run, arch, stage string) (string, error) {
-	dir := filepath.Join(s.Dir, "runs", run, arch, stage)
+	dir := filepath.Join(s.RunPath(run), arch, stage)
 	return dir, os.MkdirAll(dir, 0o755)
 }
 
@@ -422,7 +478,7 @@ func (s *Store) GC(opts GCOptions) (*GCResult, error) {
 			res.Bytes += du(dir)
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+		b, err := os.ReadFile(filepath.Join(dir, ReportFile))
 		if err != nil {
 			continue // a run still going, or killed before its report
 		}

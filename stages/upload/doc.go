@@ -3,8 +3,10 @@
 //
 // # The store
 //
-// A build is builds/<name>/<version>/<release>/ (a scratch build
-// scratch/<user>/<run>/):
+// A build goes where the store puts it (engine/store decides the layout):
+// builds/<name>/<version>/<release>/ (store.BuildDir), or
+// scratch/<user>/<run>/ for a scratch build (store.ScratchDir). This
+// package decides what the build directory holds:
 //
 //	images/<file>                 the artifacts, with Koji's file names
 //	data/logs/<arch>/<file>       logs
@@ -12,6 +14,7 @@
 //	data/<arch>.json              one architecture's part (a fragment)
 //	SHA256SUMS                    every file above but the fragments
 //	metadata.json                 written last: the build exists iff it does
+//	                              (a store.BuildMetadata)
 //
 // Files are hard links to the store's objects (which are immutable) when
 // the store is on one file system, else reflinks, else sparse copies; each

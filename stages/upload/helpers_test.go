@@ -211,6 +211,8 @@ func (e *env) stage(b engine.Build, arch string, f fixture, to string) (*engine.
 		Config:     cty.ObjectVal(vals),
 		RecipeDir:  e.recipe,
 		Scratch:    e.scratch,
+		Store:      e.st,
+		RunID:      e.run,
 		Build:      b,
 		ReleaseKey: testKey,
 		Log:        log,

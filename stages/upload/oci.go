@@ -28,6 +28,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
+	"github.com/imgpipe/imgpipe/internal/version"
 )
 
 // Media types and annotations of what upload pushes.
@@ -344,7 +345,7 @@ func newRepository(ref ociRef) (*remote.Repository, error) {
 	client := &auth.Client{
 		Client: retry.DefaultClient,
 		Cache:  auth.NewCache(),
-		Header: http.Header{"User-Agent": {"imgpipe/" + ImgpipeVersion}},
+		Header: http.Header{"User-Agent": {"imgpipe/" + version.Short()}},
 	}
 	var stores []credentials.Store
 	if ds, err := credentials.NewStoreFromDocker(credentials.StoreOptions{}); err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
+	"github.com/imgpipe/imgpipe/internal/version"
 )
 
 // Files of a build directory besides metadata.json.
@@ -53,14 +54,14 @@ type publication struct {
 	log     io.Writer
 
 	images, logs, kickstarts []*item
-	part                     *ArchMetadata
+	part                     *store.ArchMetadata
 	// roles of kickstarts, parallel to kickstarts.
-	ksMeta []Kickstart
+	ksMeta []store.BuildKickstart
 }
 
-// publishStore publishes one architecture into the store (docs/architecture.md#the-store):
-// builds/<name>/<version>/<release>/, or scratch/<user>/<run>/ for a
-// scratch build. See doc.go for the protocol.
+// publishStore publishes one architecture into the store: the build's
+// directory (store.BuildDir), or the run's scratch build
+// (store.ScratchDir). See doc.go for the protocol.
 func publishStore(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store, run string) (string, error) {
 	b := s.Build
 	if b.Release == "" {
@@ -180,7 +181,7 @@ func (p *publication) prepare() error {
 		return err
 	}
 
-	part := &ArchMetadata{Arch: p.arch, Run: p.run, Started: p.started}
+	part := &store.ArchMetadata{Arch: p.arch, Run: p.run, Started: p.started}
 	if cfg.Packages != nil {
 		pkgs, err := readPackages(p.abs(*cfg.Packages))
 		if err != nil {
@@ -196,12 +197,12 @@ func (p *publication) prepareKickstarts(add func(*[]*item, string, string, strin
 	cfg := p.cfg
 	type ks struct {
 		src  string
-		meta Kickstart
+		meta store.BuildKickstart
 	}
 	var list []ks
 	for i, k := range cfg.Kickstarts {
 		src := p.abs(k)
-		m := Kickstart{Role: "kickstart"}
+		m := store.BuildKickstart{Role: "kickstart"}
 		if len(cfg.Kickstarts) == 2 {
 			// The presets pass flatten's original, then its rewrite.
 			m.Role = []string{"original", "rewritten"}[i]
@@ -290,11 +291,10 @@ type objectRef struct {
 
 // object returns the store object holding path, or nil.
 func (p *publication) object(path string) *objectRef {
-	rel, err := filepath.Rel(filepath.Join(p.st.Dir, "objects"), path)
-	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+	id, ok := p.st.ObjectOf(path)
+	if !ok {
 		return nil
 	}
-	id, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
 	res, ok, err := p.st.Lookup(id)
 	if err != nil || !ok {
 		return nil
@@ -389,7 +389,7 @@ func (p *publication) checkPublished(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer unlock()
-	meta, err := ReadMetadata(p.dir)
+	meta, err := store.ReadMetadata(p.dir)
 	if err != nil {
 		return false, err
 	}
@@ -437,8 +437,8 @@ func (p *publication) checkPublished(ctx context.Context) (bool, error) {
 
 // diffFiles describes how the published files differ from the items, or
 // returns "".
-func diffFiles(published []File, items []*item) string {
-	want := map[string]File{}
+func diffFiles(published []store.BuildFile, items []*item) string {
+	want := map[string]store.BuildFile{}
 	for _, f := range published {
 		want[f.Path] = f
 	}
@@ -530,24 +530,24 @@ func (p *publication) fragmentPath() string {
 // writeFragment writes data/<arch>.json, this architecture's part.
 func (p *publication) writeFragment() error {
 	part := p.part
-	toFile := func(it *item) File {
-		return File{Path: it.dst, Size: it.size, SHA256: it.sha256}
+	toFile := func(it *item) store.BuildFile {
+		return store.BuildFile{Path: it.dst, Size: it.size, SHA256: it.sha256}
 	}
-	part.Images, part.Logs, part.Kickstarts = []Image{}, []File{}, []Kickstart{}
+	part.Images, part.Logs, part.Kickstarts = []store.BuildImage{}, []store.BuildFile{}, []store.BuildKickstart{}
 	for _, it := range p.images {
-		part.Images = append(part.Images, Image{File: toFile(it), Format: it.format})
+		part.Images = append(part.Images, store.BuildImage{BuildFile: toFile(it), Format: it.format})
 	}
 	for _, it := range p.logs {
 		part.Logs = append(part.Logs, toFile(it))
 	}
 	for i, it := range p.kickstarts {
 		k := p.ksMeta[i]
-		k.File = toFile(it)
+		k.BuildFile = toFile(it)
 		part.Kickstarts = append(part.Kickstarts, k)
 	}
 	part.Finished = time.Now().UTC()
 	part.Stages = p.stageRecords(part.Finished)
-	b, err := json.MarshalIndent(fragment{SchemaVersion: MetadataVersion, NVR: p.nvr, ReleaseKey: p.key, Arch: part}, "", "  ")
+	b, err := json.MarshalIndent(fragment{SchemaVersion: store.MetadataVersion, NVR: p.nvr, ReleaseKey: p.key, Arch: part}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -556,8 +556,8 @@ func (p *publication) writeFragment() error {
 
 // stageRecords lists the stages whose objects are published, and the
 // upload itself.
-func (p *publication) stageRecords(finished time.Time) []StageRecord {
-	var recs []StageRecord
+func (p *publication) stageRecords(finished time.Time) []store.BuildStage {
+	var recs []store.BuildStage
 	seen := map[string]bool{}
 	paths := []string{}
 	for _, it := range p.all() {
@@ -573,15 +573,15 @@ func (p *publication) stageRecords(finished time.Time) []StageRecord {
 		}
 		seen[obj.res.ID] = true
 		r := obj.res
-		recs = append(recs, StageRecord{Name: r.Stage, Kind: r.Kind, ID: r.ID, Arch: r.Arch, Run: r.Run, Started: r.Started, Duration: r.Duration})
+		recs = append(recs, store.BuildStage{Name: r.Stage, Kind: r.Kind, ID: r.ID, Arch: r.Arch, Run: r.Run, Started: r.Started, Duration: r.Duration})
 	}
-	slices.SortStableFunc(recs, func(a, b StageRecord) int {
+	slices.SortStableFunc(recs, func(a, b store.BuildStage) int {
 		if c := a.Started.Compare(b.Started); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	return append(recs, StageRecord{
+	return append(recs, store.BuildStage{
 		Name: p.s.Name, Kind: p.s.Kind, ID: p.s.ID, Arch: p.arch, Run: p.run,
 		Started: p.started, Duration: finished.Sub(p.started),
 	})
@@ -598,13 +598,13 @@ func (p *publication) assemble(ctx context.Context) error {
 	}
 	defer unlock()
 	b := p.s.Build
-	var old *Metadata
+	var old *store.BuildMetadata
 	if exists(filepath.Join(p.dir, metadataFile)) {
-		if old, err = ReadMetadata(p.dir); err != nil {
+		if old, err = store.ReadMetadata(p.dir); err != nil {
 			return err
 		}
 	}
-	parts := map[string]*ArchMetadata{}
+	parts := map[string]*store.ArchMetadata{}
 	if old != nil && old.ReleaseKey == p.key {
 		for a, part := range old.Builds {
 			parts[a] = part
@@ -643,13 +643,13 @@ func (p *publication) assemble(ctx context.Context) error {
 		return nil
 	}
 	now := time.Now().UTC()
-	meta := &Metadata{
-		SchemaVersion: MetadataVersion,
+	meta := &store.BuildMetadata{
+		SchemaVersion: store.MetadataVersion,
 		Name:          b.Name, Version: b.Version, Release: b.Release, NVR: p.nvr,
 		Scratch:    b.Scratch,
 		ReleaseKey: p.key,
 		Created:    now, Updated: now,
-		Imgpipe: imgpipeVersion(),
+		Imgpipe: version.Full(),
 		Builds:  parts,
 	}
 	if old != nil && !old.Created.IsZero() {
@@ -684,14 +684,14 @@ func (p *publication) assemble(ctx context.Context) error {
 }
 
 // sameParts reports whether two sets of parts are the same.
-func sameParts(a, b map[string]*ArchMetadata) bool {
+func sameParts(a, b map[string]*store.ArchMetadata) bool {
 	ja, err1 := json.Marshal(a)
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
 // checkPart checks that a fragment's files are in place, by size.
-func (p *publication) checkPart(part *ArchMetadata) string {
+func (p *publication) checkPart(part *store.ArchMetadata) string {
 	for _, f := range part.Files() {
 		info, err := os.Stat(filepath.Join(p.dir, filepath.FromSlash(f.Path)))
 		if err != nil {
@@ -706,7 +706,7 @@ func (p *publication) checkPart(part *ArchMetadata) string {
 
 // sha256sums is SHA256SUMS: every published file, in sha256sum's format,
 // paths relative to the build directory, sorted.
-func sha256sums(m *Metadata) []byte {
+func sha256sums(m *store.BuildMetadata) []byte {
 	var lines []string
 	for _, part := range m.Builds {
 		for _, f := range part.Files() {

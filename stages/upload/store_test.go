@@ -435,7 +435,7 @@ func TestScratch(t *testing.T) {
 	b.Scratch = true
 	s, _ := e.stage(b, "x86_64", e.images(b, "x86_64", ""), "")
 	dir := runStage(t, s)
-	if filepath.Dir(filepath.Dir(dir)) != filepath.Join(e.st.Dir, "scratch") || filepath.Base(dir) != e.run {
+	if user := filepath.Base(filepath.Dir(dir)); dir != e.st.ScratchDir(user, e.run) {
 		t.Errorf("scratch build in %s, want scratch/<user>/%s", dir, e.run)
 	}
 	m := readMeta(t, dir)
@@ -444,8 +444,10 @@ func TestScratch(t *testing.T) {
 	}
 	validateMetadata(t, filepath.Join(dir, "metadata.json"))
 	sha256sumCheck(t, dir)
-	if entries, _ := os.ReadDir(filepath.Join(e.st.Dir, "builds")); len(entries) != 0 {
-		t.Errorf("a scratch build wrote into builds/: %v", entries)
+	// A scratch build reserves no release: it is the store's only build.
+	all, err := e.st.AllBuilds()
+	if err != nil || len(all) != 1 || all[0].State != store.BuildScratch || all[0].Dir != dir || all[0].NVR() != nvr(b) {
+		t.Errorf("builds: %+v, %v; want the scratch build alone", all, err)
 	}
 }
 
@@ -535,9 +537,9 @@ func TestFileNames(t *testing.T) {
 	}
 }
 
-func readMeta(t testing.TB, dir string) *upload.Metadata {
+func readMeta(t testing.TB, dir string) *store.BuildMetadata {
 	t.Helper()
-	m, err := upload.ReadMetadata(dir)
+	m, err := store.ReadMetadata(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

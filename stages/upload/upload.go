@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
-	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // Kind is the upload stage kind (docs/architecture.md#stage-kinds).
@@ -95,48 +92,20 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 	if len(cfg.Artifacts) == 0 {
 		return nil, errors.New("upload: no artifacts")
 	}
-	st, runID, err := storeOf(s)
-	if err != nil {
-		return nil, err
+	if s.Store == nil || s.RunID == "" {
+		return nil, errors.New("upload: the stage has no store or run ID; the engine gives them to every stage")
 	}
-	var loc string
+	var (
+		loc string
+		err error
+	)
 	if cfg.To == "" || cfg.To == "store" {
-		loc, err = publishStore(ctx, s, &cfg, st, runID)
+		loc, err = publishStore(ctx, s, &cfg, s.Store, s.RunID)
 	} else {
-		loc, err = pushOCI(ctx, s, &cfg, st)
+		loc, err = pushOCI(ctx, s, &cfg, s.Store)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return engine.Outputs{"location": cty.StringVal(loc)}, nil
-}
-
-// storeOf finds the store a stage runs in, and the run's ID. The engine
-// does not hand them to stages (yet): the run's scratch directory is
-// <store>/tmp/run-<run>/ and a pending object <store>/tmp/<id>.<random>/.
-func storeOf(s *engine.Stage) (*store.Store, string, error) {
-	for _, dir := range []string{s.Scratch, s.OutDir} {
-		if dir == "" {
-			continue
-		}
-		tmp := filepath.Dir(filepath.Clean(dir))
-		root := filepath.Dir(tmp)
-		if filepath.Base(tmp) != "tmp" || !exists(filepath.Join(root, "objects")) {
-			continue
-		}
-		st := &store.Store{Dir: root}
-		run := ""
-		if name := filepath.Base(s.Scratch); strings.HasPrefix(name, "run-") && filepath.Dir(filepath.Clean(s.Scratch)) == tmp {
-			run = strings.TrimPrefix(name, "run-")
-		}
-		if run == "" {
-			key := s.ReleaseKey
-			if len(key) > 16 {
-				key = key[:16]
-			}
-			run = "key-" + key
-		}
-		return st, run, nil
-	}
-	return nil, "", fmt.Errorf("upload: cannot find the store (scratch directory %q is not <store>/tmp/run-<run>)", s.Scratch)
 }
