@@ -10,50 +10,6 @@ import (
 	"github.com/imgpipe/imgpipe/engine/executor"
 )
 
-// ContainerSpec is what opening one container executor takes: the executor
-// a stage runs on and the image it runs.
-type ContainerSpec struct {
-	// Executor is "podman" or the name of an executor block.
-	Executor string
-	// Connection is the service's URI; empty means $CONTAINER_HOST or the
-	// default socket.
-	Connection string
-	// IdentityFile is the SSH key for an ssh:// Connection, or empty.
-	IdentityFile string
-	// Image is the image's name as the recipe gives it.
-	Image string
-}
-
-// where describes the spec's service for messages.
-func (s ContainerSpec) where() string {
-	if s.Connection == "" {
-		return "$CONTAINER_HOST or the default podman socket"
-	}
-	return s.Connection
-}
-
-// Containers opens container executors. The engine imports no container
-// library: the command line implements it with engine/executor/podman.
-type Containers interface {
-	// Open connects to the spec's service and looks its image up. The
-	// executor's Identity must name the image's ID (not its name), so that
-	// a re-tagged image changes the IDs of the stages that run in it.
-	Open(ctx context.Context, spec ContainerSpec) (executor.Executor, error)
-}
-
-// ExecutorError reports a container executor that could not be opened: a
-// service that cannot be reached, an image it does not have.
-type ExecutorError struct {
-	Spec ContainerSpec
-	Err  error
-}
-
-func (e *ExecutorError) Error() string {
-	return fmt.Sprintf("executor %q (connection %s, image %s): %v", e.Spec.Executor, e.Spec.where(), e.Spec.Image, e.Err)
-}
-
-func (e *ExecutorError) Unwrap() error { return e.Err }
-
 // Executors are what a prepared plan's stages run on: the host, the
 // executors given by name (PrepareOptions.Executors) and the container
 // executors Prepare opened, each distinct executor and image once. They are
@@ -61,9 +17,9 @@ func (e *ExecutorError) Unwrap() error { return e.Err }
 // values.
 type Executors struct {
 	named  map[string]executor.Executor
-	opener Containers
-	opened map[ContainerSpec]executor.Executor
-	errs   map[ContainerSpec]error // specs that could not be opened
+	opener executor.Opener
+	opened map[executor.ContainerSpec]executor.Executor
+	errs   map[executor.ContainerSpec]error // specs that could not be opened
 }
 
 // For returns the executor a node runs on: the one given by its name, else
@@ -87,8 +43,8 @@ func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
 	if e.opener == nil {
 		return nil
 	}
-	e.opened = map[ContainerSpec]executor.Executor{}
-	e.errs = map[ContainerSpec]error{}
+	e.opened = map[executor.ContainerSpec]executor.Executor{}
+	e.errs = map[executor.ContainerSpec]error{}
 	var diags eval.DiagSet
 	for _, n := range p.Nodes {
 		if n.Container == nil {
@@ -109,12 +65,12 @@ func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
 				err = fmt.Errorf("the opener returned no executor")
 			}
 			if err != nil {
-				e.errs[spec] = &ExecutorError{Spec: spec, Err: err}
+				e.errs[spec] = &executor.OpenError{Spec: spec, Err: err}
 				diags.Add(&hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "Cannot open executor",
 					Detail: fmt.Sprintf("Stage %q runs on executor %q (%s) in image %q, which cannot be opened now: %v. Its stage ID, and those of the stages after it, are provisional: they do not name the image's ID yet.",
-						n.Name, spec.Executor, spec.where(), spec.Image, err),
+						n.Name, spec.Executor, spec.Where(), spec.Image, err),
 					Subject: n.Stage.DeclRange.Ptr(),
 				})
 				continue

@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
 )
@@ -20,13 +22,13 @@ func TestExecutorRouting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arm := &engine.ContainerSpec{Executor: "arm", Connection: "ssh://builder@arm-host/run/podman/podman.sock",
+	arm := &executor.ContainerSpec{Executor: "arm", Connection: "ssh://builder@arm-host/run/podman/podman.sock",
 		IdentityFile: filepath.Join(dir, "keys", "arm"), Image: "localhost/builder:arm"}
-	z := &engine.ContainerSpec{Executor: "z", Connection: "tcp://z-host:8888", Image: "localhost/builder:z"}
+	z := &executor.ContainerSpec{Executor: "z", Connection: "tcp://z-host:8888", Image: "localhost/builder:z"}
 	tests := []struct {
 		stage, arch string
 		executor    string
-		container   *engine.ContainerSpec
+		container   *executor.ContainerSpec
 	}{
 		{"ks", "aarch64", "host", nil},
 		{"kickstart", "s390x", "host", nil},
@@ -34,11 +36,11 @@ func TestExecutorRouting(t *testing.T) {
 		{"build", "aarch64", "arm", arm},
 		{"build", "s390x", "z", z},
 		{"own_image", "x86_64", "host", nil},
-		{"own_image", "aarch64", "arm", &engine.ContainerSpec{Executor: "arm", Connection: arm.Connection, IdentityFile: arm.IdentityFile, Image: "localhost/mine:1"}},
-		{"own_image", "s390x", "z", &engine.ContainerSpec{Executor: "z", Connection: z.Connection, Image: "localhost/mine:1"}},
+		{"own_image", "aarch64", "arm", &executor.ContainerSpec{Executor: "arm", Connection: arm.Connection, IdentityFile: arm.IdentityFile, Image: "localhost/mine:1"}},
+		{"own_image", "s390x", "z", &executor.ContainerSpec{Executor: "z", Connection: z.Connection, Image: "localhost/mine:1"}},
 		{"on_host", "aarch64", "host", nil},
-		{"on_other", "x86_64", "other", &engine.ContainerSpec{Executor: "other", Image: "localhost/other:1"}},
-		{"on_podman", "s390x", "podman", &engine.ContainerSpec{Executor: "podman", Image: "localhost/builder:local"}},
+		{"on_other", "x86_64", "other", &executor.ContainerSpec{Executor: "other", Image: "localhost/other:1"}},
+		{"on_podman", "s390x", "podman", &executor.ContainerSpec{Executor: "podman", Image: "localhost/builder:local"}},
 		{"publish", "aarch64", "host", nil},
 		{"publish", "s390x", "host", nil},
 	}
@@ -64,7 +66,7 @@ func TestExecutorRouting(t *testing.T) {
 		t.Error("build runs once for the host and the arm executor")
 	}
 	// on_host is not per arch and runs on the host for every arch: one instance.
-	if n := plan.Instances["on_host"]["x86_64"]; n != plan.Instances["on_host"]["s390x"] || n.Arch != engine.NoArch {
+	if n := plan.Instances["on_host"]["x86_64"]; n != plan.Instances["on_host"]["s390x"] || n.Arch != kind.NoArch {
 		t.Errorf("on_host has an instance per arch")
 	}
 
@@ -104,7 +106,7 @@ func TestExecutorRouting(t *testing.T) {
 // TestContainerKindRouting: a Container kind that names no executor runs on
 // its arch's executor block, else on "podman"; on the host it is an error.
 func TestContainerKindRouting(t *testing.T) {
-	boxed := &engine.Kind{Name: "boxed", Container: true, PerArch: true}
+	boxed := &kind.Kind{Name: "boxed", Container: true, PerArch: true}
 	src := `build {
   name    = "c"
   version = "1"
@@ -124,7 +126,7 @@ stage "boxed" "a" {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	plan, _, diags := engine.NewPlanner([]*engine.Kind{boxed}).Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
+	plan, _, diags := engine.NewPlanner([]*kind.Kind{boxed}).Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -143,7 +145,7 @@ stage "boxed" "a" {
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		_, _, diags = engine.NewPlanner([]*engine.Kind{boxed}).Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
+		_, _, diags = engine.NewPlanner([]*kind.Kind{boxed}).Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 		if len(diags) != 1 || diags[0].Summary != tt.want || diags[0].Subject == nil {
 			t.Errorf("%q: %v, want one %q", tt.body, diags, tt.want)
 		}

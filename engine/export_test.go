@@ -13,7 +13,11 @@ type ClaimedRelease struct {
 
 // ClaimRelease settles a plan's release as Run does before its first stage.
 func ClaimRelease(p *Plan, st *store.Store, run string) (*ClaimedRelease, error) {
-	rel, unlock, err := claimRelease(st, p.Build, p.ReleaseKey(), run)
+	b := p.Build
+	rel, unlock, err := st.ClaimRelease(store.ReleaseClaim{
+		Name: b.Name, Version: b.Version, Release: b.Release, Scratch: b.Scratch,
+		Key: p.ReleaseKey(), Run: run,
+	})
 	if err != nil {
 		return nil, err
 	}

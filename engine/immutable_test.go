@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/stages"
@@ -61,7 +62,7 @@ stage "convert" "images" {
 	opts := cmp.Options{
 		cmp.Exporter(func(reflect.Type) bool { return true }),
 		cmp.Comparer(func(a, b cty.Value) bool { return a.RawEquals(b) }),
-		cmp.Comparer(func(a, b *engine.Kind) bool { return a == b }),
+		cmp.Comparer(func(a, b *kind.Kind) bool { return a == b }),
 		cmp.Comparer(func(a, b *recipe.Recipe) bool { return a == b }),
 		cmp.Comparer(func(a, b *recipe.Stage) bool { return a == b }),
 	}

@@ -13,24 +13,11 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/imgpipe/imgpipe/engine/eval"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/suggest"
+	"github.com/imgpipe/imgpipe/internal/treehash"
 )
-
-func kindSpec(k *Kind) hcldec.ObjectSpec { return attrSpec(k.Attrs) }
-
-// attrSpec is the hcldec spec of a block with these attributes.
-func attrSpec(attrs []Attr) hcldec.ObjectSpec {
-	spec := hcldec.ObjectSpec{}
-	for _, a := range attrs {
-		var s hcldec.Spec = &hcldec.AttrSpec{Name: a.Name, Type: a.Type, Required: a.Required}
-		if a.Default != cty.NilVal {
-			s = &hcldec.DefaultSpec{Primary: s, Default: &hcldec.LiteralSpec{Value: a.Default}}
-		}
-		spec[a.Name] = s
-	}
-	return spec
-}
 
 // instantiate evaluates one stage block for one arch and computes its ID.
 // planned holds this arch's nodes so far, by stage name.
@@ -71,13 +58,14 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *eval.Scope,
 	if d.HasErrors() {
 		return nil, diags
 	}
-	config := &Config{Value: cfg, Arch: arch, Block: st.DeclRange, ranges: map[string]hcl.Range{}}
+	ranges := map[string]hcl.Range{}
 	for name, s := range info.spec {
 		if r := hcldec.SourceRange(st.Body, s); r != st.Body.MissingItemRange() {
-			config.ranges[name] = r
+			ranges[name] = r
 		}
 	}
-	diags = append(diags, checkOneOf(info.kind.Attrs, config)...)
+	config := kind.NewConfig(cfg, arch, st.DeclRange, ranges)
+	diags = append(diags, kind.CheckOneOf(info.kind.Attrs, config)...)
 	if cfg.ContainsMarked() {
 		// Part of the configuration uses a value whose error is already
 		// reported: Validate and the rest would see it incomplete.
@@ -134,7 +122,7 @@ func unknownOutputs(st *recipe.Stage, info *stageInfo, deps map[string]*Node, st
 		}
 		list := "It has no outputs."
 		if len(dep.outputs) > 0 {
-			list = fmt.Sprintf("Its outputs are %s.", eval.QuoteList(dep.outputs))
+			list = fmt.Sprintf("Its outputs are %s.", suggest.QuoteList(dep.outputs))
 		}
 		if dep.Kind.DynamicOutputs != nil {
 			list += fmt.Sprintf(" The outputs of %s stages are the names in their outputs argument.", dep.Kind.Name)
@@ -174,31 +162,9 @@ func evalString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (string,
 	return v.AsString(), true, nil
 }
 
-func checkOneOf(attrs []Attr, c *Config) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	for _, a := range attrs {
-		if len(a.OneOf) == 0 {
-			continue
-		}
-		v := c.Get(a.Name)
-		if v.IsMarked() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
-			continue
-		}
-		if s := v.AsString(); !slices.Contains(a.OneOf, s) {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  fmt.Sprintf("Invalid value for %s", a.Name),
-				Detail:   fmt.Sprintf("%q is not one of %s.%s", s, eval.QuoteList(a.OneOf), suggest.DidYouMean(s, a.OneOf)),
-				Subject:  c.Range(a.Name),
-			})
-		}
-	}
-	return diags
-}
-
 // localInputs records the local paths a stage reads, hashing them when
 // asked; else it only checks that they exist.
-func localInputs(n *Node, k *Kind, c *Config, dir string, hash bool) hcl.Diagnostics {
+func localInputs(n *Node, k *kind.Kind, c *kind.Config, dir string, hash bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, a := range k.Attrs {
 		if !a.LocalPaths {
@@ -228,7 +194,7 @@ func localInputs(n *Node, k *Kind, c *Config, dir string, hash bool) hcl.Diagnos
 			digest := ""
 			var err error
 			if hash {
-				digest, err = digestPath(abs)
+				digest, err = treehash.Path(abs) // a file, or a whole tree: internal/treehash
 			} else {
 				_, err = os.Lstat(abs)
 			}

@@ -12,7 +12,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine/eval"
+	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/graph"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
@@ -23,23 +25,23 @@ import (
 // connection or other run-time resource (those are Executors).
 type Plan struct {
 	Recipe *recipe.Recipe
-	Build  Build
+	Build  kind.Build
 	// Nodes are the distinct stage instances in a topological order that
 	// follows the recipe's stage order where the graph allows.
 	Nodes []*Node
 	// Preset is the recipe's preset block, evaluated, if it has one.
-	Preset *PresetBlock
+	Preset *kind.PresetBlock
 	// Instances maps stage name and arch to the node that serves it.
 	Instances map[string]map[string]*Node
 	// ExecutorBlocks are the recipe's executor blocks, evaluated.
 	ExecutorBlocks []*ExecutorBlock
 
-	scopes map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
-	vars   cty.Value              // the variables, for PresetValue
-}
+	// Vars are the variables' values, for evaluating the recipe's blocks
+	// again (the Koji exporters evaluate the preset block per arch).
+	Vars cty.Value
 
-// Build is the evaluated build block.
-type Build = eval.Build
+	scopes map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
+}
 
 // ExecutorBlock is an evaluated executor block.
 type ExecutorBlock = eval.ExecutorBlock
@@ -51,7 +53,7 @@ type ExecutorBlock = eval.ExecutorBlock
 type Node struct {
 	ID     string
 	Name   string
-	Kind   *Kind
+	Kind   *kind.Kind
 	Stage  *recipe.Stage
 	Arches []string
 	// Arch labels the node: its one arch, NoArch when it serves every arch
@@ -73,7 +75,7 @@ type Node struct {
 	ExecutorIdentity string
 	// Container is set for a node that runs in a container: the executor,
 	// its connection and the image. Nil for the host.
-	Container *ContainerSpec
+	Container *executor.ContainerSpec
 
 	Timeout time.Duration
 
@@ -81,7 +83,7 @@ type Node struct {
 	// content digest); it is part of the stage ID. See Plan.Resolve.
 	Resolved string
 
-	config   *Config
+	config   *kind.Config
 	release  string   // the build's release, for kinds with UsesRelease
 	outputs  []string // every output name, declared and dynamic
 	evalArch string   // the arch to evaluate the block with at run time
@@ -98,14 +100,14 @@ func (n *Node) Key() string { return n.Name + " [" + n.Arch + "]" }
 
 // Planner turns recipes into plans using a fixed set of kinds.
 type Planner struct {
-	kinds   map[string]*Kind
+	kinds   map[string]*kind.Kind
 	names   []string // canonical kind names, for suggestions
-	presets map[string]*Preset
+	presets map[string]*kind.Preset
 }
 
 // NewPlanner returns a planner that knows the given kinds and presets.
-func NewPlanner(kinds []*Kind, presets ...*Preset) *Planner {
-	p := &Planner{kinds: map[string]*Kind{}, presets: map[string]*Preset{}}
+func NewPlanner(kinds []*kind.Kind, presets ...*kind.Preset) *Planner {
+	p := &Planner{kinds: map[string]*kind.Kind{}, presets: map[string]*kind.Preset{}}
 	for _, pr := range presets {
 		p.presets[pr.Name] = pr
 	}
@@ -120,12 +122,12 @@ func NewPlanner(kinds []*Kind, presets ...*Preset) *Planner {
 }
 
 // Kinds returns the known kinds, sorted by name.
-func (p *Planner) Kinds() []*Kind {
-	var ks []*Kind
+func (p *Planner) Kinds() []*kind.Kind {
+	var ks []*kind.Kind
 	for _, n := range p.names {
 		ks = append(ks, p.kinds[n])
 	}
-	slices.SortFunc(ks, func(a, b *Kind) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(ks, func(a, b *kind.Kind) int { return cmp.Compare(a.Name, b.Name) })
 	return ks
 }
 
@@ -136,7 +138,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	vars, d := eval.Variables(r, opts.Vars, opts.VarFiles)
 	diags.Add(d...)
 
-	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, vars: vars}
+	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, Vars: vars}
 	noArch, d := eval.NewScope(r, vars, cty.UnknownVal(cty.String))
 	diags.Add(d...)
 	r, plan.Preset, d = p.expandPresets(r, noArch)
@@ -205,7 +207,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 		case len(n.Arches) == 1:
 			n.Arch = n.Arches[0]
 		case len(n.Arches) == len(build.Arches):
-			n.Arch = NoArch
+			n.Arch = kind.NoArch
 		default:
 			n.Arch = strings.Join(n.Arches, "+")
 		}
@@ -222,7 +224,7 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 	}
 	infos := map[string]*stageInfo{}
 	for _, s := range r.Stages {
-		kind, ok := p.kinds[s.Kind]
+		k, ok := p.kinds[s.Kind]
 		if !ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -232,7 +234,7 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 			})
 			continue
 		}
-		info := &stageInfo{kind: kind, spec: kindSpec(kind), refs: map[string]hcl.Range{}}
+		info := &stageInfo{kind: k, spec: k.Spec(), refs: map[string]hcl.Range{}}
 		infos[s.Name] = info
 		var travs []hcl.Traversal
 		travs = append(travs, hcldec.Variables(s.Body, info.spec)...)
@@ -302,25 +304,25 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 
 // outputsHint names a stage's static outputs, for diagnostics.
 func (p *Planner) outputsHint(s *recipe.Stage) string {
-	kind, ok := p.kinds[s.Kind]
+	k, ok := p.kinds[s.Kind]
 	if !ok {
 		return ""
 	}
 	var names []string
-	for _, o := range kind.Outputs {
+	for _, o := range k.Outputs {
 		names = append(names, o.Name)
 	}
 	switch {
-	case kind.DynamicOutputs != nil && len(names) == 0:
-		return fmt.Sprintf(" The outputs of %s stages are the names in their outputs argument.", kind.Name)
+	case k.DynamicOutputs != nil && len(names) == 0:
+		return fmt.Sprintf(" The outputs of %s stages are the names in their outputs argument.", k.Name)
 	case len(names) == 0:
-		return fmt.Sprintf(" %s stages have no outputs; to wait for one, use depends_on = [stage.%s].", kind.Name, s.Name)
+		return fmt.Sprintf(" %s stages have no outputs; to wait for one, use depends_on = [stage.%s].", k.Name, s.Name)
 	}
-	return fmt.Sprintf(" The outputs of %s stages are %s.", kind.Name, strings.Join(names, ", "))
+	return fmt.Sprintf(" The outputs of %s stages are %s.", k.Name, strings.Join(names, ", "))
 }
 
 type stageInfo struct {
-	kind *Kind
+	kind *kind.Kind
 	spec hcldec.ObjectSpec
 	// refs maps each referenced stage to the first reference's range.
 	refs map[string]hcl.Range

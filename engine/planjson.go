@@ -2,15 +2,16 @@ package engine
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
+
+	"github.com/imgpipe/imgpipe/engine/kind"
+	"github.com/imgpipe/imgpipe/internal/canonjson"
 )
 
 // PlanDoc is the document `imgpipe plan --json` prints
 // (schemas/plan.schema.json).
 type PlanDoc struct {
 	Recipe string     `json:"recipe"`
-	Build  Build      `json:"build"`
+	Build  kind.Build `json:"build"`
 	Stages []StageDoc `json:"stages"`
 }
 
@@ -51,7 +52,7 @@ func (p *Plan) Doc() PlanDoc {
 			Key: n.Key(), ID: n.ID, Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
 			DependsOn: []string{}, Needs: []string{},
 			Executor: n.ExecutorIdentity,
-			Config:   canonicalJSON(n.Config),
+			Config:   canonjson.Marshal(n.Config),
 			Outputs:  n.outputs,
 		}
 		if n.Executor != "host" {
@@ -70,43 +71,4 @@ func (p *Plan) Doc() PlanDoc {
 		doc.Stages = append(doc.Stages, s)
 	}
 	return doc
-}
-
-// Graph renders the stage instances as Graphviz dot ("dot") or Mermaid
-// ("mermaid"). Graph nodes are named by their place in the plan: one per
-// instance, even when two share an ID.
-func (p *Plan) Graph(format string) (string, error) {
-	var b strings.Builder
-	label := func(n *Node) string { return fmt.Sprintf("%s [%s]\\n%s", n.Name, n.Arch, n.Kind.Name) }
-	index := make(map[*Node]int, len(p.Nodes))
-	for i, n := range p.Nodes {
-		index[n] = i + 1
-	}
-	key := func(n *Node) string { return fmt.Sprintf("n%d", index[n]) }
-	switch format {
-	case "dot":
-		fmt.Fprintf(&b, "digraph %q {\n  rankdir=LR;\n  node [shape=box];\n", p.Build.Name)
-		for _, n := range p.Nodes {
-			fmt.Fprintf(&b, "  %s [label=\"%s\"];\n", key(n), label(n))
-		}
-		for _, n := range p.Nodes {
-			for _, d := range n.Deps {
-				fmt.Fprintf(&b, "  %s -> %s;\n", key(d), key(n))
-			}
-		}
-		b.WriteString("}\n")
-	case "mermaid":
-		b.WriteString("flowchart LR\n")
-		for _, n := range p.Nodes {
-			fmt.Fprintf(&b, "  %s[\"%s [%s]<br/>%s\"]\n", key(n), n.Name, n.Arch, n.Kind.Name)
-		}
-		for _, n := range p.Nodes {
-			for _, d := range n.Deps {
-				fmt.Fprintf(&b, "  %s --> %s\n", key(d), key(n))
-			}
-		}
-	default:
-		return "", fmt.Errorf("unknown graph format %q: use dot or mermaid", format)
-	}
-	return b.String(), nil
 }

@@ -24,7 +24,7 @@ type PrepareOptions struct {
 	// so that stage IDs name image IDs and the run uses those same
 	// executors. Nil: stages that run in containers plan with their
 	// image's name in their ID and cannot run, unless Executors has them.
-	Containers Containers
+	Containers executor.Opener
 	// CheckOnly evaluates and checks the recipe without looking outside
 	// it: local inputs are checked but not hashed, sources are not
 	// resolved and no executor is opened, so stage IDs are provisional
@@ -42,7 +42,7 @@ type PrepareOptions struct {
 //
 // Every problem is a diagnostic; the plan and executors are nil if any is an
 // error. An executor that cannot be opened is a warning: its stages keep
-// provisional IDs, and Run returns its *ExecutorError before starting.
+// provisional IDs, and Run returns its *executor.OpenError before starting.
 func (p *Planner) Prepare(ctx context.Context, r *recipe.Recipe, opts PrepareOptions) (*Plan, *Executors, hcl.Diagnostics) {
 	plan, diags := p.plan(r, opts)
 	if plan == nil {

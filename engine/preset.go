@@ -8,45 +8,11 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/imgpipe/imgpipe/engine/eval"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
-
-// Preset is a block type that stands for a whole build: a build block and a
-// graph of stages, as Koji's image-build, spin-livemedia and spin-appliance
-// do (docs/architecture.md#presets). Presets live in stages/koji; the engine only expands them.
-type Preset struct {
-	// Name is the block type, e.g. "image_build".
-	Name    string
-	Summary string
-	Doc     string
-	Attrs   []Attr
-	// Validate checks the evaluated attributes, as Kind.Validate does. Arch
-	// is unknown: attributes that depend on it are unknown values.
-	Validate func(cfg *Config) hcl.Diagnostics
-	// Expand turns the block into a build block and stages. It works on
-	// expressions, not values, so references to variables and locals keep
-	// working in the stages it makes.
-	Expand func(b *PresetBlock) (*Expansion, hcl.Diagnostics)
-}
-
-// PresetBlock is a preset block as written.
-type PresetBlock struct {
-	Preset    *Preset
-	Label     string
-	Block     *recipe.Block
-	Attrs     hcl.Attributes
-	Config    *Config
-	DeclRange hcl.Range
-}
-
-// Expansion is what a preset block stands for.
-type Expansion struct {
-	Build  *recipe.Build
-	Stages []*recipe.Stage
-}
 
 // PresetTypes returns the block types of the planner's presets, for
 // recipe.WithPresets.
@@ -60,8 +26,8 @@ func (p *Planner) PresetTypes() []string {
 }
 
 // Presets returns the planner's presets, sorted by name.
-func (p *Planner) Presets() []*Preset {
-	var out []*Preset
+func (p *Planner) Presets() []*kind.Preset {
+	var out []*kind.Preset
 	for _, n := range p.PresetTypes() {
 		out = append(out, p.presets[n])
 	}
@@ -70,7 +36,7 @@ func (p *Planner) Presets() []*Preset {
 
 // expandPresets replaces a recipe's preset block by the build block and
 // stages it stands for, in a copy of the recipe.
-func (p *Planner) expandPresets(r *recipe.Recipe, sc *eval.Scope) (*recipe.Recipe, *PresetBlock, hcl.Diagnostics) {
+func (p *Planner) expandPresets(r *recipe.Recipe, sc *eval.Scope) (*recipe.Recipe, *kind.PresetBlock, hcl.Diagnostics) {
 	if len(r.Presets) == 0 {
 		return r, nil, nil
 	}
@@ -101,24 +67,25 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *eval.Scope) (*recipe.Recip
 			Subject:  first.TypeRange.Ptr(),
 		})
 	}
-	cfg, d := hcldec.Decode(first.Body, attrSpec(preset.Attrs), sc.Context(cty.EmptyObjectVal))
+	cfg, d := hcldec.Decode(first.Body, kind.AttrSpec(preset.Attrs), sc.Context(cty.EmptyObjectVal))
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return r, nil, diags
 	}
 	attrs, _ := first.Body.JustAttributes()
-	config := &Config{Value: cfg, Block: first.DeclRange, ranges: map[string]hcl.Range{}}
+	ranges := map[string]hcl.Range{}
 	for name, a := range attrs {
-		config.ranges[name] = a.Expr.Range()
+		ranges[name] = a.Expr.Range()
 	}
-	diags = append(diags, checkOneOf(preset.Attrs, config)...)
+	config := kind.NewConfig(cfg, "", first.DeclRange, ranges)
+	diags = append(diags, kind.CheckOneOf(preset.Attrs, config)...)
 	if preset.Validate != nil {
 		diags = append(diags, preset.Validate(config)...)
 	}
 	if diags.HasErrors() {
 		return r, nil, diags
 	}
-	block := &PresetBlock{
+	block := &kind.PresetBlock{
 		Preset: preset, Label: first.Label, Block: first,
 		Attrs: attrs, Config: config, DeclRange: first.DeclRange,
 	}
@@ -150,48 +117,4 @@ func (p *Planner) expandPresets(r *recipe.Recipe, sc *eval.Scope) (*recipe.Recip
 		out.Stages = append(out.Stages, s)
 	}
 	return &out, block, diags
-}
-
-// PresetValue evaluates one attribute of the plan's preset block with arch
-// set to the given string, converted to the attribute's type. Exports use
-// it where a value depends on the architecture: with a real arch for that
-// arch's value, or with Koji's literal "$arch" for the form Koji
-// substitutes. It returns a null value when the attribute is not set.
-func (p *Plan) PresetValue(name, arch string) (cty.Value, hcl.Diagnostics) {
-	if p.Preset == nil {
-		return cty.NullVal(cty.DynamicPseudoType), nil
-	}
-	a, ok := p.Preset.Attrs[name]
-	if !ok {
-		return cty.NullVal(cty.DynamicPseudoType), nil
-	}
-	sc, diags := eval.NewScope(p.Recipe, p.vars, cty.StringVal(arch))
-	v, d := a.Expr.Value(sc.Context(cty.EmptyObjectVal))
-	diags = append(diags, d...)
-	for _, at := range p.Preset.Preset.Attrs {
-		if at.Name == name && !v.IsNull() {
-			if cv, err := convert.Convert(v, at.Type); err == nil {
-				v = cv
-			}
-		}
-	}
-	return v, diags
-}
-
-// PresetValueForEveryArch returns the value of a preset attribute when it is
-// the same for every architecture of the build, and false when it differs
-// between them or cannot be evaluated.
-func (p *Plan) PresetValueForEveryArch(name string) (cty.Value, bool) {
-	var out cty.Value
-	for i, arch := range p.Build.Arches {
-		v, diags := p.PresetValue(name, arch)
-		if diags.HasErrors() || !v.IsWhollyKnown() {
-			return cty.NilVal, false
-		}
-		if i > 0 && !v.RawEquals(out) {
-			return cty.NilVal, false
-		}
-		out = v
-	}
-	return out, out != cty.NilVal
 }

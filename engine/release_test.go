@@ -12,28 +12,6 @@ import (
 	"github.com/imgpipe/imgpipe/stages"
 )
 
-func TestNextRelease(t *testing.T) {
-	for latest, want := range map[string]string{
-		"":             "1",
-		"1":            "2",
-		"123":          "124",
-		"123.el8":      "124.el8",
-		"20200922.n.0": "20200922.n.1",
-		"1.2.3":        "1.2.4",
-		"9.fc41":       "10.fc41",
-	} {
-		got, err := engine.NextRelease(latest)
-		if err != nil || got != want {
-			t.Errorf("NextRelease(%q) = %q, %v; want %q", latest, got, err, want)
-		}
-	}
-	for _, bad := range []string{"abc", "1.2.3.4", "a.b.c", "1a", "rc1.fc41", ".1", "1..2.x"} {
-		if got, err := engine.NextRelease(bad); err == nil {
-			t.Errorf("NextRelease(%q) = %q, want an error", bad, got)
-		}
-	}
-}
-
 // convertPlan plans a recipe with a convert stage (which uses the release)
 // after an exec stage; only exec's command varies with marker.
 func convertPlan(t *testing.T, marker, release string, scratch bool) *engine.Plan {

@@ -52,7 +52,7 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 			Severity: hcl.DiagError,
 			Summary:  "Unknown executor",
 			Detail: fmt.Sprintf("There is no executor %q.%s Use \"host\" (the default), \"podman\" or the name of an executor block (%s).",
-				n.Executor, suggest.DidYouMean(n.Executor, names), eval.QuoteList(names)),
+				n.Executor, suggest.DidYouMean(n.Executor, names), suggest.QuoteList(names)),
 			Subject: st.Executor.Range().Ptr(),
 		})
 		executorOK = false
@@ -94,7 +94,7 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 		if image == "" && imageOK {
 			diags = append(diags, missingImage(n, st, block, named))
 		}
-		spec := ContainerSpec{Executor: n.Executor, Image: image}
+		spec := executor.ContainerSpec{Executor: n.Executor, Image: image}
 		if block != nil {
 			spec.Connection, spec.IdentityFile = block.Connection, block.IdentityFile
 		}

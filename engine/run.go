@@ -2,12 +2,10 @@ package engine
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,11 +17,12 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/engine/graph"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/lines"
 )
 
 // RunOptions configure one run.
@@ -45,7 +44,7 @@ type Summary struct {
 	RunID  string
 	Status string // "succeeded", "failed", "interrupted"
 	// Release is the release the run settled, when a stage uses it.
-	Release Release
+	Release store.Release
 	// Failed lists arches that failed, required or not; Tolerated the
 	// can_fail ones among them.
 	Failed, Tolerated                   []string
@@ -94,9 +93,9 @@ type reportEntry struct {
 // parallel, recording everything as events. It never changes the plan: a
 // settled release gives a copy with the IDs that release makes.
 //
-// Before any stage starts it returns the *ExecutorError of an executor
+// Before any stage starts it returns the *executor.OpenError of an executor
 // Prepare could not open, diagnostics for stages that cannot run here, or
-// a *ReleaseError. After, it returns a *BuildFailedError when required
+// a *store.ReleaseError. After, it returns a *BuildFailedError when required
 // arches failed and an error wrapping ErrInterrupted when ctx was
 // cancelled; the Summary is filled in either way.
 func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opts RunOptions) (*Summary, error) {
@@ -109,10 +108,13 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	if opts.RunID == "" {
 		opts.RunID = store.NewRunID(time.Now())
 	}
-	var release Release
+	var release store.Release
 	if plan.UsesRelease() {
-		key := plan.ReleaseKey()
-		rel, unlock, err := claimRelease(st, plan.Build, key, opts.RunID)
+		b := plan.Build
+		rel, unlock, err := st.ClaimRelease(store.ReleaseClaim{
+			Name: b.Name, Version: b.Version, Release: b.Release, Scratch: b.Scratch,
+			Key: plan.ReleaseKey(), Run: opts.RunID,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -390,7 +392,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 			logFile.Close()
 		}
 	}()
-	lw := &lineWriter{emit: func(line string) {
+	lw := lines.NewWriter(func(line string) {
 		if logFile == nil {
 			if dir, err := st.StageLogDir(r.runID, n.Arch, n.Name); err == nil {
 				logFile, _ = os.Create(filepath.Join(dir, "log"))
@@ -402,11 +404,11 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		e := r.nodeEvent(events.StageLog, n)
 		e.Line = line
 		r.emit(e)
-	}}
+	})
 	defer lw.Flush()
 
 	exec := r.execs.For(n)
-	stage := &Stage{
+	stage := &kind.Stage{
 		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID,
 		Config:     cfg,
 		RecipeDir:  r.plan.Recipe.Dir,
@@ -440,16 +442,14 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		}
 		return cty.NilVal, false, err
 	}
-	outVal, err := checkOutputs(n, outputs, pending.OutDir)
+	outVal, err := n.Kind.CheckOutputs(n.outputs, outputs, pending.OutDir)
 	if err != nil {
 		return cty.NilVal, false, err
 	}
-	typ, _ := ctyjson.MarshalType(outVal.Type())
-	val, err := ctyjson.Marshal(outVal, outVal.Type())
+	raw, err := kind.EncodeOutputs(outVal)
 	if err != nil {
-		return cty.NilVal, false, fmt.Errorf("encode outputs: %w", err)
+		return cty.NilVal, false, err
 	}
-	raw, _ := json.Marshal(map[string]json.RawMessage{"type": typ, "value": val})
 	res := &store.Result{
 		Kind: n.Kind.Name, Stage: n.Name, Arch: n.Arch, Run: r.runID,
 		Started: started.UTC(), Duration: time.Since(started), Outputs: raw,
@@ -458,7 +458,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		return cty.NilVal, false, err
 	}
 	committed = true
-	return absOutputs(n, outVal, st.ObjectDir(n.ID)), false, nil
+	return n.Kind.AbsOutputs(n.outputs, outVal, st.ObjectDir(n.ID)), false, nil
 }
 
 // referencedObjects returns the object directories of the stages n
@@ -483,7 +483,7 @@ func (r *runner) resolveConfig(n *Node) (cty.Value, error) {
 		stages[name] = r.states[dep].outputs
 	}
 	ctx := r.plan.scopes[n.evalArch].Context(cty.ObjectVal(stages))
-	cfg, diags := hcldec.Decode(n.Stage.Body, kindSpec(n.Kind), ctx)
+	cfg, diags := hcldec.Decode(n.Stage.Body, n.Kind.Spec(), ctx)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
@@ -493,109 +493,14 @@ func (r *runner) resolveConfig(n *Node) (cty.Value, error) {
 	return cfg, nil
 }
 
-// checkOutputs verifies a stage returned every output it declares and that
-// file outputs exist inside its output directory.
-func checkOutputs(n *Node, outputs Outputs, outDir string) (cty.Value, error) {
-	types := map[string]Output{}
-	for _, o := range n.Kind.Outputs {
-		types[o.Name] = o
-	}
-	for _, name := range n.outputs[len(n.Kind.Outputs):] {
-		types[name] = Output{Name: name, Type: cty.String, Path: true}
-	}
-	vals := map[string]cty.Value{}
-	for _, name := range n.outputs {
-		o := types[name]
-		v, ok := outputs[name]
-		if !ok || v.IsNull() {
-			return cty.NilVal, fmt.Errorf("the stage did not produce its output %q", name)
-		}
-		if o.Path {
-			var bad error
-			for _, rel := range pathValues(v) {
-				p := filepath.Join(outDir, rel)
-				if filepath.IsAbs(rel) || !strings.HasPrefix(p, outDir+string(filepath.Separator)) {
-					bad = fmt.Errorf("output %q: %q is not inside the output directory", name, rel)
-				} else if _, err := os.Lstat(p); err != nil {
-					bad = fmt.Errorf("output %q: %s was not written (the stage must create it in $IMGPIPE_OUT)", name, rel)
-				}
-			}
-			if bad != nil {
-				return cty.NilVal, bad
-			}
-		}
-		vals[name] = v
-	}
-	return cty.ObjectVal(vals), nil
-}
-
-func pathValues(v cty.Value) []string {
-	if v.Type() == cty.String {
-		return []string{v.AsString()}
-	}
-	var out []string
-	for it := v.ElementIterator(); it.Next(); {
-		_, e := it.Element()
-		if e.Type() == cty.String && !e.IsNull() {
-			out = append(out, e.AsString())
-		}
-	}
-	return out
-}
-
-// absOutputs turns relative file outputs into paths in the object.
-func absOutputs(n *Node, v cty.Value, objDir string) cty.Value {
-	isPath := map[string]bool{}
-	for _, o := range n.Kind.Outputs {
-		isPath[o.Name] = o.Path
-	}
-	for _, name := range n.outputs[len(n.Kind.Outputs):] {
-		isPath[name] = true
-	}
-	out := objDir
-	vals := v.AsValueMap()
-	for name, val := range vals {
-		if !isPath[name] {
-			continue
-		}
-		if val.Type() == cty.String {
-			vals[name] = cty.StringVal(filepath.Join(out, val.AsString()))
-			continue
-		}
-		m := val.AsValueMap()
-		for k, e := range m {
-			m[k] = cty.StringVal(filepath.Join(out, e.AsString()))
-		}
-		if len(m) == 0 {
-			continue
-		}
-		vals[name] = cty.MapVal(m)
-	}
-	return cty.ObjectVal(vals)
-}
-
+// loadOutputs reads a committed object's outputs, as the node's
+// references see them.
 func (r *runner) loadOutputs(n *Node, res *store.Result) (cty.Value, error) {
-	var raw struct {
-		Type  json.RawMessage `json:"type"`
-		Value json.RawMessage `json:"value"`
-	}
-	if err := json.Unmarshal(res.Outputs, &raw); err != nil {
-		return cty.NilVal, err
-	}
-	ty, err := ctyjson.UnmarshalType(raw.Type)
+	v, err := kind.DecodeOutputs(res.Outputs, n.outputs)
 	if err != nil {
-		return cty.NilVal, err
+		return cty.NilVal, fmt.Errorf("object %s: %w", n.ID, err)
 	}
-	v, err := ctyjson.Unmarshal(raw.Value, ty)
-	if err != nil {
-		return cty.NilVal, err
-	}
-	for _, name := range n.outputs {
-		if !v.Type().IsObjectType() || !v.Type().HasAttribute(name) {
-			return cty.NilVal, fmt.Errorf("object %s lacks output %q", n.ID, name)
-		}
-	}
-	return absOutputs(n, v, r.store.ObjectDir(n.ID)), nil
+	return n.Kind.AbsOutputs(n.outputs, v, r.store.ObjectDir(n.ID)), nil
 }
 
 func (r *runner) writeReport() {
@@ -615,43 +520,9 @@ func (r *runner) writeReport() {
 	os.WriteFile(filepath.Join(r.runDir, store.ReportFile), append(b, '\n'), 0o644)
 }
 
-// lineWriter splits a byte stream into lines.
-type lineWriter struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	emit func(string)
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	for {
-		i := bytes.IndexByte(w.buf.Bytes(), '\n')
-		if i < 0 {
-			break
-		}
-		line := strings.TrimRight(string(w.buf.Next(i+1)), "\r\n")
-		w.emit(line)
-	}
-	return len(p), nil
-}
-
-// Flush emits a last line that had no newline.
-func (w *lineWriter) Flush() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.buf.Len() > 0 {
-		w.emit(w.buf.String())
-		w.buf.Reset()
-	}
-}
-
-var _ io.Writer = (*lineWriter)(nil)
-
 // stageBuild is the build as a stage sees it: the release only for kinds
 // that use it.
-func (r *runner) stageBuild(n *Node) Build {
+func (r *runner) stageBuild(n *Node) kind.Build {
 	b := r.plan.Build
 	if !n.Kind.UsesRelease {
 		b.Release = ""

@@ -17,6 +17,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/stages"
@@ -485,8 +486,8 @@ stage "exec" "family" {
 		"family-other": 1,
 		"family-power": 1,
 	})
-	if n := res.plan.Instances["src"]["x86_64"]; n.Arch != engine.NoArch {
-		t.Errorf("src is planned for %q, want %q", n.Arch, engine.NoArch)
+	if n := res.plan.Instances["src"]["x86_64"]; n.Arch != kind.NoArch {
+		t.Errorf("src is planned for %q, want %q", n.Arch, kind.NoArch)
 	}
 	if n := res.plan.Instances["family"]["x86_64"]; n.Arch != "x86_64+aarch64" {
 		t.Errorf("family is planned for %q, want x86_64+aarch64", n.Arch)

@@ -4,8 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/internal/canonjson"
 )
 
 // stageID hashes everything that determines a stage's result (docs/architecture.md#stage-ids).
@@ -30,7 +34,7 @@ func stageIDWith(n *Node, arch, release string, idOf func(*Node) string) string 
 		Source:   n.Resolved,
 		Kind:     n.Kind.Name,
 		Version:  n.Kind.Version,
-		Config:   canonicalJSON(idConfig(n)),
+		Config:   canonjson.Marshal(idConfig(n)),
 		Inputs:   map[string]string{},
 		Local:    n.Inputs,
 		Executor: n.ExecutorIdentity,
@@ -69,4 +73,33 @@ func idConfig(n *Node) cty.Value {
 		delete(vals, name)
 	}
 	return cty.ObjectVal(vals)
+}
+
+// ReleaseKey identifies what a build is made of, its release aside: the
+// IDs every stage would have with no release. Two runs with the same key
+// build the same images, so a published build with this key is up to date
+// (docs/architecture.md#releases). Kinds that use the release count with
+// everything else they hash (docs/decisions/0010-release-key.md).
+func (p *Plan) ReleaseKey() string {
+	ids := make(map[*Node]string, len(p.Nodes))
+	all := make([]string, 0, len(p.Nodes))
+	// Nodes are in topological order: every upstream ID is known first.
+	for _, n := range p.Nodes {
+		ids[n] = stageIDWith(n, n.Arches[0], "", func(dep *Node) string { return ids[dep] })
+		all = append(all, ids[n])
+	}
+	slices.Sort(all)
+	sum := sha256.Sum256([]byte(strings.Join(all, "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+// UsesRelease reports whether any stage of the plan uses the release, so
+// that a run must settle one before it starts.
+func (p *Plan) UsesRelease() bool {
+	for _, n := range p.Nodes {
+		if n.Kind.UsesRelease {
+			return true
+		}
+	}
+	return false
 }

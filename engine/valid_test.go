@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/stages"
 )
@@ -121,9 +122,9 @@ func TestValidEveryKind(t *testing.T) {
 	// their configuration) are one node for both arches; the rest, and
 	// whatever uses their outputs, one node per arch.
 	wantArches := map[string][]string{
-		"ks":             {engine.NoArch},
-		"kickstart":      {engine.NoArch},
-		"notes":          {engine.NoArch},
+		"ks":             {kind.NoArch},
+		"kickstart":      {kind.NoArch},
+		"notes":          {kind.NoArch},
 		"kickstart_arch": {"x86_64", "aarch64"},
 		"install":        {"x86_64", "aarch64"},
 		"verify":         {"x86_64", "aarch64"},
@@ -198,7 +199,7 @@ func TestValidVariables(t *testing.T) {
 	// name and arches from the -var-file, release and sizes from -var
 	// (applied last, so its sizes win), scratch from the file over the
 	// default.
-	want := engine.Build{
+	want := kind.Build{
 		Name:    "cloud-C",
 		Version: "1",
 		Release: "7",
@@ -257,7 +258,7 @@ func TestValidDependsOn(t *testing.T) {
 			deps = append(deps, d.Name+"/"+d.Arch)
 		}
 		slices.Sort(deps)
-		want := []string{"disk/" + arch, "lint/" + engine.NoArch, "manifest/" + engine.NoArch}
+		want := []string{"disk/" + arch, "lint/" + kind.NoArch, "manifest/" + kind.NoArch}
 		if diff := cmp.Diff(want, deps); diff != "" {
 			t.Errorf("publish [%s] depends on (-want +got):\n%s", arch, diff)
 		}

@@ -20,7 +20,7 @@ import (
 // podmanOpener opens container executors as the command line does.
 type podmanOpener struct{}
 
-func (podmanOpener) Open(ctx context.Context, spec engine.ContainerSpec) (executor.Executor, error) {
+func (podmanOpener) Open(ctx context.Context, spec executor.ContainerSpec) (executor.Executor, error) {
 	return podman.New(ctx, podman.Options{Connection: spec.Connection, IdentityFile: spec.IdentityFile, Image: spec.Image})
 }
 

@@ -30,7 +30,7 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	run := func() engine.Release {
+	run := func() store.Release {
 		t.Helper()
 		return runExample(t, ctx, st, "quickstart/quickstart.hcl", engine.PrepareOptions{Vars: []string{"tree=" + tree}})
 	}
@@ -79,7 +79,7 @@ func TestQuickstart(t *testing.T) {
 
 // runExample prepares the example recipe at path and runs it into st, as
 // `imgpipe run` does, and returns the release the run settled.
-func runExample(t *testing.T, ctx context.Context, st *store.Store, path string, opts engine.PrepareOptions) engine.Release {
+func runExample(t *testing.T, ctx context.Context, st *store.Store, path string, opts engine.PrepareOptions) store.Release {
 	t.Helper()
 	planner := stages.Planner()
 	r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/stages/bootverify"
 	"github.com/imgpipe/imgpipe/stages/chroot"
 	"github.com/imgpipe/imgpipe/stages/convert"
@@ -14,8 +15,8 @@ import (
 )
 
 // All returns every stage kind, in pipeline order.
-func All() []*engine.Kind {
-	return []*engine.Kind{
+func All() []*kind.Kind {
+	return []*kind.Kind{
 		fetchks.Kind,
 		flatten.Kind,
 		chroot.Kind,
@@ -29,7 +30,7 @@ func All() []*engine.Kind {
 
 // Presets returns every preset: Koji's image_build, livemedia, appliance
 // and livecd.
-func Presets() []*engine.Preset {
+func Presets() []*kind.Preset {
 	return koji.Presets()
 }
 

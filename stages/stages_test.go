@@ -6,7 +6,7 @@ import (
 	"github.com/imgpipe/imgpipe/stages"
 )
 
-// Every kind is made by engine.Define, so its attributes, its
+// Every kind is made by kind.Define, so its attributes, its
 // configuration struct and its Validate agree (Define would have panicked
 // when the package was loaded otherwise); Check says so again, by name.
 func TestKindsAreDefined(t *testing.T) {
@@ -17,7 +17,7 @@ func TestKindsAreDefined(t *testing.T) {
 		}
 		seen[k.Name] = true
 		if k.ConfigType() == nil || k.Run == nil {
-			t.Errorf("kind %q is not made by engine.Define", k.Name)
+			t.Errorf("kind %q is not made by kind.Define", k.Name)
 			continue
 		}
 		if err := k.Check(); err != nil {

@@ -42,8 +42,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/stages/convert"
 )
@@ -257,7 +257,7 @@ func imgpipe(st *store.Store, dir, disk, tag string) (time.Duration, error) {
 }
 
 // runConvert runs the convert kind with the given formats on disk.
-func runConvert(st *store.Store, p *store.Pending, id, dir, disk string, formats ...string) (engine.Outputs, error) {
+func runConvert(st *store.Store, p *store.Pending, id, dir, disk string, formats ...string) (kind.Outputs, error) {
 	fv := make([]cty.Value, len(formats))
 	for i, f := range formats {
 		fv[i] = cty.StringVal(f)
@@ -275,7 +275,7 @@ func runConvert(st *store.Store, p *store.Pending, id, dir, disk string, formats
 	}
 	defer os.RemoveAll(scratch)
 	var log bytes.Buffer
-	s := &engine.Stage{
+	s := &kind.Stage{
 		Name:      "bench",
 		Kind:      convert.Kind.Name,
 		Arch:      "x86_64",
@@ -288,7 +288,7 @@ func runConvert(st *store.Store, p *store.Pending, id, dir, disk string, formats
 		RunDir:    filepath.Join(st.Dir, "runs", "convbench", "x86_64", "bench"),
 		Store:     st,
 		Scratch:   scratch,
-		Build:     engine.Build{Name: "convbench", Version: "1", Release: "1", Arches: []string{"x86_64"}},
+		Build:     kind.Build{Name: "convbench", Version: "1", Release: "1", Arches: []string{"x86_64"}},
 		Exec:      executor.Host{},
 		Log:       &log,
 	}
@@ -321,7 +321,7 @@ func config(set map[string]cty.Value) (cty.Value, error) {
 	return cty.ObjectVal(attrs), nil
 }
 
-func outputsJSON(out engine.Outputs) ([]byte, error) {
+func outputsJSON(out kind.Outputs) ([]byte, error) {
 	v := cty.ObjectVal(out)
 	return ctyjson.Marshal(v, v.Type())
 }

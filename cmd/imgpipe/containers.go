@@ -5,18 +5,17 @@ package main
 import (
 	"context"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/executor/podman"
 )
 
 // containers opens the podman executors of a plan: "podman" (connection
 // $CONTAINER_HOST or the default socket) and executor blocks.
-var containers engine.Containers = podmanContainers{}
+var containers executor.Opener = podmanContainers{}
 
 type podmanContainers struct{}
 
-func (podmanContainers) Open(ctx context.Context, spec engine.ContainerSpec) (executor.Executor, error) {
+func (podmanContainers) Open(ctx context.Context, spec executor.ContainerSpec) (executor.Executor, error) {
 	e, err := podman.New(ctx, podman.Options{
 		Connection:   spec.Connection,
 		IdentityFile: spec.IdentityFile,

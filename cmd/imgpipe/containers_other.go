@@ -5,18 +5,17 @@ package main
 import (
 	"context"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
 )
 
 // containers refuses every container executor: the podman bindings build
 // only with the tags of docs/decisions/0006. Recipes that use podman still
 // validate and plan (with provisional stage IDs); `run` exits with 2.
-var containers engine.Containers = noContainers{}
+var containers executor.Opener = noContainers{}
 
 type noContainers struct{}
 
-func (noContainers) Open(context.Context, engine.ContainerSpec) (executor.Executor, error) {
+func (noContainers) Open(context.Context, executor.ContainerSpec) (executor.Executor, error) {
 	return nil, errNoPodman
 }
 

@@ -122,10 +122,49 @@ func cmdGraph(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := plan.Graph(*format)
+	out, err := renderGraph(plan, *format)
 	if err != nil {
 		return usagef("%s", err)
 	}
 	fmt.Fprint(a.stdout, out)
 	return nil
+}
+
+// renderGraph renders a plan's stage instances as Graphviz dot ("dot") or
+// Mermaid ("mermaid"). Graph nodes are named by their place in the plan:
+// one per instance, even when two share an ID.
+func renderGraph(p *engine.Plan, format string) (string, error) {
+	var b strings.Builder
+	label := func(n *engine.Node) string { return fmt.Sprintf("%s [%s]\\n%s", n.Name, n.Arch, n.Kind.Name) }
+	index := make(map[*engine.Node]int, len(p.Nodes))
+	for i, n := range p.Nodes {
+		index[n] = i + 1
+	}
+	key := func(n *engine.Node) string { return fmt.Sprintf("n%d", index[n]) }
+	switch format {
+	case "dot":
+		fmt.Fprintf(&b, "digraph %q {\n  rankdir=LR;\n  node [shape=box];\n", p.Build.Name)
+		for _, n := range p.Nodes {
+			fmt.Fprintf(&b, "  %s [label=\"%s\"];\n", key(n), label(n))
+		}
+		for _, n := range p.Nodes {
+			for _, d := range n.Deps {
+				fmt.Fprintf(&b, "  %s -> %s;\n", key(d), key(n))
+			}
+		}
+		b.WriteString("}\n")
+	case "mermaid":
+		b.WriteString("flowchart LR\n")
+		for _, n := range p.Nodes {
+			fmt.Fprintf(&b, "  %s[\"%s [%s]<br/>%s\"]\n", key(n), n.Name, n.Arch, n.Kind.Name)
+		}
+		for _, n := range p.Nodes {
+			for _, d := range n.Deps {
+				fmt.Fprintf(&b, "  %s --> %s\n", key(d), key(n))
+			}
+		}
+	default:
+		return "", fmt.Errorf("unknown graph format %q: use dot or mermaid", format)
+	}
+	return b.String(), nil
 }

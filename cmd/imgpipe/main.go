@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -146,14 +148,14 @@ func exitCode(err error) int {
 	if errors.Is(err, engine.ErrInterrupted) {
 		return exitInterrupted
 	}
-	if _, ok := errors.AsType[*engine.ReleaseError](err); ok {
+	if _, ok := errors.AsType[*store.ReleaseError](err); ok {
 		return exitInvalid
 	}
 	if errors.Is(err, errNoPodman) {
 		// The recipe is fine; this binary cannot run it.
 		return exitInvalid
 	}
-	if _, ok := errors.AsType[*engine.ExecutorError](err); ok {
+	if _, ok := errors.AsType[*executor.OpenError](err); ok {
 		// A container service that cannot be reached, an image it lacks:
 		// the build could not run.
 		return exitFailed

@@ -16,6 +16,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
 )
 
@@ -86,7 +87,7 @@ func planDoc(t *testing.T, recipe string) engine.PlanDoc {
 func stageDoc(t *testing.T, doc engine.PlanDoc, name, arch string) engine.StageDoc {
 	t.Helper()
 	for _, s := range doc.Stages {
-		if s.Name == name && (s.Arch == arch || s.Arch == engine.NoArch) {
+		if s.Name == name && (s.Arch == arch || s.Arch == kind.NoArch) {
 			return s
 		}
 	}

@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -10,29 +9,15 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
-// Build is the evaluated build block.
-type Build struct {
-	Name    string   `json:"name"`
-	Version string   `json:"version"`
-	Release string   `json:"release,omitempty"` // empty: derived at publish time
-	Arches  []string `json:"arches"`
-	CanFail []string `json:"can_fail,omitempty"`
-	Scratch bool     `json:"scratch,omitempty"`
-}
-
-// Required reports whether a failure of arch fails the build.
-func (b *Build) Required(arch string) bool {
-	return !slices.Contains(b.CanFail, arch)
-}
-
 // BuildBlock evaluates the build block; arch is unknown there.
-func BuildBlock(b *recipe.Build, sc *Scope) (Build, hcl.Diagnostics) {
+func BuildBlock(b *recipe.Build, sc *Scope) (kind.Build, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	var out Build
+	var out kind.Build
 	if b == nil {
 		return out, nil
 	}

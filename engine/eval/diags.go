@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -35,15 +34,6 @@ func (s *DiagSet) HasErrors() bool { return s.list.HasErrors() }
 
 // List returns the diagnostics added, in order.
 func (s *DiagSet) List() hcl.Diagnostics { return s.list }
-
-// QuoteList quotes each item and joins them with commas.
-func QuoteList(items []string) string {
-	q := make([]string, len(items))
-	for i, s := range items {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return strings.Join(q, ", ")
-}
 
 // UnwrapPathError drops the path from an *fs.PathError, for messages that
 // already name it.

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
@@ -36,7 +37,7 @@ type ExecutorBlock struct {
 
 // ExecutorBlocks evaluates the executor blocks once for all arches and maps
 // each routed arch to its block.
-func ExecutorBlocks(r *recipe.Recipe, sc *Scope, build Build) ([]*ExecutorBlock, map[string]*ExecutorBlock, hcl.Diagnostics) {
+func ExecutorBlocks(r *recipe.Recipe, sc *Scope, build kind.Build) ([]*ExecutorBlock, map[string]*ExecutorBlock, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var blocks []*ExecutorBlock
 	routes := map[string]*ExecutorBlock{}

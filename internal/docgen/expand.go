@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
 
@@ -52,7 +52,7 @@ func marker(preset, attr string) string {
 
 // sample returns the value a synthetic block gives attribute a; variant
 // gives another one, to see where it goes.
-func sample(p *engine.Preset, a engine.Attr, variant bool) cty.Value {
+func sample(p *kind.Preset, a kind.Attr, variant bool) cty.Value {
 	if a.Name == "arches" || a.Name == "can_fail" {
 		arch := sampleArch
 		if variant {
@@ -89,7 +89,7 @@ func sampleOf(ty cty.Type, m string, variant bool) cty.Value {
 
 // expand runs the preset on a block with every attribute set; the attribute
 // named by vary gets its variant value and expression.
-func expand(p *engine.Preset, vary string) (_ *expansion, err error) {
+func expand(p *kind.Preset, vary string) (_ *expansion, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("expanding preset %s panicked: %v", p.Name, r)
@@ -115,9 +115,9 @@ func expand(p *engine.Preset, vary string) (_ *expansion, err error) {
 		attrs[a.Name] = &hcl.Attribute{Name: a.Name, Expr: expr, Range: rng, NameRange: rng}
 	}
 	block := &recipe.Block{Type: p.Name, Label: labelMarker, TypeRange: rng, LabelRange: rng, DeclRange: rng}
-	pb := &engine.PresetBlock{
+	pb := &kind.PresetBlock{
 		Preset: p, Label: labelMarker, Block: block, Attrs: attrs, DeclRange: rng,
-		Config: &engine.Config{Value: cty.ObjectVal(values), Block: rng},
+		Config: &kind.Config{Value: cty.ObjectVal(values), Block: rng},
 	}
 	if p.Expand == nil {
 		return nil, fmt.Errorf("preset %s has no Expand", p.Name)
@@ -178,7 +178,7 @@ func stageAttrs(s *recipe.Stage) map[string]hcl.Expression {
 }
 
 // reaches maps each preset attribute to the "stage.attr" keys it changes.
-func reaches(p *engine.Preset, base *expansion) (map[string][]string, error) {
+func reaches(p *kind.Preset, base *expansion) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, a := range p.Attrs {
 		v, err := expand(p, a.Name)

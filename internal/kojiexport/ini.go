@@ -156,11 +156,11 @@ func exportValue(plan *engine.Plan, name string) (cty.Value, bool, hcl.Diagnosti
 		return v, true, nil
 	}
 	if name == "install_tree" || name == "repo" {
-		if t, d := plan.PresetValue(name, "$arch"); !d.HasErrors() && t.IsWhollyKnown() && substitutes(plan, name, t) {
+		if t, d := presetValue(plan, name, "$arch"); !d.HasErrors() && t.IsWhollyKnown() && substitutes(plan, name, t) {
 			return t, true, nil
 		}
 	}
-	if v, ok := plan.PresetValueForEveryArch(name); ok {
+	if v, ok := presetValueForEveryArch(plan, name); ok {
 		return v, true, nil
 	}
 	detail := fmt.Sprintf("Koji takes one %s for every architecture, and this value differs between them.", name)
@@ -174,7 +174,7 @@ func exportValue(plan *engine.Plan, name string) (cty.Value, bool, hcl.Diagnosti
 // every architecture, the value the recipe gives.
 func substitutes(plan *engine.Plan, name string, t cty.Value) bool {
 	for _, arch := range plan.Build.Arches {
-		want, d := plan.PresetValue(name, arch)
+		want, d := presetValue(plan, name, arch)
 		if d.HasErrors() || !want.IsWhollyKnown() {
 			return false
 		}

@@ -103,8 +103,8 @@ func sameBuild(t *testing.T, a, b *engine.Plan) {
 	names := append(append([]string{}, legacyini.Keys[1:]...), "repo_mode", "ova_options", "factory_parameters")
 	for _, arch := range a.Build.Arches {
 		for _, n := range names {
-			va, _ := a.PresetValue(n, arch)
-			vb, _ := b.PresetValue(n, arch)
+			va, _ := kojiexport.PresetValue(a, n, arch)
+			vb, _ := kojiexport.PresetValue(b, n, arch)
 			if norm(n, arch, va).Equals(norm(n, arch, vb)).False() {
 				t.Errorf("%s for %s: %#v, read back as %#v", n, arch, va, vb)
 			}

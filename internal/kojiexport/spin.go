@@ -88,7 +88,7 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 		if v.IsWhollyKnown() {
 			return v, true
 		}
-		if v, ok := plan.PresetValueForEveryArch(name); ok {
+		if v, ok := presetValueForEveryArch(plan, name); ok {
 			return v, true
 		}
 		diags = append(diags, errorf(c.Range(name), "Value depends on arch",

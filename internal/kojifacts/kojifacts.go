@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -120,3 +121,41 @@ func ImageFileName(name, version, release, arch, format string) string {
 	}
 	return base + "." + format
 }
+
+// NextRelease increments a release as Koji's get_next_release does
+// (docs/koji-behaviour.md#release-numbering): "" → "1", "N" → "N+1", "N.suffix" → "N+1.suffix",
+// "a.b.N" → "a.b.N+1"; anything else is an error asking for an explicit
+// release.
+func NextRelease(latest string) (string, error) {
+	if latest == "" {
+		return "1", nil
+	}
+	parts := strings.Split(latest, ".")
+	inc := func(s string) (string, bool) {
+		if !numeric.MatchString(s) {
+			return "", false
+		}
+		n, err := strconv.ParseUint(s, 10, 63)
+		if err != nil {
+			return "", false
+		}
+		return strconv.FormatUint(n+1, 10), true
+	}
+	switch len(parts) {
+	case 1:
+		if n, ok := inc(parts[0]); ok {
+			return n, nil
+		}
+	case 2:
+		if n, ok := inc(parts[0]); ok {
+			return n + "." + parts[1], nil
+		}
+	case 3:
+		if n, ok := inc(parts[2]); ok {
+			return parts[0] + "." + parts[1] + "." + n, nil
+		}
+	}
+	return "", fmt.Errorf("cannot increment release %q (Koji increments N, N.suffix and a.b.N); set release in the recipe", latest)
+}
+
+var numeric = regexp.MustCompile(`^[0-9]+$`)

@@ -110,3 +110,25 @@ func TestOCIArch(t *testing.T) {
 		}
 	}
 }
+
+func TestNextRelease(t *testing.T) {
+	for latest, want := range map[string]string{
+		"":             "1",
+		"1":            "2",
+		"123":          "124",
+		"123.el8":      "124.el8",
+		"20200922.n.0": "20200922.n.1",
+		"1.2.3":        "1.2.4",
+		"9.fc41":       "10.fc41",
+	} {
+		got, err := kojifacts.NextRelease(latest)
+		if err != nil || got != want {
+			t.Errorf("NextRelease(%q) = %q, %v; want %q", latest, got, err, want)
+		}
+	}
+	for _, bad := range []string{"abc", "1.2.3.4", "a.b.c", "1a", "rc1.fc41", ".1", "1..2.x"} {
+		if got, err := kojifacts.NextRelease(bad); err == nil {
+			t.Errorf("NextRelease(%q) = %q, want an error", bad, got)
+		}
+	}
+}

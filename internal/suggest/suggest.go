@@ -4,6 +4,7 @@ package suggest
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/agext/levenshtein"
 )
@@ -25,4 +26,14 @@ func DidYouMean(given string, names []string) string {
 		return fmt.Sprintf(" Did you mean %q?", best)
 	}
 	return ""
+}
+
+// QuoteList quotes each name and joins them with commas, for listing the
+// names a diagnostic allows: "a", "b", "c".
+func QuoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
 }

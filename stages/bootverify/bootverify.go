@@ -3,12 +3,12 @@ package bootverify
 import (
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // Kind is the boot-verify stage kind. Its attributes and outputs are the
 // contract of docs/architecture.md#stage-kinds, plus kernel_args.
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "boot-verify",
 	Summary: "Boot a disk in QEMU, watch the console for success or failure, list its packages.",
 	Doc: `Boots a throw-away overlay of disk, by direct kernel boot (install_tree, or kernel and initrd)
@@ -25,7 +25,7 @@ packages is a JSON list of {name, version, release, arch, epoch (null for "(none
 sigmd5, buildtime}, sorted by name. Firmware boot takes no kernel arguments, so it runs no query.`,
 	Version: 2,
 	PerArch: true,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "disk", Type: cty.String, Required: true, Doc: "The disk to boot (usually stage.<guest-install>.disk)."},
 		{Name: "install_tree", Type: cty.String, Doc: "Install tree to take the kernel and initrd from."},
 		{Name: "kernel", Type: cty.String, Doc: "Kernel for direct boot."},
@@ -40,7 +40,7 @@ sigmd5, buildtime}, sorted by name. Firmware boot takes no kernel arguments, so 
 		{Name: "kernel_args", Type: cty.String, Doc: "Extra kernel arguments for direct boot; a root= here replaces the guessed one."},
 	},
 	Validate: validate,
-	Outputs: []engine.Output{
+	Outputs: []kind.Output{
 		{Name: "packages", Type: cty.String, Path: true, Doc: "The guest's packages, JSON with Koji's icicle fields."},
 		{Name: "console", Type: cty.String, Path: true, Doc: "The serial console log."},
 	},

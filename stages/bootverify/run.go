@@ -17,8 +17,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -126,7 +126,7 @@ func compileAll(pats []string) ([]*regexp.Regexp, error) {
 	return out, nil
 }
 
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, attr := range []string{"success", "failure"} {
 		v := c.Get(attr)
@@ -162,9 +162,9 @@ func validate(c *engine.Config) hcl.Diagnostics {
 // BootFailure is a failed boot, with what the user needs to see why.
 type BootFailure = qemu.Failure
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	arch := s.Arch
-	if arch == engine.NoArch || arch == "" {
+	if arch == kind.NoArch || arch == "" {
 		return nil, errors.New("boot-verify needs an architecture")
 	}
 	success, err := compileAll(orDefault(cfg.Success, defaultSuccess))
@@ -392,7 +392,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 		return nil, err
 	}
 	fmt.Fprintf(s.Log, "boot-verify: booted; %d packages\n", len(pkgs))
-	return engine.Outputs{
+	return kind.Outputs{
 		"packages": cty.StringVal(packagesFile),
 		"console":  cty.StringVal(consoleFile),
 	}, nil
@@ -406,7 +406,7 @@ func orDefault(v, def []string) []string {
 }
 
 // bootFiles returns the kernel and initrd for direct boot.
-func bootFiles(ctx context.Context, s *engine.Stage, cfg *config, work string) (string, string, error) {
+func bootFiles(ctx context.Context, s *kind.Stage, cfg *config, work string) (string, string, error) {
 	abs := func(p string) string {
 		if qemu.IsRemote(p) || filepath.IsAbs(qemu.LocalPath(p)) {
 			return p

@@ -16,8 +16,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
@@ -27,7 +27,7 @@ const version = 1
 
 // Kind is the chroot stage kind. Its attributes and outputs are the
 // contract of docs/architecture.md#stage-kinds.
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "chroot",
 	Aliases: []string{"mock"},
 	Summary: "Run commands in a container build root prepared from an image, packages and setup commands.",
@@ -50,7 +50,7 @@ podman executor block) and an image; host mock is not supported.`,
 	Version:   version,
 	PerArch:   true,
 	Container: true,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "commands", Type: cty.List(cty.String), Required: true, Doc: "Shell commands run in order in the build root, each with /bin/sh -c; the first that fails fails the stage."},
 		{Name: "packages", Type: cty.List(cty.String), Doc: "Packages installed into the build root with the image's package manager."},
 		{Name: "setup", Type: cty.List(cty.String), Doc: "Commands run once, after the packages, while preparing the cached build root."},
@@ -60,9 +60,9 @@ podman executor block) and an image; host mock is not supported.`,
 		{Name: "privileged", Type: cty.Bool, Default: cty.False, Doc: "Run the commands privileged (loop devices, mounts)."},
 	},
 	DynamicOutputs: func(cfg cty.Value) []string {
-		return engine.StringList(cfg.GetAttr("outputs"))
+		return kind.StringList(cfg.GetAttr("outputs"))
 	},
-	Outputs: []engine.Output{
+	Outputs: []kind.Output{
 		{Name: "dir", Type: cty.String, Path: true, Doc: "The output directory, holding every file the commands wrote into $IMGPIPE_OUT."},
 	},
 	Validate: validate,
@@ -88,7 +88,7 @@ type config struct {
 	Privileged bool     `cty:"privileged"`
 }
 
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if v := c.Get("commands"); v.IsKnown() && !v.IsNull() && v.LengthInt() == 0 {
 		diags = append(diags, &hcl.Diagnostic{
@@ -102,7 +102,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	base, ok := s.Exec.(executor.Container)
 	if !ok {
 		return nil, ErrNoContainer
@@ -148,7 +148,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 		}
 		return nil, err
 	}
-	outputs := engine.Outputs{"dir": cty.StringVal(outSubdir)}
+	outputs := kind.Outputs{"dir": cty.StringVal(outSubdir)}
 	var missing []string
 	for _, name := range cfg.Outputs {
 		if _, err := os.Lstat(filepath.Join(out, name)); err != nil {
@@ -165,7 +165,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 
 // buildroot returns the executor over the stage's build root, preparing
 // the build root first unless it is cached.
-func buildroot(ctx context.Context, s *engine.Stage, base executor.Container, cfg config) (executor.Container, error) {
+func buildroot(ctx context.Context, s *kind.Stage, base executor.Container, cfg config) (executor.Container, error) {
 	if len(cfg.Packages) == 0 && len(cfg.Setup) == 0 {
 		fmt.Fprintf(s.Log, "build root: the image itself (sha256:%s; no packages or setup)\n", base.ImageID())
 		return base, nil
@@ -296,7 +296,7 @@ func listDir(dir string) string {
 // for the image's arch under the stage's arch's name.
 func archMismatch(arch, imageArch string) string {
 	want, _ := kojifacts.OCIArch(arch)
-	if imageArch == "" || arch == engine.NoArch || imageArch == want {
+	if imageArch == "" || arch == kind.NoArch || imageArch == want {
 		return ""
 	}
 	return fmt.Sprintf("the build root image is built for %s, but this stage builds %s; unless its tools "+

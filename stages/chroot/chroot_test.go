@@ -13,8 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // sh runs argv (a /bin/sh command line from this package) on the host with
@@ -143,7 +143,7 @@ func TestTail(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	cfg := func(outputs ...string) *engine.Config {
+	cfg := func(outputs ...string) *kind.Config {
 		vals := []cty.Value{}
 		for _, o := range outputs {
 			vals = append(vals, cty.StringVal(o))
@@ -152,7 +152,7 @@ func TestValidate(t *testing.T) {
 		if len(vals) > 0 {
 			ov = cty.ListVal(vals)
 		}
-		return &engine.Config{Value: cty.ObjectVal(map[string]cty.Value{
+		return &kind.Config{Value: cty.ObjectVal(map[string]cty.Value{
 			"commands": cty.ListVal([]cty.Value{cty.StringVal("true")}),
 			"outputs":  ov,
 		})}
@@ -171,7 +171,7 @@ func TestValidate(t *testing.T) {
 // TestHostRefused: the chroot kind needs a container executor.
 func TestHostRefused(t *testing.T) {
 	var log bytes.Buffer
-	_, err := Kind.Run(t.Context(), &engine.Stage{
+	_, err := Kind.Run(t.Context(), &kind.Stage{
 		Name: "c", Kind: "chroot", Exec: executor.Host{}, Log: &log, OutDir: t.TempDir(),
 		Config: cty.ObjectVal(map[string]cty.Value{
 			"commands":   cty.ListVal([]cty.Value{cty.StringVal("true")}),
@@ -198,8 +198,8 @@ func TestArchMismatch(t *testing.T) {
 		{"i686", "386", false},
 		{"aarch64", "amd64", true},
 		{"x86_64", "arm64", true},
-		{"aarch64", "", false},          // the image names no arch
-		{engine.NoArch, "amd64", false}, // serves every arch
+		{"aarch64", "", false},        // the image names no arch
+		{kind.NoArch, "amd64", false}, // serves every arch
 	} {
 		msg := archMismatch(c.arch, c.image)
 		if (msg != "") != c.warn {

@@ -15,6 +15,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/executor/podman"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/fixtures"
@@ -77,11 +78,11 @@ func (c stageConfig) value() cty.Value {
 
 // runStage runs a chroot stage with cfg on exec, as the engine would, and
 // returns its outputs, its output directory and its log.
-func runStage(t *testing.T, exec *podman.Executor, cfg stageConfig) (engine.Outputs, string, string, error) {
+func runStage(t *testing.T, exec *podman.Executor, cfg stageConfig) (kind.Outputs, string, string, error) {
 	t.Helper()
 	var log syncbuf.Buffer
 	out := t.TempDir()
-	s := &engine.Stage{
+	s := &kind.Stage{
 		Name: "root", Kind: "chroot", Arch: "x86_64", ID: "test",
 		Config: cfg.value(), RecipeDir: t.TempDir(), OutDir: out, Scratch: t.TempDir(),
 		Exec: exec, Log: &log,
@@ -139,7 +140,7 @@ func TestDebianBuildroot(t *testing.T) {
 	}
 	tag := BuildrootRepo + ":" + BuildrootKey(baseID, cfg.packages, cfg.setup)
 
-	check := func(run string, outputs engine.Outputs, out, log string, err error) {
+	check := func(run string, outputs kind.Outputs, out, log string, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("%s run: %v\nlog:\n%s", run, err, log)
@@ -312,7 +313,7 @@ stage "mock" "pack" {
 		t.Fatalf("parse: %v", diags)
 	}
 	execs := map[string]executor.Executor{"podman": e}
-	p, prepared, diags := engine.NewPlanner([]*engine.Kind{Kind}).Prepare(t.Context(), r, engine.PrepareOptions{Executors: execs})
+	p, prepared, diags := engine.NewPlanner([]*kind.Kind{Kind}).Prepare(t.Context(), r, engine.PrepareOptions{Executors: execs})
 	if diags.HasErrors() {
 		t.Fatalf("plan: %v", diags)
 	}

@@ -3,11 +3,11 @@ package convert
 import (
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // Kind is the convert stage kind.
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "convert",
 	Summary: "Convert a raw disk into Koji's image formats.",
 	Doc: `Converts disk, a raw disk image, into each of formats, with Koji's file names
@@ -48,7 +48,7 @@ The build's release must be known: a run without one fails before converting any
 	PerArch: true,
 	// File names and the build directory carry the release.
 	UsesRelease: true,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "disk", Type: cty.String, Required: true, Doc: "The raw disk to convert."},
 		{Name: "formats", Type: cty.List(cty.String), Required: true, Doc: "The formats to produce: raw, raw-xz, qcow, qcow2, vmdk, vdi, vpc, vhdx, tar-gz, liveimg-squashfs, docker, rhevm-ova, vsphere-ova, vagrant-libvirt, vagrant-virtualbox, vagrant-vmware-fusion, vagrant-hyperv."},
 		{Name: "ova", Type: cty.Map(cty.String), Doc: "Koji's [ova-options]: settings of the OVA and vagrant packages, with ImageFactory's defaults."},
@@ -56,7 +56,7 @@ The build's release must be known: a run without one fails before converting any
 		{Name: "vagrantfile", Type: cty.String, LocalPaths: true, Doc: "A Vagrantfile, relative to the recipe, to put into the vagrant boxes instead of ImageFactory's."},
 		{Name: "qcow2_compat", Type: cty.String, Default: cty.StringVal("0.10"), OneOf: []string{"0.10", "1.1"}, Doc: "The qcow2 compatibility level of qcow2, rhevm-ova and vagrant-libvirt: 0.10 (qcow2 version 2, Koji's) or 1.1 (version 3)."},
 	},
-	Outputs: []engine.Output{
+	Outputs: []kind.Output{
 		{Name: "artifacts", Type: cty.Map(cty.String), Path: true, Doc: "Each format's file, by format."},
 		{Name: "libvirt", Type: cty.Map(cty.String), Path: true, Doc: "Each format's libvirt domain XML (libvirt-FORMAT-ARCH.xml), by format; docker has none."},
 	},

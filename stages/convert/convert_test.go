@@ -21,15 +21,15 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
 	"github.com/imgpipe/imgpipe/stages/convert"
 )
 
 // The build every test converts for: file names are test-image-1-2.x86_64.*.
-var build = engine.Build{Name: "test-image", Version: "1", Release: "2"}
+var build = kind.Build{Name: "test-image", Version: "1", Release: "2"}
 
 const (
 	arch  = "x86_64"
@@ -191,10 +191,10 @@ type result struct {
 
 // stage returns a convert stage instance as the engine makes it, with the
 // host executor.
-func stage(t testing.TB, disk string, s settings, b engine.Build) (*engine.Stage, *bytes.Buffer) {
+func stage(t testing.TB, disk string, s settings, b kind.Build) (*kind.Stage, *bytes.Buffer) {
 	t.Helper()
 	var log bytes.Buffer
-	return &engine.Stage{
+	return &kind.Stage{
 		Name: "images", Kind: "convert", Arch: arch, ID: "sha256:0123456789abcdef",
 		Config:    s.value(disk),
 		RecipeDir: t.TempDir(),
@@ -1030,7 +1030,7 @@ func TestConvertIsDeterministic(t *testing.T) {
 
 func TestConvertNeedsRelease(t *testing.T) {
 	disk := makeDisk(t)
-	st, _ := stage(t, disk.path, settings{formats: []string{"qcow2"}}, engine.Build{Name: "test-image", Version: "1"})
+	st, _ := stage(t, disk.path, settings{formats: []string{"qcow2"}}, kind.Build{Name: "test-image", Version: "1"})
 	_, err := convert.Kind.Run(context.Background(), st)
 	if err == nil || !strings.Contains(err.Error(), "has no release yet") {
 		t.Errorf("err = %v, want one saying the build has no release yet", err)

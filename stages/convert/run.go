@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,9 +13,10 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
+	"github.com/imgpipe/imgpipe/internal/lines"
 	"github.com/imgpipe/imgpipe/stages/convert/internal/rootfs"
 )
 
@@ -35,7 +35,7 @@ type config struct {
 
 // job is one run of a convert stage.
 type job struct {
-	s     *engine.Stage
+	s     *kind.Stage
 	cfg   config
 	disk  string   // the raw disk, absolute
 	file  *os.File // the raw disk, open for reading
@@ -56,11 +56,11 @@ type fmtRun struct {
 	name   string
 	out    string // the artifact, absolute
 	tmp    string // a private directory for intermediate files
-	log    *lineLog
+	log    *lines.Writer
 	params params
 }
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	j := &job{s: s, cfg: cfg}
 	b := s.Build
 	if b.Release == "" {
@@ -126,7 +126,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 	if err != nil {
 		return nil, err
 	}
-	out := engine.Outputs{"artifacts": cty.MapValEmpty(cty.String), "libvirt": cty.MapValEmpty(cty.String)}
+	out := kind.Outputs{"artifacts": cty.MapValEmpty(cty.String), "libvirt": cty.MapValEmpty(cty.String)}
 	if len(artifacts) > 0 {
 		out["artifacts"] = cty.MapVal(artifacts)
 	}
@@ -200,10 +200,10 @@ func (j *job) format(ctx context.Context, name string) (string, string, error) {
 		name:   name,
 		out:    filepath.Join(j.s.OutDir, file),
 		tmp:    tmp,
-		log:    &lineLog{mu: &j.logMu, w: j.s.Log, prefix: "[" + name + "] "},
+		log:    j.logLines("[" + name + "] "),
 		params: newParams(j.cfg.OVA, j.cfg.Factory, name),
 	}
-	defer f.log.flush()
+	defer f.log.Flush()
 	inner, err := spec.build(ctx, j, f)
 	if err != nil {
 		return "", "", err
@@ -235,7 +235,7 @@ func (j *job) rootPartition() (rootfs.Partition, error) {
 }
 
 func (j *job) logf(format string, args ...any) {
-	l := &lineLog{mu: &j.logMu, w: j.s.Log}
+	l := j.logLines("")
 	fmt.Fprintf(l, format+"\n", args...)
 }
 
@@ -318,43 +318,16 @@ func shellJoin(argv []string) string {
 	return strings.Join(q, " ")
 }
 
-// lineLog writes whole lines, each with a prefix, to a log shared by the
-// formats that run at once.
-type lineLog struct {
-	mu     *sync.Mutex
-	w      io.Writer
-	prefix string
-	buf    []byte
-}
-
-func (l *lineLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
+// logLines returns a writer that passes each whole line written to it,
+// after prefix, to the stage's log, which the formats that run at once
+// share.
+func (j *job) logLines(prefix string) *lines.Writer {
+	return lines.NewWriter(func(line string) {
+		if j.s.Log == nil {
+			return
 		}
-		l.emit(l.buf[:i])
-		l.buf = l.buf[i+1:]
-	}
-	return len(p), nil
-}
-
-func (l *lineLog) emit(line []byte) {
-	if l.w == nil {
-		return
-	}
-	line = bytes.TrimRight(line, "\r")
-	_, _ = l.w.Write(append(append([]byte(l.prefix), line...), '\n'))
-}
-
-func (l *lineLog) flush() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.buf) > 0 {
-		l.emit(l.buf)
-		l.buf = nil
-	}
+		j.logMu.Lock()
+		defer j.logMu.Unlock()
+		fmt.Fprintf(j.s.Log, "%s%s\n", prefix, line)
+	})
 }

@@ -10,11 +10,11 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	errorf := func(attr, summary, format string, args ...any) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: c.Range(attr)})
@@ -99,7 +99,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	}
 
 	if slices.Contains(formats, "vagrant-virtualbox") || (slices.Contains(formats, "vsphere-ova") && newParams(ova, factory, "vsphere-ova")["vsphere_ova_format"] == "vagrant-virtualbox") {
-		if _, _, err := virtualBoxOS(c.Arch); err != nil && c.Arch != engine.NoArch {
+		if _, _, err := virtualBoxOS(c.Arch); err != nil && c.Arch != kind.NoArch {
 			errorf("formats", "Format not available for "+c.Arch, "vagrant-virtualbox: %v, as in ImageFactory.", err)
 		}
 	}

@@ -11,12 +11,12 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // Kind is the exec stage kind.
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "exec",
 	Summary: "Run a command; keep the files it writes into $IMGPIPE_OUT.",
 	Doc: `Runs command (an argv list, not shell-expanded) in the recipe's directory,
@@ -30,14 +30,14 @@ An exec stage runs once for all architectures unless its resolved
 configuration differs between them: refer to arch (env = { ARCH = arch })
 to get one run per architecture.`,
 	Version: 1,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "command", Type: cty.List(cty.String), Required: true, Doc: "The argv to run; the first item is looked up in PATH."},
 		{Name: "env", Type: cty.Map(cty.String), Doc: "Extra environment variables."},
 		{Name: "outputs", Type: cty.List(cty.String), Doc: "Names of the files or directories the command writes into $IMGPIPE_OUT."},
 		{Name: "inputs", Type: cty.List(cty.String), LocalPaths: true, Doc: "Local files and directories the command reads, relative to the recipe. Their content is part of the stage ID, so editing one reruns the stage."},
 	},
 	DynamicOutputs: func(cfg cty.Value) []string {
-		return engine.StringList(cfg.GetAttr("outputs"))
+		return kind.StringList(cfg.GetAttr("outputs"))
 	},
 	Validate: validate,
 }, run)
@@ -52,7 +52,7 @@ type config struct {
 // reservedEnv are set by imgpipe and cannot be overridden.
 var reservedEnv = []string{"IMGPIPE_OUT", "PATH", "HOME", "TMPDIR"}
 
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if cmd := c.Get("command"); cmd.IsKnown() && !cmd.IsNull() && cmd.LengthInt() == 0 {
 		diags = append(diags, &hcl.Diagnostic{
@@ -78,7 +78,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	// A stage without outputs keeps no files: it writes into scratch.
 	outDir := s.OutDir
 	if outDir == "" {
@@ -122,7 +122,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 	if err != nil {
 		return nil, err
 	}
-	out := engine.Outputs{}
+	out := kind.Outputs{}
 	for _, name := range cfg.Outputs {
 		out[name] = cty.StringVal(name)
 	}

@@ -9,11 +9,11 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // Kind is the fetch-ks stage kind (docs/architecture.md#stage-kinds).
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "fetch-ks",
 	Summary: "Fetch a kickstart and the tree around it: a Koji SCM URL, a local path, http(s) or any go-getter URL.",
 	Doc: `Fetches the tree holding a kickstart into the store and checks the kickstart is there.
@@ -46,12 +46,12 @@ The object holds tree/ (the fetched tree, without .git), revision (one line) and
 	// Local: the source is fetched on this machine, whatever executor its
 	// arch is routed to.
 	Local: true,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "url", Type: cty.String, Required: true, Doc: "Where the kickstart's tree is: Koji SCM URL, local path, http(s) or go-getter URL."},
 		{Name: "file", Type: cty.String, Doc: "The kickstart's path inside the tree (inside the subdirectory, if the url names one). Defaults to the file's name when the url names a single file; without it, a tree has no kickstart and the kickstart output is the tree."},
 		{Name: "checksum", Type: cty.String, Doc: `Expected checksum of an http(s) download or a local file, "sha256:<hex>" (or "sha512:<hex>").`},
 	},
-	Outputs: []engine.Output{
+	Outputs: []kind.Output{
 		{Name: "tree", Type: cty.String, Path: true, Doc: "The fetched tree."},
 		{Name: "kickstart", Type: cty.String, Path: true, Doc: "The kickstart file inside the tree."},
 		{Name: "revision", Type: cty.String, Doc: "What was fetched: the full commit, the download's checksum, or the tree's content digest."},
@@ -70,7 +70,7 @@ type config struct {
 // attribute is not known yet (it refers to another stage's output); an
 // unknown file or checksum is then a placeholder that passes Problems, so
 // the rest can still be checked.
-func request(c *engine.Config, dir string) (r Request, known bool) {
+func request(c *kind.Config, dir string) (r Request, known bool) {
 	r, known = Request{Dir: dir}, true
 	for _, a := range []struct {
 		name, placeholder string
@@ -90,7 +90,7 @@ func request(c *engine.Config, dir string) (r Request, known bool) {
 
 // validate checks what is known without fetching: url syntax, the
 // kickstart's path, the checksum's form. It never touches the network.
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	dir := ""
 	if c.Block.Filename != "" {
 		if abs, err := filepath.Abs(c.Block.Filename); err == nil {
@@ -114,7 +114,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 }
 
 // resolve pins the source (see Resolve). Warnings point at url.
-func resolve(ctx context.Context, c *engine.Config, recipeDir string) (string, hcl.Diagnostics) {
+func resolve(ctx context.Context, c *kind.Config, recipeDir string) (string, hcl.Diagnostics) {
 	r, ok := request(c, recipeDir)
 	if !ok || len(r.Problems()) > 0 {
 		return "", nil
@@ -150,7 +150,7 @@ func resolve(ctx context.Context, c *engine.Config, recipeDir string) (string, h
 	return res.Revision, diags
 }
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	r := Request{URL: cfg.URL, Dir: s.RecipeDir}
 	if cfg.File != nil {
 		r.File = *cfg.File
@@ -178,7 +178,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 	if err != nil {
 		return nil, err
 	}
-	return engine.Outputs{
+	return kind.Outputs{
 		"tree":      cty.StringVal(res.Tree),
 		"kickstart": cty.StringVal(res.Kickstart),
 		"revision":  cty.StringVal(res.Revision),

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/gogetter/helper"
@@ -133,7 +134,7 @@ func newEnv(t *testing.T) *env {
 }
 
 func planner() *engine.Planner {
-	return engine.NewPlanner([]*engine.Kind{fetchks.Kind, execstage.Kind})
+	return engine.NewPlanner([]*kind.Kind{fetchks.Kind, execstage.Kind})
 }
 
 // recipe wraps stage blocks in a build block.

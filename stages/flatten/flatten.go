@@ -12,13 +12,13 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
 
 // Kind is the flatten stage kind (docs/architecture.md#stage-kinds).
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "flatten",
 	Summary: "Flatten a kickstart with pykickstart's semantics and apply Koji's rewrite.",
 	Doc: `Parses a kickstart as pykickstart ` + kickstart.PykickstartVersion + ` does (and so Koji), follows %include,
@@ -60,7 +60,7 @@ include, ...) fails the stage whatever lint says: it cannot be flattened.`,
 	// Local: the kickstart is rewritten on this machine, whatever executor
 	// its arch is routed to.
 	Local: true,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "source", Type: cty.String, Required: true, Doc: "The kickstart file to flatten (usually stage.<fetch-ks>.kickstart)."},
 		{Name: "version", Type: cty.String, Default: cty.StringVal("DEVEL"), Doc: "The pykickstart syntax version: F40 to F45, RHEL8, RHEL9, RHEL10; DEVEL is the newest (F45)."},
 		{Name: "repos", Type: cty.List(cty.String), Doc: "Repository URLs for the install. A literal $arch is not replaced here (the image_build preset replaces Koji's $arch before); write ${arch}."},
@@ -71,7 +71,7 @@ include, ...) fails the stage whatever lint says: it cannot be flattened.`,
 		{Name: "lint", Type: cty.String, Default: cty.StringVal("error"), OneOf: []string{"error", "warn", "off"}, Doc: "What kickstart lint findings do: fail the stage, warn, or nothing."},
 		{Name: "lint_for", Type: cty.String, OneOf: lintTargets(), Doc: "The build the kickstart is for, which adds that build's lint rules: image-build, livemedia or appliance. Unset: only the syntax is checked."},
 	},
-	Outputs: []engine.Output{
+	Outputs: []kind.Output{
 		{Name: "kickstart", Type: cty.String, Path: true, Doc: "The rewritten, flattened kickstart (NAME.ks)."},
 		{Name: "original", Type: cty.String, Path: true, Doc: "The flattened kickstart before Koji's rewrite (NAME-original.ks)."},
 		{Name: "lint", Type: cty.String, Path: true, Doc: "Lint findings, a JSON list (NAME-lint.json)."},
@@ -99,7 +99,7 @@ func lintTargets() []string {
 	return out
 }
 
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if v := c.Get("version"); v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
 		if _, err := kickstart.ParseVersion(v.AsString()); err != nil {
@@ -138,7 +138,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	v, err := kickstart.ParseVersion(cfg.Version)
 	if err != nil {
 		return nil, err
@@ -234,7 +234,7 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 		}
 		return nil, fmt.Errorf("kickstart %s has lint errors (lint = \"warn\" lets the stage pass):\n%s", rel(source), strings.Join(msgs, "\n"))
 	}
-	return engine.Outputs{
+	return kind.Outputs{
 		"kickstart": cty.StringVal(files["kickstart"]),
 		"original":  cty.StringVal(files["original"]),
 		"lint":      cty.StringVal(files["lint"]),

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
@@ -67,11 +67,11 @@ func stageConfig(attrs map[string]cty.Value) cty.Value {
 	return cty.ObjectVal(m)
 }
 
-func runStage(t *testing.T, attrs map[string]cty.Value) (engine.Outputs, string, error) {
+func runStage(t *testing.T, attrs map[string]cty.Value) (kind.Outputs, string, error) {
 	t.Helper()
 	var log bytes.Buffer
-	s := &engine.Stage{
-		Name: "kickstart", Kind: "flatten", Arch: engine.NoArch,
+	s := &kind.Stage{
+		Name: "kickstart", Kind: "flatten", Arch: kind.NoArch,
 		Config: stageConfig(attrs), RecipeDir: t.TempDir(), OutDir: t.TempDir(), Scratch: t.TempDir(), Log: &log,
 	}
 	out, err := Kind.Run(context.Background(), s)
@@ -214,7 +214,7 @@ func TestLintModes(t *testing.T) {
 		return m
 	}
 	imageBuild := "image-build"
-	lintOf := func(out engine.Outputs) []kickstart.LintFinding {
+	lintOf := func(out kind.Outputs) []kickstart.LintFinding {
 		t.Helper()
 		var fs []kickstart.LintFinding
 		if err := json.Unmarshal([]byte(read(t, out["lint"].AsString())), &fs); err != nil {
@@ -341,8 +341,8 @@ func TestKsappend(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	cfg := func(attrs map[string]cty.Value) *engine.Config {
-		return &engine.Config{Value: stageConfig(attrs)}
+	cfg := func(attrs map[string]cty.Value) *kind.Config {
+		return &kind.Config{Value: stageConfig(attrs)}
 	}
 	for _, c := range []struct {
 		attrs map[string]cty.Value

@@ -3,13 +3,13 @@ package guestinstall
 import (
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // Kind is the guest-install stage kind. Its attributes and outputs are the
 // contract of docs/architecture.md#stage-kinds, plus failure (console patterns that end the
 // install at once).
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "guest-install",
 	Summary: "Install a disk image from a kickstart in a QEMU virtual machine.",
 	Doc: `Boots the install tree's kernel and initrd in QEMU with the kickstart injected into the initrd,
@@ -26,7 +26,7 @@ The console streams into the stage log. accel = "auto" runs a bounded KVM probe 
 back to TCG.`,
 	Version: 2,
 	PerArch: true,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart to install from (usually stage.<flatten>.kickstart)."},
 		{Name: "install_tree", Type: cty.String, Required: true, Doc: "The install tree, a URL or a local path. A literal $arch is not replaced here (the image_build preset replaces Koji's $arch before); write ${arch}."},
 		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Size of the raw disk; a bare number is GiB, as Oz reads it."},
@@ -40,7 +40,7 @@ back to TCG.`,
 		{Name: "failure", Type: cty.List(cty.String), Doc: `Regular expressions that, on the serial console, end the install at once as failed (default: ["Kernel panic - not syncing"]).`},
 	},
 	Validate: validate,
-	Outputs: []engine.Output{
+	Outputs: []kind.Output{
 		{Name: "disk", Type: cty.String, Path: true, Doc: "The installed raw disk."},
 		{Name: "console", Type: cty.String, Path: true, Doc: "The serial console log."},
 		{Name: "libvirt_xml", Type: cty.String, Path: true, Doc: "A libvirt domain definition for the disk."},

@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -96,7 +96,7 @@ func parse(cfg *config) (*settings, error) {
 	return &st, nil
 }
 
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	check := func(attr string, f func(string) error) {
 		v := c.Get(attr)
@@ -132,13 +132,13 @@ type InstallFailure = qemu.Failure
 // consoleTail is how many console lines an error quotes.
 const consoleTail = 15
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	st, err := parse(&cfg)
 	if err != nil {
 		return nil, err
 	}
 	arch := s.Arch
-	if arch == engine.NoArch || arch == "" {
+	if arch == kind.NoArch || arch == "" {
 		return nil, errors.New("guest-install needs an architecture")
 	}
 	ksPath := cfg.Kickstart
@@ -402,7 +402,7 @@ func downloadCache() string {
 }
 
 // finish writes the libvirt XML and returns the outputs.
-func finish(s *engine.Stage, cfg *config, st *settings, arch string) (engine.Outputs, error) {
+func finish(s *kind.Stage, cfg *config, st *settings, arch string) (kind.Outputs, error) {
 	name := s.Name
 	if s.Build.Name != "" {
 		name = s.Build.Name
@@ -421,7 +421,7 @@ func finish(s *engine.Stage, cfg *config, st *settings, arch string) (engine.Out
 	if err := os.WriteFile(filepath.Join(s.OutDir, xmlFile), []byte(xml), 0o644); err != nil {
 		return nil, err
 	}
-	return engine.Outputs{
+	return kind.Outputs{
 		"disk":        cty.StringVal(diskFile),
 		"console":     cty.StringVal(consoleFile),
 		"libvirt_xml": cty.StringVal(xmlFile),

@@ -10,50 +10,50 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
 // Presets returns the Koji presets.
-func Presets() []*engine.Preset {
-	return []*engine.Preset{ImageBuild, Livemedia, Appliance, Livecd}
+func Presets() []*kind.Preset {
+	return []*kind.Preset{ImageBuild, Livemedia, Appliance, Livecd}
 }
 
 // Attributes shared by the presets, with Koji's option names (the dest
 // spelling, as the INI keys use it).
 var (
-	attrVersion   = engine.Attr{Name: "version", Type: cty.String, Required: true, Doc: "The build's version (Koji's V). No hyphens."}
-	attrRelease   = engine.Attr{Name: "release", Type: cty.String, Doc: "The build's release (Koji's R). No hyphens. Unset: the next release after the newest build in the store (image_build only: livemedia, appliance and livecd need it)."}
-	attrTarget    = engine.Attr{Name: "target", Type: cty.String, Doc: "The Koji build target. Kept for export-koji, which needs it; unused locally (imgpipe has no hub)."}
-	attrArches    = engine.Attr{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "Architectures to build, canonicalised as Koji does (i686 is i386)."}
-	attrCanFail   = engine.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Architectures whose failure does not fail the build (Koji --can-fail). If every arch fails, the build fails."}
-	attrKickstart = engine.Attr{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart: a local path, or with ksurl a path inside that checkout."}
-	attrKsurl     = engine.Attr{Name: "ksurl", Type: cty.String, Doc: "SCM URL of the tree holding the kickstart, e.g. git+https://pagure.io/fedora-kickstarts.git?#<commit>."}
-	attrKsversion = engine.Attr{Name: "ksversion", Type: cty.String, Doc: "The pykickstart syntax version, e.g. DEVEL, F41, RHEL9. Default DEVEL, the newest."}
-	attrRepo      = engine.Attr{Name: "repo", Type: cty.List(cty.String), Doc: "Repositories that replace the kickstart's own (Koji --repo)."}
-	attrRepoMode  = engine.Attr{Name: "repo_mode", Type: cty.String, OneOf: []string{"override", "append", "keep"}, Doc: "imgpipe only: override replaces the kickstart's repos with repo (Koji), append adds repo to them, keep leaves them. Without repo, Koji would use the build tag's repository, which does not exist locally, so set repo or repo_mode = \"keep\"."}
-	attrScratch   = engine.Attr{Name: "scratch", Type: cty.Bool, Doc: "A scratch build: published under scratch/ and reserving no release."}
-	attrSkipTag   = engine.Attr{Name: "skip_tag", Type: cty.Bool, Doc: "Koji --skip-tag. Kept for export-koji; unused locally."}
-	attrSpecfile  = engine.Attr{Name: "specfile", Type: cty.String, Doc: "SCM URL of a wrapper RPM spec template. Kept for export-koji; unused locally."}
-	attrBackgr    = engine.Attr{Name: "background", Type: cty.Bool, Doc: "Koji --background (lower priority). Kept for export-koji; unused locally."}
-	attrNoCanFail = engine.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Not allowed: this command builds one architecture, so nothing may fail optionally (Koji has no --can-fail here)."}
-	attrBuildroot = engine.Attr{Name: "buildroot_image", Type: cty.String, Default: cty.StringVal("registry.fedoraproject.org/fedora:latest"), Doc: "imgpipe only: the container image the build root is made from (Koji's mock chroot from the build tag)."}
+	attrVersion   = kind.Attr{Name: "version", Type: cty.String, Required: true, Doc: "The build's version (Koji's V). No hyphens."}
+	attrRelease   = kind.Attr{Name: "release", Type: cty.String, Doc: "The build's release (Koji's R). No hyphens. Unset: the next release after the newest build in the store (image_build only: livemedia, appliance and livecd need it)."}
+	attrTarget    = kind.Attr{Name: "target", Type: cty.String, Doc: "The Koji build target. Kept for export-koji, which needs it; unused locally (imgpipe has no hub)."}
+	attrArches    = kind.Attr{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "Architectures to build, canonicalised as Koji does (i686 is i386)."}
+	attrCanFail   = kind.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Architectures whose failure does not fail the build (Koji --can-fail). If every arch fails, the build fails."}
+	attrKickstart = kind.Attr{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart: a local path, or with ksurl a path inside that checkout."}
+	attrKsurl     = kind.Attr{Name: "ksurl", Type: cty.String, Doc: "SCM URL of the tree holding the kickstart, e.g. git+https://pagure.io/fedora-kickstarts.git?#<commit>."}
+	attrKsversion = kind.Attr{Name: "ksversion", Type: cty.String, Doc: "The pykickstart syntax version, e.g. DEVEL, F41, RHEL9. Default DEVEL, the newest."}
+	attrRepo      = kind.Attr{Name: "repo", Type: cty.List(cty.String), Doc: "Repositories that replace the kickstart's own (Koji --repo)."}
+	attrRepoMode  = kind.Attr{Name: "repo_mode", Type: cty.String, OneOf: []string{"override", "append", "keep"}, Doc: "imgpipe only: override replaces the kickstart's repos with repo (Koji), append adds repo to them, keep leaves them. Without repo, Koji would use the build tag's repository, which does not exist locally, so set repo or repo_mode = \"keep\"."}
+	attrScratch   = kind.Attr{Name: "scratch", Type: cty.Bool, Doc: "A scratch build: published under scratch/ and reserving no release."}
+	attrSkipTag   = kind.Attr{Name: "skip_tag", Type: cty.Bool, Doc: "Koji --skip-tag. Kept for export-koji; unused locally."}
+	attrSpecfile  = kind.Attr{Name: "specfile", Type: cty.String, Doc: "SCM URL of a wrapper RPM spec template. Kept for export-koji; unused locally."}
+	attrBackgr    = kind.Attr{Name: "background", Type: cty.Bool, Doc: "Koji --background (lower priority). Kept for export-koji; unused locally."}
+	attrNoCanFail = kind.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Not allowed: this command builds one architecture, so nothing may fail optionally (Koji has no --can-fail here)."}
+	attrBuildroot = kind.Attr{Name: "buildroot_image", Type: cty.String, Default: cty.StringVal("registry.fedoraproject.org/fedora:latest"), Doc: "imgpipe only: the container image the build root is made from (Koji's mock chroot from the build tag)."}
 )
 
 // unusedLocally are options that only mean something to a Koji hub.
 var unusedLocally = []string{"target", "skip_tag", "specfile", "background"}
 
 // ImageBuild is the image_build preset: `koji image-build`.
-var ImageBuild = &engine.Preset{
+var ImageBuild = &kind.Preset{
 	Name:    "image_build",
 	Summary: "A `koji image-build`: a kickstart install in a VM, verified, converted to Koji's formats and published.",
 	Doc: `Mirrors every option of koji image-build (and its --config INI). Expands into
 fetch-ks "ks" → flatten "kickstart" → guest-install "install" → boot-verify
 "verify" → convert "images" → upload "publish". Koji's $arch in install_tree and
 repo is substituted per architecture.`,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		attrVersion, attrRelease, attrTarget,
 		{Name: "install_tree", Type: cty.String, Required: true, Doc: "The install tree URL; $arch is substituted per architecture."},
 		attrArches, attrCanFail,
@@ -71,14 +71,14 @@ repo is substituted per architecture.`,
 }
 
 // Livemedia is the livemedia preset: `koji spin-livemedia`.
-var Livemedia = &engine.Preset{
+var Livemedia = &kind.Preset{
 	Name:    "livemedia",
 	Summary: "A `koji spin-livemedia`: a live ISO made by livemedia-creator in a build-root container.",
 	Doc: `Mirrors every option of koji spin-livemedia. Expands into fetch-ks "ks" →
 flatten "kickstart" → chroot "livemedia" (Koji's exact livemedia-creator command
 line, in a build root made from buildroot_image) → upload "publish". Koji does
 not substitute $arch in livemedia repos, and neither does imgpipe.`,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		attrVersion, attrRelease, attrTarget, attrArches, attrCanFail, attrKickstart, attrKsurl,
 		{Name: "install_tree_url", Type: cty.String, Doc: "Sets the kickstart's url command."},
 		attrKsversion, attrScratch, attrRepo, attrRepoMode,
@@ -97,14 +97,14 @@ not substitute $arch in livemedia repos, and neither does imgpipe.`,
 }
 
 // Appliance is the appliance preset: `koji spin-appliance`.
-var Appliance = &engine.Preset{
+var Appliance = &kind.Preset{
 	Name:    "appliance",
 	Summary: "A `koji spin-appliance`: a disk image made by appliance-creator in a build-root container (one arch).",
 	Doc: `Mirrors every option of koji spin-appliance (deprecated in Koji in favour of
 image-build). Expands into fetch-ks "ks" → flatten "kickstart" → chroot
 "appliance" (Koji's exact appliance-creator command line) → upload "publish".
 One architecture, and no can_fail, as in Koji.`,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		attrVersion, attrRelease, attrTarget,
 		{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "The one architecture to build, as a list of one (Koji's arch argument)."},
 		attrNoCanFail,
@@ -119,13 +119,13 @@ One architecture, and no can_fail, as in Koji.`,
 }
 
 // Livecd is the livecd preset: `koji spin-livecd`, built as livemedia.
-var Livecd = &engine.Preset{
+var Livecd = &kind.Preset{
 	Name:    "livecd",
 	Summary: "A `koji spin-livecd`, built with livemedia-creator as a livemedia (Koji deprecated livecd-creator).",
 	Doc: `Mirrors the options of koji spin-livecd (one architecture). livecd-creator is
 deprecated and gone from current distributions, so imgpipe builds the ISO as
 the livemedia preset does and says so with a warning.`,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		attrVersion, attrRelease, attrTarget,
 		{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "The one architecture to build, as a list of one."},
 		attrNoCanFail,
@@ -139,12 +139,12 @@ the livemedia preset does and says so with a warning.`,
 
 // --- validation -----------------------------------------------------------
 
-func known(c *engine.Config, name string) (cty.Value, bool) {
+func known(c *kind.Config, name string) (cty.Value, bool) {
 	v := c.Get(name)
 	return v, !v.IsNull() && v.IsWhollyKnown()
 }
 
-func knownString(c *engine.Config, name string) (string, bool) {
+func knownString(c *kind.Config, name string) (string, bool) {
 	v, ok := known(c, name)
 	if !ok || v.Type() != cty.String {
 		return "", false
@@ -152,7 +152,7 @@ func knownString(c *engine.Config, name string) (string, bool) {
 	return v.AsString(), true
 }
 
-func knownList(c *engine.Config, name string) ([]string, bool) {
+func knownList(c *kind.Config, name string) ([]string, bool) {
 	v, ok := known(c, name)
 	if !ok {
 		return nil, false
@@ -176,7 +176,7 @@ func warnf(rng *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic 
 }
 
 // validateCommon checks what every preset shares.
-func validateCommon(c *engine.Config, cmd string) hcl.Diagnostics {
+func validateCommon(c *kind.Config, cmd string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range []string{"version", "release"} {
 		if s, ok := knownString(c, name); ok && strings.Contains(s, "-") {
@@ -216,7 +216,7 @@ func validateCommon(c *engine.Config, cmd string) hcl.Diagnostics {
 	return diags
 }
 
-func validateImageBuild(c *engine.Config) hcl.Diagnostics {
+func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 	diags := validateCommon(c, "koji image-build")
 	if d, ok := knownString(c, "distro"); ok {
 		if why := kojifacts.CheckDistro(d); why != "" {
@@ -254,7 +254,7 @@ func validateImageBuild(c *engine.Config) hcl.Diagnostics {
 
 var diskSize = regexpMust(`^\s*\d+\s*([KMGT]i?B?)?\s*$`)
 
-func validateLive(c *engine.Config, cmd string) hcl.Diagnostics {
+func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {
 	diags := validateCommon(c, cmd)
 	if v, ok := knownString(c, "volid"); ok && len(v) > 32 {
 		diags = append(diags, errorf(c.Range("volid"), "Volume ID too long",
@@ -267,7 +267,7 @@ func validateLive(c *engine.Config, cmd string) hcl.Diagnostics {
 	return diags
 }
 
-func validateLivemedia(c *engine.Config) hcl.Diagnostics {
+func validateLivemedia(c *kind.Config) hcl.Diagnostics {
 	diags := validateLive(c, "koji spin-livemedia")
 	_, hasURL := known(c, "lorax_url")
 	_, hasDir := known(c, "lorax_dir")
@@ -282,7 +282,7 @@ func validateLivemedia(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func validateSingleArch(c *engine.Config, cmd string) hcl.Diagnostics {
+func validateSingleArch(c *kind.Config, cmd string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if c.Has("can_fail") {
 		diags = append(diags, errorf(c.Range("can_fail"), "can_fail with one architecture",
@@ -295,7 +295,7 @@ func validateSingleArch(c *engine.Config, cmd string) hcl.Diagnostics {
 	return diags
 }
 
-func validateAppliance(c *engine.Config) hcl.Diagnostics {
+func validateAppliance(c *kind.Config) hcl.Diagnostics {
 	diags := validateCommon(c, "koji spin-appliance")
 	diags = append(diags, validateSingleArch(c, "koji spin-appliance")...)
 	if _, ok := known(c, "release"); !ok && c.Get("release").IsKnown() {
@@ -305,7 +305,7 @@ func validateAppliance(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func validateLivecd(c *engine.Config) hcl.Diagnostics {
+func validateLivecd(c *kind.Config) hcl.Diagnostics {
 	diags := validateLive(c, "koji spin-livecd")
 	return append(diags, validateSingleArch(c, "koji spin-livecd")...)
 }
@@ -314,7 +314,7 @@ func validateLivecd(c *engine.Config) hcl.Diagnostics {
 
 // expander carries one preset block through its expansion.
 type expander struct {
-	b     *engine.PresetBlock
+	b     *kind.PresetBlock
 	diags hcl.Diagnostics
 }
 
@@ -440,7 +440,7 @@ func knownStringValue(v cty.Value) (string, bool) {
 	return v.AsString(), true
 }
 
-func expandImageBuild(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+func expandImageBuild(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b}
 	rng := b.DeclRange
 	stages := x.fetchAndFlatten("install_tree", true, "image-build")
@@ -486,7 +486,7 @@ func expandImageBuild(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics
 	publish.set("logs", list(rng, ref("install", "console", rng), ref("verify", "console", rng)))
 	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
-	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+	return &kind.Expansion{Build: x.build(), Stages: stages}, x.diags
 }
 
 // provenance records where the kickstart came from in the build's
@@ -507,19 +507,19 @@ var livemediaBuildroot = []string{"bash", "coreutils", "glibc-all-langpacks", "l
 // applianceBuildroot is the appliance-build group.
 var applianceBuildroot = []string{"appliance-tools", "bash", "coreutils", "grub2", "parted", "perl", "policycoreutils", "selinux-policy", "shadow-utils", "sssd-client"}
 
-func expandLivemedia(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+func expandLivemedia(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b}
 	return x.live()
 }
 
-func expandLivecd(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+func expandLivecd(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b}
 	x.diags = append(x.diags, warnf(b.Block.TypeRange.Ptr(), "livecd is built as livemedia",
 		"Koji deprecated spin-livecd for spin-livemedia, and livecd-creator is gone from current distributions. imgpipe builds this ISO with livemedia-creator, as the livemedia preset does; write a livemedia block to say so."))
 	return x.live()
 }
 
-func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
+func (x *expander) live() (*kind.Expansion, hcl.Diagnostics) {
 	rng := x.b.DeclRange
 	stages := x.fetchAndFlatten("install_tree_url", false, "livemedia")
 	name := x.b.Label
@@ -578,7 +578,7 @@ func (x *expander) live() (*engine.Expansion, hcl.Diagnostics) {
 	publish.set("logs", list(rng, ref("livemedia", "logs", rng)))
 	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
-	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+	return &kind.Expansion{Build: x.build(), Stages: stages}, x.diags
 }
 
 // shellVar is the template parts of a shell line setting name to the
@@ -612,7 +612,7 @@ func (x *expander) attrOrDefault(name string, def cty.Value) hclsyntax.Expressio
 	return lit(def, x.b.DeclRange)
 }
 
-func expandAppliance(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics) {
+func expandAppliance(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b}
 	rng := b.DeclRange
 	stages := x.fetchAndFlatten("", false, "appliance")
@@ -646,5 +646,5 @@ func expandAppliance(b *engine.PresetBlock) (*engine.Expansion, hcl.Diagnostics)
 	publish.set("logs", list(rng, ref("appliance", "logs", rng)))
 	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
-	return &engine.Expansion{Build: x.build(), Stages: stages}, x.diags
+	return &kind.Expansion{Build: x.build(), Stages: stages}, x.diags
 }

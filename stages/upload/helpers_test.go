@@ -18,7 +18,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/syncbuf"
 	"github.com/imgpipe/imgpipe/schemas"
@@ -112,11 +112,11 @@ type fixture struct {
 	logs       []string
 }
 
-func testBuild(arches ...string) engine.Build {
-	return engine.Build{Name: "fedora-cloud", Version: "41", Release: "1", Arches: arches}
+func testBuild(arches ...string) kind.Build {
+	return kind.Build{Name: "fedora-cloud", Version: "41", Release: "1", Arches: arches}
 }
 
-func nvr(b engine.Build) string { return b.Name + "-" + b.Version + "-" + b.Release }
+func nvr(b kind.Build) string { return b.Name + "-" + b.Version + "-" + b.Release }
 
 // pseudoRandom returns n bytes that do not compress.
 func pseudoRandom(seed string, n int) []byte {
@@ -131,7 +131,7 @@ func pseudoRandom(seed string, n int) []byte {
 // images makes the objects of convert, boot-verify, fetch-ks and flatten
 // for an arch, with real content: a qcow2-named file of incompressible
 // bytes and a sparse raw disk.
-func (e *env) images(b engine.Build, arch string, variant string) fixture {
+func (e *env) images(b kind.Build, arch string, variant string) fixture {
 	e.t.Helper()
 	base := nvr(b) + "." + arch
 	raw := append([]byte("raw disk "+arch+variant+"\n"), pseudoRandom("raw"+arch+variant, 200<<10)...)
@@ -167,7 +167,7 @@ func (e *env) images(b engine.Build, arch string, variant string) fixture {
 const testKey = "5eed0000000000000000000000000000000000000000000000000000000000aa"
 
 // stage makes the upload stage instance the engine would run.
-func (e *env) stage(b engine.Build, arch string, f fixture, to string) (*engine.Stage, *syncbuf.Buffer) {
+func (e *env) stage(b kind.Build, arch string, f fixture, to string) (*kind.Stage, *syncbuf.Buffer) {
 	attrs := map[string]cty.Value{}
 	arts := map[string]cty.Value{}
 	for k, v := range f.artifacts {
@@ -206,7 +206,7 @@ func (e *env) stage(b engine.Build, arch string, f fixture, to string) (*engine.
 	}
 	log := &syncbuf.Buffer{}
 	id := sha256.Sum256([]byte("upload " + arch + " " + b.Release + " " + to))
-	return &engine.Stage{
+	return &kind.Stage{
 		Name: "publish", Kind: "upload", Arch: arch, ID: hex.EncodeToString(id[:]),
 		Config:     cty.ObjectVal(vals),
 		RecipeDir:  e.recipe,
@@ -220,7 +220,7 @@ func (e *env) stage(b engine.Build, arch string, f fixture, to string) (*engine.
 }
 
 // reserve reserves the build's release as ClaimRelease does before a run.
-func (e *env) reserve(b engine.Build) {
+func (e *env) reserve(b kind.Build) {
 	e.t.Helper()
 	ok, unlock, err := e.st.Reserve(b.Name, b.Version, b.Release, store.Reservation{Run: e.run, Key: testKey, Created: time.Now().UTC()})
 	if err != nil || !ok {
@@ -229,7 +229,7 @@ func (e *env) reserve(b engine.Build) {
 	e.t.Cleanup(unlock)
 }
 
-func runStage(t testing.TB, s *engine.Stage) string {
+func runStage(t testing.TB, s *kind.Stage) string {
 	t.Helper()
 	out, err := upload.Kind.Run(t.Context(), s)
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/retry"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/version"
@@ -94,7 +94,7 @@ func (b blob) open() (io.ReadCloser, error) {
 // image; the docker format becomes a runnable image. With several
 // architectures the tag is an image index holding each one's manifest,
 // each also tagged <tag>-<arch>.
-func pushOCI(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store) (string, error) {
+func pushOCI(ctx context.Context, s *kind.Stage, cfg *config, st *store.Store) (string, error) {
 	ref, err := parseOCI(cfg.To)
 	if err != nil {
 		return "", err

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/version"
@@ -43,7 +43,7 @@ type item struct {
 // publication is one architecture's part of a build, being published.
 type publication struct {
 	st      *store.Store
-	s       *engine.Stage
+	s       *kind.Stage
 	cfg     *config
 	run     string
 	dir     string // the build directory
@@ -62,7 +62,7 @@ type publication struct {
 // publishStore publishes one architecture into the store: the build's
 // directory (store.BuildDir), or the run's scratch build
 // (store.ScratchDir). See doc.go for the protocol.
-func publishStore(ctx context.Context, s *engine.Stage, cfg *config, st *store.Store, run string) (string, error) {
+func publishStore(ctx context.Context, s *kind.Stage, cfg *config, st *store.Store, run string) (string, error) {
 	b := s.Build
 	if b.Release == "" {
 		return "", errors.New("upload: the build has no release; the engine settles it before the run for kinds with UsesRelease")
@@ -259,7 +259,7 @@ func (p *publication) prepareKickstarts(add func(*[]*item, string, string, strin
 // livemedia's ISO is N-arch-V-R.iso), else Koji's name for the format.
 // In a build of several architectures the name must also hold the
 // architecture, or two of them would publish the same file.
-func imageFileName(b engine.Build, arch, format, src string) string {
+func imageFileName(b kind.Build, arch, format, src string) string {
 	base := filepath.Base(src)
 	if len(b.Arches) > 1 && !strings.Contains(base, arch) {
 		return kojifacts.ImageFileName(b.Name, b.Version, b.Release, arch, format)

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/syncbuf"
 	"github.com/imgpipe/imgpipe/stages/upload"
@@ -405,7 +405,7 @@ func TestKilledProcessLeavesNoBuild(t *testing.T) {
 	}
 }
 
-func helperFixture(e *env, b engine.Build) fixture {
+func helperFixture(e *env, b kind.Build) fixture {
 	obj := e.object("convert", "images", "x86_64", map[string]fileContent{
 		"fedora-cloud-41-1.x86_64.raw": {data: pseudoRandom("killed", 4<<20), size: 64 << 20},
 	}, nil)

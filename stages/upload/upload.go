@@ -8,11 +8,11 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // Kind is the upload stage kind (docs/architecture.md#stage-kinds).
-var Kind = engine.Define(engine.Kind{
+var Kind = kind.Define(kind.Kind{
 	Name:    "upload",
 	Summary: "Publish artifacts into the store's builds or push them to an OCI registry.",
 	Doc: `With to = "store" (the default), publishes the artifacts as a build:
@@ -38,7 +38,7 @@ already holds the same files for this architecture is up to date and left untouc
 	// Local: it publishes into the local store (or pushes from here),
 	// whatever executor its arch is routed to.
 	Local: true,
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "artifacts", Type: cty.Map(cty.String), Required: true, Doc: "The files to publish, by format."},
 		{Name: "to", Type: cty.String, Default: cty.StringVal("store"), Doc: "store, or oci://host[:port]/repo:tag."},
 		{Name: "packages", Type: cty.String, Doc: "The package list to record in metadata.json (boot-verify's packages)."},
@@ -47,7 +47,7 @@ already holds the same files for this architecture is up to date and left untouc
 		{Name: "kickstart_url", Type: cty.String, Doc: "Where the kickstart came from, for metadata.json (fetch-ks's url)."},
 		{Name: "kickstart_revision", Type: cty.String, Doc: "The kickstart's revision, for metadata.json (stage.<fetch-ks>.revision)."},
 	},
-	Outputs: []engine.Output{
+	Outputs: []kind.Output{
 		{Name: "location", Type: cty.String, Doc: "Where the build was published: its directory, or the pushed reference with its digest."},
 	},
 	Validate: validate,
@@ -63,7 +63,7 @@ type config struct {
 	KickstartRevision *string           `cty:"kickstart_revision"`
 }
 
-func validate(c *engine.Config) hcl.Diagnostics {
+func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if to := c.Get("to"); to.IsKnown() && !to.IsNull() {
 		if s := to.AsString(); s != "store" {
@@ -88,7 +88,7 @@ func validate(c *engine.Config) hcl.Diagnostics {
 	return diags
 }
 
-func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, error) {
+func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	if len(cfg.Artifacts) == 0 {
 		return nil, errors.New("upload: no artifacts")
 	}
@@ -107,5 +107,5 @@ func run(ctx context.Context, s *engine.Stage, cfg config) (engine.Outputs, erro
 	if err != nil {
 		return nil, err
 	}
-	return engine.Outputs{"location": cty.StringVal(loc)}, nil
+	return kind.Outputs{"location": cty.StringVal(loc)}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/stages"
 )
@@ -73,7 +74,7 @@ func TestKickstartProvenance(t *testing.T) {
 	b := testBuild("x86_64")
 	e.reserve(b)
 	fx := e.images(b, "x86_64", "")
-	ks := e.object("fetch-ks", "ks", engine.NoArch, map[string]fileContent{
+	ks := e.object("fetch-ks", "ks", kind.NoArch, map[string]fileContent{
 		"tree/fedora-cloud.ks": {data: []byte("%include base.ks\nrootpw --lock\n")},
 		"tree/base.ks":         {data: []byte("text\nreboot\n")},
 	}, map[string]string{"tree": "tree", "kickstart": "tree/fedora-cloud.ks", "revision": "0123456789abcdef0123456789abcdef01234567"})

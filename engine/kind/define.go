@@ -1,4 +1,4 @@
-package engine
+package kind
 
 import (
 	"context"
@@ -29,15 +29,15 @@ import (
 // every test of them, and every start of imgpipe, fails at once.
 func Define[C any](k Kind, run func(ctx context.Context, s *Stage, cfg C) (Outputs, error)) *Kind {
 	if run == nil {
-		panic(fmt.Sprintf("engine.Define: kind %q has no run function", k.Name))
+		panic(fmt.Sprintf("kind.Define: kind %q has no run function", k.Name))
 	}
 	if k.Run != nil {
-		panic(fmt.Sprintf("engine.Define: kind %q sets Run: Define makes it from the run function", k.Name))
+		panic(fmt.Sprintf("kind.Define: kind %q sets Run: Define makes it from the run function", k.Name))
 	}
 	kind := &k
 	kind.config = reflect.TypeFor[C]()
 	if err := kind.Check(); err != nil {
-		panic(fmt.Sprintf("engine.Define: %v", err))
+		panic(fmt.Sprintf("kind.Define: %v", err))
 	}
 	name := k.Name
 	kind.Run = func(ctx context.Context, s *Stage) (Outputs, error) {
@@ -69,7 +69,7 @@ func CheckConfig[C any](k *Kind) error {
 // Define fails: it has no configuration struct to check against.
 func (k *Kind) Check() error {
 	if k.config == nil {
-		return fmt.Errorf("kind %q is not made by engine.Define", k.Name)
+		return fmt.Errorf("kind %q is not made by kind.Define", k.Name)
 	}
 	return errors.Join(checkAttrs(k), checkConfig(k, k.config), checkValidate(k))
 }

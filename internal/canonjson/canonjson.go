@@ -1,4 +1,8 @@
-package engine
+// Package canonjson encodes cty values as canonical JSON: one encoding for
+// each value, whatever the order its maps were built in, so that a digest of
+// the encoding identifies the value. Stage IDs hash configurations this way,
+// and `imgpipe plan --json` prints them so. It does not decode.
+package canonjson
 
 import (
 	"bytes"
@@ -8,11 +12,11 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// canonicalJSON encodes a cty value deterministically: object and map keys
+// Marshal encodes a cty value deterministically: object and map keys
 // sorted, numbers in their shortest exact form, sets in cty's own order.
 // Unknown values (outputs whose shape is known only after a run) encode as
 // {"unknown":true}, so a partly known configuration still has one encoding.
-func canonicalJSON(v cty.Value) []byte {
+func Marshal(v cty.Value) []byte {
 	var buf bytes.Buffer
 	writeCanonical(&buf, v)
 	return buf.Bytes()

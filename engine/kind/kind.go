@@ -1,10 +1,11 @@
-package engine
+package kind
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -150,6 +151,14 @@ func (c *Config) read(attr string) {
 	}
 }
 
+// NewConfig returns the configuration of a block: its value (an object
+// with every attribute), the arch it is evaluated for (empty where arch is
+// unknown), the range of its header and the range of each attribute set in
+// the source.
+func NewConfig(value cty.Value, arch string, block hcl.Range, ranges map[string]hcl.Range) *Config {
+	return &Config{Value: value, Arch: arch, Block: block, ranges: ranges}
+}
+
 // Range returns the range of an attribute's expression, or of the block
 // header when the attribute is absent.
 func (c *Config) Range(attr string) *hcl.Range {
@@ -175,6 +184,21 @@ func (c *Config) Get(attr string) cty.Value {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
 	return c.Value.GetAttr(attr)
+}
+
+// Build is a build as stages see it: the evaluated build block.
+type Build struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Release string   `json:"release,omitempty"` // empty: derived at publish time
+	Arches  []string `json:"arches"`
+	CanFail []string `json:"can_fail,omitempty"`
+	Scratch bool     `json:"scratch,omitempty"`
+}
+
+// Required reports whether a failure of arch fails the build.
+func (b *Build) Required(arch string) bool {
+	return !slices.Contains(b.CanFail, arch)
 }
 
 // Stage is what a Kind's Run gets: one stage instance, fully resolved.

@@ -1,4 +1,4 @@
-package engine_test
+package kind_test
 
 import (
 	"context"
@@ -11,15 +11,15 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // contractKind has one attribute of each shape a stage kind uses.
-func contractKind() engine.Kind {
-	return engine.Kind{
+func contractKind() kind.Kind {
+	return kind.Kind{
 		Name:    "contract",
 		Version: 1,
-		Attrs: []engine.Attr{
+		Attrs: []kind.Attr{
 			{Name: "command", Type: cty.List(cty.String), Required: true},
 			{Name: "env", Type: cty.Map(cty.String)},
 			{Name: "mode", Type: cty.String, Default: cty.StringVal("fast"), OneOf: []string{"fast", "slow"}},
@@ -44,19 +44,19 @@ type contractConfig struct {
 	Notes   string            // untagged: not part of the configuration
 }
 
-func noRun[C any](context.Context, *engine.Stage, C) (engine.Outputs, error) { return nil, nil }
+func noRun[C any](context.Context, *kind.Stage, C) (kind.Outputs, error) { return nil, nil }
 
 func TestCheckConfigMatches(t *testing.T) {
 	k := contractKind()
-	if err := engine.CheckConfig[contractConfig](&k); err != nil {
+	if err := kind.CheckConfig[contractConfig](&k); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // smallKind is the kind the mismatch cases break, one way each.
-var smallKind = engine.Kind{
+var smallKind = kind.Kind{
 	Name: "small",
-	Attrs: []engine.Attr{
+	Attrs: []kind.Attr{
 		{Name: "command", Type: cty.List(cty.String), Required: true},
 		{Name: "cpus", Type: cty.Number},
 		{Name: "label", Type: cty.String, Default: cty.StringVal("none")},
@@ -113,25 +113,25 @@ func TestCheckConfigMismatches(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"missing field", engine.CheckConfig[smallMissing](&smallKind),
-			`kind "small": attribute "label" has no field in engine_test.smallMissing: add one tagged ` + "`cty:\"label\"`"},
-		{"extra tagged field", engine.CheckConfig[smallExtra](&smallKind),
-			`kind "small": field engine_test.smallExtra.Verbose is tagged cty:"verbose", but the kind has no attribute "verbose".`},
-		{"misspelled tag", engine.CheckConfig[smallMisspelled](&smallKind),
-			`kind "small": field engine_test.smallMisspelled.Command is tagged cty:"comand", but the kind has no attribute "comand". Did you mean "command"?` + "\n" +
-				`kind "small": attribute "command" has no field in engine_test.smallMisspelled: add one tagged ` + "`cty:\"command\"`"},
-		{"number into a string", engine.CheckConfig[smallNumberString](&smallKind),
-			`kind "small": attribute "cpus" does not fit field engine_test.smallNumberString.CPUs (*string): the attribute is number, but the field holds string`},
-		{"list of the wrong element", engine.CheckConfig[smallListOfInts](&smallKind),
-			`kind "small": attribute "command" does not fit field engine_test.smallListOfInts.Command ([]int): the attribute is list(string), but the field holds list(number)` + "\n" +
-				`kind "small": attribute "label" has no field in engine_test.smallListOfInts: add one tagged ` + "`cty:\"label\"`"},
-		{"optional but not nullable", engine.CheckConfig[smallNotNullable](&smallKind),
-			`kind "small": attribute "cpus" does not fit field engine_test.smallNotNullable.CPUs (int): the attribute is optional without a default, so it can be null: make the field a pointer (null value is not allowed)`},
-		{"two fields for one attribute", engine.CheckConfig[smallTwice](&smallKind),
-			`kind "small": fields engine_test.smallTwice.Label and engine_test.smallTwice.Name are both tagged cty:"label"`},
-		{"unexported field", engine.CheckConfig[smallUnexported](&smallKind),
-			`kind "small": field engine_test.smallUnexported.label (cty:"label") is not exported, so it cannot be decoded into`},
-		{"not a struct", engine.CheckConfig[map[string]string](&smallKind),
+		{"missing field", kind.CheckConfig[smallMissing](&smallKind),
+			`kind "small": attribute "label" has no field in kind_test.smallMissing: add one tagged ` + "`cty:\"label\"`"},
+		{"extra tagged field", kind.CheckConfig[smallExtra](&smallKind),
+			`kind "small": field kind_test.smallExtra.Verbose is tagged cty:"verbose", but the kind has no attribute "verbose".`},
+		{"misspelled tag", kind.CheckConfig[smallMisspelled](&smallKind),
+			`kind "small": field kind_test.smallMisspelled.Command is tagged cty:"comand", but the kind has no attribute "comand". Did you mean "command"?` + "\n" +
+				`kind "small": attribute "command" has no field in kind_test.smallMisspelled: add one tagged ` + "`cty:\"command\"`"},
+		{"number into a string", kind.CheckConfig[smallNumberString](&smallKind),
+			`kind "small": attribute "cpus" does not fit field kind_test.smallNumberString.CPUs (*string): the attribute is number, but the field holds string`},
+		{"list of the wrong element", kind.CheckConfig[smallListOfInts](&smallKind),
+			`kind "small": attribute "command" does not fit field kind_test.smallListOfInts.Command ([]int): the attribute is list(string), but the field holds list(number)` + "\n" +
+				`kind "small": attribute "label" has no field in kind_test.smallListOfInts: add one tagged ` + "`cty:\"label\"`"},
+		{"optional but not nullable", kind.CheckConfig[smallNotNullable](&smallKind),
+			`kind "small": attribute "cpus" does not fit field kind_test.smallNotNullable.CPUs (int): the attribute is optional without a default, so it can be null: make the field a pointer (null value is not allowed)`},
+		{"two fields for one attribute", kind.CheckConfig[smallTwice](&smallKind),
+			`kind "small": fields kind_test.smallTwice.Label and kind_test.smallTwice.Name are both tagged cty:"label"`},
+		{"unexported field", kind.CheckConfig[smallUnexported](&smallKind),
+			`kind "small": field kind_test.smallUnexported.label (cty:"label") is not exported, so it cannot be decoded into`},
+		{"not a struct", kind.CheckConfig[map[string]string](&smallKind),
 			`kind "small": its configuration type map[string]string is not a struct`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -146,8 +146,8 @@ func TestCheckConfigMismatches(t *testing.T) {
 }
 
 func TestDefinePanicsOnMismatch(t *testing.T) {
-	msg := definePanic(t, func() { engine.Define(smallKind, noRun[smallNumberString]) })
-	for _, w := range []string{`engine.Define: kind "small"`, `attribute "cpus"`, `.CPUs`} {
+	msg := definePanic(t, func() { kind.Define(smallKind, noRun[smallNumberString]) })
+	for _, w := range []string{`kind.Define: kind "small"`, `attribute "cpus"`, `.CPUs`} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("panic %q\nlacks %q", msg, w)
 		}
@@ -156,13 +156,13 @@ func TestDefinePanicsOnMismatch(t *testing.T) {
 
 func TestDefineChecksValidate(t *testing.T) {
 	k := contractKind()
-	k.Validate = func(c *engine.Config) hcl.Diagnostics {
+	k.Validate = func(c *kind.Config) hcl.Diagnostics {
 		if v := c.Get("comand"); v.IsKnown() && !v.IsNull() && v.LengthInt() == 0 {
 			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Empty command", Subject: c.Range("comand")}}
 		}
 		return nil
 	}
-	msg := definePanic(t, func() { engine.Define(k, noRun[contractConfig]) })
+	msg := definePanic(t, func() { kind.Define(k, noRun[contractConfig]) })
 	want := `kind "contract": Validate reads attribute "comand", which the kind does not declare. Did you mean "command"?`
 	if !strings.Contains(msg, want) {
 		t.Errorf("panic %q\nlacks %q", msg, want)
@@ -170,7 +170,7 @@ func TestDefineChecksValidate(t *testing.T) {
 
 	// Has and Range count as reads too, also in a branch that only a known
 	// value (here the default) reaches.
-	k.Validate = func(c *engine.Config) hcl.Diagnostics {
+	k.Validate = func(c *kind.Config) hcl.Diagnostics {
 		if m := c.Get("mode"); m.IsKnown() && m.AsString() == "slow" {
 			if c.Has("timeout") {
 				return nil
@@ -180,7 +180,7 @@ func TestDefineChecksValidate(t *testing.T) {
 		return nil
 	}
 	k.Attrs[2].Default = cty.StringVal("slow")
-	msg = definePanic(t, func() { engine.Define(k, noRun[contractConfig]) })
+	msg = definePanic(t, func() { kind.Define(k, noRun[contractConfig]) })
 	for _, w := range []string{`reads attribute "timeout"`, `reads attribute "timout"`} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("panic %q\nlacks %q", msg, w)
@@ -189,11 +189,11 @@ func TestDefineChecksValidate(t *testing.T) {
 
 	// A Validate that panics on a value planning can give it (here an
 	// unknown one) is a bug too.
-	k.Validate = func(c *engine.Config) hcl.Diagnostics {
+	k.Validate = func(c *kind.Config) hcl.Diagnostics {
 		_ = c.Get("label").AsString()
 		return nil
 	}
-	msg = definePanic(t, func() { engine.Define(k, noRun[contractConfig]) })
+	msg = definePanic(t, func() { kind.Define(k, noRun[contractConfig]) })
 	if !strings.Contains(msg, `kind "contract": Validate panics on a configuration of unknown values`) {
 		t.Errorf("panic %q does not say Validate panics", msg)
 	}
@@ -201,8 +201,8 @@ func TestDefineChecksValidate(t *testing.T) {
 
 func TestDefineRefusesRun(t *testing.T) {
 	k := contractKind()
-	k.Run = func(context.Context, *engine.Stage) (engine.Outputs, error) { return nil, nil }
-	if msg := definePanic(t, func() { engine.Define(k, noRun[contractConfig]) }); !strings.Contains(msg, "sets Run") {
+	k.Run = func(context.Context, *kind.Stage) (kind.Outputs, error) { return nil, nil }
+	if msg := definePanic(t, func() { kind.Define(k, noRun[contractConfig]) }); !strings.Contains(msg, "sets Run") {
 		t.Errorf("panic %q does not say Run is set", msg)
 	}
 }
@@ -222,9 +222,9 @@ func definePanic(t *testing.T, f func()) (msg string) {
 
 func TestDefineRunDecodes(t *testing.T) {
 	var got contractConfig
-	k := engine.Define(contractKind(), func(_ context.Context, s *engine.Stage, cfg contractConfig) (engine.Outputs, error) {
+	k := kind.Define(contractKind(), func(_ context.Context, s *kind.Stage, cfg contractConfig) (kind.Outputs, error) {
 		got = cfg
-		return engine.Outputs{"mode": cty.StringVal(cfg.Mode)}, nil
+		return kind.Outputs{"mode": cty.StringVal(cfg.Mode)}, nil
 	})
 	if k.ConfigType() != reflect.TypeFor[contractConfig]() {
 		t.Errorf("ConfigType() = %v", k.ConfigType())
@@ -242,7 +242,7 @@ func TestDefineRunDecodes(t *testing.T) {
 		"debug":   cty.True,
 		"extra":   cty.NullVal(cty.String),
 	})
-	out, err := k.Run(t.Context(), &engine.Stage{Kind: "contract", Config: config})
+	out, err := k.Run(t.Context(), &kind.Stage{Kind: "contract", Config: config})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestDefineRunDecodes(t *testing.T) {
 
 	// A configuration that does not decode (the engine never makes one) is
 	// an error naming the kind, wrapping gocty's.
-	_, err = k.Run(t.Context(), &engine.Stage{Config: cty.ObjectVal(map[string]cty.Value{"command": cty.NullVal(cty.String)})})
+	_, err = k.Run(t.Context(), &kind.Stage{Config: cty.ObjectVal(map[string]cty.Value{"command": cty.NullVal(cty.String)})})
 	if _, ok := errors.AsType[cty.PathError](err); !ok || !strings.Contains(err.Error(), "contract configuration") {
 		t.Errorf("Run of a bad configuration: %v", err)
 	}
@@ -261,17 +261,17 @@ func TestDefineRunDecodes(t *testing.T) {
 
 func TestCheckNeedsDefine(t *testing.T) {
 	k := contractKind()
-	if err := k.Check(); err == nil || !strings.Contains(err.Error(), "not made by engine.Define") {
+	if err := k.Check(); err == nil || !strings.Contains(err.Error(), "not made by kind.Define") {
 		t.Errorf("Check of a kind made without Define: %v", err)
 	}
 }
 
 func TestStageWarnf(t *testing.T) {
 	var log strings.Builder
-	s := &engine.Stage{Log: &log}
+	s := &kind.Stage{Log: &log}
 	s.Warnf("using %s", "TCG")
 	if log.String() != "warning: using TCG\n" {
 		t.Errorf("log = %q", log.String())
 	}
-	(&engine.Stage{}).Warnf("no log: nothing happens")
+	(&kind.Stage{}).Warnf("no log: nothing happens")
 }

@@ -1,0 +1,4 @@
+package kojiexport
+
+// PresetValue is presetValue, for the external tests.
+var PresetValue = presetValue

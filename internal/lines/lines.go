@@ -1,0 +1,61 @@
+// Package lines splits a byte stream into lines: the output of a process,
+// written in chunks of any size, turned into one call per line for a log
+// and an event stream.
+//
+// It is not a scanner over a reader: it is an io.Writer that a process's
+// stdout and stderr can share. Lines are bounded: a line longer than
+// MaxLine is cut into pieces of MaxLine bytes, so that output with no
+// newline never grows a buffer without bound.
+package lines
+
+import (
+	"bytes"
+	"sync"
+)
+
+// MaxLine is the longest line a Writer passes on in one piece.
+const MaxLine = 64 << 10
+
+// Writer calls emit once for every line written to it, without its "\n"
+// (or "\r\n"). It is safe for concurrent use: each call of Write is taken
+// whole, and emit is never called concurrently.
+type Writer struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	emit func(line string)
+}
+
+// NewWriter returns a Writer that calls emit for every line.
+func NewWriter(emit func(line string)) *Writer {
+	return &Writer{emit: emit}
+}
+
+// Write passes on every line p completes.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		b := w.buf.Bytes()
+		i := bytes.IndexByte(b, '\n')
+		switch {
+		case i >= 0 && i <= MaxLine:
+			line := w.buf.Next(i + 1)
+			w.emit(string(bytes.TrimRight(line, "\r\n")))
+		case len(b) > MaxLine || i > MaxLine:
+			w.emit(string(w.buf.Next(MaxLine)))
+		default:
+			return len(p), nil
+		}
+	}
+}
+
+// Flush passes on a last line that has no newline.
+func (w *Writer) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() > 0 {
+		w.emit(w.buf.String())
+		w.buf.Reset()
+	}
+}
