@@ -1,24 +1,30 @@
-// Package engine plans and runs imgpipe recipes.
+// Package engine prepares and runs imgpipe recipes. It is the facade the
+// command line, tests and benchmarks use, in two calls:
 //
-// Plan turns a parsed recipe into a graph of stage instances: it evaluates
-// variables and locals, checks every stage block against its Kind, derives
-// edges from references (stage.<name>.<output>) and depends_on, instantiates
-// each stage once per architecture, and gives every instance a stage ID, a
-// Merkle hash of its kind, resolved configuration, inputs and executor.
-// Instances with the same ID are one node, so a stage that does not depend
-// on the architecture runs once for all of them.
+//	plan, execs, diags := planner.Prepare(ctx, recipe, opts)
+//	summary, err := engine.Run(ctx, plan, execs, store, runOpts)
 //
-// Each instance runs on an executor: the host, a podman container, or an
-// executor block's service, named by the stage or chosen by its arch
-// (routing; Kind.Local kinds stay on the host). The engine imports no
-// container library: the caller's Containers opens container executors, and
-// Plan.Resolve puts their identities (image IDs) into the stage IDs.
+// Prepare turns a parsed recipe into a graph of stage instances: it
+// evaluates variables, locals and the build block (engine/eval), checks
+// every stage block against its kind (engine/kind), derives edges from
+// references (stage.<name>.<output>) and depends_on, instantiates each stage
+// once per architecture, picks each instance's executor (named by the stage,
+// or routed by its arch), hashes local inputs, pins sources, opens the
+// container executors, and gives every instance a stage ID: a Merkle hash
+// of its kind, resolved configuration, inputs and executor
+// (docs/architecture.md#stage-ids). Instances of one stage with the same ID
+// are one node, so a stage that does not depend on the architecture runs
+// once for all of them.
 //
-// Run walks that graph in parallel, satisfies nodes from the store when their
-// object exists, runs the rest through an Executor, and reports everything as
-// events.
+// A Plan is a value: nothing changes it after Prepare. The open executors are
+// returned beside it (Executors), and Run settles the release on a copy.
+// Run walks the graph in parallel (engine/graph), satisfies nodes from the
+// store when their object exists, runs the rest through their kind, and
+// reports everything as events (engine/events).
 //
-// The engine knows no stage kind: kinds are values (Kind) registered by the
-// caller, normally stages.All(). It has no user interface either: front ends
-// read the event stream.
+// The engine knows no stage kind: kinds are values (kind.Kind) registered by
+// the caller, normally stages.All(), and it imports no container library:
+// the caller's executor.Opener opens container executors. It has no user
+// interface either: front ends read the event stream. docs/architecture.md
+// is the map of the whole.
 package engine
