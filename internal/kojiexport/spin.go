@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // spinOption is one option of a koji spin-* command: the preset attribute
@@ -123,7 +124,7 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 				words = append(words, o.flag)
 			}
 		case v.Type().IsListType() || v.Type().IsTupleType():
-			items := listOf(v)
+			items := kind.StringList(v)
 			if o.attr == "can_fail" {
 				if len(items) > 0 {
 					words = append(words, o.flag+"="+shellQuote(strings.Join(items, ",")))
@@ -154,7 +155,7 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 	}
 	var arch string
 	if v, ok := known("arches"); ok {
-		arch = strings.Join(listOf(v), ",")
+		arch = strings.Join(kind.StringList(v), ",")
 	}
 	positional := []struct{ name, value string }{
 		{"name", p.Label}, {"version", str("version")}, {"target", str("target")}, {"arches", arch}, {"kickstart", str("kickstart")},
@@ -167,17 +168,6 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 		words = append(words, shellQuote(a.value))
 	}
 	return strings.Join(words, " "), diags
-}
-
-func listOf(v cty.Value) []string {
-	var out []string
-	for it := v.ElementIterator(); it.Next(); {
-		_, e := it.Element()
-		if !e.IsNull() {
-			out = append(out, e.AsString())
-		}
-	}
-	return out
 }
 
 // CheckUpload warns when a preset's kickstart is a local file (no ksurl)
