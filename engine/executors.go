@@ -89,6 +89,14 @@ func (e *Executors) check(p *Plan) error {
 	var diags hcl.Diagnostics
 	seen := map[string]bool{}
 	for _, n := range p.Nodes {
+		if n.Unresolved {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Source not resolved",
+				Detail:   fmt.Sprintf("Stage %q's source could not be resolved when the plan was prepared; prepare it again where the source can be reached.", n.Name),
+				Subject:  n.Stage.DeclRange.Ptr(),
+			})
+		}
 		if n.Executor == "host" || e.named[n.Executor] != nil {
 			continue
 		}

@@ -31,6 +31,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *eval.Scope,
 		Arches:   []string{arch},
 		evalArch: arch,
 		depNames: map[string]*Node{},
+		uses:     info.uses,
 		Inputs:   map[string]string{},
 		localAbs: map[string]string{},
 	}

@@ -69,7 +69,7 @@ type Node struct {
 	// Executor names the executor the node runs on: "host", "podman" or
 	// an executor block's name (named by the stage, or routed to by its
 	// arch). ExecutorIdentity is what of it enters the stage ID: before
-	// Plan.Resolve opens the container executors, a container's image by
+	// Prepare opens the container executors, a container's image by
 	// name; after, by ID.
 	Executor         string
 	ExecutorIdentity string
@@ -80,15 +80,19 @@ type Node struct {
 	Timeout time.Duration
 
 	// Resolved is what a source stage's source resolved to (a commit, a
-	// content digest); it is part of the stage ID. See Plan.Resolve.
-	Resolved string
+	// content digest); it is part of the stage ID. Unresolved says the
+	// source could not be resolved (PrepareOptions.AllowUnresolved): the
+	// ID is provisional and the plan cannot run.
+	Resolved   string
+	Unresolved bool
 
 	config   *kind.Config
 	release  string   // the build's release, for kinds with UsesRelease
 	outputs  []string // every output name, declared and dynamic
 	evalArch string   // the arch to evaluate the block with at run time
 	depNames map[string]*Node
-	localAbs map[string]string // path as written → absolute path
+	uses     map[string][]string // the outputs it reads, by stage name (stageInfo.uses)
+	localAbs map[string]string   // path as written → absolute path
 }
 
 // Outputs returns the node's output names.
@@ -234,7 +238,7 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 			})
 			continue
 		}
-		info := &stageInfo{kind: k, spec: k.Spec(), refs: map[string]hcl.Range{}}
+		info := &stageInfo{kind: k, spec: k.Spec(), refs: map[string]hcl.Range{}, uses: map[string][]string{}}
 		infos[s.Name] = info
 		var travs []hcl.Traversal
 		travs = append(travs, hcldec.Variables(s.Body, info.spec)...)
@@ -288,6 +292,16 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 			if _, seen := info.refs[name]; !seen {
 				info.refs[name] = t.SourceRange()
 			}
+			out := "*" // an output chosen by a value: all of them
+			if len(t) >= 3 {
+				if o, ok := eval.TraversalName(t[2]); ok {
+					out = o
+				}
+			}
+			if !slices.Contains(info.uses[name], out) {
+				info.uses[name] = append(info.uses[name], out)
+				slices.Sort(info.uses[name])
+			}
 		}
 		for _, dep := range s.DependsOn {
 			if _, ok := names[dep.Name]; !ok {
@@ -326,6 +340,9 @@ type stageInfo struct {
 	spec hcldec.ObjectSpec
 	// refs maps each referenced stage to the first reference's range.
 	refs map[string]hcl.Range
+	// uses maps each stage whose outputs are referenced to those outputs'
+	// names, sorted; "*" stands for all of them.
+	uses map[string][]string
 }
 
 func undeclaredStage(name string, rng hcl.Range, r *recipe.Recipe) *hcl.Diagnostic {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -30,6 +31,12 @@ type PrepareOptions struct {
 	// resolved and no executor is opened, so stage IDs are provisional
 	// and the plan cannot run. It is what `imgpipe validate` does.
 	CheckOnly bool
+	// AllowUnresolved makes a source that cannot be resolved (a host that
+	// cannot be reached, a commit that is not there) a warning instead of
+	// an error: its stage keeps a provisional ID (Node.Unresolved), and so
+	// do the stages after it, and Run refuses the plan. `imgpipe plan` and
+	// `graph` show a recipe so, offline.
+	AllowUnresolved bool
 }
 
 // Prepare turns a recipe into a plan a run can walk, in one step: it
@@ -54,7 +61,7 @@ func (p *Planner) Prepare(ctx context.Context, r *recipe.Recipe, opts PrepareOpt
 	}
 	var all eval.DiagSet
 	all.Add(diags...)
-	all.Add(plan.resolveSources(ctx)...)
+	all.Add(plan.resolveSources(ctx, opts.AllowUnresolved)...)
 	all.Add(execs.open(ctx, plan)...)
 	plan.recomputeIDs()
 	if all.HasErrors() {
@@ -64,24 +71,51 @@ func (p *Planner) Prepare(ctx context.Context, r *recipe.Recipe, opts PrepareOpt
 }
 
 // resolveSources pins the sources of the plan's source stages. It may reach
-// the network (git ls-remote) but never downloads content.
-func (p *Plan) resolveSources(ctx context.Context) hcl.Diagnostics {
+// the network (git ls-remote) but never downloads content. With
+// allowUnresolved, a source that cannot be resolved is reported as a
+// warning and its node marked Unresolved.
+func (p *Plan) resolveSources(ctx context.Context, allowUnresolved bool) hcl.Diagnostics {
 	var diags eval.DiagSet
-	resolved := map[string]string{} // by the pre-resolution ID: same config, same source
+	type resolution struct {
+		source string
+		failed bool
+	}
+	resolved := map[string]resolution{} // by the pre-resolution ID: same config, same source
 	for _, n := range p.Nodes {
 		if n.Kind.Resolve == nil {
 			continue
 		}
-		if r, ok := resolved[n.ID]; ok {
-			n.Resolved = r
-			continue
+		r, ok := resolved[n.ID]
+		if !ok {
+			source, d := n.Kind.Resolve(ctx, n.config, p.Recipe.Dir)
+			if d.HasErrors() && allowUnresolved {
+				d = unresolvedWarnings(d)
+				r.failed = true
+			}
+			diags.Add(d...)
+			r.source = source
+			resolved[n.ID] = r
 		}
-		r, d := n.Kind.Resolve(ctx, n.config, p.Recipe.Dir)
-		diags.Add(d...)
-		n.Resolved = r
-		resolved[n.ID] = r
+		n.Resolved, n.Unresolved = r.source, r.failed
 	}
 	return diags.List()
+}
+
+// unresolvedWarnings turns the errors of a source that could not be
+// resolved into warnings that say what follows.
+func unresolvedWarnings(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, 0, len(diags))
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			w := *d
+			w.Severity = hcl.DiagWarning
+			w.Summary = "Source not resolved: " + d.Summary
+			w.Detail = strings.TrimSuffix(d.Detail, ".") + ". The plan shows this source unresolved: the stage's ID, and those of the stages after it, are provisional. imgpipe run resolves it again, and fails if it still cannot."
+			d = &w
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // recomputeIDs recomputes every stage ID while the plan is being prepared.

@@ -55,6 +55,11 @@ type nodeState struct {
 	ok      bool
 	outputs cty.Value // real values, absolute paths
 	err     error
+	// res is the record of the object the node settled on, and object
+	// that object's ID: the node's own, or another's with the same
+	// content (early cutoff).
+	res    *store.Result
+	object string
 }
 
 type runner struct {
@@ -78,7 +83,10 @@ type runner struct {
 }
 
 type reportEntry struct {
-	ID       string        `json:"id"`
+	ID string `json:"id"`
+	// Object is the object the stage reused when it is not its own: one
+	// made with the same content key.
+	Object   string        `json:"object,omitempty"`
 	Stage    string        `json:"stage"`
 	Kind     string        `json:"kind"`
 	Arch     string        `json:"arch"`
@@ -238,6 +246,9 @@ func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e := reportEntry{ID: n.ID, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Status: status, Duration: d}
+	if st.object != n.ID {
+		e.Object = st.object
+	}
 	if err != nil {
 		e.Error = err.Error()
 		st.err = err
@@ -277,14 +288,16 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 		return
 	}
 	forced := r.forced(n)
-	if !forced && !n.Kind.Uncached {
-		if res, ok, err := r.store.Lookup(n.ID); err == nil && ok {
-			if out, err := r.loadOutputs(n, res); err == nil {
-				r.states[n].outputs = out
-				r.emit(r.nodeEvent(events.StageCached, n))
-				r.finish(n, "cached", 0, nil)
-				return
-			}
+	cacheable := !forced && !n.Kind.Uncached
+	if cacheable && r.reuse(n, n.ID, "its object exists") {
+		return
+	}
+	// Early cutoff: an object made from the same bytes serves too.
+	key := r.contentKey(n)
+	if cacheable && key != "" {
+		id, ok, err := r.store.LookupContent(key)
+		if err == nil && ok && id != n.ID && r.reuse(n, id, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", id)) {
+			return
 		}
 	}
 	select {
@@ -296,15 +309,19 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 	defer func() { <-r.sem }()
 
 	start := time.Now()
-	out, cached, err := r.execute(ctx, n, forced)
+	out, res, cached, err := r.execute(ctx, n, forced, key)
 	d := time.Since(start)
 	switch {
 	case err == nil && cached:
-		r.states[n].outputs = out
-		r.emit(r.nodeEvent(events.StageCached, n))
+		st := r.states[n]
+		st.outputs, st.res, st.object = out, res, n.ID
+		e := r.nodeEvent(events.StageCached, n)
+		e.Reason = "another run made its object meanwhile"
+		r.emit(e)
 		r.finish(n, "cached", 0, nil)
 	case err == nil:
-		r.states[n].outputs = out
+		st := r.states[n]
+		st.outputs, st.res, st.object = out, res, n.ID
 		e := r.nodeEvent(events.StageDone, n)
 		e.Duration = d
 		r.emit(e)
@@ -355,28 +372,28 @@ func (r *runner) forced(n *Node) bool {
 
 // execute runs the stage into a new object. It reports cached when another
 // run committed the object while this one waited for the lock.
-func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, bool, error) {
+func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) (cty.Value, *store.Result, bool, error) {
 	st := r.store
 	unlock, err := st.LockContext(ctx, n.ID)
 	if err != nil {
-		return cty.NilVal, false, fmt.Errorf("lock object: %w", err)
+		return cty.NilVal, nil, false, fmt.Errorf("lock object: %w", err)
 	}
 	defer unlock()
 	if !forced && !n.Kind.Uncached {
 		if res, ok, err := st.Lookup(n.ID); err == nil && ok {
-			if out, err := r.loadOutputs(n, res); err == nil {
-				return out, true, nil
+			if out, err := r.loadOutputs(n, n.ID, res); err == nil {
+				return out, res, true, nil
 			}
 		}
 	}
 
 	cfg, err := r.resolveConfig(n)
 	if err != nil {
-		return cty.NilVal, false, err
+		return cty.NilVal, nil, false, err
 	}
 	pending, err := st.Begin(n.ID, len(n.outputs) > 0)
 	if err != nil {
-		return cty.NilVal, false, err
+		return cty.NilVal, nil, false, err
 	}
 	committed := false
 	defer func() {
@@ -440,25 +457,33 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool) (cty.Value, 
 		if cause := context.Cause(stageCtx); cause != nil && isTimeout(cause) {
 			err = cause
 		}
-		return cty.NilVal, false, err
+		return cty.NilVal, nil, false, err
 	}
 	outVal, err := n.Kind.CheckOutputs(n.outputs, outputs, pending.OutDir)
 	if err != nil {
-		return cty.NilVal, false, err
+		return cty.NilVal, nil, false, err
 	}
 	raw, err := kind.EncodeOutputs(outVal)
 	if err != nil {
-		return cty.NilVal, false, err
+		return cty.NilVal, nil, false, err
 	}
 	res := &store.Result{
 		Kind: n.Kind.Name, Stage: n.Name, Arch: n.Arch, Run: r.runID,
 		Started: started.UTC(), Duration: time.Since(started), Outputs: raw,
+		ContentKey: key,
 	}
 	if err := pending.Commit(res); err != nil {
-		return cty.NilVal, false, err
+		return cty.NilVal, nil, false, err
 	}
 	committed = true
-	return n.Kind.AbsOutputs(n.outputs, outVal, st.ObjectDir(n.ID)), false, nil
+	if key != "" {
+		// Best effort: without it, the next run with these inputs runs
+		// the stage again.
+		if err := st.RecordContent(key, n.ID); err != nil {
+			fmt.Fprintf(lw, "warning: %v\n", err)
+		}
+	}
+	return n.Kind.AbsOutputs(n.outputs, outVal, st.ObjectDir(n.ID)), res, false, nil
 }
 
 // referencedObjects returns the object directories of the stages n
@@ -468,7 +493,7 @@ func (r *runner) referencedObjects(n *Node) []string {
 	var dirs []string
 	for _, dep := range n.depNames {
 		if len(dep.outputs) > 0 {
-			dirs = append(dirs, r.store.ObjectDir(dep.ID))
+			dirs = append(dirs, r.store.ObjectDir(r.states[dep].object))
 		}
 	}
 	slices.Sort(dirs)
@@ -493,14 +518,61 @@ func (r *runner) resolveConfig(n *Node) (cty.Value, error) {
 	return cfg, nil
 }
 
-// loadOutputs reads a committed object's outputs, as the node's
-// references see them.
-func (r *runner) loadOutputs(n *Node, res *store.Result) (cty.Value, error) {
+// loadOutputs reads the outputs of the object id, as the references of
+// the node that settled on it see them.
+func (r *runner) loadOutputs(n *Node, id string, res *store.Result) (cty.Value, error) {
 	v, err := kind.DecodeOutputs(res.Outputs, n.outputs)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("object %s: %w", n.ID, err)
+		return cty.NilVal, fmt.Errorf("object %s: %w", id, err)
 	}
-	return n.Kind.AbsOutputs(n.outputs, v, r.store.ObjectDir(n.ID)), nil
+	return n.Kind.AbsOutputs(n.outputs, v, r.store.ObjectDir(id)), nil
+}
+
+// reuse settles n on the object id when it exists and has n's outputs: its
+// own object, or one another stage ID made from the same content, which
+// the store then records as an alias of n's ID. why says so in the
+// stage.cached event.
+func (r *runner) reuse(n *Node, id, why string) bool {
+	res, ok, err := r.store.Lookup(id)
+	if err != nil || !ok {
+		return false
+	}
+	out, err := r.loadOutputs(n, id, res)
+	if err != nil {
+		return false
+	}
+	if id != n.ID {
+		r.store.Alias(n.ID, id) // best effort: the next plan finds it by ID
+	}
+	st := r.states[n]
+	st.outputs, st.res, st.object = out, res, id
+	e := r.nodeEvent(events.StageCached, n)
+	e.Reason = why
+	r.emit(e)
+	r.finish(n, "cached", 0, nil)
+	return true
+}
+
+// contentKey computes n's content key from the objects its inputs settled
+// on, or returns "" when one of them cannot tell its outputs' digests.
+func (r *runner) contentKey(n *Node) string {
+	failed := false
+	key := contentKey(n, n.Arches[0], n.release, func(dep *Node, output string) string {
+		st := r.states[dep]
+		if st.res == nil {
+			failed = true
+			return ""
+		}
+		d, err := dep.Kind.OutputDigest(dep.outputs, st.res, output)
+		if err != nil {
+			failed = true
+		}
+		return d
+	})
+	if failed {
+		return ""
+	}
+	return key
 }
 
 func (r *runner) writeReport() {

@@ -72,6 +72,7 @@ func Events() ([]byte, error) {
 			"recipe":        "run.started: the recipe file.",
 			"arches":        "run.started: the architectures built.",
 			"stages":        "run.started: the number of stage instances.",
+			"reason":        "stage.cached: why the stage did not run: its object exists, or its inputs hold the same bytes as when another object was made (early cutoff).",
 			"build":         "run.started: the name-version-release of the build, when a stage uses the release (the run settles it before its first stage).",
 			"up_to_date":    "run.started: a published build already holds what this run builds (same release key); the run checks it.",
 			"status":        "run.finished: the run's outcome.",

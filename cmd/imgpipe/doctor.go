@@ -90,7 +90,7 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 	if len(pos) == 1 {
 		// Only the executor blocks need the recipe: they are checked the way
 		// a run would connect to them.
-		plan, _, err := a.prepare(ctx, pos[0], rf, true)
+		plan, _, err := a.prepare(ctx, pos[0], rf, forCheck)
 		if err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ func cmdExportKoji(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, _, warnings, err := a.prepareQuiet(ctx, path, rf, true)
+	plan, _, warnings, err := a.prepareQuiet(ctx, path, rf, forCheck)
 	if err != nil {
 		return err
 	}

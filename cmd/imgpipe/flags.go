@@ -97,11 +97,25 @@ func oneRecipe(cmd string, args []string) (string, error) {
 	}
 }
 
-// prepare parses and prepares a recipe (engine.Planner.Prepare), and prints
-// its warnings. checkOnly prepares it as `validate` does: nothing outside
-// the recipe is looked at, and the plan cannot run.
-func (a *app) prepare(ctx context.Context, path string, rf recipeFlags, checkOnly bool) (*engine.Plan, *engine.Executors, error) {
-	plan, execs, warnings, err := a.prepareQuiet(ctx, path, rf, checkOnly)
+// prepareMode is what a command prepares a recipe for.
+type prepareMode int
+
+const (
+	// forCheck looks at nothing outside the recipe (validate, export-koji,
+	// doctor): the plan cannot run.
+	forCheck prepareMode = iota
+	// forShow resolves sources and opens executors where it can, and shows
+	// a source it cannot resolve as unresolved, with a warning (plan,
+	// graph): the plan cannot run then.
+	forShow
+	// forRun resolves every source and opens every executor, or fails.
+	forRun
+)
+
+// prepare parses and prepares a recipe (engine.Planner.Prepare) for mode,
+// and prints its warnings.
+func (a *app) prepare(ctx context.Context, path string, rf recipeFlags, mode prepareMode) (*engine.Plan, *engine.Executors, error) {
+	plan, execs, warnings, err := a.prepareQuiet(ctx, path, rf, mode)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,7 +126,7 @@ func (a *app) prepare(ctx context.Context, path string, rf recipeFlags, checkOnl
 // prepareQuiet parses and prepares a recipe: an HCL file, or a Koji INI
 // (see isINI). It returns the warnings; errors come back as
 // hcl.Diagnostics.
-func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, checkOnly bool) (*engine.Plan, *engine.Executors, hcl.Diagnostics, error) {
+func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, mode prepareMode) (*engine.Plan, *engine.Executors, hcl.Diagnostics, error) {
 	planner := stages.Planner()
 	var (
 		r     *recipe.Recipe
@@ -144,10 +158,11 @@ func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, che
 		return nil, nil, nil, diags
 	}
 	plan, execs, planDiags := planner.Prepare(ctx, r, engine.PrepareOptions{
-		Vars:       rf.vars,
-		VarFiles:   rf.varFiles,
-		Containers: containers,
-		CheckOnly:  checkOnly,
+		Vars:            rf.vars,
+		VarFiles:        rf.varFiles,
+		Containers:      containers,
+		CheckOnly:       mode == forCheck,
+		AllowUnresolved: mode == forShow,
 	})
 	for name, f := range r.Files {
 		a.files[name] = f

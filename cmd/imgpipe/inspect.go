@@ -25,7 +25,7 @@ func cmdValidate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, _, err := a.prepare(ctx, path, rf, true)
+	plan, _, err := a.prepare(ctx, path, rf, forCheck)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, _, err := a.prepare(ctx, path, rf, false)
+	plan, _, err := a.prepare(ctx, path, rf, forShow)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func cmdGraph(ctx context.Context, a *app, args []string) error {
 	if *format != "dot" && *format != "mermaid" {
 		return usagef("unknown graph format %q: use --format dot or --format mermaid", *format)
 	}
-	plan, _, err := a.prepare(ctx, path, rf, false)
+	plan, _, err := a.prepare(ctx, path, rf, forShow)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,10 @@ type Event struct {
 	Duration time.Duration `json:"duration_ns,omitempty"`
 	// Error says why a stage failed or was skipped, or why a run failed.
 	Error string `json:"error,omitempty"`
+	// Reason says why a stage did not run (StageCached): its object
+	// exists, or its inputs hold the same bytes as when another object
+	// was made (early cutoff).
+	Reason string `json:"reason,omitempty"`
 
 	// Run events.
 	Recipe string   `json:"recipe,omitempty"` // RunStarted: the recipe file

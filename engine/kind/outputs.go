@@ -1,6 +1,8 @@
 package kind
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +11,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/imgpipe/imgpipe/engine/store"
 )
 
 // CheckOutputs verifies that a stage of this kind returned every output it
@@ -133,4 +137,62 @@ func DecodeOutputs(raw json.RawMessage, names []string) (cty.Value, error) {
 		}
 	}
 	return v, nil
+}
+
+// OutputDigest returns the digest of one output of a stored object (res):
+// its value and, for a file output, the size and digest of every file it
+// names, and of every file below a directory it names (res.Files). Two
+// objects whose output has the same digest hold the same bytes for it,
+// whatever their stage IDs. names are the stage's output names, as in
+// CheckOutputs; output "*" is all of them.
+func (k *Kind) OutputDigest(names []string, res *store.Result, output string) (string, error) {
+	v, err := DecodeOutputs(res.Outputs, names)
+	if err != nil {
+		return "", err
+	}
+	isPath := map[string]bool{}
+	for _, o := range k.Outputs {
+		isPath[o.Name] = o.Path
+	}
+	for _, name := range names[len(k.Outputs):] {
+		isPath[name] = true
+	}
+	picked := names
+	if output != "*" {
+		picked = []string{output}
+	}
+	type entry struct {
+		Value json.RawMessage       `json:"value"`
+		Files map[string]store.File `json:"files,omitempty"`
+	}
+	all := map[string]entry{}
+	for _, name := range picked {
+		if !v.Type().HasAttribute(name) {
+			return "", fmt.Errorf("it has no output %q", name)
+		}
+		val := v.GetAttr(name)
+		raw, err := ctyjson.Marshal(val, val.Type())
+		if err != nil {
+			return "", err
+		}
+		e := entry{Value: raw}
+		if isPath[name] {
+			e.Files = map[string]store.File{}
+			for _, rel := range pathValues(val) {
+				rel = filepath.ToSlash(filepath.Clean(rel))
+				for f, info := range res.Files {
+					if f == rel || strings.HasPrefix(f, rel+"/") {
+						e.Files[f] = info
+					}
+				}
+			}
+		}
+		all[name] = e
+	}
+	b, err := json.Marshal(all) // maps marshal with sorted keys
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }

@@ -70,6 +70,9 @@ type Result struct {
 	// Files lists every file under out/ with its size and digest, computed
 	// once, when the object was written.
 	Files map[string]File `json:"files"`
+	// ContentKey is the content key of the stage that made the object
+	// (docs/architecture.md#early-cutoff), when it was known.
+	ContentKey string `json:"content_key,omitempty"`
 }
 
 // File is one file of an object.
@@ -177,6 +180,12 @@ func (p *Pending) Commit(r *Result) error {
 		return fmt.Errorf("commit %s: %w", p.id, err)
 	}
 	final := p.store.ObjectDir(p.id)
+	if info, err := os.Lstat(final); err == nil && info.Mode()&os.ModeSymlink != 0 {
+		// An alias of another object (content keys): this one replaces it.
+		if err := os.Remove(final); err != nil {
+			return fmt.Errorf("commit %s: %w", p.id, err)
+		}
+	}
 	if err := os.Rename(p.OutDir, final); err != nil {
 		if !isExist(err) {
 			return fmt.Errorf("commit %s: %w", p.id, err)
@@ -489,7 +498,8 @@ func (s *Store) GC(opts GCOptions) (*GCResult, error) {
 		}
 		if json.Unmarshal(b, &rep) == nil {
 			for _, st := range rep.Stages {
-				keep[st.ID] = true
+				// An alias keeps the object it names.
+				keep[st.ID], keep[s.Target(st.ID)] = true, true
 			}
 		}
 	}
@@ -518,9 +528,20 @@ func (s *Store) GC(opts GCOptions) (*GCResult, error) {
 			return res, err
 		}
 	}
+	s.pruneContentKeys()
 	temp, err := s.CleanTmp()
 	res.Temp = temp
 	return res, err
+}
+
+// pruneContentKeys removes the content keys whose object is gone.
+func (s *Store) pruneContentKeys() {
+	entries, _ := os.ReadDir(filepath.Join(s.Dir, "keys"))
+	for _, e := range entries {
+		if _, ok, err := s.LookupContent(e.Name()); !ok && err == nil {
+			os.Remove(filepath.Join(s.Dir, "keys", e.Name()))
+		}
+	}
 }
 
 func du(dir string) int64 {
