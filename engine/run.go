@@ -68,6 +68,7 @@ type runner struct {
 	store   *store.Store
 	opts    RunOptions
 	relKey  string // the plan's release key, for kinds that use the release
+	content *store.ContentIndex
 	runID   string
 	runDir  string
 	scratch string
@@ -164,6 +165,8 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	}
 	r.sink = events.Tee(sinks...)
 	r.summary.RunID = r.runID
+	r.content = st.ContentIndex(r.runID)
+	defer r.content.Close()
 	r.summary.Release = release
 
 	started := events.Event{Type: events.RunStarted, Recipe: plan.Recipe.Filename, Arches: plan.Build.Arches, Stages: len(plan.Nodes)}
@@ -295,8 +298,8 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 	// Early cutoff: an object made from the same bytes serves too.
 	key := r.contentKey(n)
 	if cacheable && key != "" {
-		id, ok, err := r.store.LookupContent(key)
-		if err == nil && ok && id != n.ID && r.reuse(n, id, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", id)) {
+		id, ok := r.content.Lookup(key)
+		if ok && id != n.ID && r.reuse(n, id, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", id)) {
 			return
 		}
 	}
@@ -479,7 +482,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 	if key != "" {
 		// Best effort: without it, the next run with these inputs runs
 		// the stage again.
-		if err := st.RecordContent(key, n.ID); err != nil {
+		if err := r.content.Record(key, n.ID); err != nil {
 			fmt.Fprintf(lw, "warning: %v\n", err)
 		}
 	}

@@ -9,6 +9,10 @@
 //	objects/<id>/result.json  its record, written last
 //	objects/<id>.json         the record of an object without files (a stage
 //	                          that declares no outputs)
+//	objects/<id> → <other>    an alias: a stage ID whose stage reused, by its
+//	                          content key, an object another ID made
+//	keys/<run>.idx, keys/index  content key → object, per run and as gc
+//	                          compacts them (ContentIndex)
 //	runs/<run>/               events.jsonl, report.json, and
 //	runs/<run>/<arch>/<stage>/log  each stage's output, if it printed any
 //	tmp/<id>.<random>/        objects being written
@@ -24,6 +28,12 @@
 // renamed into place with result.json written last, so a reader sees either
 // no object or a whole one, even if the writer is killed. The package knows
 // nothing of recipes or stage kinds; it stores directories and a Result.
+//
+// Every stage ID names its object; a content key names the object a stage
+// made from given input bytes (docs/architecture.md#early-cutoff), so that
+// another stage ID with the same inputs finds it (ContentIndex) and becomes
+// its alias (Alias). gc keeps the objects that aliases it keeps
+// name.
 //
 // A build's release is reserved (Reserve) before the run that builds it,
 // so that two runs never take the same one; a published build exists iff

@@ -32,7 +32,7 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, sub := range []string{"objects", "runs", "tmp"} {
+	for _, sub := range []string{"objects", "runs", "tmp", "keys"} {
 		if err := os.MkdirAll(filepath.Join(abs, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -528,20 +528,12 @@ func (s *Store) GC(opts GCOptions) (*GCResult, error) {
 			return res, err
 		}
 	}
-	s.pruneContentKeys()
+	if err := s.compactContentKeys(); err != nil {
+		return res, err
+	}
 	temp, err := s.CleanTmp()
 	res.Temp = temp
 	return res, err
-}
-
-// pruneContentKeys removes the content keys whose object is gone.
-func (s *Store) pruneContentKeys() {
-	entries, _ := os.ReadDir(filepath.Join(s.Dir, "keys"))
-	for _, e := range entries {
-		if _, ok, err := s.LookupContent(e.Name()); !ok && err == nil {
-			os.Remove(filepath.Join(s.Dir, "keys", e.Name()))
-		}
-	}
 }
 
 func du(dir string) int64 {
