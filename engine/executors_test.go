@@ -75,7 +75,7 @@ func TestExecutorRouting(t *testing.T) {
 	}
 	// The plan --json document names the executor of every instance that
 	// does not run on the host.
-	for _, s := range plan.Doc().Stages {
+	for _, s := range plan.Doc(nil).Stages {
 		want := ""
 		if n := plan.Instances[s.Name][s.Arches[0]]; n.Executor != "host" {
 			want = n.Executor

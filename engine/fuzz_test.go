@@ -80,7 +80,7 @@ func FuzzLoadAndPlan(f *testing.F) {
 			t.Fatal(err)
 		}
 		if plan != nil {
-			_ = plan.Doc()
+			_ = plan.Doc(nil)
 		}
 	})
 }

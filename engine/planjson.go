@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
+	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/canonjson"
 )
 
@@ -42,11 +43,18 @@ type StageDoc struct {
 	Inputs  map[string]string `json:"inputs,omitempty"`
 	Outputs []string          `json:"outputs"`
 	Timeout string            `json:"timeout,omitempty"`
+	// Status is what a run would do with the instance (Plan.Statuses), and
+	// Provisional says that the run's release or an unresolved source
+	// decides its ID.
+	Status      Status `json:"status"`
+	Provisional bool   `json:"provisional,omitempty"`
 }
 
-// Doc returns the plan as a PlanDoc.
-func (p *Plan) Doc() PlanDoc {
+// Doc returns the plan as a PlanDoc, with each instance's status in the
+// store st (nil: no store yet).
+func (p *Plan) Doc(st *store.Store) PlanDoc {
 	doc := PlanDoc{Recipe: p.Recipe.Filename, Build: p.Build, Stages: []StageDoc{}}
+	status, provisional := p.Statuses(st)
 	for _, n := range p.Nodes {
 		s := StageDoc{
 			Key: n.Key(), ID: n.ID, Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
@@ -54,6 +62,7 @@ func (p *Plan) Doc() PlanDoc {
 			Executor: n.ExecutorIdentity,
 			Config:   canonjson.Marshal(n.Config),
 			Outputs:  n.outputs,
+			Status:   status[n], Provisional: provisional[n],
 		}
 		if n.Executor != "host" {
 			s.ExecutorName = n.Executor

@@ -69,6 +69,7 @@ type runner struct {
 	opts    RunOptions
 	relKey  string // the plan's release key, for kinds that use the release
 	content *store.ContentIndex
+	number  map[*Node]int // #N, as plan numbers them
 	runID   string
 	runDir  string
 	scratch string
@@ -187,8 +188,10 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	defer cancel(nil)
 	r.cancel = cancel
 
-	for _, n := range plan.Nodes {
+	r.number = make(map[*Node]int, len(plan.Nodes))
+	for i, n := range plan.Nodes {
 		r.states[n] = &nodeState{}
+		r.number[n] = i + 1
 	}
 	graph.Walk(plan.Nodes, func(n *Node) []*Node { return n.Deps }, func(n *Node) { r.visit(runCtx, n) })
 	syncErr := st.Sync()
@@ -241,7 +244,7 @@ func (r *runner) emit(e events.Event) {
 }
 
 func (r *runner) nodeEvent(t events.Type, n *Node) events.Event {
-	return events.Event{Type: t, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID}
+	return events.Event{Type: t, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID, N: r.number[n]}
 }
 
 func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
@@ -296,7 +299,7 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 		return
 	}
 	// Early cutoff: an object made from the same bytes serves too.
-	key := r.contentKey(n)
+	key := contentKeyOf(n, func(dep *Node) *store.Result { return r.states[dep].res })
 	if cacheable && key != "" {
 		id, ok := r.content.Lookup(key)
 		if ok && id != n.ID && r.reuse(n, id, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", id)) {
@@ -554,28 +557,6 @@ func (r *runner) reuse(n *Node, id, why string) bool {
 	r.emit(e)
 	r.finish(n, "cached", 0, nil)
 	return true
-}
-
-// contentKey computes n's content key from the objects its inputs settled
-// on, or returns "" when one of them cannot tell its outputs' digests.
-func (r *runner) contentKey(n *Node) string {
-	failed := false
-	key := contentKey(n, n.Arches[0], n.release, func(dep *Node, output string) string {
-		st := r.states[dep]
-		if st.res == nil {
-			failed = true
-			return ""
-		}
-		d, err := dep.Kind.OutputDigest(dep.outputs, st.res, output)
-		if err != nil {
-			failed = true
-		}
-		return d
-	})
-	if failed {
-		return ""
-	}
-	return key
 }
 
 func (r *runner) writeReport() {

@@ -92,7 +92,7 @@ func TestExamplePlans(t *testing.T) {
 			enc := json.NewEncoder(&buf)
 			enc.SetEscapeHTML(false)
 			enc.SetIndent("", "  ")
-			if err := enc.Encode(plan.Doc()); err != nil {
+			if err := enc.Encode(plan.Doc(nil)); err != nil {
 				t.Fatal(err)
 			}
 			got := buf.Bytes()

@@ -72,6 +72,7 @@ func Events() ([]byte, error) {
 			"recipe":        "run.started: the recipe file.",
 			"arches":        "run.started: the architectures built.",
 			"stages":        "run.started: the number of stage instances.",
+			"n":             "The stage instance's number, #N of imgpipe plan, from 1.",
 			"reason":        "stage.cached: why the stage did not run: its object exists, or its inputs hold the same bytes as when another object was made (early cutoff).",
 			"build":         "run.started: the name-version-release of the build, when a stage uses the release (the run settles it before its first stage).",
 			"up_to_date":    "run.started: a published build already holds what this run builds (same release key); the run checks it.",
@@ -115,6 +116,8 @@ func Plan() ([]byte, error) {
 			"stages[].arches":        "The architectures this instance serves.",
 			"stages[].depends_on":    "The IDs of the instances this one needs.",
 			"stages[].key":           "The instance's name in the plan: its stage and arch, as in \"disk [x86_64]\". Unique, unlike the ID: two stages that do the same thing share an ID (and one object in the store) but not a key.",
+			"stages[].status":        "What a run would do with the instance, as the store is now: cached (an object exists for its ID, or for its content key), run, unknown (an input is not built yet: early cutoff may still find its object), or check (a kind that checks its destination every run, upload, whose object exists).",
+			"stages[].provisional":   "The run's release, or a source that could not be resolved, decides the ID.",
 			"stages[].needs":         "The keys of the instances this one needs, in the order of depends_on.",
 			"stages[].executor":      "The identity of the executor that runs the stage.",
 			"stages[].executor_name": "The executor the stage runs on, when it is not the host: \"podman\", or the name of an executor block (named by the stage, or routed to by its architecture).",
@@ -123,6 +126,7 @@ func Plan() ([]byte, error) {
 			"stages[].outputs":       "The stage's output names, referenced as stage.<name>.<output>.",
 			"stages[].timeout":       "The stage's timeout, if set.",
 		},
+		Enums: map[string][]any{"stages[].status": {"cached", "run", "unknown", "check"}},
 	}
 	s, err := schemagen.For[engine.PlanDoc](g)
 	if err != nil {

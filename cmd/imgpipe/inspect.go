@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/stages/flatten"
 )
 
@@ -48,6 +49,7 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	var rf recipeFlags
 	rf.register(fs)
 	asJSON := fs.Bool("json", false, "print the plan as JSON (schemas/plan.schema.json)")
+	storeFlag := fs.String("store", "", "the store whose objects decide each stage's STATUS (default: .imgpipe beside the recipe, or $IMGPIPE_STORE)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -60,7 +62,12 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	doc := plan.Doc()
+	// The store as it is: plan never makes one.
+	st, err := store.OpenExisting(storeDir(*storeFlag, plan.Recipe.Dir))
+	if err != nil {
+		st = nil // nothing built yet
+	}
+	doc := plan.Doc(st)
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
@@ -77,29 +84,47 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, " (can fail: %s)", strings.Join(b.CanFail, ", "))
 	}
 	fmt.Fprintf(a.stdout, "\n\n")
-	short := map[string]string{}
 	// The EXECUTOR column only when some stage runs elsewhere than on
 	// the host: where each arch's stages run (routing) is part of the plan.
 	elsewhere := slices.ContainsFunc(doc.Stages, func(s engine.StageDoc) bool { return s.ExecutorName != "" })
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	if elsewhere {
-		fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tEXECUTOR\tID\tNEEDS")
+		fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tEXECUTOR\tSTATUS\tID\tNEEDS")
 	} else {
-		fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tID\tNEEDS")
+		fmt.Fprintln(tw, "#\tSTAGE\tKIND\tARCH\tSTATUS\tID\tNEEDS")
 	}
+	// #N is the number run's progress gives the same instance.
+	number := map[string]int{}
+	provisional := false
 	for i, s := range doc.Stages {
-		short[s.Key] = fmt.Sprintf("#%d", i+1)
-		var needs []string
+		number[s.Key] = i + 1
+		var needs []int
 		for _, d := range s.Needs {
-			needs = append(needs, short[d])
+			needs = append(needs, number[d])
+		}
+		slices.Sort(needs)
+		var words []string
+		for _, n := range needs {
+			words = append(words, fmt.Sprintf("#%d", n))
 		}
 		arch := s.Arch
 		if elsewhere {
 			arch += "\t" + cmp.Or(s.ExecutorName, "host")
 		}
-		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Kind, arch, s.ID[:12], strings.Join(needs, " "))
+		id := s.ID[:12]
+		if s.Provisional {
+			id += "~"
+			provisional = true
+		}
+		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Kind, arch, s.Status, id, strings.Join(words, " "))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if provisional {
+		fmt.Fprintln(a.stdout, "\n~ provisional: the run's release, or a source not resolved, decides this ID.")
+	}
+	return nil
 }
 
 func cmdGraph(ctx context.Context, a *app, args []string) error {

@@ -34,6 +34,8 @@ type Event struct {
 	// shared by every architecture.
 	Arch string `json:"arch,omitempty"`
 	ID   string `json:"id,omitempty"` // the stage ID (sha256 hex)
+	// N numbers the stage instance as `imgpipe plan` does (#N), from 1.
+	N int `json:"n,omitempty"`
 	// Line is one line of output, without its newline (StageLog).
 	Line string `json:"line,omitempty"`
 	// Duration is how long the stage ran (StageDone, StageFailed).

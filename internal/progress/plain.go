@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"cmp"
 	"io"
 	"strconv"
 	"strings"
@@ -84,7 +85,9 @@ func (p *plain) number(e events.Event) string {
 	k := keyOf(e)
 	n, ok := p.nums[k]
 	if !ok {
-		n = len(p.nums) + 1
+		// The plan's number when the event has it, so that #N here is #N
+		// of imgpipe plan.
+		n = cmp.Or(e.N, len(p.nums)+1)
 		p.nums[k] = n
 	}
 	prefix := "#" + strconv.Itoa(n) + " "
