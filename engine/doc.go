@@ -17,10 +17,13 @@
 // once for all of them.
 //
 // A Plan is a value: nothing changes it after Prepare. The open executors are
-// returned beside it (Executors), and Run settles the release on a copy.
-// Run walks the graph in parallel (engine/graph), satisfies nodes from the
-// store when their object exists, runs the rest through their kind, and
-// reports everything as events (engine/events).
+// returned beside it (Executors). Run walks the graph in parallel
+// (engine/graph), satisfies nodes from the store when their object exists,
+// or an object made from the same input bytes (early cutoff: content keys,
+// docs/architecture.md#early-cutoff), runs the rest through their kind,
+// settles the build's release from what the stages before it made and runs
+// the stages it decides under the IDs it gives, and reports everything as
+// events (engine/events).
 //
 // The engine knows no stage kind: kinds are values (kind.Kind) registered by
 // the caller, normally stages.All(), and it imports no container library:

@@ -32,6 +32,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *stageInfo, sc *eval.Scope,
 		evalArch: arch,
 		depNames: map[string]*Node{},
 		uses:     info.uses,
+		relUses:  info.releaseUses,
 		Inputs:   map[string]string{},
 		localAbs: map[string]string{},
 	}

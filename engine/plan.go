@@ -92,6 +92,7 @@ type Node struct {
 	evalArch string   // the arch to evaluate the block with at run time
 	depNames map[string]*Node
 	uses     map[string][]string // the outputs it reads, by stage name (stageInfo.uses)
+	relUses  map[string][]string // those outside Record attributes (stageInfo.releaseUses)
 	localAbs map[string]string   // path as written → absolute path
 }
 
@@ -238,7 +239,15 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 			})
 			continue
 		}
-		info := &stageInfo{kind: k, spec: k.Spec(), refs: map[string]hcl.Range{}, uses: map[string][]string{}}
+		info := &stageInfo{kind: k, spec: k.Spec(), refs: map[string]hcl.Range{}, uses: map[string][]string{}, releaseUses: map[string][]string{}}
+		recordRefs := map[string]bool{} // traversals in Record attributes
+		for _, a := range k.Attrs {
+			if a.Record {
+				for _, t := range hcldec.Variables(s.Body, hcldec.ObjectSpec{a.Name: info.spec[a.Name]}) {
+					recordRefs[t.SourceRange().String()] = true
+				}
+			}
+		}
 		infos[s.Name] = info
 		var travs []hcl.Traversal
 		travs = append(travs, hcldec.Variables(s.Body, info.spec)...)
@@ -298,9 +307,9 @@ func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diag
 					out = o
 				}
 			}
-			if !slices.Contains(info.uses[name], out) {
-				info.uses[name] = append(info.uses[name], out)
-				slices.Sort(info.uses[name])
+			addUse(info.uses, name, out)
+			if !recordRefs[t.SourceRange().String()] {
+				addUse(info.releaseUses, name, out)
 			}
 		}
 		for _, dep := range s.DependsOn {
@@ -341,8 +350,17 @@ type stageInfo struct {
 	// refs maps each referenced stage to the first reference's range.
 	refs map[string]hcl.Range
 	// uses maps each stage whose outputs are referenced to those outputs'
-	// names, sorted; "*" stands for all of them.
-	uses map[string][]string
+	// names, sorted; "*" stands for all of them. releaseUses is the same
+	// for the references outside Record attributes.
+	uses, releaseUses map[string][]string
+}
+
+// addUse adds output to the outputs of stage name that uses lists.
+func addUse(uses map[string][]string, name, output string) {
+	if !slices.Contains(uses[name], output) {
+		uses[name] = append(uses[name], output)
+		slices.Sort(uses[name])
+	}
 }
 
 func undeclaredStage(name string, rng hcl.Range, r *recipe.Recipe) *hcl.Diagnostic {

@@ -54,10 +54,10 @@ type StageDoc struct {
 // store st (nil: no store yet).
 func (p *Plan) Doc(st *store.Store) PlanDoc {
 	doc := PlanDoc{Recipe: p.Recipe.Filename, Build: p.Build, Stages: []StageDoc{}}
-	status, provisional := p.Statuses(st)
+	status, provisional, ids := p.Statuses(st)
 	for _, n := range p.Nodes {
 		s := StageDoc{
-			Key: n.Key(), ID: n.ID, Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
+			Key: n.Key(), ID: ids[n], Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
 			DependsOn: []string{}, Needs: []string{},
 			Executor: n.ExecutorIdentity,
 			Config:   canonjson.Marshal(n.Config),
@@ -71,7 +71,7 @@ func (p *Plan) Doc(st *store.Store) PlanDoc {
 			s.Inputs = n.Inputs
 		}
 		for _, d := range n.Deps {
-			s.DependsOn = append(s.DependsOn, d.ID)
+			s.DependsOn = append(s.DependsOn, ids[d])
 			s.Needs = append(s.Needs, d.Key())
 		}
 		if n.Timeout > 0 {

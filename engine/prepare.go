@@ -126,39 +126,3 @@ func (p *Plan) recomputeIDs() {
 		n.ID = stageID(n, n.Arches[0])
 	}
 }
-
-// withRelease returns the plan with its release settled: a copy whose nodes
-// of kinds that use the release, and those after them, have the IDs that
-// release gives. The plan itself is left as it is.
-func (p *Plan) withRelease(release string) *Plan {
-	if p.Build.Release == release {
-		return p
-	}
-	q := *p
-	q.Build.Release = release
-	copies := make(map[*Node]*Node, len(p.Nodes))
-	q.Nodes = make([]*Node, len(p.Nodes))
-	for i, n := range p.Nodes {
-		c := *n
-		c.release = release
-		c.Deps = make([]*Node, len(n.Deps))
-		for j, d := range n.Deps {
-			c.Deps[j] = copies[d] // topological order: copied already
-		}
-		c.depNames = make(map[string]*Node, len(n.depNames))
-		for name, d := range n.depNames {
-			c.depNames[name] = copies[d]
-		}
-		c.ID = stageID(&c, c.Arches[0])
-		copies[n] = &c
-		q.Nodes[i] = &c
-	}
-	q.Instances = make(map[string]map[string]*Node, len(p.Instances))
-	for name, byArch := range p.Instances {
-		q.Instances[name] = make(map[string]*Node, len(byArch))
-		for arch, n := range byArch {
-			q.Instances[name][arch] = copies[n]
-		}
-	}
-	return &q
-}

@@ -56,7 +56,7 @@ stage "convert" "images" {
 func publish(t *testing.T, st *store.Store, p *engine.Plan) {
 	t.Helper()
 	dir := st.BuildDir(p.Build.Name, p.Build.Version, p.Build.Release)
-	if err := os.WriteFile(filepath.Join(dir, store.MetadataFile), []byte(`{"release_key":"`+p.ReleaseKey()+`"}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, store.MetadataFile), []byte(`{"release_key":"`+engine.StandInKey(p)+`"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -85,16 +85,11 @@ func TestClaimRelease(t *testing.T) {
 	if r1.Release != "1" || r1.UpToDate {
 		t.Fatalf("first claim = %+v, want release 1", r1)
 	}
-	if r1.Plan.Instances["images"]["x86_64"].ID == before {
-		t.Error("the release did not change the convert stage's ID")
-	}
 	if p1.Instances["images"]["x86_64"].ID != before {
 		t.Error("claiming a release changed the plan it was given")
 	}
-	if r1.Plan.Instances["disk"]["x86_64"].ID != convertPlan(t, "a", "", false).Instances["disk"]["x86_64"].ID {
-		t.Error("the release changed the ID of a stage that does not use it")
-	}
-	publish(t, st, r1.Plan)
+	p1.Build.Release = r1.Release
+	publish(t, st, p1)
 
 	// The same stages again: up to date under release 1.
 	if r := claim(convertPlan(t, "a", "", false)); r.Release != "1" || !r.UpToDate {

@@ -67,7 +67,7 @@ type runner struct {
 	execs   *Executors
 	store   *store.Store
 	opts    RunOptions
-	relKey  string // the plan's release key, for kinds that use the release
+	gate    *releaseGate
 	content *store.ContentIndex
 	number  map[*Node]int // #N, as plan numbers them
 	runID   string
@@ -97,17 +97,20 @@ type reportEntry struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// Run walks a prepared plan on its executors: it settles the build's
-// release when a stage uses it (docs/architecture.md#releases), satisfies
-// each stage from the store when its object exists and runs the others, in
-// parallel, recording everything as events. It never changes the plan: a
-// settled release gives a copy with the IDs that release makes.
+// Run walks a prepared plan on its executors, in parallel: it satisfies each
+// stage from the store when its object exists, or an object made from the
+// same input bytes (docs/architecture.md#early-cutoff), and runs the others,
+// recording everything as events. When a stage uses the release, it settles
+// the release once every stage the release does not decide has settled,
+// from what they made (docs/architecture.md#releases), and runs the stages
+// it decides under the IDs it gives. It never changes the plan.
 //
 // Before any stage starts it returns the *executor.OpenError of an executor
-// Prepare could not open, diagnostics for stages that cannot run here, or
-// a *store.ReleaseError. After, it returns a *BuildFailedError when required
-// arches failed and an error wrapping ErrInterrupted when ctx was
-// cancelled; the Summary is filled in either way.
+// Prepare could not open, or diagnostics for stages that cannot run here.
+// After, it returns a *store.ReleaseError when the release cannot be
+// settled, a *BuildFailedError when required arches failed and an error
+// wrapping ErrInterrupted when ctx was cancelled; the Summary is filled in
+// either way.
 func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opts RunOptions) (*Summary, error) {
 	if err := execs.check(plan); err != nil {
 		return nil, err
@@ -118,21 +121,6 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	if opts.RunID == "" {
 		opts.RunID = store.NewRunID(time.Now())
 	}
-	var release store.Release
-	if plan.UsesRelease() {
-		b := plan.Build
-		rel, unlock, err := st.ClaimRelease(store.ReleaseClaim{
-			Name: b.Name, Version: b.Version, Release: b.Release, Scratch: b.Scratch,
-			Key: plan.ReleaseKey(), Run: opts.RunID,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if unlock != nil {
-			defer unlock()
-		}
-		plan, release = plan.withRelease(rel.Release), rel
-	}
 	r := &runner{
 		plan:   plan,
 		execs:  execs,
@@ -142,9 +130,7 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 		sem:    make(chan struct{}, opts.Jobs),
 		states: map[*Node]*nodeState{},
 		failed: map[string]bool{},
-	}
-	if plan.UsesRelease() {
-		r.relKey = plan.ReleaseKey() // the same with the release settled
+		gate:   newReleaseGate(plan),
 	}
 	var err error
 	if r.runDir, err = st.RunDir(r.runID); err != nil {
@@ -168,15 +154,7 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	r.summary.RunID = r.runID
 	r.content = st.ContentIndex(r.runID)
 	defer r.content.Close()
-	r.summary.Release = release
-
-	started := events.Event{Type: events.RunStarted, Recipe: plan.Recipe.Filename, Arches: plan.Build.Arches, Stages: len(plan.Nodes)}
-	if release.Release != "" {
-		b := plan.Build
-		started.Build = b.Name + "-" + b.Version + "-" + b.Release
-		started.UpToDate = release.UpToDate
-	}
-	r.emit(started)
+	r.emit(events.Event{Type: events.RunStarted, Recipe: plan.Recipe.Filename, Arches: plan.Build.Arches, Stages: len(plan.Nodes)})
 	scratch, removeScratch, err := st.RunScratch(r.runID)
 	if err != nil {
 		return nil, err
@@ -193,7 +171,15 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 		r.states[n] = &nodeState{}
 		r.number[n] = i + 1
 	}
+	if r.gate.active {
+		go r.settle(runCtx)
+	}
 	graph.Walk(plan.Nodes, func(n *Node) []*Node { return n.Deps }, func(n *Node) { r.visit(runCtx, n) })
+	<-r.gate.settled
+	if r.gate.unlock != nil {
+		defer r.gate.unlock()
+	}
+	r.summary.Release = r.gate.release
 	syncErr := st.Sync()
 
 	s := &r.summary
@@ -222,6 +208,9 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 			required, s.Tolerated = s.Failed, nil // every arch failed: Koji fails the build
 		}
 		runErr = &BuildFailedError{Failed: required, Tolerated: s.Tolerated}
+	case r.gate.err != nil:
+		s.Status = "failed"
+		runErr = r.gate.err
 	case syncErr != nil:
 		s.Status = "failed"
 		runErr = fmt.Errorf("sync store: %w", syncErr)
@@ -244,15 +233,15 @@ func (r *runner) emit(e events.Event) {
 }
 
 func (r *runner) nodeEvent(t events.Type, n *Node) events.Event {
-	return events.Event{Type: t, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID, N: r.number[n]}
+	return events.Event{Type: t, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: r.id(n), N: r.number[n]}
 }
 
 func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
 	st := r.states[n]
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e := reportEntry{ID: n.ID, Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Status: status, Duration: d}
-	if st.object != n.ID {
+	e := reportEntry{ID: r.id(n), Stage: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Status: status, Duration: d}
+	if st.object != "" && st.object != e.ID {
 		e.Object = st.object
 	}
 	if err != nil {
@@ -271,6 +260,7 @@ func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
 		r.summary.FailedStages++
 	}
 	st.ok = status == "done" || status == "cached"
+	r.gate.settledOne(n)
 }
 
 // visit settles one node; graph.Walk calls it once its dependencies are
@@ -289,20 +279,27 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 			return
 		}
 	}
+	if r.gate.decided[n] {
+		<-r.gate.settled
+		if r.gate.err != nil {
+			skip("the build's release was not settled: " + r.gate.err.Error())
+			return
+		}
+	}
 	if ctx.Err() != nil {
 		skip("cancelled: " + context.Cause(ctx).Error())
 		return
 	}
+	id := r.id(n)
 	forced := r.forced(n)
 	cacheable := !forced && !n.Kind.Uncached
-	if cacheable && r.reuse(n, n.ID, "its object exists") {
+	if cacheable && r.reuse(n, id, "its object exists") {
 		return
 	}
 	// Early cutoff: an object made from the same bytes serves too.
-	key := contentKeyOf(n, func(dep *Node) *store.Result { return r.states[dep].res })
+	key := contentKeyOf(n, r.gate.build.Release, func(dep *Node) *store.Result { return r.states[dep].res })
 	if cacheable && key != "" {
-		id, ok := r.content.Lookup(key)
-		if ok && id != n.ID && r.reuse(n, id, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", id)) {
+		if other, ok := r.content.Lookup(key); ok && other != id && r.reuse(n, other, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", other)) {
 			return
 		}
 	}
@@ -320,14 +317,14 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 	switch {
 	case err == nil && cached:
 		st := r.states[n]
-		st.outputs, st.res, st.object = out, res, n.ID
+		st.outputs, st.res, st.object = out, res, id
 		e := r.nodeEvent(events.StageCached, n)
 		e.Reason = "another run made its object meanwhile"
 		r.emit(e)
 		r.finish(n, "cached", 0, nil)
 	case err == nil:
 		st := r.states[n]
-		st.outputs, st.res, st.object = out, res, n.ID
+		st.outputs, st.res, st.object = out, res, id
 		e := r.nodeEvent(events.StageDone, n)
 		e.Duration = d
 		r.emit(e)
@@ -380,14 +377,15 @@ func (r *runner) forced(n *Node) bool {
 // run committed the object while this one waited for the lock.
 func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) (cty.Value, *store.Result, bool, error) {
 	st := r.store
-	unlock, err := st.LockContext(ctx, n.ID)
+	id := r.id(n)
+	unlock, err := st.LockContext(ctx, id)
 	if err != nil {
 		return cty.NilVal, nil, false, fmt.Errorf("lock object: %w", err)
 	}
 	defer unlock()
 	if !forced && !n.Kind.Uncached {
-		if res, ok, err := st.Lookup(n.ID); err == nil && ok {
-			if out, err := r.loadOutputs(n, n.ID, res); err == nil {
+		if res, ok, err := st.Lookup(id); err == nil && ok {
+			if out, err := r.loadOutputs(n, id, res); err == nil {
 				return out, res, true, nil
 			}
 		}
@@ -397,7 +395,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 	if err != nil {
 		return cty.NilVal, nil, false, err
 	}
-	pending, err := st.Begin(n.ID, len(n.outputs) > 0)
+	pending, err := st.Begin(id, len(n.outputs) > 0)
 	if err != nil {
 		return cty.NilVal, nil, false, err
 	}
@@ -432,11 +430,11 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 
 	exec := r.execs.For(n)
 	stage := &kind.Stage{
-		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: n.ID,
+		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: id,
 		Config:     cfg,
 		RecipeDir:  r.plan.Recipe.Dir,
 		OutDir:     pending.OutDir,
-		ObjectDir:  st.ObjectDir(n.ID),
+		ObjectDir:  st.ObjectDir(id),
 		RunID:      r.runID,
 		RunDir:     filepath.Join(st.RunPath(r.runID), n.Arch, n.Name),
 		Store:      st,
@@ -444,7 +442,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		Timeout:    n.Timeout,
 		Resolved:   n.Resolved,
 		Build:      r.stageBuild(n),
-		ReleaseKey: r.releaseKey(n),
+		ReleaseKey: r.stageReleaseKey(n),
 		Inputs:     r.referencedObjects(n),
 		Exec:       exec,
 		Log:        lw,
@@ -485,11 +483,11 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 	if key != "" {
 		// Best effort: without it, the next run with these inputs runs
 		// the stage again.
-		if err := r.content.Record(key, n.ID); err != nil {
+		if err := r.content.Record(key, id); err != nil {
 			fmt.Fprintf(lw, "warning: %v\n", err)
 		}
 	}
-	return n.Kind.AbsOutputs(n.outputs, outVal, st.ObjectDir(n.ID)), res, false, nil
+	return n.Kind.AbsOutputs(n.outputs, outVal, st.ObjectDir(id)), res, false, nil
 }
 
 // referencedObjects returns the object directories of the stages n
@@ -547,8 +545,8 @@ func (r *runner) reuse(n *Node, id, why string) bool {
 	if err != nil {
 		return false
 	}
-	if id != n.ID {
-		r.store.Alias(n.ID, id) // best effort: the next plan finds it by ID
+	if own := r.id(n); id != own {
+		r.store.Alias(own, id) // best effort: the next plan finds it by ID
 	}
 	st := r.states[n]
 	st.outputs, st.res, st.object = out, res, id
@@ -579,16 +577,33 @@ func (r *runner) writeReport() {
 // stageBuild is the build as a stage sees it: the release only for kinds
 // that use it.
 func (r *runner) stageBuild(n *Node) kind.Build {
-	b := r.plan.Build
+	b := r.gate.build
 	if !n.Kind.UsesRelease {
 		b.Release = ""
 	}
 	return b
 }
 
-func (r *runner) releaseKey(n *Node) string {
+// stageReleaseKey is the release key a stage records (upload), for kinds
+// that use the release.
+func (r *runner) stageReleaseKey(n *Node) string {
 	if !n.Kind.UsesRelease {
 		return ""
 	}
-	return r.relKey
+	return r.gate.key
+}
+
+// id is the stage ID a node runs under: the plan's, or, for a stage the
+// release decides, the one the settled release gives.
+func (r *runner) id(n *Node) string {
+	if r.gate.decided[n] {
+		select {
+		case <-r.gate.settled:
+			if id := r.gate.ids[n]; id != "" {
+				return id
+			}
+		default:
+		}
+	}
+	return n.ID
 }

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"slices"
-	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -106,24 +104,6 @@ func idConfig(n *Node) cty.Value {
 		delete(vals, name)
 	}
 	return cty.ObjectVal(vals)
-}
-
-// ReleaseKey identifies what a build is made of, its release aside: the
-// IDs every stage would have with no release. Two runs with the same key
-// build the same images, so a published build with this key is up to date
-// (docs/architecture.md#releases). Kinds that use the release count with
-// everything else they hash (docs/decisions/0010-release-key.md).
-func (p *Plan) ReleaseKey() string {
-	ids := make(map[*Node]string, len(p.Nodes))
-	all := make([]string, 0, len(p.Nodes))
-	// Nodes are in topological order: every upstream ID is known first.
-	for _, n := range p.Nodes {
-		ids[n] = stageIDWith(n, n.Arches[0], "", func(dep *Node) string { return ids[dep] })
-		all = append(all, ids[n])
-	}
-	slices.Sort(all)
-	sum := sha256.Sum256([]byte(strings.Join(all, "\n")))
-	return hex.EncodeToString(sum[:])
 }
 
 // UsesRelease reports whether any stage of the plan uses the release, so

@@ -27,18 +27,35 @@ const (
 // Statuses tells, for every node, what a run would do with it; st may be
 // nil (no store yet: nothing is built). It also says which IDs are
 // provisional: those the run's release decides (a kind that uses the
-// release, or a stage after one, when the recipe sets no release) and
-// those below a source that could not be resolved.
-func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional map[*Node]bool) {
+// release, or a stage after one, when the recipe sets no release and no
+// published build has what the run would make) and those below a source
+// that could not be resolved.
+//
+// As a run does, it looks at the stages the release decides once it knows
+// the others: when every one of those has its object, the release key
+// they give names the published build a run would find up to date, and so
+// the release, and so the IDs of the stages it decides.
+//
+// ids are the IDs a run would use: the plan's, or, for the stages the
+// release decides, those that release gives.
+func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional map[*Node]bool, ids map[*Node]string) {
 	status = make(map[*Node]Status, len(p.Nodes))
 	provisional = make(map[*Node]bool, len(p.Nodes))
+	ids = make(map[*Node]string, len(p.Nodes))
 	results := map[*Node]*store.Result{} // the objects of cached nodes
 	var content *store.ContentIndex
 	if st != nil {
 		content = st.ContentIndex("plan")
 	}
-	for _, n := range p.Nodes { // topological order: deps first
-		provisional[n] = n.Unresolved || n.Kind.UsesRelease && p.Build.Release == ""
+	decided := releaseDecides(p)
+	release := p.Build.Release
+	idOf := func(n *Node) string {
+		if id, ok := ids[n]; ok {
+			return id
+		}
+		return n.ID
+	}
+	settle := func(n *Node) {
 		built := true // every input has its object
 		for _, dep := range n.Deps {
 			provisional[n] = provisional[n] || provisional[dep]
@@ -57,13 +74,13 @@ func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional m
 		switch {
 		case n.Unresolved:
 			status[n] = StatusUnknown
-		case lookup(n.ID):
+		case lookup(idOf(n)):
 			status[n] = StatusCached
 		case !built:
 			status[n] = StatusUnknown
 		default:
 			status[n] = StatusRun
-			key := contentKeyOf(n, func(dep *Node) *store.Result { return results[dep] })
+			key := contentKeyOf(n, release, func(dep *Node) *store.Result { return results[dep] })
 			if key == "" || content == nil {
 				break
 			}
@@ -75,15 +92,40 @@ func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional m
 			status[n] = StatusCheck
 		}
 	}
-	return status, provisional
+	allBuilt := true
+	for _, n := range p.Nodes { // topological order: deps first
+		if !decided[n] {
+			provisional[n] = n.Unresolved
+			settle(n)
+			allBuilt = allBuilt && results[n] != nil
+		}
+	}
+	if release == "" && allBuilt && st != nil && p.UsesRelease() {
+		key := releaseKey(p, decided, func(n *Node) *store.Result { return results[n] })
+		release, _ = st.PublishedRelease(p.Build.Name, p.Build.Version, key)
+	}
+	for _, n := range p.Nodes {
+		if !decided[n] {
+			continue
+		}
+		provisional[n] = n.Unresolved || release == ""
+		if release != "" && release != n.release {
+			ids[n] = stageIDWith(n, n.Arches[0], release, idOf)
+		}
+		settle(n)
+	}
+	for _, n := range p.Nodes {
+		ids[n] = idOf(n)
+	}
+	return status, provisional, ids
 }
 
 // contentKeyOf computes n's content key from the objects its inputs
 // settled on (resultOf), or returns "" when one of them has none or cannot
 // tell its outputs' digests.
-func contentKeyOf(n *Node, resultOf func(*Node) *store.Result) string {
+func contentKeyOf(n *Node, release string, resultOf func(*Node) *store.Result) string {
 	failed := false
-	key := contentKey(n, n.Arches[0], n.release, func(dep *Node, output string) string {
+	key := contentKey(n, n.Arches[0], release, func(dep *Node, output string) string {
 		res := resultOf(dep)
 		if res == nil {
 			failed = true

@@ -1,6 +1,7 @@
 package examples_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -19,7 +20,11 @@ import (
 
 // TestQuickstart runs the README's main job, examples/quickstart, on the
 // hermetic install tree: both arches are installed, booted, converted and
-// published, and a second run finds the build up to date.
+// published, and a second run finds the build up to date. Then, on a copy
+// of the example: a comment in the kickstart runs no VM and no conversion
+// and keeps the release (early cutoff, docs/decisions/0012), plan then says
+// every instance is cached, and a package removed reinstalls both arches
+// and publishes the next release.
 func TestQuickstart(t *testing.T) {
 	tree := fixtures.Tree(t)
 	fixtures.NeedTools(t, "qemu-system-x86_64", "qemu-system-aarch64", "qemu-img")
@@ -29,10 +34,23 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-
+	dir := t.TempDir()
+	for _, name := range []string{"quickstart.hcl", "quickstart.ks"} {
+		b, err := os.ReadFile(filepath.Join("quickstart", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recipePath := filepath.Join(dir, "quickstart.hcl")
+	opts := engine.PrepareOptions{Vars: []string{"tree=" + tree}}
+	var last *engine.Summary
 	run := func() store.Release {
 		t.Helper()
-		return runExample(t, ctx, st, "quickstart/quickstart.hcl", engine.PrepareOptions{Vars: []string{"tree=" + tree}})
+		last = runSummary(t, ctx, st, recipePath, opts)
+		return last.Release
 	}
 
 	rel := run()
@@ -75,11 +93,103 @@ func TestQuickstart(t *testing.T) {
 	if rel := run(); rel.Release != "1" || !rel.UpToDate {
 		t.Errorf("second run: release %+v, want 1 and up to date", rel)
 	}
+
+	// A comment: fetch-ks and flatten run, the flattened kickstart is the
+	// same, so nothing after them runs and the build stays 1.
+	ks := filepath.Join(dir, "quickstart.ks")
+	text, err := os.ReadFile(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ks, append([]byte("# a comment that flattens away\n"), text...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rel := run(); rel.Release != "1" || !rel.UpToDate {
+		t.Errorf("comment edit: release %+v, want 1 and up to date", rel)
+	}
+	statuses := reportStatuses(t, st, last.RunID)
+	for _, stage := range []string{"install", "verify", "images"} {
+		for _, arch := range []string{"x86_64", "aarch64"} {
+			if got := statuses[stage+" ["+arch+"]"]; got != "cached" {
+				t.Errorf("comment edit: %s [%s] is %q, want cached", stage, arch, got)
+			}
+		}
+	}
+	if _, err := os.Stat(st.BuildDir("quickstart", "1", "2")); err == nil {
+		t.Error("comment edit: release 2 was made")
+	}
+
+	// After a complete run, plan finds every instance built; upload checks
+	// its destination every run.
+	planner := stages.Planner()
+	r, diags := recipe.LoadFile(recipePath, recipe.WithPresets(planner.PresetTypes()...))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan, _, diags := planner.Prepare(ctx, r, opts)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, s := range plan.Doc(st).Stages {
+		want := engine.StatusCached
+		if s.Kind == "upload" {
+			want = engine.StatusCheck
+		}
+		if s.Status != want {
+			t.Errorf("plan after a complete run: %s is %s, want %s", s.Key, s.Status, want)
+		}
+	}
+
+	// A package removed: both arches are installed again, and the build
+	// is the next release.
+	edited := bytes.Replace(text, []byte("hello\n"), nil, 1)
+	if bytes.Equal(edited, text) {
+		t.Fatal("quickstart.ks installs no package hello")
+	}
+	if err := os.WriteFile(ks, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rel := run(); rel.Release != "2" || rel.UpToDate {
+		t.Errorf("package edit: release %+v, want 2", rel)
+	}
+	statuses = reportStatuses(t, st, last.RunID)
+	for _, arch := range []string{"x86_64", "aarch64"} {
+		if got := statuses["install ["+arch+"]"]; got != "done" {
+			t.Errorf("package edit: install [%s] is %q, want done", arch, got)
+		}
+	}
+}
+
+// reportStatuses reads a run's report.json: each instance's status, by
+// "stage [arch]".
+func reportStatuses(t *testing.T, st *store.Store, run string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(st.RunPath(run), store.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Stages []struct{ Stage, Arch, Status string }
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, s := range rep.Stages {
+		out[s.Stage+" ["+s.Arch+"]"] = s.Status
+	}
+	return out
 }
 
 // runExample prepares the example recipe at path and runs it into st, as
 // `imgpipe run` does, and returns the release the run settled.
 func runExample(t *testing.T, ctx context.Context, st *store.Store, path string, opts engine.PrepareOptions) store.Release {
+	t.Helper()
+	return runSummary(t, ctx, st, path, opts).Release
+}
+
+// runSummary is runExample returning the run's summary.
+func runSummary(t *testing.T, ctx context.Context, st *store.Store, path string, opts engine.PrepareOptions) *engine.Summary {
 	t.Helper()
 	planner := stages.Planner()
 	r, diags := recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
@@ -95,5 +205,5 @@ func runExample(t *testing.T, ctx context.Context, st *store.Store, path string,
 	if err != nil {
 		t.Fatalf("%s failed: %v (logs in %s)", path, err, filepath.Join(st.Dir, "runs", runID))
 	}
-	return sum.Release
+	return sum
 }

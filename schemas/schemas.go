@@ -36,6 +36,7 @@ func Files() []File {
 // the enum of the "type" property of the events schema.
 var EventTypes = []events.Type{
 	events.RunStarted,
+	events.RunRelease,
 	events.StageQueued,
 	events.StageStarted,
 	events.StageLog,
@@ -74,8 +75,8 @@ func Events() ([]byte, error) {
 			"stages":        "run.started: the number of stage instances.",
 			"n":             "The stage instance's number, #N of imgpipe plan, from 1.",
 			"reason":        "stage.cached: why the stage did not run: its object exists, or its inputs hold the same bytes as when another object was made (early cutoff).",
-			"build":         "run.started: the name-version-release of the build, when a stage uses the release (the run settles it before its first stage).",
-			"up_to_date":    "run.started: a published build already holds what this run builds (same release key); the run checks it.",
+			"build":         "run.release: the name-version-release of the build, settled once every stage the release does not decide has run, from what they made.",
+			"up_to_date":    "run.release: a published build already holds what this run builds (the same release key); the run checks it.",
 			"status":        "run.finished: the run's outcome.",
 			"failed_arches": "run.finished: the architectures that failed, whether or not they were allowed to.",
 		},

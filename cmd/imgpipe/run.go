@@ -79,11 +79,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 }
 
 // releaseLog says which build a run makes, once the run has settled its
-// release: before its first stage.
+// release: before the first stage the release decides.
 func releaseLog(logger *log.Logger) events.Sink {
 	return events.SinkFunc(func(e events.Event) {
 		switch {
-		case e.Type != events.RunStarted || e.Build == "":
+		case e.Type != events.RunRelease:
 		case e.UpToDate:
 			logger.Info(fmt.Sprintf("%s is published with these stages; checking it is up to date", e.Build))
 		default:

@@ -10,6 +10,7 @@ type Type string
 
 const (
 	RunStarted   Type = "run.started"   // once, first
+	RunRelease   Type = "run.release"   // the release is settled, before the stages it decides
 	StageQueued  Type = "stage.queued"  // the stage waits for its inputs or a job slot
 	StageStarted Type = "stage.started" // its process is about to start
 	StageLog     Type = "stage.log"     // one line of its output
@@ -51,9 +52,8 @@ type Event struct {
 	Recipe string   `json:"recipe,omitempty"` // RunStarted: the recipe file
 	Arches []string `json:"arches,omitempty"` // RunStarted: arches built
 	Stages int      `json:"stages,omitempty"` // RunStarted: number of stage instances
-	// Build is RunStarted's name-version-release of the build, when a
-	// stage uses the release; UpToDate says a published build already
-	// holds what this run would build.
+	// Build is RunRelease's name-version-release of the build; UpToDate
+	// says a published build already holds what this run builds.
 	Build    string `json:"build,omitempty"`
 	UpToDate bool   `json:"up_to_date,omitempty"`
 	// Status is the run's outcome (RunFinished): "succeeded", "failed" or

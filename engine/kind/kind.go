@@ -109,6 +109,12 @@ type Attr struct {
 	// NotInID leaves the attribute out of the stage ID: it changes how a
 	// stage runs, never what it makes (the accelerator of a VM, say).
 	NotInID bool
+	// Record marks what a build records about how it was made (the
+	// kickstart's text, logs, where the kickstart came from), not what it
+	// is made of: it is left out of the release key, so that a build whose
+	// images are the same keeps its release
+	// (docs/decisions/0012-releases-follow-content.md).
+	Record bool
 }
 
 // Output is one named result of a stage, referenced as stage.<name>.<output>.

@@ -99,6 +99,22 @@ func (st *Store) ClaimRelease(c ReleaseClaim) (rel Release, unlock func(), err e
 	return Release{}, nil, errors.New("could not reserve a release: ten in a row are taken")
 }
 
+// PublishedRelease returns the release of the published build of name and
+// version whose release key is key, if there is one: a run with that key
+// is up to date with it.
+func (st *Store) PublishedRelease(name, version, key string) (string, bool) {
+	builds, err := st.Builds(name, version)
+	if err != nil {
+		return "", false
+	}
+	for _, rec := range builds {
+		if rec.State == BuildPublished && rec.Key == key {
+			return rec.Release, true
+		}
+	}
+	return "", false
+}
+
 // nextRelease is Koji's next release, its error a *ReleaseError.
 func nextRelease(latest string) (string, error) {
 	next, err := kojifacts.NextRelease(latest)

@@ -403,14 +403,26 @@ func (p *publication) checkPublished(ctx context.Context) (bool, error) {
 	if err := p.hashUnknown(); err != nil {
 		return false, err
 	}
-	if diff := diffFiles(prev.Files(), p.all()); diff != "" {
+	var images []store.BuildFile
+	for _, i := range prev.Images {
+		images = append(images, i.BuildFile)
+	}
+	if diff := diffFiles(images, p.images); diff != "" {
 		return false, fmt.Errorf("build %s is already published for %s with other content (%s); builds are immutable: set another release, or delete it with `imgpipe builds delete %s`", p.nvr, p.arch, diff, p.nvr)
+	}
+	// The same images, so the same release key: records that differ (a
+	// kickstart's text whose flattened form did not change, logs) stay as
+	// they were published (docs/decisions/0012-releases-follow-content.md).
+	check := p.all()
+	if diff := diffFiles(slices.Concat(prev.Logs, kickstartFiles(prev)), slices.Concat(p.logs, p.kickstarts)); diff != "" {
+		fmt.Fprintf(p.log, "%s (%s) keeps the records it was published with (%s): the images are the same\n", p.nvr, p.arch, diff)
+		check = p.images
 	}
 	// The destination: every file there with its size. Sizes only: a
 	// digest would re-read gigabytes, and a hard link to the object is
 	// checked by inode.
 	repaired := 0
-	for _, it := range p.all() {
+	for _, it := range check {
 		dst := filepath.Join(p.dir, filepath.FromSlash(it.dst))
 		if info, err := os.Stat(dst); err == nil && info.Size() == it.size {
 			continue
@@ -433,6 +445,15 @@ func (p *publication) checkPublished(ctx context.Context) (bool, error) {
 		fmt.Fprintf(p.log, "%s (%s) is up to date: %s\n", p.nvr, p.arch, p.dir)
 	}
 	return true, nil
+}
+
+// kickstartFiles are the published kickstarts' files.
+func kickstartFiles(a *store.ArchMetadata) []store.BuildFile {
+	var files []store.BuildFile
+	for _, k := range a.Kickstarts {
+		files = append(files, k.BuildFile)
+	}
+	return files
 }
 
 // diffFiles describes how the published files differ from the items, or

@@ -235,6 +235,34 @@ func TestPublishImmutable(t *testing.T) {
 	}
 }
 
+// TestPublishedRecordsKept: a rerun with the same images and release key
+// whose records differ (a kickstart comment that flattened away) leaves
+// the build as it was published, and says so.
+func TestPublishedRecordsKept(t *testing.T) {
+	e := newEnv(t)
+	b := testBuild("x86_64")
+	e.reserve(b)
+	fx := e.images(b, "x86_64", "")
+	s, _ := e.stage(b, "x86_64", fx, "")
+	dir := runStage(t, s)
+	before := tree(t, dir)
+
+	edited := filepath.Join(t.TempDir(), "fedora-cloud.ks")
+	if err := os.WriteFile(edited, []byte("# a comment\ntext\nreboot\nrootpw --lock\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fx.kickstarts = []string{edited, fx.kickstarts[1]}
+	s, log := e.stage(b, "x86_64", fx, "")
+	runStage(t, s)
+	if !strings.Contains(log.String(), "keeps the records it was published with (data/kickstarts/x86_64/") {
+		t.Errorf("log:\n%s", log)
+	}
+	if after := tree(t, dir); !maps.Equal(before, after) {
+		t.Errorf("the rerun changed the build:\nbefore %v\nafter  %v", before, after)
+	}
+	sha256sumCheck(t, dir)
+}
+
 // TestCanFailArchMissing: a can_fail arch that never publishes does not
 // hold the build back; when it publishes later it is added.
 func TestCanFailArchMissing(t *testing.T) {
