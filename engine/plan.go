@@ -2,21 +2,17 @@ package engine
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine/eval"
 	"github.com/imgpipe/imgpipe/engine/executor"
-	"github.com/imgpipe/imgpipe/engine/graph"
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
-	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
 // Plan is a recipe resolved into stage instances: what Prepare returns and
@@ -159,9 +155,9 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 
 	// The stage graph does not depend on values: check it even when they
 	// failed, so that every mistake is reported at once.
-	stages, d := p.checkStages(r)
+	stages, d := eval.CheckStages(r, p.kinds, p.names)
 	diags.Add(d...)
-	order, d := sortStages(r, stages)
+	order, d := eval.SortStages(r, stages)
 	diags.Add(d...)
 	if diags.HasErrors() {
 		return nil, diags.List()
@@ -218,211 +214,4 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 		}
 	}
 	return plan, diags.List()
-}
-
-// checkStages resolves each stage's kind and collects its references.
-func (p *Planner) checkStages(r *recipe.Recipe) (map[string]*stageInfo, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	names := map[string]*recipe.Stage{}
-	for _, s := range r.Stages {
-		names[s.Name] = s
-	}
-	infos := map[string]*stageInfo{}
-	for _, s := range r.Stages {
-		k, ok := p.kinds[s.Kind]
-		if !ok {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Unknown stage kind",
-				Detail:   fmt.Sprintf("There is no stage kind %q.%s Kinds: %s.", s.Kind, suggest.DidYouMean(s.Kind, p.names), strings.Join(p.names, ", ")),
-				Subject:  s.KindRange.Ptr(),
-			})
-			continue
-		}
-		info := &stageInfo{kind: k, spec: k.Spec(), refs: map[string]hcl.Range{}, uses: map[string][]string{}, releaseUses: map[string][]string{}}
-		recordRefs := map[string]bool{} // traversals in Record attributes
-		for _, a := range k.Attrs {
-			if a.Record {
-				for _, t := range hcldec.Variables(s.Body, hcldec.ObjectSpec{a.Name: info.spec[a.Name]}) {
-					recordRefs[t.SourceRange().String()] = true
-				}
-			}
-		}
-		infos[s.Name] = info
-		var travs []hcl.Traversal
-		travs = append(travs, hcldec.Variables(s.Body, info.spec)...)
-		for _, e := range []hcl.Expression{s.Executor, s.Image, s.Timeout} {
-			if e != nil {
-				travs = append(travs, e.Variables()...)
-			}
-		}
-		for _, t := range travs {
-			if d := eval.UndeclaredRef(t, r); d != nil {
-				diags = append(diags, d)
-				continue
-			}
-			if t.RootName() != "stage" {
-				continue
-			}
-			if len(t) < 2 {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Incomplete stage reference",
-					Detail:   "Refer to a stage's output as stage.<name>.<output>, or to an output with a dot in its name as stage.<name>[\"<output>\"].",
-					Subject:  t.SourceRange().Ptr(),
-				})
-				continue
-			}
-			name, ok := eval.TraversalName(t[1])
-			if ok && len(t) == 2 {
-				if _, declared := names[name]; declared {
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Incomplete stage reference",
-						Detail:   fmt.Sprintf("stage.%s is the whole stage; name the output to use, as stage.%s.<output>.%s", name, name, p.outputsHint(names[name])),
-						Subject:  t.SourceRange().Ptr(),
-					})
-					continue
-				}
-			}
-			if !ok {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid stage reference",
-					Detail:   "Refer to a stage's output as stage.<name>.<output>.",
-					Subject:  t.SourceRange().Ptr(),
-				})
-				continue
-			}
-			if _, ok := names[name]; !ok {
-				diags = append(diags, undeclaredStage(name, t.SourceRange(), r))
-				continue
-			}
-			if _, seen := info.refs[name]; !seen {
-				info.refs[name] = t.SourceRange()
-			}
-			out := "*" // an output chosen by a value: all of them
-			if len(t) >= 3 {
-				if o, ok := eval.TraversalName(t[2]); ok {
-					out = o
-				}
-			}
-			addUse(info.uses, name, out)
-			if !recordRefs[t.SourceRange().String()] {
-				addUse(info.releaseUses, name, out)
-			}
-		}
-		for _, dep := range s.DependsOn {
-			if _, ok := names[dep.Name]; !ok {
-				diags = append(diags, undeclaredStage(dep.Name, dep.Range, r))
-				continue
-			}
-			if _, seen := info.refs[dep.Name]; !seen {
-				info.refs[dep.Name] = dep.Range
-			}
-		}
-	}
-	return infos, diags
-}
-
-// outputsHint names a stage's static outputs, for diagnostics.
-func (p *Planner) outputsHint(s *recipe.Stage) string {
-	k, ok := p.kinds[s.Kind]
-	if !ok {
-		return ""
-	}
-	var names []string
-	for _, o := range k.Outputs {
-		names = append(names, o.Name)
-	}
-	switch {
-	case k.DynamicOutputs != nil && len(names) == 0:
-		return fmt.Sprintf(" The outputs of %s stages are the names in their outputs argument.", k.Name)
-	case len(names) == 0:
-		return fmt.Sprintf(" %s stages have no outputs; to wait for one, use depends_on = [stage.%s].", k.Name, s.Name)
-	}
-	return fmt.Sprintf(" The outputs of %s stages are %s.", k.Name, strings.Join(names, ", "))
-}
-
-type stageInfo struct {
-	kind *kind.Kind
-	spec hcldec.ObjectSpec
-	// refs maps each referenced stage to the first reference's range.
-	refs map[string]hcl.Range
-	// uses maps each stage whose outputs are referenced to those outputs'
-	// names, sorted; "*" stands for all of them. releaseUses is the same
-	// for the references outside Record attributes.
-	uses, releaseUses map[string][]string
-}
-
-// addUse adds output to the outputs of stage name that uses lists.
-func addUse(uses map[string][]string, name, output string) {
-	if !slices.Contains(uses[name], output) {
-		uses[name] = append(uses[name], output)
-		slices.Sort(uses[name])
-	}
-}
-
-func undeclaredStage(name string, rng hcl.Range, r *recipe.Recipe) *hcl.Diagnostic {
-	var names []string
-	for _, s := range r.Stages {
-		names = append(names, s.Name)
-	}
-	return &hcl.Diagnostic{
-		Severity: hcl.DiagError,
-		Summary:  "Reference to undeclared stage",
-		Detail:   fmt.Sprintf("No stage named %q is declared in this recipe.%s", name, suggest.DidYouMean(name, names)),
-		Subject:  rng.Ptr(),
-	}
-}
-
-// sortStages orders stages so each comes after what it references, keeping
-// the recipe's order among independent stages, and reports cycles.
-func sortStages(r *recipe.Recipe, infos map[string]*stageInfo) ([]*recipe.Stage, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	byName := map[string]*recipe.Stage{}
-	var names []string
-	for _, s := range r.Stages {
-		byName[s.Name] = s
-		if infos[s.Name] != nil { // else its unknown kind is reported
-			names = append(names, s.Name)
-		}
-	}
-	// References in source order, for a deterministic result.
-	refs := func(name string) []string {
-		info := infos[name]
-		out := make([]string, 0, len(info.refs))
-		for ref := range info.refs {
-			out = append(out, ref)
-		}
-		slices.SortFunc(out, func(a, b string) int {
-			return info.refs[a].Start.Byte - info.refs[b].Start.Byte
-		})
-		return out
-	}
-	onCycle := func(cycle []string) {
-		name, from := cycle[0], cycle[len(cycle)-2]
-		rng := infos[from].refs[name]
-		if from == name {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  fmt.Sprintf("Stage %q refers to itself", name),
-				Detail:   "A stage cannot use its own outputs or depend on itself; remove the reference.",
-				Subject:  rng.Ptr(),
-			})
-			return
-		}
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("Cycle between stages %q and %q", from, name),
-			Detail: fmt.Sprintf("Stage %q refers to %q, which depends on it in turn: %s. A stage cannot use its own outputs, directly or through others; remove one of these references.",
-				from, name, strings.Join(cycle, " → ")),
-			Subject: rng.Ptr(),
-		})
-	}
-	var order []*recipe.Stage
-	for _, name := range graph.Sort(names, refs, onCycle) {
-		order = append(order, byName[name])
-	}
-	return order, diags
 }

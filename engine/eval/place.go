@@ -1,23 +1,40 @@
-package engine
+package eval
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
-	"github.com/imgpipe/imgpipe/engine/eval"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
-// meta evaluates the meta-arguments and picks the node's executor: the one
-// the stage names; else, unless the kind is Local, the executor block its
-// arch is routed to (route); else the host.
-func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts PrepareOptions, blocks []*ExecutorBlock, route *ExecutorBlock) hcl.Diagnostics {
+// Placement is where a stage instance runs, from its meta-arguments.
+type Placement struct {
+	// Executor names the executor: "host", "podman" or an executor
+	// block's name.
+	Executor string
+	// Container is set for an instance that runs in a container.
+	Container *executor.ContainerSpec
+	// Identity is what of the executor enters the stage ID: an injected
+	// executor's, the host's, or, until the container is opened, its
+	// image by name.
+	Identity string
+	Timeout  time.Duration
+}
+
+// Place evaluates a stage's meta-arguments for one arch and picks its
+// executor: the one the stage names; else, unless the kind is Local, the
+// executor block the arch is routed to (route); else the host. injected
+// are executors given by name.
+func Place(st *recipe.Stage, k *kind.Kind, arch string, ctx *hcl.EvalContext, injected map[string]executor.Executor, blocks []*ExecutorBlock, route *ExecutorBlock) (Placement, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	n.Executor = "host"
+	n := &Placement{Executor: "host"}
 	executorOK := true
 	named := st.Executor != nil
 	if named {
@@ -28,9 +45,9 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 		if executorOK {
 			n.Executor = v
 		}
-	} else if route != nil && !n.Kind.Local {
+	} else if route != nil && !k.Local {
 		n.Executor = route.Name
-	} else if n.Kind.Container {
+	} else if k.Container {
 		n.Executor = "podman"
 	}
 	var block *ExecutorBlock
@@ -41,13 +58,13 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 		}
 		routing = routing || len(b.Arches) > 0
 	}
-	injected, isInjected := opts.Executors[n.Executor]
+	injectedExec, isInjected := injected[n.Executor]
 	switch {
 	case !executorOK:
 		// reported, or uses a value whose error is reported
 	case n.Executor == "host", n.Executor == "podman", block != nil, isInjected:
 	default:
-		names := eval.ExecutorNames(blocks)
+		names := ExecutorNames(blocks)
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown executor",
@@ -57,12 +74,12 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 		})
 		executorOK = false
 	}
-	if executorOK && n.Executor == "host" && n.Kind.Container {
+	if executorOK && n.Executor == "host" && k.Container {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Container stage on the host",
 			Detail: fmt.Sprintf("%s stages run in a container, never on the host. Remove executor = \"host\" (they then run on \"podman\", or on the executor block their arch is routed to), or name a container executor.",
-				n.Kind.Name),
+				k.Name),
 			Subject: st.Executor.Range().Ptr(),
 		})
 		executorOK = false
@@ -74,10 +91,10 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 		diags = append(diags, d...)
 		// A stage that names no executor may set an image for the arches
 		// an executor block takes; on the others it runs on the host.
-		if imageOK && executorOK && n.Executor == "host" && (named || n.Kind.Local || !routing) {
+		if imageOK && executorOK && n.Executor == "host" && (named || k.Local || !routing) {
 			detail := fmt.Sprintf("The image %q is only used by a container executor; set executor = \"podman\" or remove image.", image)
-			if n.Kind.Local {
-				detail = fmt.Sprintf("The image %q is only used by a container executor, and %s stages always run on this machine: remove image.", image, n.Kind.Name)
+			if k.Local {
+				detail = fmt.Sprintf("The image %q is only used by a container executor, and %s stages always run on this machine: remove image.", image, k.Name)
 			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -92,7 +109,7 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 			image = block.Image
 		}
 		if image == "" && imageOK {
-			diags = append(diags, missingImage(n, st, block, named))
+			diags = append(diags, missingImage(st, arch, block, named))
 		}
 		spec := executor.ContainerSpec{Executor: n.Executor, Image: image}
 		if block != nil {
@@ -103,16 +120,16 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 	switch {
 	case !executorOK:
 	case isInjected:
-		n.ExecutorIdentity = injected.Identity()
+		n.Identity = injectedExec.Identity()
 	case n.Container != nil:
 		// Provisional: Prepare replaces it with the opened executor's
 		// identity, which names the image's ID.
-		n.ExecutorIdentity = "podman image=" + image
+		n.Identity = "podman image=" + image
 		if block != nil {
-			n.ExecutorIdentity += " executor=" + block.Name
+			n.Identity += " executor=" + block.Name
 		}
 	default:
-		n.ExecutorIdentity = executor.Host{}.Identity()
+		n.Identity = executor.Host{}.Identity()
 	}
 	if st.Timeout != nil {
 		v, ok, d := evalString(st.Timeout, ctx, "timeout")
@@ -130,26 +147,45 @@ func (p *Planner) meta(n *Node, st *recipe.Stage, ctx *hcl.EvalContext, opts Pre
 			n.Timeout = t
 		}
 	}
-	return diags
+	return *n, diags
 }
 
 // missingImage reports a stage that runs in a container and has no image.
-func missingImage(n *Node, st *recipe.Stage, block *ExecutorBlock, named bool) *hcl.Diagnostic {
+func missingImage(st *recipe.Stage, arch string, block *ExecutorBlock, named bool) *hcl.Diagnostic {
 	var detail string
 	subject := st.DeclRange
 	switch {
 	case block != nil && !named:
 		detail = fmt.Sprintf("Stage %q runs on executor %q for %s (that block's arches list it), in a container: set image in the stage, or a default image in the executor block at %s.",
-			n.Name, block.Name, n.Arches[0], block.Block.DeclRange)
+			st.Name, block.Name, arch, block.Block.DeclRange)
 	case block != nil:
 		detail = fmt.Sprintf("Stage %q runs on executor %q, in a container: set image in the stage, or a default image in the executor block at %s.",
-			n.Name, block.Name, block.Block.DeclRange)
+			st.Name, block.Name, block.Block.DeclRange)
 		subject = st.Executor.Range()
 	default:
-		detail = fmt.Sprintf("Stage %q runs in a podman container: set image, e.g. image = \"registry.fedoraproject.org/fedora:41\".", n.Name)
+		detail = fmt.Sprintf("Stage %q runs in a podman container: set image, e.g. image = \"registry.fedoraproject.org/fedora:41\".", st.Name)
 		if st.Executor != nil {
 			subject = st.Executor.Range()
 		}
 	}
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing image", Detail: detail, Subject: subject.Ptr()}
+}
+
+// evalString evaluates a meta-argument. It is not ok when that fails, or
+// when the value uses one whose error is already reported.
+func evalString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (string, bool, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() || v.ContainsMarked() {
+		return "", false, diags
+	}
+	v, err := convert.Convert(v, cty.String)
+	if err != nil || v.IsNull() || !v.IsKnown() {
+		return "", false, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Invalid %s", what),
+			Detail:   fmt.Sprintf("%s must be a string known before the run: a literal, a variable or a local value, not a stage output.", what),
+			Subject:  expr.Range().Ptr(),
+		}}
+	}
+	return v.AsString(), true, nil
 }
