@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -124,12 +125,7 @@ func (s *Store) compactContentKeys() error {
 	}
 	var b strings.Builder
 	keys := s.readContentKeys()
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	slices.Sort(sorted)
-	for _, k := range sorted {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if _, ok, err := s.Lookup(keys[k]); ok && err == nil {
 			b.WriteString(k + " " + keys[k] + "\n")
 		}
