@@ -62,7 +62,13 @@ func (p *plain) Emit(e events.Event) {
 				p.line(prefix, l)
 			}
 		case events.StageCached:
-			p.line(prefix, "CACHED")
+			// Early cutoff says why; a stage whose object exists needs no
+			// word.
+			if e.Reason != "" && e.Reason != "its object exists" {
+				p.line(prefix, "CACHED: "+e.Reason)
+			} else {
+				p.line(prefix, "CACHED")
+			}
 		case events.StageDone:
 			p.line(prefix, "DONE "+seconds(e.Duration))
 		case events.StageFailed:

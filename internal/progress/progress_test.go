@@ -139,6 +139,27 @@ func (w *failWriter) Write(p []byte) (int, error) {
 	return 0, errors.New("disk full")
 }
 
+// The plain view numbers stages as the plan does (#N of the event), and
+// says why early cutoff reused an object.
+func TestPlainNumbersAndCutoff(t *testing.T) {
+	var b bytes.Buffer
+	r, _ := New(Plain, &b)
+	for _, e := range []events.Event{
+		{Type: events.StageCached, Stage: "install", Kind: "guest-install", Arch: "x86_64", N: 3, Reason: "its inputs hold the same bytes as when object 0123456789ab was made"},
+		{Type: events.StageCached, Stage: "ks", Kind: "fetch-ks", N: 1, Reason: "its object exists"},
+	} {
+		r.Emit(e)
+	}
+	const want = `#3 [x86_64] install (guest-install)
+#3 CACHED: its inputs hold the same bytes as when object 0123456789ab was made
+#1 ks (fetch-ks)
+#1 CACHED
+`
+	if got := b.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	for _, m := range []Mode{TTY, Plain, JSON} {
 		w := &failWriter{}
