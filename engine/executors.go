@@ -55,6 +55,7 @@ func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
 		}
 		spec := *n.Container
 		if _, failed := e.errs[spec]; failed {
+			n.Unopened = true
 			continue
 		}
 		exec, seen := e.opened[spec]
@@ -66,6 +67,7 @@ func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
 			}
 			if err != nil {
 				e.errs[spec] = &executor.OpenError{Spec: spec, Err: err}
+				n.Unopened = true
 				diags.Add(&hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "Cannot open executor",

@@ -81,6 +81,10 @@ type Node struct {
 	// ID is provisional and the plan cannot run.
 	Resolved   string
 	Unresolved bool
+	// Unopened says the node's container executor could not be opened
+	// (a warning from Prepare): its ID names the image by name, not by ID,
+	// so it is provisional, and Run refuses the plan.
+	Unopened bool
 
 	config   *kind.Config
 	release  string   // the build's release, for kinds with UsesRelease

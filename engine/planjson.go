@@ -44,8 +44,8 @@ type StageDoc struct {
 	Outputs []string          `json:"outputs"`
 	Timeout string            `json:"timeout,omitempty"`
 	// Status is what a run would do with the instance (Plan.Statuses), and
-	// Provisional says that the run's release or an unresolved source
-	// decides its ID.
+	// Provisional says that the run's release, an unresolved source or an
+	// executor not opened decides its ID.
 	Status      Status `json:"status"`
 	Provisional bool   `json:"provisional,omitempty"`
 }

@@ -28,8 +28,9 @@ const (
 // nil (no store yet: nothing is built). It also says which IDs are
 // provisional: those the run's release decides (a kind that uses the
 // release, or a stage after one, when the recipe sets no release and no
-// published build has what the run would make) and those below a source
-// that could not be resolved.
+// published build has what the run would make), and those at or below a
+// source that could not be resolved or a container executor that could
+// not be opened.
 //
 // As a run does, it looks at the stages the release decides once it knows
 // the others: when every one of those has its object, the release key
@@ -95,7 +96,7 @@ func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional m
 	allBuilt := true
 	for _, n := range p.Nodes { // topological order: deps first
 		if !decided[n] {
-			provisional[n] = n.Unresolved
+			provisional[n] = n.Unresolved || n.Unopened
 			settle(n)
 			allBuilt = allBuilt && results[n] != nil
 		}
@@ -108,7 +109,7 @@ func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional m
 		if !decided[n] {
 			continue
 		}
-		provisional[n] = n.Unresolved || release == ""
+		provisional[n] = n.Unresolved || n.Unopened || release == ""
 		if release != "" && release != n.release {
 			ids[n] = stageIDWith(n, n.Arches[0], release, idOf)
 		}

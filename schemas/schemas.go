@@ -118,7 +118,7 @@ func Plan() ([]byte, error) {
 			"stages[].depends_on":    "The IDs of the instances this one needs.",
 			"stages[].key":           "The instance's name in the plan: its stage and arch, as in \"disk [x86_64]\". Unique, unlike the ID: two stages that do the same thing share an ID (and one object in the store) but not a key.",
 			"stages[].status":        "What a run would do with the instance, as the store is now: cached (an object exists for its ID, or for its content key), run, unknown (an input is not built yet: early cutoff may still find its object), or check (a kind that checks its destination every run, upload, whose object exists).",
-			"stages[].provisional":   "The run's release, or a source that could not be resolved, decides the ID.",
+			"stages[].provisional":   "The run's release, a source that could not be resolved, or a container executor that could not be opened (its image named by name, not ID) decides the ID.",
 			"stages[].needs":         "The keys of the instances this one needs, in the order of depends_on.",
 			"stages[].executor":      "The identity of the executor that runs the stage.",
 			"stages[].executor_name": "The executor the stage runs on, when it is not the host: \"podman\", or the name of an executor block (named by the stage, or routed to by its architecture).",

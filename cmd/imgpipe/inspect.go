@@ -122,7 +122,7 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if provisional {
-		fmt.Fprintln(a.stdout, "\n~ provisional: the run's release, or a source not resolved, decides this ID.")
+		fmt.Fprintln(a.stdout, "\n~ provisional: the run's release, a source not resolved or an executor not opened decides this ID.")
 	}
 	return nil
 }
