@@ -27,7 +27,8 @@ type buildEntry struct {
 
 func cmdBuilds(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("builds", "[list | show N-V-R | delete N-V-R]")
-	storeFlag := fs.String("store", "", "store directory (default: ./.imgpipe, or $IMGPIPE_STORE)")
+	var sf storeFlags
+	sf.register(fs)
 	asJSON := fs.Bool("json", false, "print as JSON (list, show)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -37,7 +38,7 @@ func cmdBuilds(ctx context.Context, a *app, args []string) error {
 	if len(pos) > 0 {
 		sub, pos = pos[0], pos[1:]
 	}
-	st, err := openStore(*storeFlag)
+	st, err := sf.open()
 	if err != nil {
 		return err
 	}

@@ -204,12 +204,65 @@ func storeDir(flagValue, recipeDir string) string {
 	return filepath.Join(recipeDir, ".imgpipe")
 }
 
-// openStore opens the store a command that only looks at one names with
-// --store (or IMGPIPE_STORE, or ./.imgpipe): one a run has made already.
-func openStore(flagValue string) (*store.Store, error) {
-	st, err := store.OpenExisting(storeDir(flagValue, ""))
+// storeFlags are the flags of a command that looks at a store a run has
+// made already (builds, report, gc).
+type storeFlags struct {
+	store, recipe string
+}
+
+func (sf *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&sf.store, "store", "", "store directory (default: .imgpipe beside --recipe, else the nearest .imgpipe/ from here upward, else $IMGPIPE_STORE)")
+	fs.StringVar(&sf.recipe, "recipe", "", "the recipe whose store to use (.imgpipe beside it)")
+}
+
+// find names the store: --store; else .imgpipe beside --recipe; else the
+// nearest .imgpipe/ from the working directory upward, as git finds .git;
+// else $IMGPIPE_STORE. It fails naming every place it tried.
+func (sf *storeFlags) find() (string, error) {
+	if sf.store != "" {
+		return sf.store, nil
+	}
+	if sf.recipe != "" {
+		dir := sf.recipe
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			dir = filepath.Dir(dir)
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs // the error names a place the user recognises
+		}
+		return filepath.Join(dir, ".imgpipe"), nil
+	}
+	var tried []string
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			candidate := filepath.Join(dir, ".imgpipe")
+			if info, err := os.Stat(filepath.Join(candidate, "objects")); err == nil && info.IsDir() {
+				return candidate, nil
+			}
+			tried = append(tried, candidate)
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	if env := os.Getenv("IMGPIPE_STORE"); env != "" {
+		return env, nil
+	}
+	tried = append(tried, "$IMGPIPE_STORE (not set)")
+	return "", usagef("no imgpipe store found; tried %s. Run a recipe first, or name its store with --store DIR or --recipe RECIPE", strings.Join(tried, ", "))
+}
+
+// open opens the store find names, which a run must have made already: a
+// command that only looks never makes one where the user named the wrong
+// directory.
+func (sf *storeFlags) open() (*store.Store, error) {
+	dir, err := sf.find()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenExisting(dir)
 	if errors.Is(err, store.ErrNotStore) {
-		return nil, usagef("%v; name one with --store", err)
+		return nil, usagef("%v; name one with --store or --recipe", err)
 	}
 	return st, err
 }

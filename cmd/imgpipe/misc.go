@@ -12,7 +12,8 @@ import (
 
 func cmdGC(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("gc", "")
-	storeFlag := fs.String("store", "", "store directory (default: ./.imgpipe, or $IMGPIPE_STORE)")
+	var sf storeFlags
+	sf.register(fs)
 	keep := fs.Int("keep-runs", 10, "keep the objects and logs of this many most recent runs")
 	dryRun := fs.Bool("dry-run", false, "list what would be removed, remove nothing")
 	pos, err := parse(fs, args)
@@ -25,7 +26,7 @@ func cmdGC(ctx context.Context, a *app, args []string) error {
 	if *keep < 0 {
 		return usagef("--keep-runs must be 0 or more")
 	}
-	st, err := openStore(*storeFlag)
+	st, err := sf.open()
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,8 @@ import (
 // report.json, or one HTML page with every stage's log.
 func cmdReport(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("report", "[RUN]")
-	storeFlag := fs.String("store", "", "store directory (default: ./.imgpipe, or $IMGPIPE_STORE)")
+	var sf storeFlags
+	sf.register(fs)
 	format := fs.String("format", "plain", "plain (the run's log as --progress plain printed it), json (report.json) or html")
 	output := fs.String("o", "", "write to this file instead of standard output")
 	pos, err := parse(fs, args)
@@ -41,7 +42,11 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	}
 	// Not store.Open: a report only reads, and must not make a store
 	// where the user named the wrong directory.
-	st := &store.Store{Dir: storeDir(*storeFlag, "")}
+	storeDir, err := sf.find()
+	if err != nil {
+		return err
+	}
+	st := &store.Store{Dir: storeDir}
 	runs, err := st.Runs()
 	if err == nil && len(runs) == 0 {
 		err = errors.New("no run directories")
