@@ -45,6 +45,9 @@ type Summary struct {
 	Status string // "succeeded", "failed", "interrupted"
 	// Release is the release the run settled, when a stage uses it.
 	Release store.Release
+	// Results are the files the final stages made: those of the stages no
+	// other stage needs, when they succeeded.
+	Results []events.Result
 	// Failed lists arches that failed, required or not; Tolerated the
 	// can_fail ones among them.
 	Failed, Tolerated                   []string
@@ -180,6 +183,7 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 		defer r.gate.unlock()
 	}
 	r.summary.Release = r.gate.release
+	r.summary.Results = r.results()
 	syncErr := st.Sync()
 
 	s := &r.summary
@@ -217,7 +221,7 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	default:
 		s.Status = "succeeded"
 	}
-	fin := events.Event{Type: events.RunFinished, Status: s.Status, FailedArches: s.Failed}
+	fin := events.Event{Type: events.RunFinished, Status: s.Status, FailedArches: s.Failed, Results: s.Results}
 	if runErr != nil {
 		fin.Error = runErr.Error()
 	}
@@ -606,4 +610,35 @@ func (r *runner) id(n *Node) string {
 		}
 	}
 	return n.ID
+}
+
+// results lists what the final stages made: the file outputs of every
+// stage that succeeded and that no other stage needs.
+func (r *runner) results() []events.Result {
+	needed := map[*Node]bool{}
+	for _, n := range r.plan.Nodes {
+		for _, d := range n.Deps {
+			needed[d] = true
+		}
+	}
+	var out []events.Result
+	for _, n := range r.plan.Nodes {
+		st := r.states[n]
+		if needed[n] || !st.ok || st.outputs == cty.NilVal || !st.outputs.Type().IsObjectType() {
+			continue
+		}
+		res := events.Result{Stage: n.Name, Arch: n.Arch, Files: n.Kind.PathsOf(n.outputs, st.outputs)}
+		for _, o := range n.Kind.Outputs {
+			if v := st.outputs.GetAttr(o.Name); !o.Path && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				if res.Values == nil {
+					res.Values = map[string]string{}
+				}
+				res.Values[o.Name] = v.AsString()
+			}
+		}
+		if len(res.Files) > 0 || len(res.Values) > 0 {
+			out = append(out, res)
+		}
+	}
+	return out
 }

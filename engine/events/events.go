@@ -62,6 +62,9 @@ type Event struct {
 	// FailedArches lists arches that failed (RunFinished), whether or not
 	// they were allowed to.
 	FailedArches []string `json:"failed_arches,omitempty"`
+	// Results are what the final stages made (RunFinished): the stages no
+	// other stage needs, that succeeded.
+	Results []Result `json:"results,omitempty"`
 }
 
 // Sink receives events. Emit is called from many goroutines; implementations
@@ -91,4 +94,16 @@ func (t *tee) Emit(e Event) {
 	for _, s := range t.sinks {
 		s.Emit(e)
 	}
+}
+
+// Result is what one final stage made.
+type Result struct {
+	// Stage and Arch name the stage instance, as in its events.
+	Stage string `json:"stage"`
+	Arch  string `json:"arch"`
+	// Files are its file outputs, absolute paths in the store, sorted.
+	Files []string `json:"files,omitempty"`
+	// Values are its outputs that are plain strings (upload's location),
+	// by output name.
+	Values map[string]string `json:"values,omitempty"`
 }

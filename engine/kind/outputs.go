@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -65,6 +66,26 @@ func pathValues(v cty.Value) []string {
 		}
 	}
 	return out
+}
+
+// PathsOf returns the file paths among a stage's outputs v (names as in
+// CheckOutputs), sorted.
+func (k *Kind) PathsOf(names []string, v cty.Value) []string {
+	isPath := map[string]bool{}
+	for _, o := range k.Outputs {
+		isPath[o.Name] = o.Path
+	}
+	for _, name := range names[len(k.Outputs):] {
+		isPath[name] = true
+	}
+	var paths []string
+	for _, name := range names {
+		if isPath[name] && v.Type().IsObjectType() && v.Type().HasAttribute(name) {
+			paths = append(paths, pathValues(v.GetAttr(name))...)
+		}
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths)
 }
 
 // AbsOutputs turns the relative file outputs of v, an object of a stage's

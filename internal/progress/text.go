@@ -2,6 +2,8 @@ package progress
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -112,6 +114,21 @@ func summaryLines(e events.Event, t tally) []string {
 	}
 	if e.Error != "" {
 		lines = append(lines, splitLines("error: "+e.Error)...)
+	}
+	// What the run made, so that nobody has to look for it in the store.
+	var results []string
+	for _, r := range e.Results {
+		name := r.Stage + " [" + r.Arch + "]"
+		for _, f := range r.Files {
+			results = append(results, "  "+name+": "+f)
+		}
+		for _, k := range slices.Sorted(maps.Keys(r.Values)) {
+			results = append(results, "  "+name+": "+k+" "+r.Values[k])
+		}
+	}
+	if len(results) > 0 {
+		lines = append(lines, "results:")
+		lines = append(lines, results...)
 	}
 	return lines
 }
