@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -23,6 +27,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	rf.register(fs)
 	storeFlag := fs.String("store", "", "store directory (default: .imgpipe beside the recipe, or $IMGPIPE_STORE)")
 	jobs := fs.Int("jobs", 0, "how many stages may run at once (default: one per CPU)")
+	output := fs.String("output", "", "copy what the run made into this directory: the published images, or the final stages' files")
 	var force forceFlag
 	fs.Var(&force, "force", "rebuild stages even when cached: --force for all, --force=GLOB for matching stage names (repeatable)")
 	mode := progress.Auto
@@ -75,7 +80,83 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		// The progress view has shown what failed; only the code is left.
 		return &silentError{code: exitCode(runErr)}
 	}
+	if runErr == nil && *output != "" {
+		if err := copyResults(st, summary.Results, *output); err != nil {
+			return fmt.Errorf("--output: %w", err)
+		}
+		logger.Info("results copied", "to", *output)
+	}
 	return runErr
+}
+
+// copyResults copies what a run made into dir: each final stage's files,
+// and the images of a build it published (upload's location, when that is
+// a build in the store). Copies, not links: the store's objects stay
+// immutable whatever is done with them. Two results with one name go into
+// a directory per stage instance.
+func copyResults(st *store.Store, results []events.Result, dir string) error {
+	type item struct{ src, name, instance string }
+	var items []item
+	listed := map[string]bool{} // one build is named by every arch's upload
+	named := map[string]int{}
+	for _, r := range results {
+		srcs := slices.Clone(r.Files)
+		if loc := r.Values["location"]; loc != "" && strings.HasPrefix(loc, st.Dir+string(filepath.Separator)) {
+			images, _ := filepath.Glob(filepath.Join(loc, "images", "*"))
+			srcs = append(srcs, images...)
+		}
+		for _, src := range srcs {
+			if !listed[src] {
+				listed[src] = true
+				items = append(items, item{src, filepath.Base(src), r.Stage + "-" + r.Arch})
+				named[filepath.Base(src)]++
+			}
+		}
+	}
+	for _, it := range items {
+		dst := filepath.Join(dir, it.name)
+		if named[it.name] > 1 {
+			dst = filepath.Join(dir, it.instance, it.name)
+		}
+		if err := copyTree(it.src, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyTree copies a file, or a directory and everything in it.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil // links and devices stay in the store
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil { // copy_file_range: a reflink where the file system has them
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
 }
 
 // releaseLog says which build a run makes, once the run has settled its
