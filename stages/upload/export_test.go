@@ -6,4 +6,5 @@ var (
 	CopyProgress   = &copyProgress
 	BeforeAssemble = &beforeAssemble
 	ParseOCI       = parseOCI
+	ReadPackages   = readPackages
 )

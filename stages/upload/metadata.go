@@ -21,28 +21,40 @@ type fragment struct {
 
 // readPackages reads the boot-verify package list: a JSON array of
 // packages with Koji's icicle fields, or an object holding one as
-// "packages".
+// "packages". The package's digest is rpm's SIGMD5, which boot-verify
+// writes as "sigmd5" and Koji records as "payloadhash"; either is read.
 func readPackages(path string) ([]store.BuildPackage, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read package list: %w", err)
 	}
 	b = bytes.TrimSpace(b)
-	var pkgs []store.BuildPackage
+	type icicle struct {
+		store.BuildPackage
+		SigMD5 string `json:"sigmd5"`
+	}
+	var list []icicle
 	if bytes.HasPrefix(b, []byte("{")) {
 		var wrapped struct {
-			Packages []store.BuildPackage `json:"packages"`
+			Packages []icicle `json:"packages"`
 		}
 		err = json.Unmarshal(b, &wrapped)
-		pkgs = wrapped.Packages
+		list = wrapped.Packages
 	} else {
-		err = json.Unmarshal(b, &pkgs)
+		err = json.Unmarshal(b, &list)
 	}
-	if err == nil && pkgs == nil {
+	if err == nil && list == nil {
 		err = fmt.Errorf("no packages")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("package list %s: want a JSON array of packages with Koji's icicle fields (name, version, release, arch, epoch, size, payloadhash, buildtime): %w", path, err)
+		return nil, fmt.Errorf("package list %s: want a JSON array of packages with Koji's icicle fields (name, version, release, arch, epoch, size, sigmd5 or payloadhash, buildtime): %w", path, err)
+	}
+	pkgs := make([]store.BuildPackage, len(list))
+	for i, p := range list {
+		pkgs[i] = p.BuildPackage
+		if pkgs[i].Payloadhash == "" {
+			pkgs[i].Payloadhash = p.SigMD5
+		}
 	}
 	return pkgs, nil
 }
