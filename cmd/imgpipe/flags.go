@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -15,6 +19,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine/legacyini"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/suggest"
 	"github.com/imgpipe/imgpipe/stages"
 )
 
@@ -63,6 +68,15 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
 				return nil, err
+			}
+			// The flag package has printed the error and the usage; a
+			// mistyped flag gets a suggestion after them, where it is seen.
+			if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+				var names []string
+				fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+				if best := suggest.Closest(strings.TrimPrefix(name, "-"), names); best != "" {
+					fmt.Fprintf(fs.Output(), "\nDid you mean --%s?\n", best)
+				}
 			}
 			return nil, &silentError{code: exitInvalid}
 		}
@@ -133,6 +147,9 @@ func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, mod
 		diags hcl.Diagnostics
 		ini   *legacyini.Result
 	)
+	if err := checkRecipeInput(path); err != nil {
+		return nil, nil, nil, err
+	}
 	if isINI(path) {
 		// A Koji INI: converted to an image_build block, whose diagnostics
 		// all point back into the INI.
@@ -175,6 +192,60 @@ func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, mod
 		return nil, nil, nil, diags
 	}
 	return plan, execs, diags, nil
+}
+
+// kickstartWords start the lines of a kickstart and no recipe's.
+var kickstartWords = []string{
+	"%packages", "%pre", "%post", "%include", "%ksappend", "%addon", "%anaconda",
+	"autopart", "bootloader", "cdrom", "clearpart", "firewall", "graphical", "install",
+	"keyboard", "lang", "network", "part", "poweroff", "reboot", "repo", "rootpw",
+	"selinux", "services", "shutdown", "text", "timezone", "url", "user", "zerombr",
+}
+
+// checkRecipeInput names what path is when it is plainly not a recipe:
+// a directory of recipes, a kickstart, a binary file. Anything else is
+// left to the HCL and INI readers, whose diagnostics have ranges.
+func checkRecipeInput(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil // the readers say it cannot be read
+	}
+	if info.IsDir() {
+		hcls, _ := filepath.Glob(filepath.Join(path, "*.hcl"))
+		confs, _ := filepath.Glob(filepath.Join(path, "*.conf"))
+		if len(hcls) > 0 && len(confs) == 0 {
+			return usagef("%s is a directory of recipes, not a Koji --config directory (*.conf): name one recipe, such as %s", path, hcls[0])
+		}
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head := make([]byte, 8<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(head) && n < len(head) {
+		return usagef("%s is not a text file: a recipe is HCL (.hcl) or a Koji image-build INI (.ini, .conf)", path)
+	}
+	if isINI(path) {
+		return nil
+	}
+	kickstart := strings.EqualFold(filepath.Ext(path), ".ks")
+	for _, line := range strings.Split(string(head), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "//") {
+			continue
+		}
+		word, _, _ := strings.Cut(line, " ")
+		kickstart = kickstart || slices.Contains(kickstartWords, word) && !strings.ContainsAny(line, "={")
+		break
+	}
+	if kickstart {
+		return usagef("%s is a kickstart, not a recipe: build it from a recipe whose fetch-ks stage names it (url = %q; examples/quickstart does), or check it with imgpipe ks lint %s", path, path, path)
+	}
+	return nil
 }
 
 // isINI reports whether path is a Koji image-build INI: a .ini or .conf
