@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/imgpipe/imgpipe/internal/shquote"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -127,15 +127,15 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 			items := kind.StringList(v)
 			if o.attr == "can_fail" {
 				if len(items) > 0 {
-					words = append(words, o.flag+"="+shellQuote(strings.Join(items, ",")))
+					words = append(words, o.flag+"="+shquote.Quote(strings.Join(items, ",")))
 				}
 				continue
 			}
 			for _, s := range items {
-				words = append(words, o.flag+"="+shellQuote(s))
+				words = append(words, o.flag+"="+shquote.Quote(s))
 			}
 		default:
-			words = append(words, o.flag+"="+shellQuote(v.AsString()))
+			words = append(words, o.flag+"="+shquote.Quote(v.AsString()))
 		}
 	}
 	if c.Has("buildroot_image") {
@@ -165,7 +165,7 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 			diags = append(diags, errorf(p.Block.DeclRange.Ptr(), "Koji needs "+a.name,
 				"koji %s takes %s as a positional argument, and the recipe does not set it. Add %s to the %s block.", cmd, a.name, a.name, p.Preset.Name))
 		}
-		words = append(words, shellQuote(a.value))
+		words = append(words, shquote.Quote(a.value))
 	}
 	return strings.Join(words, " "), diags
 }
@@ -208,17 +208,6 @@ func CheckUpload(plan *engine.Plan) hcl.Diagnostics {
 	return hcl.Diagnostics{warnf(c.Range("kickstart"), "Kickstart needs flattening for Koji",
 		"Without ksurl, the koji CLI uploads only %s, and it pulls in other files (%s), which the Koji builder will not find. Flatten it first (ksflatten -c %s -o flat.ks) and export with the flat file, or put the kickstarts in git and set ksurl.",
 		ks, strings.Join(found, "; "), ks)}
-}
-
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
-
-// shellQuote quotes s for a POSIX shell, as the presets quote their build
-// root scripts.
-func shellQuote(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func errorf(rng *hcl.Range, summary, format string, args ...any) *hcl.Diagnostic {

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"github.com/imgpipe/imgpipe/internal/shquote"
 	"strconv"
 	"strings"
 )
@@ -116,19 +117,11 @@ func mksquashfsArgs(empty, dst, disk string, start, size int64) []string {
 // ddCommand is the shell command that writes size bytes of disk from byte
 // start to standard output.
 func ddCommand(disk string, start, size int64) string {
-	return "dd if=" + shellQuote(disk) + " bs=1M iflag=skip_bytes,count_bytes skip=" +
+	return "dd if=" + shquote.Quote(disk) + " bs=1M iflag=skip_bytes,count_bytes skip=" +
 		strconv.FormatInt(start, 10) + " count=" + strconv.FormatInt(size, 10) + " status=none"
 }
 
 // unsquashfsListArgs lists a squashfs image's files with their sizes.
 func unsquashfsListArgs(img string) []string {
 	return []string{"unsquashfs", "-lln", img}
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+=:,@%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -43,23 +42,6 @@ func TestMksquashfsArgs(t *testing.T) {
 		"-p", `LiveOS/rootfs.img f 644 0 0 dd if='/store/it'\''s a disk' bs=1M iflag=skip_bytes,count_bytes skip=1048576 count=66060288 status=none`}
 	if !slices.Equal(got, want) {
 		t.Errorf("\n got %q\nwant %q", got, want)
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Fatal("sh not found")
-	}
-	for _, s := range []string{"plain/path-1.raw", "", "with space", "it's", `a"b`, "$HOME", "a\\b", "`x`", "new\nline", "*?[a]"} {
-		q := shellQuote(s)
-		out, err := exec.Command(sh, "-c", "printf %s "+q).Output()
-		if err != nil {
-			t.Fatalf("%q: %v", q, err)
-		}
-		if string(out) != s {
-			t.Errorf("shellQuote(%q) = %s, which the shell reads as %q", s, q, out)
-		}
 	}
 }
 

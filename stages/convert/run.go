@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/imgpipe/imgpipe/internal/shquote"
 	"io"
 	"os"
 	"path/filepath"
@@ -251,7 +252,7 @@ type cmd struct {
 // exec runs argv through the stage's executor, logging the command line
 // and its output.
 func (j *job) exec(ctx context.Context, f *fmtRun, argv []string, c cmd) error {
-	fmt.Fprintf(f.log, "+ %s\n", shellJoin(argv))
+	fmt.Fprintf(f.log, "+ %s\n", shquote.Join(argv))
 	stdout := c.stdout
 	if stdout == nil {
 		stdout = f.log
@@ -307,15 +308,6 @@ func (j *job) filter(ctx context.Context, f *fmtRun, argv []string, dst string, 
 		return prodErr
 	}
 	return closeErr
-}
-
-// shellJoin renders argv for the log.
-func shellJoin(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(a)
-	}
-	return strings.Join(q, " ")
 }
 
 // logLines returns a writer that passes each whole line written to it,

@@ -3,7 +3,6 @@ package koji
 import (
 	"path"
 	"regexp"
-	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
@@ -148,16 +147,6 @@ func applianceFormat(f string) string {
 func ApplianceFiles(name, version, release, format string) (disk, xml string) {
 	nvr := name + "-" + version + "-" + release
 	return nvr + "-sda." + applianceFormat(format), nvr + ".xml"
-}
-
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func regexpMust(expr string) *regexp.Regexp { return regexp.MustCompile(expr) }

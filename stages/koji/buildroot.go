@@ -1,6 +1,7 @@
 package koji
 
 import (
+	"github.com/imgpipe/imgpipe/internal/shquote"
 	"path"
 	"strings"
 )
@@ -24,16 +25,16 @@ func livemediaScript(o LivemediaOptions) string {
 	var b strings.Builder
 	b.WriteString(enterTmpdir)
 	if o.LoraxTemplates != "" {
-		b.WriteString("mkdir -p " + shellQuote(o.LoraxTemplates) + " && cp -R \"$lorax/.\" " + shellQuote(o.LoraxTemplates) + " || exit 1\n")
+		b.WriteString("mkdir -p " + shquote.Quote(o.LoraxTemplates) + " && cp -R \"$lorax/.\" " + shquote.Quote(o.LoraxTemplates) + " || exit 1\n")
 	}
 	// bootloader --append becomes --extra-boot-args (Koji's
 	// getBootloaderAppend). The kickstart is flatten's rendering, which
 	// always writes --append="value" (pykickstart's form).
 	b.WriteString(`append=$(sed -n 's/^bootloader .*--append="\([^"]*\)".*/\1/p' ` + KickstartPath + ")\n")
 	b.WriteString(`if [ -n "$append" ]; then set -- --extra-boot-args "\"$append\""; else set --; fi` + "\n")
-	b.WriteString(shellJoin(livemediaHead(o)) + ` "$@"`)
+	b.WriteString(shquote.Join(livemediaHead(o)) + ` "$@"`)
 	if tail := livemediaTail(o); len(tail) > 0 {
-		b.WriteString(" " + shellJoin(tail))
+		b.WriteString(" " + shquote.Join(tail))
 	}
 	b.WriteString("\nstatus=$?\n")
 	// Koji uploads every non-empty log of lmc-logs, the anaconda logs as
@@ -52,7 +53,7 @@ set -- lmc/*.iso
 if [ "$#" -ne 1 ]; then echo "multiple .iso files found in lmc: $*" >&2; exit 1; fi
 if [ ! -f "$1" ]; then echo "could not find iso file in lmc" >&2; exit 1; fi
 `)
-	b.WriteString(`mv "$1" "$IMGPIPE_OUT/"` + shellQuote(ISOName(o.Name, o.Arch, o.Version, o.Release)) + "\n")
+	b.WriteString(`mv "$1" "$IMGPIPE_OUT/"` + shquote.Quote(ISOName(o.Name, o.Arch, o.Version, o.Release)) + "\n")
 	return b.String()
 }
 
@@ -60,7 +61,7 @@ if [ ! -f "$1" ]; then echo "could not find iso file in lmc" >&2; exit 1; fi
 func applianceScript(o ApplianceOptions) string {
 	var b strings.Builder
 	b.WriteString(enterTmpdir)
-	b.WriteString(shellJoin(ApplianceArgv(o)))
+	b.WriteString(shquote.Join(ApplianceArgv(o)))
 	b.WriteString("\nstatus=$?\n")
 	b.WriteString(`mkdir -p "$IMGPIPE_OUT/logs" || exit 1
 if [ -s appliance.log ]; then cp appliance.log "$IMGPIPE_OUT/logs/" || exit 1; fi
@@ -86,14 +87,6 @@ const enterTmpdir = "mkdir -p " + ChrootTmpdir + " && cd " + ChrootTmpdir + " ||
 // dnf logs in Koji's buildroot logs).
 const collectPackageLogs = `for f in /var/log/dnf*.log /var/log/yum.log; do if [ -s "$f" ]; then cp "$f" "$IMGPIPE_OUT/logs/" || exit 1; fi; done
 `
-
-func shellJoin(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(a)
-	}
-	return strings.Join(q, " ")
-}
 
 // scmCheckout is where Koji's SCM checkout of url lands below dir:
 // <dir>/<repository base name without .git>/<module> (docs/koji-behaviour.md#scm-checkouts). ok
