@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"cmp"
-	"slices"
 	"strings"
 	"time"
 
@@ -124,16 +122,6 @@ func NewPlanner(kinds []*kind.Kind, presets ...*kind.Preset) *Planner {
 		}
 	}
 	return p
-}
-
-// Kinds returns the known kinds, sorted by name.
-func (p *Planner) Kinds() []*kind.Kind {
-	var ks []*kind.Kind
-	for _, n := range p.names {
-		ks = append(ks, p.kinds[n])
-	}
-	slices.SortFunc(ks, func(a, b *kind.Kind) int { return cmp.Compare(a.Name, b.Name) })
-	return ks
 }
 
 // plan evaluates the recipe and builds the stage graph. Every problem is

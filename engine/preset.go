@@ -25,15 +25,6 @@ func (p *Planner) PresetTypes() []string {
 	return names
 }
 
-// Presets returns the planner's presets, sorted by name.
-func (p *Planner) Presets() []*kind.Preset {
-	var out []*kind.Preset
-	for _, n := range p.PresetTypes() {
-		out = append(out, p.presets[n])
-	}
-	return out
-}
-
 // expandPresets replaces a recipe's preset block by the build block and
 // stages it stands for, in a copy of the recipe.
 func (p *Planner) expandPresets(r *recipe.Recipe, sc *eval.Scope) (*recipe.Recipe, *kind.PresetBlock, hcl.Diagnostics) {

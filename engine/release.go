@@ -24,13 +24,6 @@ import (
 // upstream: a kickstart comment that flattens away leaves the published
 // build up to date.
 
-// settledOne counts a stage the release does not decide as settled.
-func (g *releaseGate) settledOne(n *Node) {
-	if g.active && !g.decided[n] {
-		g.others.Done()
-	}
-}
-
 // releaseGate holds back the stages the release decides until it is
 // settled.
 type releaseGate struct {
@@ -65,6 +58,13 @@ func newReleaseGate(p *Plan) *releaseGate {
 		}
 	}
 	return g
+}
+
+// settledOne counts a stage the release does not decide as settled.
+func (g *releaseGate) settledOne(n *Node) {
+	if g.active && !g.decided[n] {
+		g.others.Done()
+	}
 }
 
 // releaseDecides returns the stages the release decides: kinds that use

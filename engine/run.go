@@ -45,8 +45,8 @@ type Summary struct {
 	Status string // "succeeded", "failed", "interrupted"
 	// Release is the release the run settled, when a stage uses it.
 	Release store.Release
-	// Results are the files the final stages made: those of the stages no
-	// other stage needs, when they succeeded.
+	// Results are what the final stages made (their files and plain
+	// values): those of the stages no other stage needs, that succeeded.
 	Results []events.Result
 	// Failed lists arches that failed, required or not; Tolerated the
 	// can_fail ones among them.

@@ -46,7 +46,7 @@ func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional m
 	results := map[*Node]*store.Result{} // the objects of cached nodes
 	var content *store.ContentIndex
 	if st != nil {
-		content = st.ContentIndex("plan")
+		content = st.ContentIndex("") // reads only
 	}
 	decided := releaseDecides(p)
 	release := p.Build.Release

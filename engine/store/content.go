@@ -35,7 +35,8 @@ type ContentIndex struct {
 	f    *os.File          // keys/<run>.idx, made by the first Record
 }
 
-// ContentIndex returns the content index a run reads and records in.
+// ContentIndex returns the content index a run reads and records in; with
+// no run ("") it only reads, as `imgpipe plan` does.
 func (s *Store) ContentIndex(run string) *ContentIndex {
 	return &ContentIndex{store: s, run: run}
 }
@@ -63,6 +64,9 @@ func (ix *ContentIndex) Lookup(key string) (id string, ok bool) {
 func (ix *ContentIndex) Record(key, id string) error {
 	if !validID(key) || !validID(id) {
 		return fmt.Errorf("record content key %q → %q: not two hex digests", key, id)
+	}
+	if ix.run == "" {
+		return errors.New("record content key: a read-only index (no run)")
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
