@@ -72,6 +72,7 @@ type runner struct {
 	opts    RunOptions
 	gate    *releaseGate
 	content *store.ContentIndex
+	uses    *store.Uses
 	number  map[*Node]int // #N, as plan numbers them
 	runID   string
 	runDir  string
@@ -164,6 +165,14 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	}
 	defer removeScratch()
 	r.scratch = scratch
+	// What a killed run left in tmp/ goes now, not at the next gc: a
+	// killed VM stage leaves a disk image there. Best effort: gc tries
+	// again and reports what it cannot remove.
+	st.CleanTmp()
+	if r.uses, err = st.Uses(r.runID); err != nil {
+		return nil, err
+	}
+	defer r.uses.Close()
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -387,6 +396,11 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		return cty.NilVal, nil, false, fmt.Errorf("lock object: %w", err)
 	}
 	defer unlock()
+	// The object it makes (or finds) is the run's from now on: gc keeps it
+	// even before the report names it.
+	if err := r.uses.Add(id); err != nil {
+		return cty.NilVal, nil, false, err
+	}
 	if !forced && !n.Kind.Uncached {
 		if res, ok, err := st.Lookup(id); err == nil && ok {
 			if out, err := r.loadOutputs(n, id, res); err == nil {
@@ -541,6 +555,10 @@ func (r *runner) loadOutputs(n *Node, id string, res *store.Result) (cty.Value, 
 // the store then records as an alias of n's ID. why says so in the
 // stage.cached event.
 func (r *runner) reuse(n *Node, id, why string) bool {
+	// Recorded first, so that gc keeps it if the lookup finds it.
+	if r.uses.Add(id, r.store.Target(id)) != nil {
+		return false
+	}
 	res, ok, err := r.store.Lookup(id)
 	if err != nil || !ok {
 		return false

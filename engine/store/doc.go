@@ -13,7 +13,7 @@
 //	                          content key, an object another ID made
 //	keys/<run>.idx, keys/index  content key → object, per run and as gc
 //	                          compacts them (ContentIndex)
-//	runs/<run>/               events.jsonl, report.json, and
+//	runs/<run>/               events.jsonl, report.json, objects.list (Uses), and
 //	runs/<run>/<arch>/<stage>/log  each stage's output, if it printed any
 //	tmp/<id>.<random>/        objects being written
 //	tmp/run-<run>/            a run's scratch space, removed when it ends

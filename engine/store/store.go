@@ -381,9 +381,13 @@ func randHex() string {
 	return hex.EncodeToString(b[:])
 }
 
-// NewRunID returns a run ID that sorts by time: 20261125T201300Z-1a2b3c4d.
+// NewRunID returns a run ID that sorts by the time the run started, to the
+// microsecond: 20261125T201300.123456Z-1a2b3c4d. Two runs that start in the
+// same second are still told apart by their order (gc --keep-runs keeps the
+// newest, report shows the latest); the random part only breaks ties of
+// the same microsecond.
 func NewRunID(now time.Time) string {
-	return now.UTC().Format("20060102T150405Z") + "-" + randHex()
+	return now.UTC().Format("20060102T150405.000000Z") + "-" + randHex()
 }
 
 // Files of a run directory.
@@ -426,114 +430,6 @@ func (s *Store) Runs() ([]string, error) {
 func (s *Store) StageLogDir(run, arch, stage string) (string, error) {
 	dir := filepath.Join(s.RunPath(run), arch, stage)
 	return dir, os.MkdirAll(dir, 0o755)
-}
-
-// CleanTmp removes leftovers of killed runs: temporary objects whose
-// stage nobody is building now. It returns what it removed.
-func (s *Store) CleanTmp() ([]string, error) {
-	tmp := filepath.Join(s.Dir, "tmp")
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		return nil, err
-	}
-	var removed []string
-	for _, e := range entries {
-		if e.Name() == "locks" {
-			continue
-		}
-		// Pending objects are "<id>.<random>"; run scratch is "run-<run>".
-		name, _, _ := strings.Cut(e.Name(), ".")
-		busy, err := s.busy(name)
-		if err != nil || busy {
-			continue
-		}
-		path := filepath.Join(tmp, e.Name())
-		if err := removeAll(path); err != nil {
-			return removed, err
-		}
-		removed = append(removed, path)
-	}
-	return removed, nil
-}
-
-// GCOptions say what gc keeps.
-type GCOptions struct {
-	// KeepRuns is how many of the most recent runs keep their logs and the
-	// objects they used.
-	KeepRuns int
-	DryRun   bool
-}
-
-// GCResult lists what gc removed (or would remove).
-type GCResult struct {
-	Objects, Runs, Temp []string
-	Bytes               int64
-}
-
-// GC removes the objects no kept run used, the older runs' directories and
-// temporary leftovers of killed runs.
-func (s *Store) GC(opts GCOptions) (*GCResult, error) {
-	res := &GCResult{}
-	runs, err := os.ReadDir(filepath.Join(s.Dir, "runs"))
-	if err != nil {
-		return nil, err
-	}
-	// Run IDs sort by time; the newest come last.
-	keep := map[string]bool{}
-	for i, r := range runs {
-		dir := filepath.Join(s.Dir, "runs", r.Name())
-		if i < len(runs)-opts.KeepRuns {
-			res.Runs = append(res.Runs, dir)
-			res.Bytes += du(dir)
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, ReportFile))
-		if err != nil {
-			continue // a run still going, or killed before its report
-		}
-		var rep struct {
-			Stages []struct {
-				ID string `json:"id"`
-			} `json:"stages"`
-		}
-		if json.Unmarshal(b, &rep) == nil {
-			for _, st := range rep.Stages {
-				// An alias keeps the object it names.
-				keep[st.ID], keep[s.Target(st.ID)] = true, true
-			}
-		}
-	}
-	objects, err := os.ReadDir(filepath.Join(s.Dir, "objects"))
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range objects {
-		id := strings.TrimSuffix(o.Name(), ".json")
-		if keep[id] {
-			continue
-		}
-		// Never collect an object a run is writing or reading right now.
-		if busy, err := s.busy(id); err != nil || busy {
-			continue
-		}
-		dir := filepath.Join(s.Dir, "objects", o.Name())
-		res.Objects = append(res.Objects, dir)
-		res.Bytes += du(dir)
-	}
-	if opts.DryRun {
-		return res, nil
-	}
-	for _, dir := range append(res.Objects, res.Runs...) {
-		if err := removeAll(dir); err != nil {
-			return res, err
-		}
-	}
-	if err := s.compactContentKeys(); err != nil {
-		return res, err
-	}
-	temp, err := s.CleanTmp()
-	res.Temp = temp
-	return res, err
 }
 
 func du(dir string) int64 {
