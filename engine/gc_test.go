@@ -2,8 +2,8 @@ package engine_test
 
 import (
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
