@@ -5,6 +5,7 @@ go 1.26.4
 require (
 	github.com/agext/levenshtein v1.2.1
 	github.com/charmbracelet/log v1.0.0
+	github.com/creack/pty v1.1.24
 	github.com/hashicorp/hcl/v2 v2.25.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/zclconf/go-cty v1.20.0

@@ -172,6 +172,7 @@ func Metadata() ([]byte, error) {
 		"builds{}.kickstarts[].role":      "original (before Koji's rewrite), rewritten, or kickstart when not known.",
 		"builds{}.kickstarts[].url":       "Where the kickstart came from, when known.",
 		"builds{}.kickstarts[].revision":  "The revision of its source (a full commit, or a content digest), when known.",
+		"builds{}.install_tree":           "The install tree the image was installed from (a URL, or an absolute directory), when the upload was told: `imgpipe boot N-V-R` boots the image with its kernel.",
 		"builds{}.packages":               "The packages installed in the image, as boot-verify listed them (Koji's icicle fields), or null when the upload was given no list.",
 		"builds{}.packages[].name":        "The package's name.",
 		"builds{}.packages[].version":     "Its version.",

@@ -47,6 +47,9 @@ type ArchMetadata struct {
 	// Kickstarts are the original and the rewritten kickstart, under
 	// data/kickstarts/<arch>/.
 	Kickstarts []BuildKickstart `json:"kickstarts"`
+	// InstallTree is the install tree the image was installed from (its
+	// kernel boots the image directly: `imgpipe boot N-V-R`), when known.
+	InstallTree string `json:"install_tree,omitempty"`
 	// Packages is the boot-verify package list (Koji's icicle fields), or
 	// null when the upload was given none.
 	Packages []BuildPackage `json:"packages"`

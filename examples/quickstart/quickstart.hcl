@@ -71,4 +71,7 @@ stage "upload" "publish" {
   packages   = stage.verify.packages
   kickstarts = [stage.kickstart.original, stage.kickstart.kickstart]
   logs       = [stage.install.console, stage.verify.console]
+  # Recorded in metadata.json: `imgpipe boot quickstart-1-1.x86_64` boots
+  # the published image with this tree's kernel.
+  install_tree = "${var.tree}/${arch}"
 }

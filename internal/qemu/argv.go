@@ -33,16 +33,26 @@ type Machine struct {
 	// (packet headers only), from which the inactivity watchdog counts
 	// bytes: QMP has no counters for a user-mode network.
 	NetDump string
+	// Forwards are ports of the host's loopback forwarded to the guest
+	// (user-mode networking only).
+	Forwards []Forward
 
 	// Serial is the chardev of the first serial port: "stdio" (the
-	// console is the process's stdout), "mon:stdio" (interactive, with
-	// qemu's Ctrl-A escapes) or "file:<path>".
+	// console is the process's stdout), "file:<path>", or
+	// "unix:<path>,server=on,wait=on" (a socket a terminal relay connects
+	// to: `imgpipe boot`).
 	Serial string
 	// QMP is the path of the QMP unix socket, or "".
 	QMP string
 	// NoReboot makes a guest reboot end qemu, as a poweroff does. An
 	// install ends when the guest stops, as with Oz's on_reboot=destroy.
 	NoReboot bool
+}
+
+// Forward forwards 127.0.0.1:HostPort on the host to GuestPort of the
+// guest, over TCP.
+type Forward struct {
+	HostPort, GuestPort int
 }
 
 // Disk is one virtio disk.
@@ -178,7 +188,11 @@ func Argv(m Machine) ([]string, error) {
 		argv = append(argv, "-drive", opt, "-device", "virtio-blk-pci,drive="+id)
 	}
 	if m.Network {
-		argv = append(argv, "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0")
+		netdev := "user,id=net0"
+		for _, f := range m.Forwards {
+			netdev += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:%d", f.HostPort, f.GuestPort)
+		}
+		argv = append(argv, "-netdev", netdev, "-device", "virtio-net-pci,netdev=net0")
 		if m.NetDump != "" {
 			argv = append(argv, "-object", "filter-dump,id=netdump0,netdev=net0,maxlen=64,file="+escapeOpt(m.NetDump))
 		}

@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,6 +76,19 @@ func TestArgv(t *testing.T) {
 			"-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0",
 			"-qmp", "unix:/q/s,server=on,wait=off",
 		},
+	}, {
+		name: "interactive boot: console on a socket, ssh forwarded",
+		m: Machine{
+			Arch: "x86_64", Accel: "tcg", Serial: "unix:/w/console.sock,server=on,wait=on",
+			Disks: []Disk{{ID: "disk0", Path: "/w/overlay.qcow2", Format: "qcow2"}}, Network: true,
+			Forwards: []Forward{{HostPort: 40022, GuestPort: 22}},
+		},
+		want: []string{
+			"qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1",
+			"-no-user-config", "-display", "none", "-monitor", "none", "-serial", "unix:/w/console.sock,server=on,wait=on", "-vga", "std",
+			"-drive", "file=/w/overlay.qcow2,format=qcow2,if=none,id=disk0,cache=unsafe,discard=unmap", "-device", "virtio-blk-pci,drive=disk0",
+			"-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22", "-device", "virtio-net-pci,netdev=net0",
+		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,5 +159,20 @@ func TestOverlayArgv(t *testing.T) {
 	want := []string{"qemu-img", "create", "-q", "-f", "qcow2", "-b", "/o/disk.raw", "-F", "raw", "/w/overlay.qcow2"}
 	if d := cmp.Diff(want, OverlayArgv("/o/disk.raw", "raw", "/w/overlay.qcow2")); d != "" {
 		t.Errorf("OverlayArgv (-want +got):\n%s", d)
+	}
+}
+
+func TestDiskArgv(t *testing.T) {
+	if got, want := InfoArgv("/d/x.vmdk"), []string{"qemu-img", "info", "--output=json", "/d/x.vmdk"}; !slices.Equal(got, want) {
+		t.Errorf("InfoArgv = %q, want %q", got, want)
+	}
+	if got, want := HeadArgv("/d/x.vmdk", "vmdk", "/w/head.raw"), []string{"qemu-img", "dd", "-f", "vmdk", "-O", "raw", "bs=1048576", "count=1", "if=/d/x.vmdk", "of=/w/head.raw"}; !slices.Equal(got, want) {
+		t.Errorf("HeadArgv = %q, want %q", got, want)
+	}
+	if f, err := ParseInfoFormat([]byte(`{"virtual-size": 268435456, "filename": "x.qcow2", "format": "qcow2"}`)); f != "qcow2" || err != nil {
+		t.Errorf("ParseInfoFormat = %q, %v", f, err)
+	}
+	if _, err := ParseInfoFormat([]byte("qemu-img: Could not open 'x'")); err == nil {
+		t.Error("ParseInfoFormat of an error message is no error")
 	}
 }

@@ -2,10 +2,12 @@ package qemu
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -96,6 +98,34 @@ func DiskFormat(path string) (string, error) {
 		return "qcow2", nil
 	}
 	return "raw", nil
+}
+
+// InfoArgv is the qemu-img command line that describes a disk image as
+// JSON (ParseInfoFormat reads its format).
+func InfoArgv(disk string) []string {
+	return []string{"qemu-img", "info", "--output=json", disk}
+}
+
+// ParseInfoFormat returns the format of `qemu-img info --output=json`.
+func ParseInfoFormat(out []byte) (string, error) {
+	var info struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(out, &info); err != nil || info.Format == "" {
+		return "", fmt.Errorf("qemu-img info printed no format: %.200q", out)
+	}
+	return info.Format, nil
+}
+
+// HeadSize is how much of a disk HeadArgv reads: the MBR, a GPT and its
+// entries fit in the first MiB.
+const HeadSize = 1 << 20
+
+// HeadArgv is the qemu-img command line that writes the first HeadSize
+// bytes of a disk in any format qemu reads to out, as raw bytes: enough
+// for RootPartition.
+func HeadArgv(disk, format, out string) []string {
+	return []string{"qemu-img", "dd", "-f", format, "-O", "raw", "bs=" + strconv.Itoa(HeadSize), "count=1", "if=" + disk, "of=" + out}
 }
 
 // OverlayArgv is the qemu-img command line that creates a qcow2 overlay of

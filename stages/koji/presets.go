@@ -484,6 +484,7 @@ func expandImageBuild(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	publish.set("packages", ref("verify", "packages", rng))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
 	publish.set("logs", list(rng, ref("install", "console", rng), ref("verify", "console", rng)))
+	publish.set("install_tree", substArch(tree))
 	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
 	return &kind.Expansion{Build: x.build(), Stages: stages}, x.diags

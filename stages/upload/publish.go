@@ -182,6 +182,9 @@ func (p *publication) prepare() error {
 	}
 
 	part := &store.ArchMetadata{Arch: p.arch, Run: p.run, Started: p.started}
+	if cfg.InstallTree != nil {
+		part.InstallTree = p.treeLocation(*cfg.InstallTree)
+	}
 	if cfg.Packages != nil {
 		pkgs, err := readPackages(p.abs(*cfg.Packages))
 		if err != nil {
@@ -252,6 +255,16 @@ func (p *publication) prepareKickstarts(add func(*[]*item, string, string, strin
 		p.ksMeta = append(p.ksMeta, k.meta)
 	}
 	return nil
+}
+
+// treeLocation is the install tree as metadata.json records it: a URL as
+// it is, a local directory as an absolute path (relative ones are the
+// recipe's), so that `imgpipe boot N-V-R` finds it from anywhere.
+func (p *publication) treeLocation(tree string) string {
+	if strings.Contains(tree, "://") || filepath.IsAbs(tree) {
+		return tree
+	}
+	return filepath.Join(p.s.RecipeDir, tree)
 }
 
 // imageFileName is an artifact's name in images/: its own name when it

@@ -46,6 +46,7 @@ already holds the same files for this architecture is up to date and left untouc
 		{Name: "logs", Type: cty.List(cty.String), Doc: "Logs (files or directories) to publish under data/logs/<arch>/.", Record: true},
 		{Name: "kickstart_url", Type: cty.String, Doc: "Where the kickstart came from, for metadata.json (fetch-ks's url).", Record: true},
 		{Name: "kickstart_revision", Type: cty.String, Doc: "The kickstart's revision, for metadata.json (stage.<fetch-ks>.revision).", Record: true},
+		{Name: "install_tree", Type: cty.String, Doc: "The install tree the image was installed from, for metadata.json: `imgpipe boot N-V-R` boots the image with its kernel. A local directory is recorded as an absolute path.", Record: true},
 	},
 	Outputs: []kind.Output{
 		{Name: "location", Type: cty.String, Doc: "Where the build was published: its directory, or the pushed reference with its digest."},
@@ -61,6 +62,7 @@ type config struct {
 	Logs              []string          `cty:"logs"`
 	KickstartURL      *string           `cty:"kickstart_url"`
 	KickstartRevision *string           `cty:"kickstart_revision"`
+	InstallTree       *string           `cty:"install_tree"`
 }
 
 func validate(c *kind.Config) hcl.Diagnostics {
