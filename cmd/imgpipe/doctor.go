@@ -14,6 +14,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/internal/gogetter"
 	"github.com/imgpipe/imgpipe/internal/qemu"
@@ -76,24 +79,36 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 		recipeDir = filepath.Dir(pos[0])
 	}
 
+	// With a recipe, what it needs: a tool it runs that is missing fails
+	// (exit 1), podman is checked only if a stage runs in a container,
+	// and executor blocks are checked the way a run connects to them.
+	var plan *engine.Plan
+	var needs recipeNeeds
+	if len(pos) == 1 {
+		if plan, _, err = a.prepare(ctx, pos[0], rf, forCheck); err != nil {
+			return err
+		}
+		needs = needsOf(plan)
+	}
+
 	var found []finding
 	found = append(found, checkStore(storeDir(*storeFlag, recipeDir)))
 	for _, t := range hostTools {
-		found = append(found, checkTool(ctx, t))
+		f := checkTool(ctx, t)
+		if by, ok := needs.tools[t.name]; ok && f.Status != statusOK {
+			f.Status, f.Detail = statusFail, "not found; "+filepath.Base(pos[0])+" needs it: "+by
+		}
+		found = append(found, f)
 	}
 	for _, fw := range firmware {
 		found = append(found, checkFirmware(fw.arch, fw.code, fw.pkg))
 	}
 	found = append(found, checkGetter(ctx))
 	found = append(found, checkKVM(ctx))
-	found = append(found, checkPodman(ctx, "podman", "", ""))
-	if len(pos) == 1 {
-		// Only the executor blocks need the recipe: they are checked the way
-		// a run would connect to them.
-		plan, _, err := a.prepare(ctx, pos[0], rf, forCheck)
-		if err != nil {
-			return err
-		}
+	if plan == nil || needs.podman {
+		found = append(found, checkPodman(ctx, "podman", "", ""))
+	}
+	if plan != nil {
 		for _, b := range plan.ExecutorBlocks {
 			found = append(found, checkPodman(ctx, "executor "+b.Name, b.Connection, b.IdentityFile))
 		}
@@ -120,6 +135,82 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 		return &silentError{code: exitFailed}
 	}
 	return nil
+}
+
+// recipeNeeds is what a recipe's stages need of this machine.
+type recipeNeeds struct {
+	// tools maps each host program the stages run here to the first
+	// stage that runs it.
+	tools map[string]string
+	// podman: a stage runs in a container on the default podman service.
+	podman bool
+}
+
+// needsOf reads from a plan the host programs its stages run (the argv
+// each stage kind builds: stages/<kind>/argv.go) and whether any runs in a
+// container. Stages in a container need nothing of the host but podman.
+func needsOf(plan *engine.Plan) recipeNeeds {
+	needs := recipeNeeds{tools: map[string]string{}}
+	need := func(tool string, n *engine.Node) {
+		if _, ok := needs.tools[tool]; !ok {
+			needs.tools[tool] = fmt.Sprintf("stage %s [%s] (%s)", n.Name, n.Arch, n.Kind.Name)
+		}
+	}
+	for _, n := range plan.Nodes {
+		if n.Container != nil {
+			needs.podman = needs.podman || n.Container.Connection == ""
+			continue
+		}
+		switch n.Kind.Name {
+		case "guest-install", "boot-verify":
+			for _, arch := range n.Arches {
+				need(qemu.Binary(arch), n)
+			}
+			need("qemu-img", n)
+		case "convert":
+			need("qemu-img", n)
+			for _, f := range configStrings(n.Config, "formats") {
+				switch {
+				case strings.HasSuffix(f, "-xz"):
+					need("xz", n)
+				case strings.Contains(f, "squashfs"):
+					need("mksquashfs", n)
+				case f == "tar-gz" || strings.Contains(f, "ova") || strings.HasPrefix(f, "vagrant") || f == "docker":
+					need("tar", n)
+				}
+			}
+		case "fetch-ks":
+			if u := configStrings(n.Config, "url"); len(u) == 1 && strings.Contains(u[0], "git") {
+				need("git", n)
+			}
+		}
+	}
+	return needs
+}
+
+// configStrings returns a known string or list of strings attribute of a
+// stage's configuration.
+func configStrings(cfg cty.Value, name string) []string {
+	if !cfg.IsKnown() || cfg.IsNull() || !cfg.Type().IsObjectType() || !cfg.Type().HasAttribute(name) {
+		return nil
+	}
+	v := cfg.GetAttr(name)
+	if !v.IsWhollyKnown() || v.IsNull() {
+		return nil
+	}
+	if v.Type() == cty.String {
+		return []string{v.AsString()}
+	}
+	if !v.CanIterateElements() {
+		return nil
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		if _, e := it.Element(); e.Type() == cty.String && !e.IsNull() {
+			out = append(out, e.AsString())
+		}
+	}
+	return out
 }
 
 // checkStore checks that the store directory, or the directory it would
@@ -243,7 +334,17 @@ func checkKVM(ctx context.Context) finding {
 	}
 	f.Status = statusWarn
 	f.Detail = reason + "; VMs run under TCG (emulation), installs take many times longer"
-	f.Fix = "use a machine where /dev/kvm works (nested virtualisation on, the user in group kvm)"
+	switch {
+	case strings.Contains(reason, qemu.QemuSays):
+		// /dev/kvm opens, so permissions and nesting are not the problem:
+		// qemu's KVM fails, and its own words above say how.
+		f.Fix = "qemu cannot run guests on this machine's KVM (its error is quoted above; an MSR it cannot set means the hypervisor this machine runs in refuses what -cpu host needs). " +
+			"Builds work under TCG, only slower; for KVM, run on bare metal or a host whose nested KVM passes the CPU through, or set accel = \"tcg\" to skip the probe"
+	case strings.Contains(reason, "/dev/kvm"):
+		f.Fix = "enable KVM: load kvm_intel or kvm_amd (nested virtualisation on, in a VM) and add the user to group kvm; builds work under TCG, only slower"
+	default:
+		f.Fix = "builds work under TCG, only slower; set accel = \"tcg\" to skip the probe"
+	}
 	return f
 }
 

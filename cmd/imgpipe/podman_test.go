@@ -290,8 +290,11 @@ executor "podman" "second" {
   image      = "localhost/none:1"
 }
 
+# The default service: doctor checks it because a stage runs there.
 stage "exec" "noop" {
-  command = ["true"]
+  executor = "podman"
+  image    = "localhost/none:1"
+  command  = ["true"]
 }
 `, svc.URI))
 	code, stdout, stderr := cli(t, "doctor", "--store", t.TempDir(), recipe)

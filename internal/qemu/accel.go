@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,6 +70,10 @@ func ResolveAccel(ctx context.Context, ex executor.Executor, accel, arch, scratc
 	if r, ok := probeCache[arch]; ok {
 		return r.accel, r.reason
 	}
+	if _, err := exec.LookPath(Binary(arch)); err != nil {
+		// Not cached: a PATH that changes (tests) may have it next time.
+		return "tcg", fmt.Sprintf("cannot probe KVM: %v", err)
+	}
 	r := probeKVM(ctx, ex, arch, scratch)
 	if ctx.Err() == nil {
 		probeCache[arch] = r
@@ -106,16 +112,39 @@ func probeKVM(ctx context.Context, ex executor.Executor, arch, scratch string) p
 	}
 	pctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
 	defer cancel()
-	err = ex.Run(pctx, executor.Cmd{Argv: ProbeArgv(bios), Env: []string{"PATH=" + os.Getenv("PATH")}, Dir: dir, OutputDir: dir})
+	// qemu's own words are the diagnosis (here: /dev/kvm opens, but qemu
+	// aborts setting an MSR the hypervisor below refuses), so the reason
+	// quotes them.
+	stderr := &tailBuffer{max: 4096}
+	err = ex.Run(pctx, executor.Cmd{Argv: ProbeArgv(bios), Env: []string{"PATH=" + os.Getenv("PATH")}, Dir: dir, OutputDir: dir, Stderr: stderr})
+	said := probeSaid(stderr.String())
 	var ee *executor.ExitError
 	switch {
 	case errors.As(err, &ee) && ee.Code == probeExit:
 		return probeResult{"kvm", ""}
 	case pctx.Err() != nil:
-		return probeResult{"tcg", fmt.Sprintf("KVM probe did not finish in %s", ProbeTimeout)}
+		return probeResult{"tcg", fmt.Sprintf("KVM probe did not finish in %s%s", ProbeTimeout, said)}
 	case err == nil:
-		return probeResult{"tcg", "KVM probe exited without running its firmware"}
+		return probeResult{"tcg", "KVM probe exited without running its firmware" + said}
 	default:
-		return probeResult{"tcg", fmt.Sprintf("KVM probe failed: %v", err)}
+		return probeResult{"tcg", fmt.Sprintf("/dev/kvm exists, but qemu fails on it: %v%s", err, said)}
 	}
+}
+
+// QemuSays introduces qemu's own messages in a probe's reason.
+const QemuSays = "; qemu says: "
+
+// probeSaid returns qemu's messages as the end of a reason: its first
+// lines, joined, or "".
+func probeSaid(stderr string) string {
+	var lines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if l = strings.TrimSpace(l); l != "" && len(lines) < 3 {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return QemuSays + strings.Join(lines, " / ")
 }
