@@ -387,12 +387,15 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		return cty.NilVal, nil, false, fmt.Errorf("lock object: %w", err)
 	}
 	defer unlock()
+	var damaged *store.DamagedError // said once the stage's log is open
 	if !forced && !n.Kind.Uncached {
-		if res, ok, err := st.Lookup(id); err == nil && ok {
+		res, ok, err := st.LookupVerified(id)
+		if err == nil && ok {
 			if out, err := r.loadOutputs(n, id, res); err == nil {
 				return out, res, true, nil
 			}
 		}
+		damaged, _ = errors.AsType[*store.DamagedError](err)
 	}
 
 	cfg, err := r.resolveConfig(n)
@@ -431,6 +434,10 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		r.emit(e)
 	})
 	defer lw.Flush()
+	if damaged != nil {
+		// Committing the new object replaces the damaged one.
+		fmt.Fprintf(lw, "warning: %v; building it again\n", damaged)
+	}
 
 	exec := r.execs.For(n)
 	stage := &kind.Stage{
@@ -541,7 +548,12 @@ func (r *runner) loadOutputs(n *Node, id string, res *store.Result) (cty.Value, 
 // the store then records as an alias of n's ID. why says so in the
 // stage.cached event.
 func (r *runner) reuse(n *Node, id, why string) bool {
-	res, ok, err := r.store.Lookup(id)
+	res, ok, err := r.store.LookupVerified(id)
+	if damaged, isDamaged := errors.AsType[*store.DamagedError](err); isDamaged {
+		e := r.nodeEvent(events.StageLog, n)
+		e.Line = fmt.Sprintf("warning: %v; not reusing it", damaged)
+		r.emit(e)
+	}
 	if err != nil || !ok {
 		return false
 	}

@@ -66,11 +66,12 @@ func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional m
 			if st == nil {
 				return false
 			}
-			res, ok, err := st.Lookup(id)
-			if ok && err == nil {
+			// A damaged object is not reused: the run builds it again.
+			res, damage, err := st.VerifyObject(id, false)
+			if err == nil && len(damage) == 0 {
 				results[n] = res
 			}
-			return ok && err == nil
+			return err == nil && len(damage) == 0
 		}
 		switch {
 		case n.Unresolved:
