@@ -272,3 +272,133 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
+
+// SumsFile is a build's SHA256SUMS, in sha256sum's format: every file
+// metadata.json lists, by path.
+const SumsFile = "SHA256SUMS"
+
+// Damaged is one damaged object or build that Verify found.
+type Damaged struct {
+	// Object is the ID of a damaged object; Build the N-V-R of a damaged
+	// build (Scratch when it is a scratch build).
+	Object  string `json:"object,omitempty"`
+	Build   string `json:"build,omitempty"`
+	Scratch bool   `json:"scratch,omitempty"`
+	// What says what made the object: "<kind> <stage> [<arch>]".
+	What   string   `json:"what,omitempty"`
+	Dir    string   `json:"dir"`
+	Damage []Damage `json:"damage"`
+}
+
+// VerifyReport is what Verify checked and found.
+type VerifyReport struct {
+	Objects int       `json:"objects"`
+	Builds  int       `json:"builds"`
+	Damaged []Damaged `json:"damaged"`
+}
+
+// Verify reads the whole store: every object's files against its record,
+// and every published and scratch build's files against metadata.json and
+// SHA256SUMS. It changes nothing.
+func (s *Store) Verify() (*VerifyReport, error) {
+	rep := &VerifyReport{Damaged: []Damaged{}}
+	entries, err := os.ReadDir(filepath.Join(s.Dir, "objects"))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Type()&fs.ModeSymlink != 0 {
+			continue // an alias: its object is checked under its own name
+		}
+		id := strings.TrimSuffix(e.Name(), ".json")
+		if !validID(id) {
+			continue
+		}
+		rep.Objects++
+		d := Damaged{Object: id, Dir: filepath.Join(s.Dir, "objects", e.Name())}
+		res, damage, err := s.VerifyObject(id, true)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			d.Damage = []Damage{{ResultFile, "missing: the object has no record"}}
+		case err != nil:
+			d.Damage = []Damage{{ResultFile, err.Error()}}
+		default:
+			d.Damage = damage
+			d.What = res.Kind + " " + res.Stage + " [" + res.Arch + "]"
+		}
+		if len(d.Damage) > 0 {
+			rep.Damaged = append(rep.Damaged, d)
+		}
+	}
+	builds, err := s.AllBuilds()
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range builds {
+		if b.State != BuildPublished && b.State != BuildScratch {
+			continue
+		}
+		rep.Builds++
+		if damage := VerifyBuild(b.Dir); len(damage) > 0 {
+			rep.Damaged = append(rep.Damaged, Damaged{Build: b.NVR(), Scratch: b.State == BuildScratch, Dir: b.Dir, Damage: damage})
+		}
+	}
+	return rep, nil
+}
+
+// VerifyBuild reads every file of a published build and compares it with
+// metadata.json, and SHA256SUMS with metadata.json. It returns what is
+// damaged.
+func VerifyBuild(dir string) []Damage {
+	m, err := ReadMetadata(dir)
+	if err != nil {
+		return []Damage{{MetadataFile, "cannot be read: " + errText(err)}}
+	}
+	var damage []Damage
+	want := map[string]string{} // path → sha256, as metadata.json says
+	for _, arch := range slices.Sorted(maps.Keys(m.Builds)) {
+		for _, f := range m.Builds[arch].Files() {
+			want[f.Path] = f.SHA256
+			path := filepath.Join(dir, filepath.FromSlash(f.Path))
+			info, err := os.Stat(path)
+			switch {
+			case err != nil:
+				damage = append(damage, Damage{f.Path, "missing (" + errText(err) + ")"})
+				continue
+			case info.Size() != f.Size:
+				damage = append(damage, Damage{f.Path, fmt.Sprintf("is %d bytes, published %d", info.Size(), f.Size)})
+				continue
+			}
+			sum, err := hashFile(path)
+			switch {
+			case err != nil:
+				damage = append(damage, Damage{f.Path, "cannot be read: " + errText(err)})
+			case sum != f.SHA256:
+				damage = append(damage, Damage{f.Path, fmt.Sprintf("has sha256 %.12s, published %.12s", sum, f.SHA256)})
+			}
+		}
+	}
+	sums, err := os.ReadFile(filepath.Join(dir, SumsFile))
+	if err != nil {
+		return append(damage, Damage{SumsFile, "cannot be read: " + errText(err)})
+	}
+	listed := map[string]bool{}
+	for line := range strings.Lines(string(sums)) {
+		sum, path, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "  ")
+		switch {
+		case !ok:
+			damage = append(damage, Damage{SumsFile, fmt.Sprintf("has a line that is not \"<sha256>  <path>\": %q", line)})
+		case want[path] == "":
+			damage = append(damage, Damage{SumsFile, "lists " + path + ", which metadata.json does not"})
+		case want[path] != sum:
+			damage = append(damage, Damage{SumsFile, fmt.Sprintf("says %s has sha256 %.12s; metadata.json says %.12s", path, sum, want[path])})
+		}
+		listed[path] = true
+	}
+	for _, path := range slices.Sorted(maps.Keys(want)) {
+		if !listed[path] {
+			damage = append(damage, Damage{SumsFile, "does not list " + path})
+		}
+	}
+	return damage
+}

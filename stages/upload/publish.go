@@ -24,7 +24,7 @@ import (
 // Files of a build directory besides metadata.json.
 const (
 	metadataFile = store.MetadataFile
-	sumsFile     = "SHA256SUMS"
+	sumsFile     = store.SumsFile
 	// fragments are data/<arch>.json.
 	fragmentDir = "data"
 )
