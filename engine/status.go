@@ -9,8 +9,9 @@ import (
 type Status string
 
 const (
-	// StatusCached: an object exists for its ID, or for its content key
-	// (its inputs are all built, and hold the bytes it was made from).
+	// StatusCached: an intact object exists for its ID, or for its
+	// content key (its inputs are all built, and hold the bytes it was
+	// made from).
 	StatusCached Status = "cached"
 	// StatusRun: its inputs are all built and no object has its content:
 	// it runs.

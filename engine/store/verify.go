@@ -218,7 +218,10 @@ func seal(root string) (map[string]Fingerprint, error) {
 			return err
 		}
 		paths = append(paths, path)
-		return MakeReadOnly(path)
+		// Best effort: a file a container's user owns may refuse the
+		// chmod, and the mode is only a guard.
+		MakeReadOnly(path)
+		return nil
 	})
 	if err != nil {
 		return nil, err
