@@ -543,10 +543,11 @@ func (r *runner) loadOutputs(n *Node, id string, res *store.Result) (cty.Value, 
 	return n.Kind.AbsOutputs(n.outputs, v, r.store.ObjectDir(id)), nil
 }
 
-// reuse settles n on the object id when it exists and has n's outputs: its
-// own object, or one another stage ID made from the same content, which
-// the store then records as an alias of n's ID. why says so in the
-// stage.cached event.
+// reuse settles n on the object id when it exists, is intact
+// (store.LookupVerified: a damaged one is removed, with a warning) and has
+// n's outputs: its own object, or one another stage ID made from the same
+// content, which the store then records as an alias of n's ID. why says so
+// in the stage.cached event.
 func (r *runner) reuse(n *Node, id, why string) bool {
 	res, ok, err := r.store.LookupVerified(id)
 	if damaged, isDamaged := errors.AsType[*store.DamagedError](err); isDamaged {
