@@ -401,12 +401,15 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 	if err := r.uses.Add(id); err != nil {
 		return cty.NilVal, nil, false, err
 	}
+	var damaged *store.DamagedError // said once the stage's log is open
 	if !forced && !n.Kind.Uncached {
-		if res, ok, err := st.Lookup(id); err == nil && ok {
+		res, ok, err := st.LookupVerified(id)
+		if err == nil && ok {
 			if out, err := r.loadOutputs(n, id, res); err == nil {
 				return out, res, true, nil
 			}
 		}
+		damaged, _ = errors.AsType[*store.DamagedError](err)
 	}
 
 	cfg, err := r.resolveConfig(n)
@@ -445,6 +448,10 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		r.emit(e)
 	})
 	defer lw.Flush()
+	if damaged != nil {
+		// Committing the new object replaces the damaged one.
+		fmt.Fprintf(lw, "warning: %v; building it again\n", damaged)
+	}
 
 	exec := r.execs.For(n)
 	stage := &kind.Stage{
@@ -550,16 +557,22 @@ func (r *runner) loadOutputs(n *Node, id string, res *store.Result) (cty.Value, 
 	return n.Kind.AbsOutputs(n.outputs, v, r.store.ObjectDir(id)), nil
 }
 
-// reuse settles n on the object id when it exists and has n's outputs: its
-// own object, or one another stage ID made from the same content, which
-// the store then records as an alias of n's ID. why says so in the
-// stage.cached event.
+// reuse settles n on the object id when it exists, is intact
+// (store.LookupVerified: a damaged one is removed, with a warning) and has
+// n's outputs: its own object, or one another stage ID made from the same
+// content, which the store then records as an alias of n's ID. why says so
+// in the stage.cached event.
 func (r *runner) reuse(n *Node, id, why string) bool {
 	// Recorded first, so that gc keeps it if the lookup finds it.
 	if r.uses.Add(id, r.store.Target(id)) != nil {
 		return false
 	}
-	res, ok, err := r.store.Lookup(id)
+	res, ok, err := r.store.LookupVerified(id)
+	if damaged, isDamaged := errors.AsType[*store.DamagedError](err); isDamaged {
+		e := r.nodeEvent(events.StageLog, n)
+		e.Line = fmt.Sprintf("warning: %v; not reusing it", damaged)
+		r.emit(e)
+	}
 	if err != nil || !ok {
 		return false
 	}

@@ -9,8 +9,9 @@ import (
 type Status string
 
 const (
-	// StatusCached: an object exists for its ID, or for its content key
-	// (its inputs are all built, and hold the bytes it was made from).
+	// StatusCached: an intact object exists for its ID, or for its
+	// content key (its inputs are all built, and hold the bytes it was
+	// made from).
 	StatusCached Status = "cached"
 	// StatusRun: its inputs are all built and no object has its content:
 	// it runs.
@@ -66,11 +67,12 @@ func (p *Plan) Statuses(st *store.Store) (status map[*Node]Status, provisional m
 			if st == nil {
 				return false
 			}
-			res, ok, err := st.Lookup(id)
-			if ok && err == nil {
+			// A damaged object is not reused: the run builds it again.
+			res, damage, err := st.VerifyObject(id, false)
+			if err == nil && len(damage) == 0 {
 				results[n] = res
 			}
-			return ok && err == nil
+			return err == nil && len(damage) == 0
 		}
 		switch {
 		case n.Unresolved:

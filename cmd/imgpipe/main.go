@@ -57,6 +57,7 @@ func commands() []command {
 		{"boot", "Boot a disk image with its serial console on this terminal", cmdBoot},
 		{"builds", "List, show and delete published builds", cmdBuilds},
 		{"gc", "Remove store objects no recent run used", cmdGC},
+		{"verify", "Check every object and build of a store against its digests", cmdVerify},
 		{"report", "Show a past run: its log, report.json or an HTML page", cmdReport},
 		{"doctor", "Check this machine (and a recipe's builders) for what stages need", cmdDoctor},
 		{"version", "Print imgpipe's version", cmdVersion},

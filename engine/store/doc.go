@@ -6,7 +6,8 @@
 // Layout:
 //
 //	objects/<id>/             an object with files: the stage's outputs, and
-//	objects/<id>/result.json  its record, written last
+//	objects/<id>/result.json  its record (each file's size, sha256 and
+//	                          fingerprint), written last
 //	objects/<id>.json         the record of an object without files (a stage
 //	                          that declares no outputs)
 //	objects/<id> → <other>    an alias: a stage ID whose stage reused, by its
@@ -26,8 +27,11 @@
 //
 // An object is written into a temporary directory beside the others and
 // renamed into place with result.json written last, so a reader sees either
-// no object or a whole one, even if the writer is killed. The package knows
-// nothing of recipes or stage kinds; it stores directories and a Result.
+// no object or a whole one, even if the writer is killed. Its files are
+// made read-only and their fingerprints recorded (verify.go): a run reuses
+// an object only once LookupVerified found it intact, and removes a
+// damaged one; Verify reads a whole store. The package knows nothing of
+// recipes or stage kinds; it stores directories and a Result.
 //
 // Every stage ID names its object; a content key names the object a stage
 // made from given input bytes (docs/architecture.md#early-cutoff), so that

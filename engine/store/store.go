@@ -73,6 +73,12 @@ type Result struct {
 	// ContentKey is the content key of the stage that made the object
 	// (docs/architecture.md#early-cutoff), when it was known.
 	ContentKey string `json:"content_key,omitempty"`
+	// Fingerprints are the files' fingerprints (verify.go), taken when the
+	// object was committed and its files made read-only, by path as in
+	// Files. A file whose fingerprint differs is read again before the
+	// object is reused. Objects committed before imgpipe recorded them
+	// have none.
+	Fingerprints map[string]Fingerprint `json:"fingerprints,omitempty"`
 }
 
 // File is one file of an object.
@@ -156,8 +162,9 @@ func (p *Pending) Abort() error {
 	return removeAll(p.OutDir)
 }
 
-// Commit hashes the outputs, writes result.json and moves the object into
-// place, replacing an older object with the same ID (a forced rebuild).
+// Commit makes the outputs read-only, records their fingerprints and
+// digests in result.json and moves the object into place, replacing an
+// older object with the same ID (a forced rebuild, or a damaged one).
 func (p *Pending) Commit(r *Result) error {
 	if p.OutDir == "" {
 		return p.commitRecord(r)
@@ -166,17 +173,24 @@ func (p *Pending) Commit(r *Result) error {
 	if _, err := os.Lstat(resultPath); err == nil {
 		return fmt.Errorf("commit %s: the stage wrote %s into its output directory; imgpipe keeps that name for the object's record", p.id, ResultFile)
 	}
+	// Sealed first, then hashed: a write after the fingerprint was taken
+	// changes it, and the next reuse reads the file again.
+	fps, err := seal(p.OutDir)
+	if err != nil {
+		return fmt.Errorf("commit %s: %w", p.id, err)
+	}
 	files, err := hashTree(p.OutDir)
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", p.id, err)
 	}
 	r.ID = p.id
 	r.Files = files
+	r.Fingerprints = fps
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(resultPath, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(resultPath, append(b, '\n'), 0o444); err != nil {
 		return fmt.Errorf("commit %s: %w", p.id, err)
 	}
 	final := p.store.ObjectDir(p.id)

@@ -21,7 +21,7 @@ import (
 // Test hooks: tests force the copying path, watch its progress and inject
 // failures.
 var (
-	// noLink disables hard links and reflinks.
+	// noLink disables reflinks.
 	noLink bool
 	// copyProgress is called after each block a copy writes.
 	copyProgress func(dst string, written int64)
@@ -31,11 +31,13 @@ var (
 
 const copyBlock = 1 << 20
 
-// placeFile puts src at dst: a hard link when both are on one file system
-// (store objects are immutable, so sharing the inode is safe), else a
-// reflink, else a sparse-aware copy. The file appears at dst whole or not
-// at all: it is written under a temporary name and renamed. When wantHash
-// is set, a copy computes and returns the content's sha256; a link or a
+// placeFile puts a read-only copy of src at dst: a reflink where the file
+// system can make one, else a sparse-aware copy. Never a hard link: a
+// tool that writes into the published file in place (qemu booting it)
+// would write into the store's object too, and a file from the recipe's
+// directory would stay the user's to edit. The file appears at dst whole
+// or not at all: it is written under a temporary name and renamed. When
+// wantHash is set, a copy computes and returns the content's sha256; a
 // reflink returns "", and the caller hashes the file if it needs to.
 func placeFile(ctx context.Context, src, dst, tmpPrefix string, wantHash bool) (digest string, err error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -47,11 +49,6 @@ func placeFile(ctx context.Context, src, dst, tmpPrefix string, wantHash bool) (
 			os.Remove(tmp)
 		}
 	}()
-	if !noLink {
-		if err := os.Link(src, tmp); err == nil {
-			return "", rename(tmp, dst)
-		}
-	}
 	in, err := os.Open(src)
 	if err != nil {
 		return "", err
@@ -75,12 +72,12 @@ func placeFile(ctx context.Context, src, dst, tmpPrefix string, wantHash bool) (
 	}()
 	if !noLink {
 		if err := unix.IoctlFileClone(int(out.Fd()), int(in.Fd())); err == nil {
-			if err := out.Close(); err != nil {
-				out = nil
+			err := out.Close()
+			out = nil
+			if err != nil {
 				return "", err
 			}
-			out = nil
-			return "", rename(tmp, dst)
+			return "", sealAndRename(tmp, dst)
 		}
 	}
 	var h hash.Hash
@@ -95,7 +92,7 @@ func placeFile(ctx context.Context, src, dst, tmpPrefix string, wantHash bool) (
 	if err != nil {
 		return "", err
 	}
-	if err := rename(tmp, dst); err != nil {
+	if err := sealAndRename(tmp, dst); err != nil {
 		return "", err
 	}
 	if h != nil {
@@ -156,13 +153,25 @@ func rename(tmp, dst string) error {
 	return nil
 }
 
+// sealAndRename makes a published file read-only, a guard against tools
+// that would write into it (root ignores it; the fingerprints recorded at
+// publication are what tell), and renames it into place.
+func sealAndRename(tmp, dst string) error {
+	if err := os.Chmod(tmp, 0o444); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return rename(tmp, dst)
+}
+
 // writeAtomic writes data to path through a temporary file and a rename.
 func writeAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+randHex()+"-"+filepath.Base(path))
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	// Read-only, as the published files: replaced by renames only.
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o444)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,16 @@
 //	metadata.json                 written last: the build exists iff it does
 //	                              (a store.BuildMetadata)
 //
-// Files are hard links to the store's objects (which are immutable) when
-// the store is on one file system, else reflinks, else sparse copies; each
-// appears under its final name whole or not at all (temporary name, then
-// rename). Digests come from the objects' records: publishing never
-// re-reads an image the store has already hashed.
+// Files are read-only copies of the store's objects: reflinks where the
+// file system has them, else sparse copies, never hard links (a tool that
+// writes into a published image in place would write into the object
+// too). Each appears under its final name whole or not at all (temporary
+// name, then rename). Digests come from the objects' records: publishing
+// never re-reads an image the store has already hashed, unless its
+// fingerprint (engine/store: Fingerprint) is not the one its object
+// recorded. data/<arch>.fingerprints.json records each published file's
+// digest and fingerprint, outside the build proper (not in SHA256SUMS or
+// metadata.json).
 //
 // # Several architectures
 //
@@ -40,17 +45,23 @@
 // files and writes it after they are all in place, so a fragment always
 // describes files that are there. Killed before metadata.json is written,
 // the build does not exist; the release's reservation is taken over by the
-// next run, which finds files that are hard links to the same objects and
-// keeps them. Killed while amending, the build stays as it was.
+// next run, which keeps the files data/<arch>.fingerprints.json records
+// with the digests it publishes and unchanged fingerprints. Killed while
+// amending, the build stays as it was.
 //
 // # Up to date
 //
 // upload is Uncached: it runs on every run and checks its destination.
-// When metadata.json lists this architecture with the same files (paths,
-// sizes and digests), it is up to date and writes nothing; a file that
-// went missing or changed size is published again from its object. A
-// published build with other files for this architecture is an error:
-// builds are immutable.
+// When metadata.json lists this architecture with the same images (paths,
+// sizes and digests), it is up to date and writes nothing, once every file
+// metadata.json lists for it is checked: a file whose fingerprint is the
+// one recorded at publication is intact, any other is read and compared
+// with its published digest. A missing or damaged file is published again
+// from its object (and the copy checked); one this run has no source with
+// the published digest for is an error that names it and `imgpipe builds
+// delete`. SHA256SUMS that differs from metadata.json is written again
+// from metadata.json, never from the files. A published build with other
+// images for this architecture is an error: builds are immutable.
 //
 // # OCI
 //

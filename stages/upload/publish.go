@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,7 +24,7 @@ import (
 // Files of a build directory besides metadata.json.
 const (
 	metadataFile = store.MetadataFile
-	sumsFile     = "SHA256SUMS"
+	sumsFile     = store.SumsFile
 	// fragments are data/<arch>.json.
 	fragmentDir = "data"
 )
@@ -91,6 +92,9 @@ func publishStore(ctx context.Context, s *kind.Stage, cfg *config, st *store.Sto
 		return p.dir, err
 	}
 	if err := p.place(ctx); err != nil {
+		return "", err
+	}
+	if err := p.recordFingerprints(); err != nil {
 		return "", err
 	}
 	if err := p.writeFragment(); err != nil {
@@ -345,7 +349,9 @@ func (o *objectRef) outputFor(path string) string {
 }
 
 // digestFromStore fills in an item's size and digest from the record of
-// the store object holding it: a rerun never re-reads gigabytes.
+// the store object holding it: a rerun never re-reads gigabytes. A file
+// whose fingerprint is not the one its object recorded is read, and one
+// whose bytes are not those recorded is an error: it is never published.
 func (p *publication) digestFromStore(it *item) error {
 	info, err := os.Stat(it.src)
 	if err != nil {
@@ -360,9 +366,23 @@ func (p *publication) digestFromStore(it *item) error {
 		return nil
 	}
 	rel, _ := filepath.Rel(obj.dir, it.src)
-	if f, ok := obj.res.Files[filepath.ToSlash(rel)]; ok && f.Size == it.size {
-		it.sha256 = f.SHA256
+	rel = filepath.ToSlash(rel)
+	f, ok := obj.res.Files[rel]
+	if !ok {
+		return nil
 	}
+	if f.Size == it.size && obj.res.Fingerprints[rel] == store.FingerprintOf(info) {
+		it.sha256 = f.SHA256
+		return nil
+	}
+	size, sum, err := hashFile(it.src)
+	if err != nil {
+		return err
+	}
+	if size != f.Size || sum != f.SHA256 {
+		return fmt.Errorf("%s was changed after its stage made it (sha256 %.12s, recorded %.12s); it is not published: run again, and the run builds the damaged object %.12s again", it.src, sum, f.SHA256, obj.res.ID)
+	}
+	it.sha256 = f.SHA256
 	return nil
 }
 
@@ -386,10 +406,12 @@ func (p *publication) hashUnknown() error {
 }
 
 // checkPublished looks at the destination. When metadata.json lists this
-// architecture with the same files it is up to date: files that went
-// missing are put back (their digests are known), nothing else is
-// written. A published build with other content for this architecture is
-// an error: builds are immutable.
+// architecture with the same images it is up to date: its files are
+// checked against their published digests (checkFiles), those missing or
+// damaged are put back from their objects, SHA256SUMS is written again
+// from metadata.json if it differs, and nothing else is written. A
+// published build with other content for this architecture is an error:
+// builds are immutable.
 func (p *publication) checkPublished(ctx context.Context) (bool, error) {
 	if exists(filepath.Join(p.dir, store.TombstoneFile)) {
 		return false, fmt.Errorf("build %s was deleted (%s); its release is not reused: set another release, or leave it unset", p.nvr, filepath.Join(p.dir, store.TombstoneFile))
@@ -426,28 +448,19 @@ func (p *publication) checkPublished(ctx context.Context) (bool, error) {
 	// The same images, so the same release key: records that differ (a
 	// kickstart's text whose flattened form did not change, logs) stay as
 	// they were published (docs/decisions/0012-releases-follow-content.md).
-	check := p.all()
 	if diff := diffFiles(slices.Concat(prev.Logs, kickstartFiles(prev)), slices.Concat(p.logs, p.kickstarts)); diff != "" {
 		fmt.Fprintf(p.log, "%s (%s) keeps the records it was published with (%s): the images are the same\n", p.nvr, p.arch, diff)
-		check = p.images
 	}
-	// The destination: every file there with its size. Sizes only: a
-	// digest would re-read gigabytes, and a hard link to the object is
-	// checked by inode.
-	repaired := 0
-	for _, it := range check {
-		dst := filepath.Join(p.dir, filepath.FromSlash(it.dst))
-		if info, err := os.Stat(dst); err == nil && info.Size() == it.size {
-			continue
-		}
-		fmt.Fprintf(p.log, "%s is missing or damaged; publishing it again\n", it.dst)
-		if err := p.placeOne(ctx, it); err != nil {
-			return false, err
-		}
-		repaired++
+	repaired, err := p.checkFiles(ctx, prev)
+	if err != nil {
+		return false, err
 	}
-	if !exists(filepath.Join(p.dir, sumsFile)) {
-		if err := writeAtomic(filepath.Join(p.dir, sumsFile), sha256sums(meta)); err != nil {
+	// SHA256SUMS says what metadata.json says; it is never made from the
+	// files.
+	sums := sha256sums(meta)
+	if cur, err := os.ReadFile(filepath.Join(p.dir, sumsFile)); err != nil || !bytes.Equal(cur, sums) {
+		fmt.Fprintf(p.log, "%s is missing or does not match metadata.json; writing it again from metadata.json\n", sumsFile)
+		if err := writeAtomic(filepath.Join(p.dir, sumsFile), sums); err != nil {
 			return false, err
 		}
 		repaired++
@@ -458,6 +471,156 @@ func (p *publication) checkPublished(ctx context.Context) (bool, error) {
 		fmt.Fprintf(p.log, "%s (%s) is up to date: %s\n", p.nvr, p.arch, p.dir)
 	}
 	return true, nil
+}
+
+// checkFiles checks every file metadata.json lists for this architecture
+// against the digest it was published with: a file whose fingerprint is
+// the one recorded at publication (data/<arch>.fingerprints.json) is
+// intact, any other is read. A missing or damaged file is put back from
+// this run's file with the published digest (a store object, verified);
+// without one, the build cannot be repaired, and that is an error. It
+// returns how many files it put back.
+func (p *publication) checkFiles(ctx context.Context, prev *store.ArchMetadata) (int, error) {
+	items := map[string]*item{}
+	for _, it := range p.all() {
+		items[it.dst] = it
+	}
+	fps := p.readFingerprints()
+	changed, repaired := false, 0
+	for _, f := range prev.Files() {
+		dst := filepath.Join(p.dir, filepath.FromSlash(f.Path))
+		it := items[f.Path]
+		fp, problem, err := checkFile(dst, f, fps[f.Path])
+		if err != nil {
+			return repaired, err
+		}
+		if problem == "" {
+			if rec := (publishedFile{f.SHA256, fp}); rec != fps[f.Path] {
+				fps[f.Path], changed = rec, true
+			}
+			if it == nil || !sameFile(it.src, dst) {
+				continue
+			}
+			// Published by an imgpipe that hard-linked: one inode with
+			// the object, so a write into either is a write into both.
+			fmt.Fprintf(p.log, "%s is a hard link to %s; replacing it with a copy\n", f.Path, it.src)
+		} else {
+			if it == nil || it.sha256 != f.SHA256 {
+				return repaired, fmt.Errorf("build %s is damaged: %s %s, and this run has no file with its published content to put back; builds are immutable: delete it with `imgpipe builds delete %s` and run again", p.nvr, f.Path, problem, p.nvr)
+			}
+			fmt.Fprintf(p.log, "%s %s; publishing it again from %s\n", f.Path, problem, it.src)
+			repaired++
+		}
+		if err := p.restore(ctx, it); err != nil {
+			return repaired, err
+		}
+		info, err := os.Stat(dst)
+		if err != nil {
+			return repaired, err
+		}
+		fps[f.Path], changed = publishedFile{f.SHA256, store.FingerprintOf(info)}, true
+	}
+	if changed {
+		if err := p.writeFingerprints(fps); err != nil {
+			return repaired, err
+		}
+	}
+	return repaired, nil
+}
+
+// checkFile compares a published file with its record: it returns its
+// fingerprint (taken before reading it) and what is wrong with it, or "".
+// A file whose fingerprint is the one recorded with its digest is not
+// read.
+func checkFile(path string, f store.BuildFile, recorded publishedFile) (store.Fingerprint, string, error) {
+	info, err := os.Stat(path)
+	if notExist(err) {
+		return store.Fingerprint{}, "is missing", nil
+	}
+	if err != nil {
+		return store.Fingerprint{}, "", err
+	}
+	fp := store.FingerprintOf(info)
+	if !info.Mode().IsRegular() {
+		return fp, "is not a regular file", nil
+	}
+	if info.Size() != f.Size {
+		return fp, fmt.Sprintf("is %d bytes, published %d", info.Size(), f.Size), nil
+	}
+	if recorded == (publishedFile{f.SHA256, fp}) {
+		return fp, "", nil
+	}
+	_, sum, err := hashFile(path)
+	if err != nil {
+		return fp, "", err
+	}
+	if sum != f.SHA256 {
+		return fp, fmt.Sprintf("has sha256 %.12s, published %.12s (SHA256SUMS)", sum, f.SHA256), nil
+	}
+	return fp, "", nil
+}
+
+// restore publishes an item again and checks that the copy has its
+// digest: a repair never publishes other bytes.
+func (p *publication) restore(ctx context.Context, it *item) error {
+	dst := filepath.Join(p.dir, filepath.FromSlash(it.dst))
+	if _, err := placeFile(ctx, it.src, dst, p.tmpPrefix(), false); err != nil {
+		return fmt.Errorf("publish %s again: %w", it.dst, err)
+	}
+	_, sum, err := hashFile(dst)
+	if err != nil {
+		return err
+	}
+	if sum != it.sha256 {
+		os.Remove(dst)
+		return fmt.Errorf("publish %s again: its copy of %s has sha256 %.12s, not the published %.12s; delete the build with `imgpipe builds delete %s` and run again", it.dst, it.src, sum, it.sha256, p.nvr)
+	}
+	return nil
+}
+
+// fingerprintsPath is data/<arch>.fingerprints.json: this architecture's
+// published files, by path, each with the digest it was published with
+// and its fingerprint, taken then; so that checking the build reads only
+// the files whose fingerprint changed. It is not part of the build (not
+// in SHA256SUMS or metadata.json): without it, every file is read.
+func (p *publication) fingerprintsPath() string {
+	return filepath.Join(p.dir, fragmentDir, p.arch+".fingerprints.json")
+}
+
+// publishedFile is a file of data/<arch>.fingerprints.json.
+type publishedFile struct {
+	SHA256 string `json:"sha256"`
+	store.Fingerprint
+}
+
+func (p *publication) readFingerprints() map[string]publishedFile {
+	fps := map[string]publishedFile{}
+	if b, err := os.ReadFile(p.fingerprintsPath()); err == nil {
+		json.Unmarshal(b, &fps)
+	}
+	return fps
+}
+
+func (p *publication) writeFingerprints(fps map[string]publishedFile) error {
+	b, err := json.MarshalIndent(fps, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(p.fingerprintsPath(), append(b, '\n'))
+}
+
+// recordFingerprints records the fingerprints of the files place put in
+// place.
+func (p *publication) recordFingerprints() error {
+	fps := map[string]publishedFile{}
+	for _, it := range p.all() {
+		info, err := os.Stat(filepath.Join(p.dir, filepath.FromSlash(it.dst)))
+		if err != nil {
+			return err
+		}
+		fps[it.dst] = publishedFile{it.sha256, store.FingerprintOf(info)}
+	}
+	return p.writeFingerprints(fps)
 }
 
 // kickstartFiles are the published kickstarts' files.
@@ -507,7 +670,16 @@ func (p *publication) place(ctx context.Context) error {
 		return err
 	}
 	p.removeStaleTemps()
+	// Files an earlier run of this architecture published with these
+	// digests and nothing changed since are kept (a run that failed before
+	// metadata.json).
+	fps := p.readFingerprints()
 	for _, it := range p.all() {
+		if rec, ok := fps[it.dst]; ok && it.sha256 != "" && rec.SHA256 == it.sha256 {
+			if info, err := os.Stat(filepath.Join(p.dir, filepath.FromSlash(it.dst))); err == nil && store.FingerprintOf(info) == rec.Fingerprint {
+				continue
+			}
+		}
 		if err := p.placeOne(ctx, it); err != nil {
 			return fmt.Errorf("publish %s: %w", it.dst, err)
 		}
@@ -515,18 +687,16 @@ func (p *publication) place(ctx context.Context) error {
 	return nil
 }
 
-// placeOne puts one file in place, unless it already is (the same inode),
-// and fills in its digest if it was not known.
+// placeOne puts a copy of one file in place, and fills in its digest if
+// it was not known.
 func (p *publication) placeOne(ctx context.Context, it *item) error {
 	dst := filepath.Join(p.dir, filepath.FromSlash(it.dst))
-	if !sameFile(it.src, dst) {
-		sum, err := placeFile(ctx, it.src, dst, p.tmpPrefix(), it.sha256 == "")
-		if err != nil {
-			return err
-		}
-		if sum != "" {
-			it.sha256 = sum
-		}
+	sum, err := placeFile(ctx, it.src, dst, p.tmpPrefix(), it.sha256 == "")
+	if err != nil {
+		return err
+	}
+	if sum != "" {
+		it.sha256 = sum
 	}
 	if it.sha256 == "" {
 		size, sum, err := hashFile(dst)

@@ -21,8 +21,9 @@ data/logs/<arch>/ (logs), data/kickstarts/<arch>/ (kickstarts), SHA256SUMS and, 
 metadata.json (schemas/metadata.schema.json): a build exists iff its metadata.json does. Each
 architecture's instance adds its part; metadata.json is written once every required architecture
 has published, and a can_fail architecture that publishes later is added to it. A scratch build
-goes to scratch/<user>/<run>/ instead. Files are hard links to the store's objects where
-possible.
+goes to scratch/<user>/<run>/ instead. Files are read-only copies of the store's objects
+(reflinks where the file system has them), never hard links, so writing into a published image
+changes neither the store nor SHA256SUMS.
 
 With to = "oci://host[:port]/repo:tag", pushes the disk images as an OCI artifact (one layer per
 image) and the docker format as a runnable image; several architectures share the tag through an
@@ -30,7 +31,9 @@ image index. Loopback registries are spoken to over plain HTTP; credentials come
 Docker/Podman credential files.
 
 It always checks its destination, so it is never satisfied from the cache alone: a build that
-already holds the same files for this architecture is up to date and left untouched.`,
+already holds the same files for this architecture is up to date and left untouched, once its
+files are checked against the digests they were published with: a damaged file is put back from
+its object, and one that cannot be is an error.`,
 	Version:     1,
 	PerArch:     true,
 	UsesRelease: true,
