@@ -131,6 +131,25 @@ stage "fetch-ks" "ks" {
 		t.Fatal(err)
 	}
 
+	// validate lints a local kickstart and quotes it.
+	local := `
+build {
+  name    = "local"
+  version = "1"
+  arches  = ["x86_64"]
+}
+stage "flatten" "flat" {
+  source   = "local.ks"
+  lint     = "warn"
+  lint_for = "image-build"
+}
+`
+	for name, content := range map[string]string{"local.hcl": local, "local.ks": ks} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	var printed strings.Builder
 	run := func(want int, args ...string) {
 		t.Helper()
@@ -153,6 +172,8 @@ stage "fetch-ks" "ks" {
 	imgpipe("plan", "--json", "--store", storeDir, "-var", deployVar, "recipe.hcl")
 	imgpipe("plan", "--store", storeDir, "-var", deployVar, "recipe.hcl")
 	imgpipe("graph", "-var", deployVar, "recipe.hcl")
+	imgpipe("validate", "-var", deployVar, "recipe.hcl")
+	imgpipe("validate", "local.hcl")
 	imgpipe("builds", "--store", storeDir)
 	imgpipe("builds", "show", "--store", storeDir, "secrets-1-1")
 	imgpipe("builds", "show", "--json", "--store", storeDir, "secrets-1-1")
