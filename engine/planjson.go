@@ -60,7 +60,7 @@ func (p *Plan) Doc(st *store.Store) PlanDoc {
 		s := StageDoc{
 			Key: n.Key(), ID: ids[n], Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
 			DependsOn: []string{}, Needs: []string{},
-			Executor: p.Secrets.Mask(n.ExecutorIdentity), // a connection URL may hold a password
+			Executor: n.ExecutorIdentity,
 			Config:   canonjson.Marshal(maskValue(p.Secrets, n.Config)),
 			Outputs:  n.outputs,
 			Status:   status[n], Provisional: provisional[n],

@@ -180,7 +180,7 @@ func (a *app) exit(err error) int {
 		a.printDiags(diags)
 		return code
 	}
-	fmt.Fprintf(a.stderr, "imgpipe: %s\n", err)
+	fmt.Fprintf(a.stderr, "imgpipe: %s\n", a.secrets.Mask(err.Error()))
 	return code
 }
 

@@ -26,6 +26,7 @@ func TestSecretsStaySecret(t *testing.T) {
 		"kickstart sshpw":    "sshpw-a7c02",
 		"user --password":    "userpw-e19d3",
 		"env PASSWORD":       "envpw-3b7e5",
+		"executor password":  "sshpass-41c9",
 	}
 	ks := fmt.Sprintf(`lang en_US.UTF-8
 keyboard us
@@ -144,7 +145,24 @@ stage "flatten" "flat" {
   lint_for = "image-build"
 }
 `
-	for name, content := range map[string]string{"local.hcl": local, "local.ks": ks} {
+	// An executor whose connection holds a password, and cannot be
+	// opened: the warning and the error name it.
+	remote := fmt.Sprintf(`
+build {
+  name    = "remote"
+  version = "1"
+  arches  = ["x86_64"]
+}
+executor "podman" "builder" {
+  connection = "ssh://builder:%s@127.0.0.1:1/run/podman/podman.sock"
+  arches     = ["x86_64"]
+  image      = "localhost/none:latest"
+}
+stage "exec" "x" {
+  command = ["true"]
+}
+`, secrets["executor password"])
+	for name, content := range map[string]string{"local.hcl": local, "local.ks": ks, "remote.hcl": remote} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -174,6 +192,8 @@ stage "flatten" "flat" {
 	imgpipe("graph", "-var", deployVar, "recipe.hcl")
 	imgpipe("validate", "-var", deployVar, "recipe.hcl")
 	imgpipe("validate", "local.hcl")
+	imgpipe("plan", "--json", "--store", storeDir, "remote.hcl")
+	run(1, "run", "--progress", "plain", "--store", storeDir, "remote.hcl")
 	imgpipe("builds", "--store", storeDir)
 	imgpipe("builds", "show", "--store", storeDir, "secrets-1-1")
 	imgpipe("builds", "show", "--json", "--store", storeDir, "secrets-1-1")
