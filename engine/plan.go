@@ -34,10 +34,11 @@ type Plan struct {
 	// Vars are the variables' values, for evaluating the recipe's blocks
 	// again (the Koji exporters evaluate the preset block per arch).
 	Vars cty.Value
-	// Secrets are the plan's secrets: sensitive variables' values, URL
-	// credentials and secret-named values in stage configurations
-	// (docs/reliability-secrets.md). Doc masks them; Run masks them, and
-	// those its stages find, in everything it records.
+	// Secrets are the plan's secrets: sensitive variables' values and
+	// what is computed from them, URL credentials and secret-named values
+	// in stage configurations (docs/reliability-secrets.md). Doc masks
+	// them; Run masks them, and those its stages find (in a set of its
+	// own), in everything it records.
 	Secrets *secret.Set
 
 	scopes map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
