@@ -11,6 +11,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/secret"
 )
 
 // Plan is a recipe resolved into stage instances: what Prepare returns and
@@ -33,6 +34,12 @@ type Plan struct {
 	// Vars are the variables' values, for evaluating the recipe's blocks
 	// again (the Koji exporters evaluate the preset block per arch).
 	Vars cty.Value
+	// Secrets are the plan's secrets: sensitive variables' values and
+	// what is computed from them, URL credentials and secret-named values
+	// in stage configurations (docs/reliability-secrets.md). Doc masks
+	// them; Run masks them, and those its stages find (in a set of its
+	// own), in everything it records.
+	Secrets *secret.Set
 
 	scopes map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
 }
@@ -205,5 +212,6 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 			n.Arch = strings.Join(n.Arches, "+")
 		}
 	}
+	plan.Secrets = planSecrets(r, vars, plan.Nodes)
 	return plan, diags.List()
 }

@@ -37,7 +37,8 @@ type StageDoc struct {
 	// routed to by its arch).
 	ExecutorName string `json:"executor_name,omitempty"`
 	// Config is the resolved configuration; references to other stages'
-	// outputs appear as "${stage.<name>.<output>}".
+	// outputs appear as "${stage.<name>.<output>}", secrets as
+	// "[sensitive]" (docs/reliability-secrets.md).
 	Config json.RawMessage `json:"config"`
 	// Inputs maps local paths to their content digests.
 	Inputs  map[string]string `json:"inputs,omitempty"`
@@ -60,7 +61,7 @@ func (p *Plan) Doc(st *store.Store) PlanDoc {
 			Key: n.Key(), ID: ids[n], Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
 			DependsOn: []string{}, Needs: []string{},
 			Executor: n.ExecutorIdentity,
-			Config:   canonjson.Marshal(n.Config),
+			Config:   canonjson.Marshal(maskValue(p.Secrets, n.Config)),
 			Outputs:  n.outputs,
 			Status:   status[n], Provisional: provisional[n],
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/lines"
+	"github.com/imgpipe/imgpipe/internal/secret"
 )
 
 // RunOptions configure one run.
@@ -78,6 +79,7 @@ type runner struct {
 	runDir  string
 	scratch string
 	sink    events.Sink
+	secrets *secret.Set // the plan's, and those its stages find
 	sem     chan struct{}
 	cancel  context.CancelCauseFunc
 
@@ -154,7 +156,11 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	if opts.Events != nil {
 		sinks = append(sinks, opts.Events)
 	}
-	r.sink = events.Tee(sinks...)
+	// Every record of the run goes through the mask: events.jsonl, the
+	// front ends, and the report, which reads events.jsonl.
+	r.secrets = &secret.Set{}
+	r.secrets.Add(plan.Secrets.Values()...)
+	r.sink = maskingSink(r.secrets, events.Tee(sinks...))
 	r.summary.RunID = r.runID
 	r.content = st.ContentIndex(r.runID)
 	defer r.content.Close()
@@ -258,7 +264,7 @@ func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
 		e.Object = st.object
 	}
 	if err != nil {
-		e.Error = err.Error()
+		e.Error = r.secrets.Mask(err.Error())
 		st.err = err
 	}
 	r.report = append(r.report, e)
@@ -416,6 +422,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 	if err != nil {
 		return cty.NilVal, nil, false, err
 	}
+	addConfigSecrets(r.secrets, cfg)
 	pending, err := st.Begin(id, len(n.outputs) > 0)
 	if err != nil {
 		return cty.NilVal, nil, false, err
@@ -435,6 +442,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		}
 	}()
 	lw := lines.NewWriter(func(line string) {
+		line = r.secrets.Mask(line)
 		if logFile == nil {
 			if dir, err := st.StageLogDir(r.runID, n.Arch, n.Name); err == nil {
 				logFile, _ = os.Create(filepath.Join(dir, "log"))
@@ -471,6 +479,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		Inputs:     r.referencedObjects(n),
 		Exec:       exec,
 		Log:        lw,
+		Secrets:    r.secrets,
 	}
 	stageCtx := ctx
 	if n.Timeout > 0 {

@@ -184,6 +184,9 @@ func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, mod
 	for name, f := range r.Files {
 		a.files[name] = f
 	}
+	if plan != nil {
+		a.secrets = plan.Secrets
+	}
 	if ini != nil {
 		planDiags = ini.Map(planDiags)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -73,6 +74,9 @@ type app struct {
 	// remap points diagnostics about HCL generated from a Koji INI back at
 	// the INI; nil otherwise.
 	remap func(hcl.Diagnostics) hcl.Diagnostics
+	// secrets are the prepared plan's, masked in diagnostics; nil before
+	// (URL credentials are masked anyway).
+	secrets *secret.Set
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -177,7 +181,7 @@ func (a *app) exit(err error) int {
 		a.printDiags(diags)
 		return code
 	}
-	fmt.Fprintf(a.stderr, "imgpipe: %s\n", err)
+	fmt.Fprintf(a.stderr, "imgpipe: %s\n", a.secrets.Mask(err.Error()))
 	return code
 }
 
@@ -189,8 +193,9 @@ func (a *app) printDiags(diags hcl.Diagnostics) {
 	if a.remap != nil {
 		diags = a.remap(diags)
 	}
-	w := hcl.NewDiagnosticTextWriter(a.stderr, a.files, 100, false)
-	w.WriteDiagnostics(diags)
+	// Diagnostics quote the recipe: its secrets are masked there too.
+	w := hcl.NewDiagnosticTextWriter(a.stderr, maskFiles(a.secrets, a.files), 100, false)
+	w.WriteDiagnostics(maskDiags(a.secrets, diags))
 	errs := 0
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
@@ -200,4 +205,35 @@ func (a *app) printDiags(diags hcl.Diagnostics) {
 	if errs > 1 {
 		fmt.Fprintf(a.stderr, "%d errors.\n", errs)
 	}
+}
+
+// maskDiags returns diagnostics with the secrets in their text masked: the
+// plan's, once there is a plan, and URL credentials always.
+func maskDiags(set *secret.Set, diags hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, len(diags))
+	for i, d := range diags {
+		m := *d
+		m.Summary, m.Detail = set.Mask(d.Summary), set.Mask(d.Detail)
+		out[i] = &m
+	}
+	return out
+}
+
+// maskFiles returns the files diagnostics quote, with their secrets
+// masked (a masked line's columns may shift).
+func maskFiles(set *secret.Set, files map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		if f == nil {
+			out[name] = f
+			continue
+		}
+		if masked := set.Mask(string(f.Bytes)); masked != string(f.Bytes) {
+			m := *f
+			m.Bytes = []byte(masked)
+			f = &m
+		}
+		out[name] = f
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/secret"
 )
 
 // Kind describes one kind of stage: its attributes, its outputs and how it
@@ -256,6 +257,11 @@ type Stage struct {
 	// the event stream. It is the stage's one log: warnings go there too
 	// (Warnf).
 	Log io.Writer
+	// Secrets are the run's secrets (docs/reliability-secrets.md): the
+	// engine masks them in the log, events and reports. A stage adds the
+	// secrets it finds (flatten, a kickstart's passwords) and masks with
+	// it the files it publishes (upload). Nil in tests that do not care.
+	Secrets *secret.Set
 }
 
 // Warnf writes a warning to the stage's log, as one line starting with

@@ -46,6 +46,7 @@ var variableSchema = &hcl.BodySchema{
 		{Name: "default"},
 		{Name: "type"},
 		{Name: "description"},
+		{Name: "sensitive"},
 	},
 }
 
@@ -245,6 +246,22 @@ func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 				})
 			} else {
 				v.Description = val.AsString()
+			}
+		}
+	}
+	if attr, ok := content.Attributes["sensitive"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if val.Type() != cty.Bool || val.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid variable sensitive",
+					Detail:   "sensitive must be a literal true or false.",
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			} else {
+				v.Sensitive = val.True()
 			}
 		}
 	}

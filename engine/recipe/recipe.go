@@ -42,6 +42,9 @@ type Variable struct {
 	// Type is the declared type constraint; cty.DynamicPseudoType when the
 	// block has no type.
 	Type cty.Type
+	// Sensitive says the variable's value is a secret: it is masked
+	// wherever imgpipe shows or records it (docs/reliability-secrets.md).
+	Sensitive bool
 	// Default is nil when the variable has no default and so must be set.
 	Default   hcl.Expression
 	DeclRange hcl.Range

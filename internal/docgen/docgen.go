@@ -342,7 +342,9 @@ func writeLanguage(w *writer) {
 	w.nl()
 
 	w.p("**variable**: `type` (an optional type constraint such as `string` or `list(string)`), `default` " +
-		"(optional; a variable without one must be set) and `description` (a literal string). " +
+		"(optional; a variable without one must be set), `description` (a literal string) and `sensitive` " +
+		"(a literal bool, false by default: true makes the value a secret, masked as `[sensitive]` in plans, logs, " +
+		"events, reports and records, as in Terraform; [reliability-secrets.md](reliability-secrets.md)). " +
 		"`imgpipe run|validate|plan -var name=value` sets a variable (the value is taken as a string for " +
 		"string and untyped variables, and as an HCL literal such as `[\"a\", \"b\"]` for others); " +
 		"`-var-file=FILE` sets variables from `name = value` lines of an HCL file. `-var` wins over " +

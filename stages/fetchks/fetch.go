@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/gogetter"
+	"github.com/imgpipe/imgpipe/internal/secret"
 )
 
 // Result is what Fetch wrote. Tree and Kickstart are relative to the output
@@ -89,7 +90,7 @@ func Fetch(ctx context.Context, r Request, resolved, outDir, scratch string, log
 		return Result{}, err
 	}
 	meta, _ := json.MarshalIndent(map[string]string{
-		"url":      r.URL,
+		"url":      secret.MaskURL(r.URL), // a record: no credentials
 		"file":     file,
 		"revision": rev,
 		"resolved": resolved,

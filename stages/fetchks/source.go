@@ -218,9 +218,9 @@ func parseHTTP(s *source, raw string) (*source, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("URL %s has no host", raw)
 	}
-	if _, ok := u.User.Password(); ok {
-		return nil, fmt.Errorf("a password in the URL is refused: it would end up in the plan and the store")
-	}
+	// A password in the URL is a secret: the engine masks it wherever it
+	// shows or records the URL (docs/reliability-secrets.md). A git
+	// repository's is refused, as Koji refuses it (scm.go).
 	if strings.HasSuffix(u.Path, ".git") || strings.HasSuffix(u.Path, ".git/") {
 		return nil, fmt.Errorf("%s looks like a git repository, which a plain download cannot fetch: write git+%s#revision (Koji) or git::%s?ref=revision", raw, src, src)
 	}

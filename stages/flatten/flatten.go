@@ -14,6 +14,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
 
@@ -172,6 +173,11 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		}
 		return nil, fmt.Errorf("kickstart %s does not parse:\n%s", rel(source), strings.Join(msgs, "\n"))
 	}
+
+	// Its passwords are the run's secrets from now on: masked in the log,
+	// the events and the published kickstarts (docs/reliability-secrets.md).
+	_, passwords := kickstart.MaskPasswords(ks.String(), secret.Marker)
+	s.Secrets.Add(passwords...)
 
 	// Lint the kickstart as written, before the rewrite changes it.
 	lint := []kickstart.LintFinding{}

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
 
@@ -59,7 +60,9 @@ func LintLocal(p *engine.Plan) (hcl.Diagnostics, map[string]*hcl.File) {
 			opts.Target, _ = kickstart.ParseTarget(*cfg.LintFor)
 		}
 		for _, f := range ks.Files {
-			files[f.Path] = &hcl.File{Bytes: f.Src}
+			// Diagnostics quote the kickstart: without its passwords.
+			masked, _ := kickstart.MaskPasswords(string(f.Src), secret.Marker)
+			files[f.Path] = &hcl.File{Bytes: []byte(masked)}
 		}
 		for _, d := range kickstart.LintDiagnostics(kickstart.Lint(ks, kdiags, opts)) {
 			if cfg.Lint == "warn" {

@@ -14,11 +14,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
+	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/internal/version"
+	"github.com/imgpipe/imgpipe/kickstart"
 )
 
 // Files of a build directory besides metadata.json.
@@ -156,6 +159,13 @@ func (p *publication) prepare() error {
 		}
 	}
 
+	// The kickstarts' passwords are secrets before any log is masked.
+	for _, k := range cfg.Kickstarts {
+		if b, err := os.ReadFile(p.abs(k)); err == nil {
+			_, passwords := kickstart.MaskPasswords(string(b), secret.Marker)
+			p.s.Secrets.Add(passwords...)
+		}
+	}
 	for _, l := range cfg.Logs {
 		src := p.abs(l)
 		info, err := os.Stat(src)
@@ -164,7 +174,11 @@ func (p *publication) prepare() error {
 		}
 		base := "data/logs/" + p.arch + "/"
 		if !info.IsDir() {
-			if err := add(&p.logs, src, base+filepath.Base(src), ""); err != nil {
+			masked, err := p.masked(src, false)
+			if err != nil {
+				return fmt.Errorf("log: %w", err)
+			}
+			if err := add(&p.logs, masked, base+filepath.Base(src), ""); err != nil {
 				return err
 			}
 			continue
@@ -174,7 +188,11 @@ func (p *publication) prepare() error {
 				return err
 			}
 			rel, _ := filepath.Rel(filepath.Dir(src), path)
-			return add(&p.logs, path, base+filepath.ToSlash(rel), "")
+			masked, err := p.masked(path, false)
+			if err != nil {
+				return err
+			}
+			return add(&p.logs, masked, base+filepath.ToSlash(rel), "")
 		})
 		if err != nil {
 			return fmt.Errorf("log: %w", err)
@@ -249,12 +267,16 @@ func (p *publication) prepareKickstarts(add func(*[]*item, string, string, strin
 		if bases[name] > 1 {
 			name = k.meta.Role + "-" + name
 		}
-		if err := add(&p.kickstarts, k.src, "data/kickstarts/"+p.arch+"/"+name, ""); err != nil {
+		masked, err := p.masked(k.src, true)
+		if err != nil {
+			return fmt.Errorf("kickstart: %w", err)
+		}
+		if err := add(&p.kickstarts, masked, "data/kickstarts/"+p.arch+"/"+name, ""); err != nil {
 			return err
 		}
 		k.meta.Revision = rev
 		if cfg.KickstartURL != nil {
-			k.meta.URL = *cfg.KickstartURL
+			k.meta.URL = secret.MaskURL(*cfg.KickstartURL)
 		}
 		p.ksMeta = append(p.ksMeta, k.meta)
 	}
@@ -269,6 +291,43 @@ func (p *publication) treeLocation(tree string) string {
 		return tree
 	}
 	return filepath.Join(p.s.RecipeDir, tree)
+}
+
+// maxMasked bounds the files masked before they are published: a log
+// larger than this is published as it is.
+const maxMasked = 64 << 20
+
+// masked returns src, or, when it is a text file holding secrets, a copy
+// in the run's scratch directory with them masked, to publish in its place
+// (docs/decisions/0013-secrets.md): the run's secrets, URL credentials,
+// and for a kickstart its passwords. The object in the store keeps the
+// original.
+func (p *publication) masked(src string, isKickstart bool) (string, error) {
+	info, err := os.Stat(src)
+	if err != nil || !info.Mode().IsRegular() || info.Size() > maxMasked {
+		return src, nil // add reports what is wrong with it
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	if !utf8.Valid(b) {
+		return src, nil // not text: a screenshot, a disk
+	}
+	text := string(b)
+	if isKickstart {
+		text, _ = kickstart.MaskPasswords(text, secret.Marker)
+	}
+	text = p.s.Secrets.Mask(text)
+	if text == string(b) {
+		return src, nil
+	}
+	dir, err := os.MkdirTemp(p.s.Scratch, "masked-")
+	if err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, filepath.Base(src))
+	return dst, os.WriteFile(dst, []byte(text), 0o644)
 }
 
 // imageFileName is an artifact's name in images/: its own name when it

@@ -19,6 +19,10 @@ variable "label" {
   description = 42 # ERROR: Invalid variable description
 }
 
+variable "password" {
+  sensitive = "yes" # ERROR: Invalid variable sensitive
+}
+
 variable { # ERROR: Missing name for variable
 }
 
