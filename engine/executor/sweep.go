@@ -66,9 +66,11 @@ func (t *tracker) sweep(ctx context.Context) ([]Leftover, error) {
 	return found, errors.Join(errs...)
 }
 
-// sweepCgroups ends the cgroups of dead owners under dir. It does not look
-// into a live owner's cgroup, unless we are in it (as a process it started):
-// the cgroups in there of an owner that died are ours to end too.
+// sweepCgroups ends the cgroups of dead owners under dir, own being our own
+// cgroup's directory. It does not look into a live owner's cgroup, unless we
+// are in it (as a process it started): then it goes on in our own cgroup,
+// whose dead owners' cgroups are ours to end. Nor does it end a dead owner's
+// cgroup that we are in (we are what it left): then too it goes on in ours.
 func sweepCgroups(ctx context.Context, dir, own string, depth int, found *[]Leftover, errs *[]error) {
 	if depth > depthLimit || ctx.Err() != nil {
 		return
@@ -87,10 +89,12 @@ func sweepCgroups(ctx context.Context, dir, own string, depth int, found *[]Left
 			sweepCgroups(ctx, sub, own, depth+1, found, errs)
 			continue
 		}
+		if within(own, sub) {
+			// Whatever lies between is not ours to judge.
+			sweepCgroups(ctx, own, own, depth+1, found, errs)
+			continue
+		}
 		if ownerAlive(o, dir) {
-			if own == sub || strings.HasPrefix(own, sub+"/") {
-				sweepCgroups(ctx, sub, own, depth+1, found, errs)
-			}
 			continue
 		}
 		n := len(cgroupPids(sub))
@@ -102,6 +106,11 @@ func sweepCgroups(ctx context.Context, dir, own string, depth int, found *[]Left
 			*found = append(*found, Leftover{Owner: o.pid, Processes: n, Where: sub})
 		}
 	}
+}
+
+// within reports whether the cgroup directory dir is sub or under it.
+func within(dir, sub string) bool {
+	return dir == sub || strings.HasPrefix(dir, sub+"/")
 }
 
 // ownerAlive reports whether the owner of a cgroup in the cgroup directory
