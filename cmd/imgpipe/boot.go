@@ -55,6 +55,7 @@ func cmdBoot(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usagef("--memory: %v", err)
 	}
+	a.sweepOrphans(ctx)
 	disk, err := filepath.Abs(pos[0])
 	if err != nil {
 		return err
