@@ -144,10 +144,9 @@ func (h Host) Run(ctx context.Context, cmd Cmd) error {
 	if procs == nil {
 		procs = hostTracker
 	}
-	cg, err := procs.newCgroup()
-	if err != nil {
-		return fmt.Errorf("start %q: %w", name, err)
-	}
+	// A cgroup that cannot be made (too many, say) leaves this process with
+	// its process group alone, as on a machine without cgroups.
+	cg, _ := procs.newCgroup()
 
 	// PDEATHSIG fires when the thread that forked the child exits, not the
 	// process. The Go runtime only ends threads that are locked to a goroutine

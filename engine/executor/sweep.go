@@ -7,9 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Leftover is what SweepOrphans ended: the processes one imgpipe left when
@@ -94,8 +98,8 @@ func sweepCgroups(ctx context.Context, dir, own string, depth int, found *[]Left
 			sweepCgroups(ctx, own, own, depth+1, found, errs)
 			continue
 		}
-		if ownerAlive(o, dir) {
-			continue
+		if ownerAlive(o, dir) || unix.Access(filepath.Join(sub, "cgroup.kill"), unix.W_OK) != nil {
+			continue // alive, or another user's
 		}
 		n := len(cgroupPids(sub))
 		if err := killCgroup(sub); err != nil {
@@ -172,9 +176,9 @@ func sweepRegistry(ctx context.Context, dir string, found *[]Leftover, errs *[]e
 }
 
 // killGroup kills the process group pgid, whose leader started at start,
-// and returns how many processes were in it. A pgid is not given to a new
-// process while its group has members, so a leader with another start time
-// means the group is gone.
+// waits for its members to die, and returns how many there were. A pgid is
+// not given to a new process while its group has members, so a leader with
+// another start time means the group is gone.
 func killGroup(pgid int, start uint64) int {
 	if st, err := procStat(pgid); err == nil && st.start != start {
 		return 0
@@ -183,6 +187,21 @@ func killGroup(pgid int, start uint64) int {
 	if len(members) == 0 {
 		return 0
 	}
+	// A pidfd becomes readable when its process exits.
+	var fds []unix.PollFd
+	for _, pid := range members {
+		if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+			defer unix.Close(fd)
+			fds = append(fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+		}
+	}
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	deadline := time.Now().Add(killWait)
+	for len(fds) > 0 && time.Now().Before(deadline) {
+		if _, err := unix.Poll(fds, int(time.Until(deadline)/time.Millisecond)+1); err != nil && err != unix.EINTR {
+			break
+		}
+		fds = slices.DeleteFunc(fds, func(p unix.PollFd) bool { return p.Revents != 0 })
+	}
 	return len(members)
 }
