@@ -267,3 +267,37 @@ func mustStart(t *testing.T, pid int) uint64 {
 	}
 	return st.start
 }
+
+// On cancellation, a process that left the process group gets SIGTERM
+// too, with the same grace as the rest, before its cgroup is killed.
+func TestRunCancelSendsSIGTERMToEscapedProcess(t *testing.T) {
+	t.Parallel()
+	cg, dir := testCgroup(t), t.TempDir()
+	pidfile, marker := filepath.Join(dir, "pid"), filepath.Join(dir, "marker")
+	// The main process waits, on SIGTERM, for the escaped one's trap to
+	// have run: once it exits, the cgroup is killed.
+	script := `
+setsid sh -c 'trap "echo TERM > \"\$1.tmp\"; mv \"\$1.tmp\" \"\$1\"; exit 0" TERM; echo $$ > "$0"; while :; do sleep 0.01; done' "$1" "$2" &
+trap 'while [ ! -e "$2" ]; do sleep 0.01; done; exit 0' TERM
+while :; do sleep 0.01; done
+`
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- Host{procs: trackerIn(cg, t.TempDir())}.Run(ctx, Cmd{
+			Argv: []string{"sh", "-c", script, "sh", pidfile, marker}, Env: pathEnv(), OutputDir: dir,
+		})
+	}()
+	pid := waitPid(t, pidfile)
+	cancel()
+	if err := result(t, errc); !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v, want context.Canceled", err)
+	}
+	if b, err := os.ReadFile(marker); err != nil || string(b) != "TERM\n" {
+		t.Errorf("marker %q, %v; want the escaped process's TERM trap to have run", b, err)
+	}
+	if !processGone(pid) {
+		t.Errorf("escaped process %d outlived Run", pid)
+	}
+}
