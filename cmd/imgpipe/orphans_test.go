@@ -27,9 +27,10 @@ import (
 // ($XDG_RUNTIME_DIR). Without cgroup2, imgpipe keeps its records in that
 // registry only.
 type orphanTest struct {
-	dir    string
-	cgroup *os.File // nil without cgroups
-	out    bytes.Buffer
+	dir      string
+	cgroup   *os.File // nil without cgroups
+	cgroupAt string
+	out      bytes.Buffer
 }
 
 func newOrphanTest(t *testing.T) *orphanTest {
@@ -45,7 +46,7 @@ func newOrphanTest(t *testing.T) *orphanTest {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	o.cgroup = f
+	o.cgroup, o.cgroupAt = f, cg
 	return o
 }
 
@@ -183,8 +184,11 @@ func waitFor(t *testing.T, what string, timeout time.Duration, exited <-chan err
 }
 
 // killedRun starts `imgpipe run` of recipe, waits until ready returns the
-// processes it waits for, kills imgpipe with SIGKILL and returns them.
-func (o *orphanTest) killedRun(t *testing.T, recipe string, timeout time.Duration, ready func() []process) []process {
+// processes it waits for, kills imgpipe with SIGKILL and returns them. With
+// withWatcher, it kills imgpipe's watcher too (every process in imgpipe's
+// own cgroup, as `kill -9` of a whole session could), so that only the next
+// imgpipe can end what is left.
+func (o *orphanTest) killedRun(t *testing.T, recipe string, timeout time.Duration, withWatcher bool, ready func() []process) []process {
 	t.Helper()
 	path := filepath.Join(o.dir, "recipe.hcl")
 	if err := os.WriteFile(path, []byte(recipe), 0o644); err != nil {
@@ -212,11 +216,39 @@ func (o *orphanTest) killedRun(t *testing.T, recipe string, timeout time.Duratio
 			}
 		}
 	})
+	if withWatcher && o.cgroup != nil {
+		// The watcher first: once kill returns, it runs no more code.
+		b, err := os.ReadFile(filepath.Join(o.cgroupAt, "cgroup.procs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if pid, _ := strconv.Atoi(f); pid != cmd.Process.Pid {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	exited <- <-exited
 	return procs
+}
+
+// diesAtOnce checks that procs die without another imgpipe: with cgroups,
+// imgpipe's watcher ends them once imgpipe is gone.
+func (o *orphanTest) diesAtOnce(t *testing.T, procs []process) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, p := range procs {
+		for !p.gone() {
+			if time.Now().After(deadline) {
+				t.Errorf("process %d (%s) outlived the killed imgpipe by 10s", p.pid, cmdline(p.pid))
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 // next runs the next command, `imgpipe gc --dry-run`, and checks that
@@ -269,26 +301,31 @@ func pidFiles(files ...string) []process {
 // SIGKILL of imgpipe during an exec stage whose command started processes
 // that a process group kill misses (one ignores SIGTERM, one is in a
 // session of its own, one is immune to hangups) leaves none of them
-// running once the next imgpipe command starts.
+// running: with cgroups, they die at once; once the next imgpipe command
+// starts, they are dead in any case, even if imgpipe's watcher was killed
+// too.
 func TestSIGKILLLeavesNoProcessBehind(t *testing.T) {
 	t.Parallel()
-	o := newOrphanTest(t)
-	var files []string
-	for _, name := range []string{"noterm", "setsid", "nohup"} {
-		files = append(files, filepath.Join(o.dir, name+".pid"))
-	}
-	report := `echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; exec sleep 300`
-	script := fmt.Sprintf(`
+	for _, withWatcher := range []bool{false, true} {
+		t.Run(fmt.Sprintf("watcher killed=%v", withWatcher), func(t *testing.T) {
+			t.Parallel()
+			o := newOrphanTest(t)
+			var files []string
+			for _, name := range []string{"noterm", "setsid", "nohup"} {
+				files = append(files, filepath.Join(o.dir, name+".pid"))
+			}
+			report := `echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; exec sleep 300`
+			script := fmt.Sprintf(`
 sh -c 'trap "" TERM; %[1]s' sh %[2]q &
 setsid sh -c '%[1]s' sh %[3]q &
 nohup sh -c '%[1]s' sh %[4]q >/dev/null 2>&1 &
 wait
 `, report, files[0], files[1], files[2])
-	scriptPath := filepath.Join(o.dir, "stage.sh")
-	if err := os.WriteFile(scriptPath, []byte(script), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	procs := o.killedRun(t, `
+			scriptPath := filepath.Join(o.dir, "stage.sh")
+			if err := os.WriteFile(scriptPath, []byte(script), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			procs := o.killedRun(t, `
 build {
   name    = "killed"
   version = "1"
@@ -298,12 +335,16 @@ stage "exec" "spawn" {
   command = ["sh", "`+scriptPath+`"]
   outputs = ["out"]
 }
-`, 30*time.Second, func() []process { return pidFiles(files...) })
-	if o.cgroup == nil {
-		// Without cgroups, a process in a session of its own escapes.
-		procs = slices.Delete(procs, 1, 2)
+`, 30*time.Second, withWatcher, func() []process { return pidFiles(files...) })
+			if o.cgroup == nil {
+				// Without cgroups, a process in a session of its own escapes.
+				procs = slices.Delete(procs, 1, 2)
+			} else if !withWatcher {
+				o.diesAtOnce(t, procs)
+			}
+			o.next(t, procs, withWatcher || o.cgroup == nil)
+		})
 	}
-	o.next(t, procs, true)
 }
 
 // SIGKILL of imgpipe during a guest-install leaves no process behind once
@@ -331,7 +372,7 @@ stage "guest-install" "install" {
   memory       = "512"
   accel        = "tcg"
 }
-`, 2*time.Minute, func() []process {
+`, 2*time.Minute, true, func() []process {
 		procs := processesMentioning(store)
 		for _, p := range procs {
 			if strings.Contains(cmdline(p.pid), "qemu-system") {

@@ -46,11 +46,12 @@ var errEmptyArgv = errors.New("empty argv: no program to run")
 //   - The cgroup is killed as a whole (cgroup.kill), so a process that left
 //     the group (setsid, say) dies too; Run returns once it is empty, and
 //     removes it.
-//   - If imgpipe itself dies, the kernel kills the main process (PDEATHSIG),
-//     and the next imgpipe's SweepOrphans ends what is left: the cgroup of
-//     an owner that is gone or, without cgroups, the process group recorded
-//     in the registry directory ($XDG_RUNTIME_DIR/imgpipe, /run/imgpipe for
-//     root, else imgpipe-<uid> in the temporary directory).
+//   - If imgpipe itself dies, the kernel kills the main process (PDEATHSIG);
+//     a watcher process (see tracker) kills what is left in the cgroups at
+//     once, and failing that the next imgpipe's SweepOrphans does: the
+//     cgroups of an owner that is gone or, without cgroups, the process
+//     group recorded in the registry directory ($XDG_RUNTIME_DIR/imgpipe,
+//     /run/imgpipe for root, else imgpipe-<uid> in the temporary directory).
 //
 // Without cgroups, a process that leaves the group escapes all of this. If it
 // still holds a non-*os.File Stdout or Stderr open, Run stops waiting for that

@@ -29,11 +29,14 @@ const (
 	helperEnv         = "IMGPIPE_EXECUTOR_TEST_HELPER_SCRIPT"
 	helperCgroupEnv   = "IMGPIPE_EXECUTOR_TEST_HELPER_CGROUP"
 	helperRegistryEnv = "IMGPIPE_EXECUTOR_TEST_HELPER_REGISTRY"
+	// helperNoWatcherEnv, when set, makes the helper go without a watcher.
+	helperNoWatcherEnv = "IMGPIPE_EXECUTOR_TEST_HELPER_NO_WATCHER"
 )
 
 func TestMain(m *testing.M) {
 	if script := os.Getenv(helperEnv); script != "" {
 		procs := trackerIn(os.Getenv(helperCgroupEnv), os.Getenv(helperRegistryEnv))
+		procs.noWatcher = os.Getenv(helperNoWatcherEnv) != ""
 		err := Host{procs: procs}.Run(context.Background(), Cmd{
 			Argv: []string{"sh", "-c", script},
 			Env:  pathEnv(),
@@ -790,7 +793,7 @@ func TestRunConcurrent(t *testing.T) {
 func TestRunPdeathsig(t *testing.T) {
 	t.Parallel()
 	pidfile := filepath.Join(t.TempDir(), "pid")
-	helper := startHelper(t, `echo $$ > `+pidfile+`; exec sleep 300`, t.TempDir(), t.TempDir())
+	helper := startHelper(t, `echo $$ > `+pidfile+`; exec sleep 300`, t.TempDir(), t.TempDir(), true)
 	pid := waitPid(t, pidfile)
 	helper.kill(t)
 	waitGone(t, pid)

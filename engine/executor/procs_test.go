@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,11 +74,15 @@ type helper struct {
 }
 
 // startHelper starts a helper process running script with Host, its
-// processes' cgroups under cgroupDir, its records in registry.
-func startHelper(t *testing.T, script, cgroupDir, registry string) *helper {
+// processes' cgroups under cgroupDir, its records in registry, and a
+// watcher unless noWatcher.
+func startHelper(t *testing.T, script, cgroupDir, registry string, noWatcher bool) *helper {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+script, helperCgroupEnv+"="+cgroupDir, helperRegistryEnv+"="+registry)
+	if noWatcher {
+		cmd.Env = append(cmd.Env, helperNoWatcherEnv+"=1")
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -204,8 +209,26 @@ func killAll(pids []int) {
 	}
 }
 
-// When imgpipe is killed, the next one's SweepOrphans ends what it left,
-// and leaves alone what a live imgpipe runs.
+// When imgpipe is killed, its watcher ends at once what its processes
+// started, and removes their cgroups.
+func TestKilledOwnersProcessesDieAtOnce(t *testing.T) {
+	t.Parallel()
+	cg := testCgroup(t)
+	script, files := descendants(t.TempDir())
+	killed := startHelper(t, script+"exec sleep 300\n", cg, t.TempDir(), false)
+	pids := readPids(t, files)
+	t.Cleanup(func() { killAll(pids) })
+	killed.kill(t)
+	poll(t, "the killed helper's processes to die", func() bool { return len(alive(pids)) == 0 })
+	poll(t, "the killed helper's cgroups to go", func() bool {
+		ents, _ := os.ReadDir(cg)
+		return !slices.ContainsFunc(ents, func(e os.DirEntry) bool { return e.IsDir() })
+	})
+}
+
+// When imgpipe is killed and its watcher too (or it had none), the next
+// imgpipe's SweepOrphans ends what it left, and leaves alone what a live
+// imgpipe runs.
 func TestSweepEndsWhatAKilledOwnerLeft(t *testing.T) {
 	t.Parallel()
 	for _, withCgroups := range []bool{true, false} {
@@ -218,8 +241,8 @@ func TestSweepEndsWhatAKilledOwnerLeft(t *testing.T) {
 			registry := t.TempDir()
 			killedScript, killedFiles := descendants(filepath.Join(t.TempDir()))
 			liveScript, liveFiles := descendants(filepath.Join(t.TempDir()))
-			killed := startHelper(t, killedScript+"exec sleep 300\n", place, registry)
-			live := startHelper(t, liveScript+"exec sleep 300\n", place, registry)
+			killed := startHelper(t, killedScript+"exec sleep 300\n", place, registry, true)
+			live := startHelper(t, liveScript+"exec sleep 300\n", place, registry, true)
 			killedPids, livePids := readPids(t, killedFiles), readPids(t, liveFiles)
 			t.Cleanup(func() { killAll(append(killedPids, livePids...)) })
 			killed.kill(t)

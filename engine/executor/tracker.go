@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,7 +26,8 @@ import (
 //   - else in a process group recorded in a file of the registry directory,
 //     <registry>/<pid>-<start>, for as long as it runs.
 //
-// <pid>-<start> names the imgpipe process that owns them.
+// <pid>-<start> names the imgpipe process that owns them. With cgroups, a
+// watcher process ends what is left in them the moment the owner is gone.
 type tracker struct {
 	// cgroups returns the cgroup directory to make cgroups under and the
 	// cgroup2 mount that sweeps search.
@@ -34,6 +37,9 @@ type tracker struct {
 	// sweepFrom is the cgroup directory sweeps search; "" means the whole
 	// mount. Tests keep their sweeps to their own cgroups.
 	sweepFrom string
+	// noWatcher leaves what a killed imgpipe's stages left to the next
+	// imgpipe's sweep: tests of the sweep set it.
+	noWatcher bool
 
 	mu      sync.Mutex
 	probed  bool
@@ -43,6 +49,7 @@ type tracker struct {
 	active  int    // cgroups made and not yet removed
 	next    int    // the name of the next one
 	groups  map[int]uint64
+	watcher *os.File // the end of the watcher's stdin we hold open
 }
 
 // hostTracker is what the zero Host uses.
@@ -90,6 +97,42 @@ func (t *tracker) probe() {
 		return
 	}
 	t.mount, t.dir = m, dir
+	if !t.noWatcher {
+		t.watcher, _ = startWatcher(dir) // without one, the next imgpipe's sweep does its work
+	}
+}
+
+// watchScript waits for its stdin to reach EOF, which it does when the
+// imgpipe holding the other end is gone however it went, and then kills and
+// removes the cgroup $1 with everything under it, if it is still there.
+const watchScript = `read -r line
+[ -e "$1/cgroup.kill" ] || exit 0
+echo 1 >"$1/cgroup.kill"
+i=0
+while grep -q "populated 1" "$1/cgroup.events" && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+find "$1" -depth -type d -exec rmdir {} +
+`
+
+// startWatcher starts a process that, once we are gone, ends what is left
+// in dir, our cgroup of cgroups: so that if imgpipe is killed what its
+// stages started dies at once. It is in a process group of its own, so that
+// a signal to ours does not end it first, and holds nothing of ours but
+// the pipe whose end we keep open for as long as we live.
+func startWatcher(dir string) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	cmd := exec.Command("/bin/sh", "-c", watchScript, "sh", dir)
+	cmd.Stdin = r
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("start the watcher of %s: %w", dir, err)
+	}
+	go cmd.Wait() //nolint:errcheck // reaps it should it die before us
+	return w, nil
 }
 
 // newCgroup makes a cgroup for one process, or returns nil if processes go
