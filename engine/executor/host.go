@@ -159,7 +159,7 @@ func (h Host) Run(ctx context.Context, cmd Cmd) error {
 	if cg != nil {
 		inCgroup := newCmd(cg)
 		inCgroup.Stdin, inCgroup.Stdout, inCgroup.Stderr = c.Stdin, c.Stdout, c.Stderr
-		if err := inCgroup.Start(); err == nil {
+		if inCgroup.Start() == nil {
 			c = inCgroup
 		} else {
 			_ = cg.release()
@@ -169,7 +169,7 @@ func (h Host) Run(ctx context.Context, cmd Cmd) error {
 			}
 			// The cgroup was the trouble (a kernel without clone3's
 			// CLONE_INTO_CGROUP, say): do without from now on.
-			procs.disableCgroups(err)
+			procs.disableCgroups()
 		}
 	} else if err := c.Start(); err != nil {
 		return fmt.Errorf("start %q: %w", name, err)

@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,7 +45,6 @@ type tracker struct {
 	probed  bool
 	mount   cgroup2Mount
 	dir     string // <parent>/imgpipe-<self>; "" without cgroups
-	noGroup error  // why not, once probed
 	active  int    // cgroups made and not yet removed
 	next    int    // the name of the next one
 	groups  map[int]uint64
@@ -77,23 +76,16 @@ func (t *tracker) probe() {
 	}
 	t.probed = true
 	parent, m, err := t.cgroups()
-	if err != nil {
-		t.noGroup = err
-		return
-	}
-	if !isCgroup2(parent) {
-		t.noGroup = fmt.Errorf("%s is not a cgroup2 directory", parent)
+	if err != nil || !isCgroup2(parent) {
 		return
 	}
 	dir := filepath.Join(parent, ownerCgroupPrefix+self().String())
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		t.noGroup = fmt.Errorf("make a cgroup: %w", err)
-		return
+		return // not ours to make: not delegated to us, say
 	}
 	// cgroup.kill came with Linux 5.14.
 	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err != nil {
 		_ = unix.Rmdir(dir)
-		t.noGroup = fmt.Errorf("cgroup %s cannot be killed: %w", dir, err)
 		return
 	}
 	t.mount, t.dir = m, dir
@@ -131,7 +123,7 @@ func startWatcher(dir string) (*os.File, error) {
 		w.Close()
 		return nil, fmt.Errorf("start the watcher of %s: %w", dir, err)
 	}
-	go cmd.Wait() //nolint:errcheck // reaps it should it die before us
+	go func() { _ = cmd.Wait() }() // reaps it, should it die before us
 	return w, nil
 }
 
@@ -171,10 +163,9 @@ func (t *tracker) newCgroup() (*cgroup, error) {
 
 // disableCgroups makes processes go without cgroups from now on: one could
 // not be started in its cgroup but could be without.
-func (t *tracker) disableCgroups(why error) {
+func (t *tracker) disableCgroups() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.noGroup = why
 	dir := t.dir
 	t.dir = ""
 	if t.active == 0 {
@@ -240,7 +231,7 @@ func (t *tracker) writeRegistry() error {
 	for pgid := range t.groups {
 		pgids = append(pgids, pgid)
 	}
-	sort.Ints(pgids)
+	slices.Sort(pgids)
 	for _, pgid := range pgids {
 		fmt.Fprintf(&b, "%d %d\n", pgid, t.groups[pgid])
 	}
