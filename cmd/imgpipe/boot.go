@@ -65,6 +65,7 @@ func cmdBoot(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usagef("--memory: %v", err)
 	}
+	a.sweepOrphans(ctx)
 	target, err := bootTarget(pos[0], *arch, &sf)
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ func cmdGC(ctx context.Context, a *app, args []string) error {
 	if *keep < 0 {
 		return usagef("--keep-runs must be 0 or more")
 	}
+	a.sweepOrphans(ctx)
 	st, err := sf.open()
 	if err != nil {
 		return err

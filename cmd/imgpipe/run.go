@@ -43,6 +43,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if *jobs < 0 {
 		return usagef("--jobs must be 1 or more (0, the default, means one per CPU)")
 	}
+	a.sweepOrphans(ctx)
 	plan, execs, err := a.prepare(ctx, path, rf, forRun)
 	if err != nil {
 		return err

@@ -6,6 +6,10 @@
 // paths it reads and the output directory it writes), so an executor that
 // runs the process elsewhere can make those paths available there.
 //
+// Host ends every process it started, and all they started, before Run
+// returns (in a cgroup of their own where it can make one); SweepOrphans ends
+// what a killed imgpipe left (docs/ states the guarantee).
+//
 // This package is not a process supervisor: it does not retry, time out or
 // log on its own. Deadlines and cancellation come from the context.
 package executor

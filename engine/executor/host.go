@@ -32,17 +32,28 @@ var errEmptyArgv = errors.New("empty argv: no program to run")
 // Host runs processes directly on the machine imgpipe runs on. The zero value
 // is ready to use.
 //
-// Each process is started in a process group of its own, and the whole group
-// is killed when the process is done:
+// Nothing a process starts outlives it. Each process is started in a process
+// group of its own and, where cgroup2 lets imgpipe make cgroups, in a cgroup
+// of its own (under imgpipe's, named imgpipe-<pid>-<start>/<n>; clone3 puts
+// it there, so no child can fork before it is in). When the process is done:
 //
-//   - When ctx is done, the group is sent SIGTERM (and SIGCONT, to wake stopped
-//     members), then SIGKILL once the main process has exited or after a
-//     grace period of a few seconds, whichever comes first.
+//   - When ctx is done, the group and every process in the cgroup are sent
+//     SIGTERM (and SIGCONT, to wake stopped members), then SIGKILL once the
+//     main process has exited or after a grace period of a few seconds,
+//     whichever comes first.
 //   - When the main process exits on its own, whatever is left in its group
-//     (background jobs, daemons) is killed with SIGKILL.
-//   - If imgpipe itself dies, the kernel kills the main process (PDEATHSIG).
+//     and cgroup (background jobs, daemons) is killed with SIGKILL.
+//   - The cgroup is killed as a whole (cgroup.kill), so a process that left
+//     the group (setsid, say) dies too; Run returns once it is empty, and
+//     removes it.
+//   - If imgpipe itself dies, the kernel kills the main process (PDEATHSIG);
+//     a watcher process (see tracker) kills what is left in the cgroups at
+//     once, and failing that the next imgpipe's SweepOrphans does: the
+//     cgroups of an owner that is gone or, without cgroups, the process
+//     group recorded in the registry directory ($XDG_RUNTIME_DIR/imgpipe,
+//     /run/imgpipe for root, else imgpipe-<uid> in the temporary directory).
 //
-// A process that leaves the group (setsid, say) escapes all of this. If it
+// Without cgroups, a process that leaves the group escapes all of this. If it
 // still holds a non-*os.File Stdout or Stderr open, Run stops waiting for that
 // output a second after the group is gone and returns an error wrapping
 // exec.ErrWaitDelay.
@@ -60,7 +71,10 @@ var errEmptyArgv = errors.New("empty argv: no program to run")
 // Stdout and Stderr are done, so nothing is written to them after Run returns.
 // The copy from Stdin may still be blocked reading Stdin then; what it reads
 // after Run returns is discarded.
-type Host struct{}
+type Host struct {
+	// procs places the processes; nil means hostTracker. Tests set their own.
+	procs *tracker
+}
 
 var _ Executor = Host{}
 
@@ -70,7 +84,7 @@ func (Host) Identity() string { return "host" }
 // Run implements Executor. It returns an *ExitError if the process exits with
 // a non-zero status or is killed by a signal, and an error wrapping ctx.Err()
 // and context.Cause(ctx) if it was stopped because ctx was done.
-func (Host) Run(ctx context.Context, cmd Cmd) error {
+func (h Host) Run(ctx context.Context, cmd Cmd) error {
 	if len(cmd.Argv) == 0 {
 		return errEmptyArgv
 	}
@@ -92,16 +106,26 @@ func (Host) Run(ctx context.Context, cmd Cmd) error {
 		dir = cmd.OutputDir
 	}
 
-	c := &exec.Cmd{
-		Path: path,
-		Args: argv,
-		Env:  env,
-		Dir:  dir,
-		SysProcAttr: &syscall.SysProcAttr{
-			Setpgid:   true,
-			Pdeathsig: syscall.SIGKILL,
-		},
+	newCmd := func(cg *cgroup) *exec.Cmd {
+		c := &exec.Cmd{
+			Path: path,
+			Args: argv,
+			Env:  env,
+			Dir:  dir,
+			SysProcAttr: &syscall.SysProcAttr{
+				Setpgid:   true,
+				Pdeathsig: syscall.SIGKILL,
+			},
+		}
+		if cg != nil {
+			// clone3 starts it in its cgroup: nothing it starts can fork
+			// before it is there.
+			c.SysProcAttr.UseCgroupFD = true
+			c.SysProcAttr.CgroupFD = int(cg.fd.Fd())
+		}
+		return c
 	}
+	c := newCmd(nil)
 	var p pipes
 	defer p.closeAll()
 	if c.Stdin, err = p.reader(cmd.Stdin); err != nil {
@@ -117,6 +141,14 @@ func (Host) Run(ctx context.Context, cmd Cmd) error {
 		return fmt.Errorf("start %q: %w", name, err)
 	}
 
+	procs := h.procs
+	if procs == nil {
+		procs = hostTracker
+	}
+	// A cgroup that cannot be made (too many, say) leaves this process with
+	// its process group alone, as on a machine without cgroups.
+	cg, _ := procs.newCgroup()
+
 	// PDEATHSIG fires when the thread that forked the child exits, not the
 	// process. The Go runtime only ends threads that are locked to a goroutine
 	// that exits, so keeping this thread locked to us keeps it alive for as
@@ -124,11 +156,38 @@ func (Host) Run(ctx context.Context, cmd Cmd) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	if err := c.Start(); err != nil {
+	if cg != nil {
+		inCgroup := newCmd(cg)
+		inCgroup.Stdin, inCgroup.Stdout, inCgroup.Stderr = c.Stdin, c.Stdout, c.Stderr
+		if inCgroup.Start() == nil {
+			c = inCgroup
+		} else {
+			_ = cg.release()
+			cg = nil
+			if err2 := c.Start(); err2 != nil {
+				return fmt.Errorf("start %q: %w", name, err2)
+			}
+			// The cgroup was the trouble (a kernel without clone3's
+			// CLONE_INTO_CGROUP, say): do without from now on.
+			procs.disableCgroups()
+		}
+	} else if err := c.Start(); err != nil {
 		return fmt.Errorf("start %q: %w", name, err)
 	}
 	p.start()
 	pid := c.Process.Pid
+	if cg != nil {
+		cg.fd.Close()
+	} else {
+		// Without a cgroup, the next imgpipe can still end the group if we
+		// are killed. Best effort: without a record, the group is still
+		// ended on every path but our death.
+		if st, err := procStat(pid); err == nil {
+			if forget, err := procs.recordGroup(pid, st.start); err == nil {
+				defer forget()
+			}
+		}
+	}
 
 	// exited is closed once the process has exited but is not yet reaped: its
 	// zombie keeps its pid, and so the group's id, from being reused while we
@@ -146,6 +205,10 @@ func (Host) Run(ctx context.Context, cmd Cmd) error {
 		ctxErr = interrupted(ctx, name)
 		signalGroup(pid, syscall.SIGTERM)
 		signalGroup(pid, syscall.SIGCONT)
+		if cg != nil {
+			signalCgroup(cg.dir, cg.path, unix.SIGTERM)
+			signalCgroup(cg.dir, cg.path, unix.SIGCONT)
+		}
 		t := time.NewTimer(termGrace)
 		select {
 		case <-exited:
@@ -153,9 +216,13 @@ func (Host) Run(ctx context.Context, cmd Cmd) error {
 		}
 		t.Stop()
 	}
-	// Kill what is left of the group: a process that ignored SIGTERM or
-	// background processes of one that exited on its own.
+	// Kill what is left of the group (or cgroup): a process that ignored
+	// SIGTERM or background processes of one that exited on its own.
 	signalGroup(pid, syscall.SIGKILL)
+	var cgErr error
+	if cg != nil {
+		cgErr = cg.release()
+	}
 	<-exited
 	waitErr := c.Wait()
 	drained, copyErr := p.finish(drainGrace)
@@ -176,6 +243,9 @@ func (Host) Run(ctx context.Context, cmd Cmd) error {
 	}
 	if copyErr != nil {
 		return fmt.Errorf("copy output of %q: %w", name, copyErr)
+	}
+	if cgErr != nil {
+		return fmt.Errorf("%q exited, but not every process it started could be ended: %w", name, cgErr)
 	}
 	if !drained {
 		return fmt.Errorf("%q exited, but a process that left its process group still holds its output open: %w", name, exec.ErrWaitDelay)

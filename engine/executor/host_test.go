@@ -21,14 +21,24 @@ import (
 	"github.com/imgpipe/imgpipe/internal/syncbuf"
 )
 
-// pdeathsigEnv, when set, makes the test binary a helper process for
-// TestRunPdeathsig: it runs a process with Host and waits forever.
-const pdeathsigEnv = "IMGPIPE_EXECUTOR_TEST_PDEATHSIG_PIDFILE"
+// helperEnv, when set, makes the test binary a helper process that runs the
+// shell script it holds with Host and waits forever: a stand-in for an
+// imgpipe that tests kill. helperCgroupEnv is the cgroup directory it makes
+// its processes' cgroups under, helperRegistryEnv its registry directory.
+const (
+	helperEnv         = "IMGPIPE_EXECUTOR_TEST_HELPER_SCRIPT"
+	helperCgroupEnv   = "IMGPIPE_EXECUTOR_TEST_HELPER_CGROUP"
+	helperRegistryEnv = "IMGPIPE_EXECUTOR_TEST_HELPER_REGISTRY"
+	// helperNoWatcherEnv, when set, makes the helper go without a watcher.
+	helperNoWatcherEnv = "IMGPIPE_EXECUTOR_TEST_HELPER_NO_WATCHER"
+)
 
 func TestMain(m *testing.M) {
-	if pidfile := os.Getenv(pdeathsigEnv); pidfile != "" {
-		err := Host{}.Run(context.Background(), Cmd{
-			Argv: []string{"sh", "-c", `echo $$ > "$1"; exec sleep 300`, "sh", pidfile},
+	if script := os.Getenv(helperEnv); script != "" {
+		procs := trackerIn(os.Getenv(helperCgroupEnv), os.Getenv(helperRegistryEnv))
+		procs.noWatcher = os.Getenv(helperNoWatcherEnv) != ""
+		err := Host{procs: procs}.Run(context.Background(), Cmd{
+			Argv: []string{"sh", "-c", script},
 			Env:  pathEnv(),
 		})
 		fmt.Fprintln(os.Stderr, "helper: Run returned:", err)
@@ -684,7 +694,7 @@ func TestRunKillsLeftoversAfterExit(t *testing.T) {
 	}
 }
 
-func TestRunEscapedProcessHoldingOutput(t *testing.T) {
+func TestRunWithoutCgroupEscapedProcessHoldingOutput(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	fifo, pidfile := filepath.Join(dir, "fifo"), filepath.Join(dir, "pid")
@@ -692,14 +702,19 @@ func TestRunEscapedProcessHoldingOutput(t *testing.T) {
 	out := new(syncbuf.Buffer)
 	// The inner shell leaves the group with setsid, reports its pid through
 	// the fifo only then, and becomes a sleep that holds stdout open.
-	errc := goRun(t.Context(), Cmd{
-		Argv: []string{"sh", "-c",
-			`setsid sh -c 'echo $$ > "$0"; exec sleep 300' "$1" & read p < "$1"; echo "$p" > "$2"; echo done`,
-			"sh", fifo, pidfile},
-		Env:       pathEnv(),
-		OutputDir: dir,
-		Stdout:    out,
-	})
+	// Without a cgroup (which would end it), it escapes.
+	errc := make(chan error, 1)
+	host := Host{procs: trackerIn(notCgroup(t), t.TempDir())}
+	go func() {
+		errc <- host.Run(t.Context(), Cmd{
+			Argv: []string{"sh", "-c",
+				`setsid sh -c 'echo $$ > "$0"; exec sleep 300' "$1" & read p < "$1"; echo "$p" > "$2"; echo done`,
+				"sh", fifo, pidfile},
+			Env:       pathEnv(),
+			OutputDir: dir,
+			Stdout:    out,
+		})
+	}()
 	err := result(t, errc)
 	pid := waitPid(t, pidfile)
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
@@ -778,24 +793,8 @@ func TestRunConcurrent(t *testing.T) {
 func TestRunPdeathsig(t *testing.T) {
 	t.Parallel()
 	pidfile := filepath.Join(t.TempDir(), "pid")
-	helper := exec.Command(os.Args[0], "-test.run=^$")
-	helper.Env = append(os.Environ(), pdeathsigEnv+"="+pidfile)
-	helper.Stderr = os.Stderr
-	if err := helper.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waited := false
-	defer func() {
-		if !waited {
-			_ = helper.Process.Kill()
-			_ = helper.Wait()
-		}
-	}()
+	helper := startHelper(t, `echo $$ > `+pidfile+`; exec sleep 300`, t.TempDir(), t.TempDir(), true)
 	pid := waitPid(t, pidfile)
-	if err := helper.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = helper.Wait()
-	waited = true
+	helper.kill(t)
 	waitGone(t, pid)
 }
