@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -87,6 +88,12 @@ func (r *runner) settle(ctx context.Context) {
 	if ctx.Err() != nil {
 		return // the decided stages see the cancelled context
 	}
+	if failed := r.requiredFailed(); len(failed) > 0 {
+		// Only with KeepGoing does the run get here: a build that failed
+		// gets no release, and nothing is published.
+		g.err = fmt.Errorf("the build failed for required arch %s", strings.Join(failed, ", "))
+		return
+	}
 	g.key = releaseKey(r.plan, g.decided, func(n *Node) *store.Result { return r.states[n].res })
 	b := r.plan.Build
 	rel, unlock, err := r.store.ClaimRelease(store.ReleaseClaim{
@@ -162,4 +169,17 @@ func releaseConfig(n *Node) cty.Value {
 		}
 	}
 	return cty.ObjectVal(vals)
+}
+
+// requiredFailed lists the required arches that failed so far, sorted.
+func (r *runner) requiredFailed() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var failed []string
+	for _, a := range r.plan.Build.Arches {
+		if r.failed[a] && r.plan.Build.Required(a) {
+			failed = append(failed, a)
+		}
+	}
+	return failed
 }

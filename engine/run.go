@@ -38,6 +38,13 @@ type RunOptions struct {
 	// Events receives the run's events; they are also written to
 	// runs/<run>/events.jsonl.
 	Events events.Sink
+	// KeepGoing: a failure does not cancel the stages that do not depend
+	// on it (make -k), so one run shows every arch's failure. The build
+	// still fails, and no release is settled for it.
+	KeepGoing bool
+	// OnError is what a failed stage that runs a machine does with it:
+	// kind.OnErrorCleanup (the default) or kind.OnErrorAbort.
+	OnError string
 }
 
 // Summary is what a run did.
@@ -378,7 +385,7 @@ func (r *runner) archesFailed(n *Node, err error) {
 		}
 	}
 	r.mu.Unlock()
-	if len(required) > 0 {
+	if len(required) > 0 && !r.opts.KeepGoing {
 		r.cancel(fmt.Errorf("stage %s failed for required arch %s", n.Name, strings.Join(required, ", ")))
 	}
 }
@@ -479,6 +486,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		Inputs:     r.referencedObjects(n),
 		Exec:       exec,
 		Log:        lw,
+		OnError:    r.opts.OnError,
 		Secrets:    r.secrets,
 	}
 	stageCtx := ctx

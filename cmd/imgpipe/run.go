@@ -17,6 +17,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/progress"
 )
@@ -32,6 +33,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs.Var(&force, "force", "rebuild stages even when cached: --force for all, --force=GLOB for matching stage names (repeatable)")
 	mode := progress.Auto
 	fs.Var(&mode, "progress", "progress output: auto, tty, plain or json")
+	keepGoing := fs.Bool("keep-going", false, "a failure does not cancel the stages that do not depend on it: the other arches build on, and the run shows every failure")
+	onError := fs.String("on-error", kind.OnErrorCleanup, "what a failed guest-install does with its VM: cleanup (stop it) or abort (keep it running to debug: attach with imgpipe console; the run waits until you end it)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -39,6 +42,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	path, err := oneRecipe("run", pos)
 	if err != nil {
 		return err
+	}
+	if *onError != kind.OnErrorCleanup && *onError != kind.OnErrorAbort {
+		return usagef("--on-error %q: want cleanup or abort", *onError)
 	}
 	if *jobs < 0 {
 		return usagef("--jobs must be 1 or more (0, the default, means one per CPU)")
@@ -65,9 +71,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	summary, runErr := engine.Run(ctx, plan, execs, st, engine.RunOptions{
-		Jobs:   *jobs,
-		Force:  force,
-		Events: events.Tee(releaseLog(logger), renderer),
+		Jobs:      *jobs,
+		Force:     force,
+		Events:    events.Tee(releaseLog(logger), renderer),
+		KeepGoing: *keepGoing,
+		OnError:   *onError,
 	})
 	if err := renderer.Close(); err != nil && runErr == nil {
 		runErr = err
@@ -77,6 +85,18 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			"logs", st.RunPath(summary.RunID))
 	}
 	if runErr != nil && summary != nil {
+		if *keepGoing && len(summary.Failed) > 0 {
+			var built []string
+			for _, arch := range plan.Build.Arches {
+				if !slices.Contains(summary.Failed, arch) {
+					built = append(built, arch)
+				}
+			}
+			if len(built) > 0 {
+				logger.Warn(fmt.Sprintf("--keep-going: %s failed; %s built every stage it could (nothing is published for a failed build)",
+					strings.Join(summary.Failed, ", "), strings.Join(built, ", ")))
+			}
+		}
 		logger.Error("run "+summary.Status, "logs", st.RunPath(summary.RunID))
 		// The progress view has shown what failed; only the code is left.
 		return &silentError{code: exitCode(runErr)}

@@ -257,12 +257,23 @@ type Stage struct {
 	// the event stream. It is the stage's one log: warnings go there too
 	// (Warnf).
 	Log io.Writer
+	// OnError says what a stage that runs a machine does with it when the
+	// stage fails: OnErrorCleanup (stop it), or OnErrorAbort (keep it
+	// running for a person to debug until they end it; the run waits).
+	OnError string
 	// Secrets are the run's secrets (docs/reliability-secrets.md): the
 	// engine masks them in the log, events and reports. A stage adds the
 	// secrets it finds (flatten, a kickstart's passwords) and masks with
 	// it the files it publishes (upload). Nil in tests that do not care.
 	Secrets *secret.Set
 }
+
+// What a failed stage does with its machine (Stage.OnError; `imgpipe run
+// --on-error`).
+const (
+	OnErrorCleanup = "cleanup"
+	OnErrorAbort   = "abort"
+)
 
 // Warnf writes a warning to the stage's log, as one line starting with
 // "warning: ".

@@ -44,6 +44,8 @@ type Machine struct {
 	Serial string
 	// QMP is the path of the QMP unix socket, or "".
 	QMP string
+	// PidFile is where qemu writes its pid, or "".
+	PidFile string
 	// NoReboot makes a guest reboot end qemu, as a poweroff does. An
 	// install ends when the guest stops, as with Oz's on_reboot=destroy.
 	NoReboot bool
@@ -201,6 +203,9 @@ func Argv(m Machine) ([]string, error) {
 	}
 	if m.QMP != "" {
 		argv = append(argv, "-qmp", "unix:"+m.QMP+",server=on,wait=off")
+	}
+	if m.PidFile != "" {
+		argv = append(argv, "-pidfile", m.PidFile)
 	}
 	return argv, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -239,12 +240,24 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		return nil, err
 	}
 	defer consoleLog.Close()
-	con := &qemu.Console{Raw: consoleLog, Live: s.Log}
+	// With --on-error=abort a failed install's VM is kept for a person to
+	// attach to: its console output also goes to a tap, and its serial
+	// input comes from a pipe.
+	tap := qemu.NewConsoleTap()
+	con := &qemu.Console{Raw: io.MultiWriter(consoleLog, tap), Live: s.Log}
 	defer con.Flush()
+	var serialIn io.Reader
+	var keyboard io.WriteCloser
+	if s.OnError == kind.OnErrorAbort {
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		serialIn, keyboard = pr, pw
+		m.PidFile = filepath.Join(work, "qemu.pid")
+	}
 
 	fmt.Fprintf(s.Log, "guest-install: %s, %s, %d MiB, disk %d MiB, install timeout %s, inactivity %s\n",
 		arch, accel, st.memMiB, st.diskBytes>>20, st.installTO, st.inactivity)
-	vm, err := qemu.Start(ctx, qemu.StartOptions{Exec: s.Exec, Machine: m, Console: con, Stderr: s.Log, Dir: work})
+	vm, err := qemu.Start(ctx, qemu.StartOptions{Exec: s.Exec, Machine: m, Console: con, Stdin: serialIn, Stderr: s.Log, Dir: work})
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +275,12 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 			f.Reason += fmt.Sprintf(" (no screenshot: %v)", err)
 		}
 		cancel()
+		if keyboard != nil {
+			fmt.Fprintf(s.Log, "guest-install failed: %s\n", f.Reason)
+			qemu.KeepForDebugging(ctx, vm, tap, keyboard, m.PidFile, disk, func(k qemu.Kept) {
+				fmt.Fprintf(s.Log, "on-error=abort: the failed install's VM is kept running: attach to its console with `imgpipe console %s` (Ctrl-A x detaches); its disk is %s; end it with `kill %d` (or Ctrl-C here) and the run goes on to fail\n", k.Socket, k.Disk, k.Pid)
+			})
+		}
 		vm.Stop()
 		con.Flush()
 		f.Console = con.Tail(consoleTail)
