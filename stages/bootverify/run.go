@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -283,11 +284,22 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		return nil, err
 	}
 	defer consoleLog.Close()
-	con := &qemu.Console{Raw: consoleLog, Live: s.Log}
+	// With --on-error=abort a failed boot's VM is kept for a person to
+	// attach to (qemu.KeepForDebugging).
+	tap := qemu.NewConsoleTap()
+	con := &qemu.Console{Raw: io.MultiWriter(consoleLog, tap), Live: s.Log}
 	defer con.Flush()
+	var serialIn io.Reader
+	var keyboard io.WriteCloser
+	if s.OnError == kind.OnErrorAbort {
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		serialIn, keyboard = pr, pw
+		m.PidFile = filepath.Join(work, "qemu.pid")
+	}
 
 	fmt.Fprintf(s.Log, "boot-verify: %s, %s, %d MiB, boot timeout %s\n", arch, accel, memMiB, timeout)
-	vm, err := qemu.Start(ctx, qemu.StartOptions{Exec: s.Exec, Machine: m, Console: con, Stderr: s.Log, Dir: work})
+	vm, err := qemu.Start(ctx, qemu.StartOptions{Exec: s.Exec, Machine: m, Console: con, Stdin: serialIn, Stderr: s.Log, Dir: work})
 	if err != nil {
 		return nil, err
 	}
@@ -303,6 +315,12 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 				f.Screenshot = shot
 			}
 			cancel()
+		}
+		if keyboard != nil {
+			fmt.Fprintf(s.Log, "boot-verify failed: %s\n", f.Reason)
+			qemu.KeepForDebugging(ctx, vm, tap, keyboard, m.PidFile, overlay, func(k qemu.Kept) {
+				fmt.Fprintf(s.Log, "on-error=abort: the failed boot's VM is kept running: attach to its console with `imgpipe console %s` (Ctrl-A x detaches); its disk (an overlay of the image) is %s; end it with `kill %d` (or Ctrl-C here) and the run goes on to fail\n", k.Socket, k.Disk, k.Pid)
+			})
 		}
 		vm.Stop()
 		con.Flush()
