@@ -43,8 +43,10 @@ type RunOptions struct {
 	// still fails, and no release is settled for it.
 	KeepGoing bool
 	// OnError is what a failed stage that runs a machine does with it:
-	// kind.OnErrorCleanup (the default) or kind.OnErrorAbort.
+	// kind.OnErrorCleanup (the default), kind.OnErrorAbort or
+	// kind.OnErrorAsk, when Ask decides.
 	OnError string
+	Ask     func(ctx context.Context, k kind.KeptMachine) kind.Decision
 }
 
 // Summary is what a run did.
@@ -488,16 +490,32 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		Log:        lw,
 		OnError:    r.opts.OnError,
 		Secrets:    r.secrets,
-	}
-	stageCtx := ctx
-	if n.Timeout > 0 {
-		var cancel context.CancelFunc
-		stageCtx, cancel = context.WithTimeoutCause(ctx, n.Timeout, &TimeoutError{Stage: n.Name, Timeout: n.Timeout.String()})
-		defer cancel()
+		Ask:        r.opts.Ask,
 	}
 	r.emit(r.nodeEvent(events.StageStarted, n))
 	started := time.Now()
-	outputs, err := n.Kind.Run(stageCtx, stage)
+	// A stage runs again, into a fresh output directory and with its whole
+	// timeout, when the person asked for it (--on-error=ask, kind.ErrRetry).
+	var outputs kind.Outputs
+	var stageCtx context.Context
+	for {
+		var cancel context.CancelFunc = func() {}
+		stageCtx = ctx
+		if n.Timeout > 0 {
+			stageCtx, cancel = context.WithTimeoutCause(ctx, n.Timeout, &TimeoutError{Stage: n.Name, Timeout: n.Timeout.String()})
+		}
+		outputs, err = n.Kind.Run(stageCtx, stage)
+		cancel()
+		if !errors.Is(err, kind.ErrRetry) || ctx.Err() != nil {
+			break
+		}
+		pending.Abort()
+		if pending, err = st.Begin(id, len(n.outputs) > 0); err != nil {
+			return cty.NilVal, nil, false, err
+		}
+		stage.OutDir = pending.OutDir
+		fmt.Fprintf(lw, "retrying the stage, as asked\n")
+	}
 	lw.Flush()
 	if err != nil {
 		if cause := context.Cause(stageCtx); cause != nil && isTimeout(cause) {

@@ -195,7 +195,7 @@ func cmdBoot(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer conn.Close()
-	how, err := termrelay.Run(ctx, conn, os.Stdin, a.stdout)
+	how, err := termrelay.Run(ctx, conn, termrelay.NewKeys(os.Stdin), a.stdout)
 	switch how {
 	case termrelay.Quit:
 		qemuErr.close()

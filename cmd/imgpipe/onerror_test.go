@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
 	"github.com/imgpipe/imgpipe/fixtures"
 )
 
@@ -23,37 +26,7 @@ import (
 func TestOnErrorAbortKeepsTheVM(t *testing.T) {
 	tree := fixtures.Tree(t)
 	fixtures.NeedTools(t, "qemu-system-x86_64")
-	dir := t.TempDir()
-	// No rootpw and no user: the installer stops at its hub and waits for
-	// input, as Anaconda does; the inactivity timeout fails the install.
-	ks := "zerombr\nclearpart --all --initlabel\npart / --fstype=ext4 --size=100 --grow\npoweroff\n%packages\n@core\n%end\n"
-	recipe := `
-variable "tree" {}
-build {
-  name    = "waits"
-  version = "1"
-  arches  = ["x86_64"]
-}
-stage "fetch-ks" "ks" {
-  url = "./waits.ks"
-}
-stage "flatten" "kickstart" {
-  source    = stage.ks.kickstart
-  repo_mode = "keep"
-}
-stage "guest-install" "install" {
-  kickstart          = stage.kickstart.kickstart
-  install_tree       = "${var.tree}/${arch}"
-  disk_size          = "256M"
-  memory             = "512"
-  inactivity_timeout = "20s"
-}
-`
-	for name, text := range map[string]string{"waits.ks": ks, "waits.hcl": recipe} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := waitingRecipe(t)
 	cmd := imgpipeCmd("run", "--on-error=abort", "--progress", "plain", "-var", "tree="+tree, filepath.Join(dir, "waits.hcl"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -133,5 +106,113 @@ stage "guest-install" "install" {
 	}
 	if _, err := os.Stat(sock); err == nil {
 		t.Errorf("the console socket %s is left behind", sock)
+	}
+}
+
+// waitingRecipe writes waits.hcl, whose install of waits.ks stops at the
+// installer's hub: no rootpw and no user, so it waits for input, as Anaconda
+// does, until the inactivity timeout fails the install.
+func waitingRecipe(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	ks := "zerombr\nclearpart --all --initlabel\npart / --fstype=ext4 --size=100 --grow\npoweroff\n%packages\n@core\n%end\n"
+	recipe := `
+variable "tree" {}
+build {
+  name    = "waits"
+  version = "1"
+  arches  = ["x86_64"]
+}
+stage "fetch-ks" "ks" {
+  url = "./waits.ks"
+}
+stage "flatten" "kickstart" {
+  source    = stage.ks.kickstart
+  repo_mode = "keep"
+}
+stage "guest-install" "install" {
+  kickstart          = stage.kickstart.kickstart
+  install_tree       = "${var.tree}/${arch}"
+  disk_size          = "256M"
+  memory             = "512"
+  inactivity_timeout = "20s"
+}
+`
+	for name, text := range map[string]string{"waits.ks": ks, "waits.hcl": recipe} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// --on-error=ask on a terminal: the failed install's question offers the
+// console (the installer's hub is there, and Ctrl-A x comes back to the
+// question), retry (the install runs again and fails again) and clean up
+// (the run fails, exit 1, and the terminal is as it was).
+func TestOnErrorAsk(t *testing.T) {
+	tree := fixtures.Tree(t)
+	fixtures.NeedTools(t, "qemu-system-x86_64")
+	dir := waitingRecipe(t)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := imgpipeCmd("run", "--on-error=ask", "--progress", "plain", "-var", "tree="+tree, filepath.Join(dir, "waits.hcl"))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true, Setctty: true}
+	var scr screen
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			scr.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	key := func(s string) {
+		if _, err := ptmx.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	at := scr.waitFor(t, 0, "[r] retry  [c] console", 10*time.Minute)
+	key("c")
+	at = scr.waitFor(t, at, "Root password", time.Minute)
+	key("\x01x")
+	at = scr.waitFor(t, at, "[r] retry  [c] console", time.Minute)
+	key("r")
+	at = scr.waitFor(t, at, "retrying the stage, as asked", time.Minute)
+	at = scr.waitFor(t, at, "[r] retry  [c] console", 10*time.Minute)
+	key("q")
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
+			t.Fatalf("run: %v, want exit %d", err, exitFailed)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("q did not end the run")
+	}
+	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *after != *before {
+		t.Errorf("the terminal's mode is not restored")
 	}
 }

@@ -34,7 +34,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	mode := progress.Auto
 	fs.Var(&mode, "progress", "progress output: auto, tty, plain or json")
 	keepGoing := fs.Bool("keep-going", false, "a failure does not cancel the stages that do not depend on it: the other arches build on, and the run shows every failure")
-	onError := fs.String("on-error", kind.OnErrorCleanup, "what a failed guest-install does with its VM: cleanup (stop it) or abort (keep it running to debug: attach with imgpipe console; the run waits until you end it)")
+	onError := fs.String("on-error", kind.OnErrorCleanup, "what a failed guest-install or boot-verify does with its VM: cleanup (stop it), abort (keep it running to debug: attach with imgpipe console; the run waits until you end it) or ask (on a terminal: retry, console, abort)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -43,8 +43,16 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *onError != kind.OnErrorCleanup && *onError != kind.OnErrorAbort {
-		return usagef("--on-error %q: want cleanup or abort", *onError)
+	var ask func(context.Context, kind.KeptMachine) kind.Decision
+	switch *onError {
+	case kind.OnErrorCleanup, kind.OnErrorAbort:
+	case kind.OnErrorAsk:
+		if !term.IsTerminal(int(os.Stdin.Fd())) {
+			return usagef("--on-error=ask asks on a terminal, and standard input is not one; use --on-error=abort")
+		}
+		ask = newAsker(os.Stdin, a.stderr).ask
+	default:
+		return usagef("--on-error %q: want cleanup, abort or ask", *onError)
 	}
 	if *jobs < 0 {
 		return usagef("--jobs must be 1 or more (0, the default, means one per CPU)")
@@ -76,6 +84,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		Events:    events.Tee(releaseLog(logger), renderer),
 		KeepGoing: *keepGoing,
 		OnError:   *onError,
+		Ask:       ask,
 	})
 	if err := renderer.Close(); err != nil && runErr == nil {
 		runErr = err

@@ -2,6 +2,7 @@ package kind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -258,9 +259,14 @@ type Stage struct {
 	// (Warnf).
 	Log io.Writer
 	// OnError says what a stage that runs a machine does with it when the
-	// stage fails: OnErrorCleanup (stop it), or OnErrorAbort (keep it
-	// running for a person to debug until they end it; the run waits).
+	// stage fails: OnErrorCleanup (stop it), OnErrorAbort (keep it running
+	// for a person to debug until they end it; the run waits) or
+	// OnErrorAsk (keep it and ask Ask what to do).
 	OnError string
+	// Ask is the person's choice for a failed stage's kept machine, with
+	// OnErrorAsk. A stage whose Ask says DecideRetry returns an error
+	// wrapping ErrRetry, and the engine runs it again.
+	Ask func(ctx context.Context, k KeptMachine) Decision
 	// Secrets are the run's secrets (docs/reliability-secrets.md): the
 	// engine masks them in the log, events and reports. A stage adds the
 	// secrets it finds (flatten, a kickstart's passwords) and masks with
@@ -273,7 +279,35 @@ type Stage struct {
 const (
 	OnErrorCleanup = "cleanup"
 	OnErrorAbort   = "abort"
+	OnErrorAsk     = "ask"
 )
+
+// KeptMachine is a failed stage's machine, kept running for a person.
+type KeptMachine struct {
+	Stage, Arch, Reason string
+	// Console is the unix socket of its serial console (imgpipe console).
+	Console string
+	// Disk is the disk it runs on; Pid is qemu's.
+	Disk string
+	Pid  int
+}
+
+// Decision is what a person decided for a kept machine.
+type Decision int
+
+const (
+	// DecideCleanup stops the machine; the stage fails.
+	DecideCleanup Decision = iota
+	// DecideAbort keeps the machine until the person ends it; then the
+	// stage fails.
+	DecideAbort
+	// DecideRetry stops the machine and runs the stage again.
+	DecideRetry
+)
+
+// ErrRetry, wrapped in a stage's error, asks the engine to run the stage
+// again (the person chose to retry).
+var ErrRetry = errors.New("retry")
 
 // Warnf writes a warning to the stage's log, as one line starting with
 // "warning: ".

@@ -2,7 +2,6 @@ package qemu
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -10,14 +9,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
-// Keeping a failed VM for a person to debug (`imgpipe run --on-error=abort`,
-// as Packer's -on-error=abort): the stage does not stop qemu when the
-// install or boot fails; it serves the serial console on a unix socket
-// (`imgpipe console SOCKET` attaches a terminal to it) and waits until qemu
-// ends or the run is interrupted. The run lasts as long as the VM, so that
-// nothing outlives the run.
+// Keeping a failed VM for a person to debug (`imgpipe run --on-error`, as
+// Packer's -on-error): the stage does not stop qemu when the install or
+// boot fails; it serves the serial console on a unix socket (`imgpipe
+// console SOCKET` attaches a terminal to it) and, with abort, waits until
+// qemu ends or the run is interrupted; with ask, the person decides. The
+// run lasts as long as the VM, so that nothing outlives the run.
 
 // ConsoleTap passes a VM's console output on to a person attached to it,
 // if any. Put it among the console's writers from the start; it costs
@@ -58,26 +59,36 @@ func (t *ConsoleTap) attach(c net.Conn) {
 	t.conn = c
 }
 
-// Kept is what KeepForDebugging tells the person.
-type Kept struct {
-	Socket, Disk string
-	Pid          int
+// Failed is a failed VM stage's machine and how to reach it.
+type Failed struct {
+	VM  *VM
+	Tap *ConsoleTap
+	// Keyboard is the VM's serial input.
+	Keyboard io.Writer
+	// PidFile is where qemu wrote its pid (Machine.PidFile).
+	PidFile string
+	// Kept describes it: the stage, arch, reason and disk; the console
+	// and pid are filled in here.
+	Kept kind.KeptMachine
 }
 
-// KeepForDebugging serves the console of a failed VM on a unix socket and
-// waits until qemu exits (the person ended it) or ctx is done. Keys from
-// the attached person go to in, the VM's serial input. say is called once
-// the VM can be reached, with how.
-func KeepForDebugging(ctx context.Context, vm *VM, tap *ConsoleTap, in io.Writer, pidFile, disk string, say func(Kept)) error {
+// OnFailure does what the stage's OnError says with a failed VM before the
+// stage cleans up: abort keeps it (serving its console) until the person
+// ends qemu or ctx is done; ask keeps it and asks. say tells the person
+// how to reach it. It reports whether to run the stage again.
+func OnFailure(ctx context.Context, s *kind.Stage, f Failed, say func(kind.KeptMachine)) (retry bool) {
+	if s.OnError != kind.OnErrorAbort && s.OnError != kind.OnErrorAsk {
+		return false
+	}
 	dir, err := os.MkdirTemp("", "imgpipe-console-")
 	if err != nil {
-		return err
+		return false
 	}
 	defer os.RemoveAll(dir)
 	sock := filepath.Join(dir, "console.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
-		return fmt.Errorf("serve the console: %w", err)
+		return false
 	}
 	defer ln.Close()
 	go func() {
@@ -86,21 +97,31 @@ func KeepForDebugging(ctx context.Context, vm *VM, tap *ConsoleTap, in io.Writer
 			if err != nil {
 				return
 			}
-			tap.attach(c)
+			f.Tap.attach(c)
 			go func() {
-				io.Copy(in, c)
+				io.Copy(f.Keyboard, c)
 				c.Close()
 			}()
 		}
 	}()
-	pid := 0
-	if b, err := os.ReadFile(pidFile); err == nil {
-		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	k := f.Kept
+	k.Console = sock
+	if b, err := os.ReadFile(f.PidFile); err == nil {
+		k.Pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 	}
-	say(Kept{Socket: sock, Disk: disk, Pid: pid})
-	select {
-	case <-vm.Done():
-	case <-ctx.Done():
+	decision := kind.DecideAbort
+	if s.OnError == kind.OnErrorAsk && s.Ask != nil {
+		decision = s.Ask(ctx, k)
 	}
-	return nil
+	switch decision {
+	case kind.DecideRetry:
+		return true
+	case kind.DecideAbort:
+		say(k)
+		select {
+		case <-f.VM.Done():
+		case <-ctx.Done():
+		}
+	}
+	return false
 }

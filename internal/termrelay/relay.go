@@ -39,11 +39,47 @@ func (e Ending) String() string {
 	return "cancelled"
 }
 
+// Keys are the keys typed at a terminal, read by one goroutine for the life
+// of the program, so that a relay that ends takes no key meant for what
+// comes next (a question, another relay).
+type Keys struct {
+	chunks chan []byte // nil once the input ended
+}
+
+// NewKeys starts reading r.
+func NewKeys(r io.Reader) *Keys {
+	k := &Keys{chunks: make(chan []byte)}
+	go func() {
+		for {
+			buf := make([]byte, 4<<10)
+			n, err := r.Read(buf)
+			if n > 0 {
+				k.chunks <- buf[:n]
+			}
+			if err != nil {
+				close(k.chunks)
+				return
+			}
+		}
+	}()
+	return k
+}
+
+// Next returns the next keys typed, or nil when the input ended or ctx is
+// done.
+func (k *Keys) Next(ctx context.Context) []byte {
+	select {
+	case b := <-k.chunks:
+		return b
+	case <-ctx.Done():
+		return nil
+	}
+}
+
 // Run relays between a terminal (keys from in, output to out) and a console
 // until the person quits, the console closes or ctx is done. Notices (the
-// help) go to out. A read of in that is still blocked when Run returns is
-// left behind; what it reads is dropped, never sent.
-func Run(ctx context.Context, console io.ReadWriter, in io.Reader, out io.Writer) (Ending, error) {
+// help) go to out.
+func Run(ctx context.Context, console io.ReadWriter, in *Keys, out io.Writer) (Ending, error) {
 	var outMu sync.Mutex
 	write := func(b []byte) error {
 		outMu.Lock()
@@ -80,34 +116,31 @@ func Run(ctx context.Context, console io.ReadWriter, in io.Reader, out io.Writer
 	}()
 
 	go func() {
-		buf := make([]byte, 4<<10)
 		var k keys
 		for {
-			n, err := in.Read(buf)
+			var chunk []byte
 			select {
 			case <-stop:
-				return // Run has returned: drop what was read
-			default:
+				return // Run has returned: the next keys are someone else's
+			case chunk = <-in.chunks:
 			}
-			if n > 0 {
-				send, help, quit := k.feed(buf[:n])
-				if len(send) > 0 {
-					if _, werr := console.Write(send); werr != nil {
-						ends <- end{Closed, nil} // the machine went away
-						return
-					}
-				}
-				if help {
-					write([]byte(Help))
-				}
-				if quit {
-					ends <- end{Quit, nil}
+			if chunk == nil {
+				// The terminal closed (or input was a file that ended):
+				// the console stays up until the machine ends.
+				return
+			}
+			send, help, quit := k.feed(chunk)
+			if len(send) > 0 {
+				if _, werr := console.Write(send); werr != nil {
+					ends <- end{Closed, nil} // the machine went away
 					return
 				}
 			}
-			if err != nil {
-				// The terminal closed (or input was a file that ended):
-				// the console stays up until the machine ends.
+			if help {
+				write([]byte(Help))
+			}
+			if quit {
+				ends <- end{Quit, nil}
 				return
 			}
 		}

@@ -59,7 +59,7 @@ func TestKeysGoThroughByteForByte(t *testing.T) {
 	var screen syncBuffer
 	ended := make(chan Ending, 1)
 	go func() {
-		how, err := Run(context.Background(), console, in, &screen)
+		how, err := Run(context.Background(), console, NewKeys(in), &screen)
 		if err != nil {
 			t.Errorf("Run: %v", err)
 		}
@@ -103,7 +103,7 @@ func TestConsoleOutputReachesTheTerminalAndItsEndEndsTheRelay(t *testing.T) {
 	var screen syncBuffer
 	ended := make(chan Ending, 1)
 	go func() {
-		how, _ := Run(context.Background(), console, in, &screen)
+		how, _ := Run(context.Background(), console, NewKeys(in), &screen)
 		ended <- how
 	}()
 	guest.Write([]byte("quickstart login: "))
@@ -126,7 +126,7 @@ func TestCancel(t *testing.T) {
 	in, _ := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if how, _ := Run(ctx, console, in, io.Discard); how != Cancelled {
+	if how, _ := Run(ctx, console, NewKeys(in), io.Discard); how != Cancelled {
 		t.Errorf("ended with %v, want cancelled", how)
 	}
 }

@@ -248,7 +248,7 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	defer con.Flush()
 	var serialIn io.Reader
 	var keyboard io.WriteCloser
-	if s.OnError == kind.OnErrorAbort {
+	if s.OnError == kind.OnErrorAbort || s.OnError == kind.OnErrorAsk {
 		pr, pw := io.Pipe()
 		defer pw.Close()
 		serialIn, keyboard = pr, pw
@@ -277,9 +277,15 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		cancel()
 		if keyboard != nil {
 			fmt.Fprintf(s.Log, "guest-install failed: %s\n", f.Reason)
-			qemu.KeepForDebugging(ctx, vm, tap, keyboard, m.PidFile, disk, func(k qemu.Kept) {
-				fmt.Fprintf(s.Log, "on-error=abort: the failed install's VM is kept running: attach to its console with `imgpipe console %s` (Ctrl-A x detaches); its disk is %s; end it with `kill %d` (or Ctrl-C here) and the run goes on to fail\n", k.Socket, k.Disk, k.Pid)
+			kept := qemu.Failed{VM: vm, Tap: tap, Keyboard: keyboard, PidFile: m.PidFile,
+				Kept: kind.KeptMachine{Stage: s.Name, Arch: arch, Reason: f.Reason, Disk: disk}}
+			retry := qemu.OnFailure(ctx, s, kept, func(k kind.KeptMachine) {
+				fmt.Fprintf(s.Log, "on-error: the failed install's VM is kept running: attach to its console with `imgpipe console %s` (Ctrl-A x detaches); its disk is %s; end it with `kill %d` (or Ctrl-C here) and the run goes on to fail\n", k.Console, k.Disk, k.Pid)
 			})
+			if retry {
+				vm.Stop()
+				return fmt.Errorf("%w: %s", kind.ErrRetry, f.Reason)
+			}
 		}
 		vm.Stop()
 		con.Flush()
