@@ -180,7 +180,7 @@ func (a *app) exit(err error) int {
 	return code
 }
 
-// printDiags writes diagnostics with source snippets.
+// printDiags writes diagnostics with source snippets (diags.go).
 func (a *app) printDiags(diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
@@ -188,8 +188,7 @@ func (a *app) printDiags(diags hcl.Diagnostics) {
 	if a.remap != nil {
 		diags = a.remap(diags)
 	}
-	w := hcl.NewDiagnosticTextWriter(a.stderr, a.files, 100, false)
-	w.WriteDiagnostics(diags)
+	writeDiags(a.stderr, a.files, diags)
 	errs := 0
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
