@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"gopkg.in/ini.v1"
 
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -57,7 +59,10 @@ func ReadSources(path string) ([]Source, hcl.Diagnostics) {
 	}
 	var srcs []Source
 	for _, name := range files {
-		b, err := os.ReadFile(name)
+		b, err := inputlimit.ReadFile(name, inputlimit.ConfigBytes)
+		if d, _ := recipe.TooLarge(err, "INI file", "Koji's image-build INI is a few dozen lines: check that this is the file you meant."); d != nil {
+			return nil, hcl.Diagnostics{d}
+		}
 		if err != nil {
 			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read INI file", Detail: err.Error()}}
 		}
@@ -107,7 +112,17 @@ type reader struct {
 	seen     map[string]bool // diagnostics already reported
 	expanded map[*rawKey]string
 	bad      map[*rawKey]bool
+	// visibleKeys caches visible; names holds the sorted names of each,
+	// by section name.
+	visibleKeys map[*msection]map[string]*rawKey
+	names       map[string][]string
+	// suggestions counts "did you mean"s: after maxSuggestions the rest go
+	// without, so thousands of mistakes cost no quadratic time.
+	suggestions int
 }
+
+// maxSuggestions is how many interpolation mistakes get a "did you mean".
+const maxSuggestions = 100
 
 func (r *reader) add(d *hcl.Diagnostic) {
 	id := d.Summary
@@ -213,6 +228,9 @@ const maxDepth = 10
 // visible returns the keys a section's values may interpolate: [DEFAULT]'s,
 // overlaid with the section's own.
 func (r *reader) visible(s *msection) map[string]*rawKey {
+	if m, ok := r.visibleKeys[s]; ok {
+		return m
+	}
 	m := map[string]*rawKey{}
 	for n, k := range r.defaults.keys {
 		m[n] = k
@@ -221,6 +239,14 @@ func (r *reader) visible(s *msection) map[string]*rawKey {
 		for n, k := range s.keys {
 			m[n] = k
 		}
+	}
+	if r.visibleKeys == nil {
+		r.visibleKeys = map[*msection]map[string]*rawKey{}
+		r.names = map[string][]string{}
+	}
+	r.visibleKeys[s] = m
+	if s != nil {
+		r.names[s.name] = sortedKeys(m)
 	}
 	return m
 }
@@ -231,6 +257,11 @@ func (r *reader) visible(s *msection) map[string]*rawKey {
 func (r *reader) expand(k *rawKey, vars map[string]*rawKey, section string) (string, bool) {
 	var out strings.Builder
 	ok := r.interpolate(k, k, r.values[k], vars, section, 1, &out)
+	if ok && out.Len() > inputlimit.ExpandedBytes {
+		r.errorf(k.valueRange(), "Interpolated value too large",
+			"The value of %s grows to more than %s through %%(...)s references, the most imgpipe expands (references that repeat other references multiply). Write the value out, or use fewer references.", k.name, inputlimit.Size(inputlimit.ExpandedBytes))
+		return "", false
+	}
 	return out.String(), ok
 }
 
@@ -243,6 +274,9 @@ func (r *reader) interpolate(top, k *rawKey, rest string, vars map[string]*rawKe
 	raw := r.values[k]
 	offset := len(raw) - len(rest) // where rest starts in k's raw value
 	for rest != "" {
+		if out.Len() > inputlimit.ExpandedBytes {
+			return true // expand reports it
+		}
 		p := strings.IndexByte(rest, '%')
 		if p < 0 {
 			out.WriteString(rest)
@@ -266,13 +300,17 @@ func (r *reader) interpolate(top, k *rawKey, rest string, vars map[string]*rawKe
 			name := strings.ToLower(rest[2:end])
 			ref, found := vars[name]
 			if !found {
-				var names []string
-				for n := range vars {
-					names = append(names, n)
+				hint := ""
+				if r.suggestions < maxSuggestions {
+					r.suggestions++
+					names, ok := r.names[section]
+					if !ok {
+						names = sortedKeys(vars)
+					}
+					hint = suggest.DidYouMean(name, names)
 				}
-				slices.Sort(names)
 				r.errorf(k.spanRange(raw, at, at+end+2), "Unknown interpolation key",
-					"%%(%s)s refers to a key that is not in [%s] or [DEFAULT], so Koji's ConfigParser stops (InterpolationMissingOptionError).%s To write a literal %%, write %%%%.", name, section, suggest.DidYouMean(name, names))
+					"%%(%s)s refers to a key that is not in [%s] or [DEFAULT], so Koji's ConfigParser stops (InterpolationMissingOptionError).%s To write a literal %%, write %%%%.", name, section, hint)
 				return false
 			}
 			r.checkKojiOrder(top, name, ref, section)
