@@ -119,6 +119,9 @@ type reader struct {
 	// suggestions counts "did you mean"s: after maxSuggestions the rest go
 	// without, so thousands of mistakes cost no quadratic time.
 	suggestions int
+	// expandedBytes counts the bytes interpolation has made, for the bound
+	// on them (inputlimit.ExpandedBytes).
+	expandedBytes int
 }
 
 // maxSuggestions is how many interpolation mistakes get a "did you mean".
@@ -257,9 +260,10 @@ func (r *reader) visible(s *msection) map[string]*rawKey {
 func (r *reader) expand(k *rawKey, vars map[string]*rawKey, section string) (string, bool) {
 	var out strings.Builder
 	ok := r.interpolate(k, k, r.values[k], vars, section, 1, &out)
-	if ok && out.Len() > inputlimit.ExpandedBytes {
-		r.errorf(k.valueRange(), "Interpolated value too large",
-			"The value of %s grows to more than %s through %%(...)s references, the most imgpipe expands (references that repeat other references multiply). Write the value out, or use fewer references.", k.name, inputlimit.Size(inputlimit.ExpandedBytes))
+	r.expandedBytes += out.Len()
+	if ok && r.expandedBytes > inputlimit.ExpandedBytes {
+		r.errorf(k.valueRange(), "Interpolated values too large",
+			"With the value of %s, the INI's values grow to more than %s through %%(...)s references, the most imgpipe expands (a reference to a value full of references multiplies). Write the values out, or use fewer references.", k.name, inputlimit.Size(inputlimit.ExpandedBytes))
 		return "", false
 	}
 	return out.String(), ok
@@ -274,7 +278,7 @@ func (r *reader) interpolate(top, k *rawKey, rest string, vars map[string]*rawKe
 	raw := r.values[k]
 	offset := len(raw) - len(rest) // where rest starts in k's raw value
 	for rest != "" {
-		if out.Len() > inputlimit.ExpandedBytes {
+		if r.expandedBytes+out.Len() > inputlimit.ExpandedBytes {
 			return true // expand reports it
 		}
 		p := strings.IndexByte(rest, '%')

@@ -25,7 +25,9 @@ const (
 	// TemplateBytes bounds the literal text of one heredoc or string, for
 	// the same reason.
 	TemplateBytes = 256 << 10
-	// ExpandedBytes bounds a Koji INI value after %(name)s interpolation.
+	// ExpandedBytes bounds the values of a Koji INI after %(name)s
+	// interpolation, all together: references to values full of
+	// references multiply.
 	ExpandedBytes = 1 << 20
 )
 
