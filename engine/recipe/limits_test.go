@@ -33,14 +33,18 @@ var deep = map[string]func(n int) string{
 	},
 }
 
-// TestCheckNestingRefusesDeepInput checks that every construct 100,000 deep
-// is refused, at the token that crossed the limit, before HCL's parser sees
-// it: without the check the parser overflows the stack and the test binary
-// dies.
+// TestCheckNestingRefusesDeepInput checks that every construct ten times
+// deeper than the limit is refused, at the token that crossed the limit,
+// before HCL's parser sees it. Parentheses go 100,000 deep: without the
+// check the parser overflows the stack there and the test binary dies.
 func TestCheckNestingRefusesDeepInput(t *testing.T) {
 	for name, gen := range deep {
 		t.Run(name, func(t *testing.T) {
-			src := []byte(gen(100_000))
+			n := 10 * inputlimit.Depth
+			if name == "parentheses" {
+				n = 100_000
+			}
+			src := []byte(gen(n))
 			_, diags := recipe.Parse(src, "deep.hcl")
 			if len(diags) != 1 || diags[0].Summary != "Nesting too deep" {
 				t.Fatalf("diagnostics = %v, want one Nesting too deep", diags)
@@ -52,14 +56,21 @@ func TestCheckNestingRefusesDeepInput(t *testing.T) {
 	}
 }
 
-// TestCheckNestingAcceptsTheLimit parses each construct as deep as the
-// limit allows, with HCL's parser, without an error from the check.
+// TestCheckNestingAcceptsTheLimit parses each construct a third as deep as
+// the limit (each level of some counts up to three), without an error from
+// the check or a syntax error from HCL's parser.
 func TestCheckNestingAcceptsTheLimit(t *testing.T) {
 	for name, gen := range deep {
 		t.Run(name, func(t *testing.T) {
 			src := []byte(gen(inputlimit.Depth / 3))
 			if diags := recipe.CheckNesting(src, "ok.hcl", hcl.InitialPos); diags.HasErrors() {
 				t.Fatalf("depth %d refused: %v", inputlimit.Depth/3, diags)
+			}
+			_, diags := recipe.Parse(src, "ok.hcl") // HCL's parser takes it
+			for _, d := range diags {
+				if d.Summary == "Nesting too deep" || strings.HasPrefix(d.Summary, "Invalid") {
+					t.Errorf("depth %d: %v", inputlimit.Depth/3, d)
+				}
 			}
 		})
 	}
@@ -69,8 +80,14 @@ func TestCheckNestingAcceptsTheLimit(t *testing.T) {
 func TestCheckNestingAcceptsRealRecipes(t *testing.T) {
 	var n int
 	err := filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".hcl") {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != "../.." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".hcl") {
+			return nil
 		}
 		src, err := os.ReadFile(path)
 		if err != nil {
