@@ -92,12 +92,8 @@ func snippetWindow(d *hcl.Diagnostic, files map[string]*hcl.File) (*hcl.Diagnost
 		}
 		lineStart, lineEnd = start, end
 	}
-	line := snip.Start.Line
-	if d.Context != nil && d.Context.Filename == snip.Filename {
-		line = min(d.Subject.Start.Line, d.Context.Start.Line)
-	}
 	var buf bytes.Buffer
-	buf.Write(bytes.Repeat([]byte{'\n'}, max(0, line-1)))
+	buf.Write(bytes.Repeat([]byte{'\n'}, max(0, snip.Start.Line-1)))
 	buf.Write(pre)
 	shift := buf.Len() - lineStart
 	buf.Write(src[lineStart:lineEnd])
