@@ -124,8 +124,24 @@ type reader struct {
 	expandedBytes int
 }
 
-// maxSuggestions is how many interpolation mistakes get a "did you mean".
+// maxSuggestions is how many mistakes get a "did you mean": as many as are
+// printed of one kind (cmd/imgpipe prints 100).
 const maxSuggestions = 100
+
+// didYouMean is suggest.DidYouMean for the first maxSuggestions mistakes.
+func (r *reader) didYouMean(name string, names []string) string {
+	if r.suggestions >= maxSuggestions {
+		return ""
+	}
+	r.suggestions++
+	return suggest.DidYouMean(name, names)
+}
+
+// maxCheckedKeys is the most keys a file may have for its values to be
+// read by gopkg.in/ini.v1 as well as by the scanner: ini.v1 looks each new
+// key up in a list of the section's keys (quadratic), and where the two
+// readings differ the scanner's wins anyway.
+const maxCheckedKeys = 1000
 
 func (r *reader) add(d *hcl.Diagnostic) {
 	id := d.Summary
@@ -187,10 +203,19 @@ func (r *reader) read(srcs []Source) {
 // cannot load), the scanner's ConfigParser reading wins, so the value is
 // always the one Koji sees.
 func (r *reader) readValues(f *iniFile) {
-	cfg, err := ini.LoadSources(iniOptions, f.src)
+	keys := 0
+	for _, sec := range f.sections {
+		keys += len(sec.keys)
+	}
+	var cfg *ini.File // nil: the scanner's values alone
+	if keys <= maxCheckedKeys {
+		if c, err := ini.LoadSources(iniOptions, f.src); err == nil {
+			cfg = c
+		}
+	}
 	for _, sec := range f.sections {
 		var is *ini.Section
-		if err == nil {
+		if cfg != nil {
 			is, _ = cfg.GetSection(sec.name)
 		}
 		for _, k := range sec.keys {
@@ -304,15 +329,11 @@ func (r *reader) interpolate(top, k *rawKey, rest string, vars map[string]*rawKe
 			name := strings.ToLower(rest[2:end])
 			ref, found := vars[name]
 			if !found {
-				hint := ""
-				if r.suggestions < maxSuggestions {
-					r.suggestions++
-					names, ok := r.names[section]
-					if !ok {
-						names = sortedKeys(vars)
-					}
-					hint = suggest.DidYouMean(name, names)
+				names, ok := r.names[section]
+				if !ok {
+					names = sortedKeys(vars)
 				}
+				hint := r.didYouMean(name, names)
 				r.errorf(k.spanRange(raw, at, at+end+2), "Unknown interpolation key",
 					"%%(%s)s refers to a key that is not in [%s] or [DEFAULT], so Koji's ConfigParser stops (InterpolationMissingOptionError).%s To write a literal %%, write %%%%.", name, section, hint)
 				return false
@@ -591,7 +612,7 @@ func (r *reader) applyKey(b *build, ib *msection, k *rawKey, spelled map[string]
 		}
 		r.errorf(k.keyRange, "Unknown key",
 			"Koji's image-build has no option %q, so Koji would silently ignore it.%s Keys are Koji's option names with underscores: %s.",
-			name, suggest.DidYouMean(name, knownKeyNames()), strings.Join(Keys, ", "))
+			name, r.didYouMean(name, knownKeyNames()), strings.Join(Keys, ", "))
 		return
 	}
 	if prev, ok := spelled[info.name]; ok {
