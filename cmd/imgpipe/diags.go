@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -39,9 +40,10 @@ func writeDiags(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) 
 			continue
 		}
 		printed[k]++
-		windowed, file := snippetWindow(d, files)
-		fw := hcl.NewDiagnosticTextWriter(w, file, 100, false)
-		fw.WriteDiagnostic(windowed)
+		windowed, file, firstLine := snippetWindow(d, files)
+		var buf bytes.Buffer
+		hcl.NewDiagnosticTextWriter(&buf, file, 100, false).WriteDiagnostic(windowed)
+		w.Write(renumberSnippet(buf.Bytes(), firstLine-1))
 	}
 	for _, k := range hidden {
 		what := "errors"
@@ -53,16 +55,15 @@ func writeDiags(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) 
 }
 
 // snippetWindow returns d with its ranges moved into a small file that
-// holds only the lines its snippet shows (earlier lines are kept as empty
-// lines, so line numbers stay right), cut to snippetBytes around the
-// subject when a line is long.
-func snippetWindow(d *hcl.Diagnostic, files map[string]*hcl.File) (*hcl.Diagnostic, map[string]*hcl.File) {
+// holds only the lines its snippet shows, cut to snippetBytes around the
+// subject when a line is long, and the line number the window starts at.
+func snippetWindow(d *hcl.Diagnostic, files map[string]*hcl.File) (*hcl.Diagnostic, map[string]*hcl.File, int) {
 	if d.Subject == nil {
-		return d, nil
+		return d, nil, 1
 	}
 	f := files[d.Subject.Filename]
 	if f == nil || f.Bytes == nil {
-		return d, nil
+		return d, nil, 1
 	}
 	src := f.Bytes
 	snip := *d.Subject
@@ -93,7 +94,6 @@ func snippetWindow(d *hcl.Diagnostic, files map[string]*hcl.File) (*hcl.Diagnost
 		lineStart, lineEnd = start, end
 	}
 	var buf bytes.Buffer
-	buf.Write(bytes.Repeat([]byte{'\n'}, max(0, snip.Start.Line-1)))
 	buf.Write(pre)
 	shift := buf.Len() - lineStart
 	buf.Write(src[lineStart:lineEnd])
@@ -110,7 +110,38 @@ func snippetWindow(d *hcl.Diagnostic, files map[string]*hcl.File) (*hcl.Diagnost
 		out.Context = move(*d.Context)
 	}
 	window := &hcl.File{Bytes: buf.Bytes(), Nav: shiftedNav{nav: f.Nav, shift: shift}}
-	return &out, map[string]*hcl.File{d.Subject.Filename: window}
+	return &out, map[string]*hcl.File{d.Subject.Filename: window}, snip.Start.Line
+}
+
+// renumberSnippet adds offset to the line numbers of the snippet in one
+// diagnostic as hcl's writer wrote it: the lines "%4d: text" after the
+// "  on FILE line N:" line, up to the empty line that ends them.
+func renumberSnippet(text []byte, offset int) []byte {
+	if offset == 0 {
+		return text
+	}
+	at := bytes.Index(text, []byte("\n  on "))
+	if at < 0 {
+		return text
+	}
+	at += 1 + bytes.IndexByte(text[at+1:], '\n') + 1 // the first snippet line
+	out := bytes.Clone(text[:at])
+	for at < len(text) {
+		end := len(text)
+		if i := bytes.IndexByte(text[at:], '\n'); i >= 0 {
+			end = at + i + 1
+		}
+		line := text[at:end]
+		colon := bytes.Index(line, []byte(": "))
+		n, err := strconv.Atoi(string(bytes.TrimLeft(line[:max(colon, 0)], " ")))
+		if colon < 0 || err != nil {
+			break
+		}
+		out = fmt.Appendf(out, "%4d", n+offset)
+		out = append(out, line[colon:]...)
+		at = end
+	}
+	return append(out, text[at:]...)
 }
 
 // shiftedNav answers hcl's "in block ..." question for a window of a file
