@@ -7,6 +7,8 @@
 // makes small inputs look better than linear, noise worse).
 //
 //	ini-unknown-keys        a Koji INI with N unknown keys (every one an error)
+//	ini-unknown-refs        N [DEFAULT] keys, and N keys that each interpolate
+//	                        a missing one (an error with a "did you mean")
 //	recipe-locals           N local values, each the previous plus 1
 //	recipe-locals-reversed  the same declared last first
 //	recipe-bytes            a recipe of N bytes (mostly comments)

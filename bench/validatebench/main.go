@@ -26,7 +26,8 @@ type scaling struct {
 }
 
 var scalings = []scaling{
-	{"ini-unknown-keys", ".ini", 4000},
+	{"ini-unknown-keys", ".ini", 20000},
+	{"ini-unknown-refs", ".ini", 4000},
 	{"recipe-locals", ".hcl", 10000},
 	{"recipe-locals-reversed", ".hcl", 10000},
 	{"recipe-bytes", ".hcl", 400_000},

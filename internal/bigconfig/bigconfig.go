@@ -25,6 +25,7 @@ var Kinds = map[string]string{
 	"recipe-locals":          "n local values, each the previous one plus 1 (a1 = local.a0 + 1)",
 	"recipe-locals-reversed": "the same chain declared last first, so each waits for a later one",
 	"ini-unknown-keys":       "a valid Koji INI with n unknown keys in [image-build]",
+	"ini-unknown-refs":       "a Koji INI with n [DEFAULT] keys and n keys in [image-build] that each interpolate a key that is not there",
 	"var-nesting":            "a variable file setting greeting to a value nested n deep",
 }
 
@@ -73,6 +74,15 @@ func Write(w io.Writer, kind string, n int) error {
 			"install_tree = https://example.org/os/\narches = x86_64\ndistro = Fedora-41\nkickstart = big.ks\n")
 		for i := range n {
 			fmt.Fprintf(bw, "unknown_key_%d = value\n", i)
+		}
+	case "ini-unknown-refs":
+		bw.WriteString("[DEFAULT]\n")
+		for i := range n {
+			fmt.Fprintf(bw, "default_%d = value\n", i)
+		}
+		bw.WriteString("[image-build]\nname = big\nversion = 1\n")
+		for i := range n {
+			fmt.Fprintf(bw, "key_%d = %%(missing_%d)s\n", i, i)
 		}
 	case "var-nesting":
 		bw.WriteString("greeting = ")
