@@ -23,11 +23,12 @@ type Scope struct {
 	// every architecture at once (build, executor, preset).
 	Arch   cty.Value
 	locals cty.Value
+	names  *declaredNames
 }
 
 // NewScope evaluates the recipe's local values for one architecture.
 func NewScope(r *recipe.Recipe, vars, arch cty.Value) (*Scope, hcl.Diagnostics) {
-	s := &Scope{Recipe: r, Vars: vars, Arch: arch}
+	s := &Scope{Recipe: r, Vars: vars, Arch: arch, names: newDeclaredNames(r)}
 	return s, s.evalLocals()
 }
 
@@ -60,14 +61,7 @@ func (s *Scope) Context(stages cty.Value) *hcl.EvalContext {
 func (s *Scope) evalLocals() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	values := map[string]cty.Value{}
-	declared := map[string]bool{}
-	for _, l := range s.Recipe.Locals {
-		declared[l.Name] = true
-	}
-	vars := map[string]bool{}
-	for _, v := range s.Recipe.Variables {
-		vars[v.Name] = true
-	}
+	declared, vars := s.names.locals, s.names.vars
 	// refs checks a local value's references once: its diagnostics, and
 	// the local values it waits for (a bare `local` waits for none and sees
 	// those evaluated before it, as it always has).
@@ -96,7 +90,7 @@ func (s *Scope) evalLocals() hcl.Diagnostics {
 			known := named && (root == "local" && declared[name] || root == "var" && vars[name]) || root == "arch"
 			if !known {
 				// The slow path, with a suggestion, only for what is wrong.
-				if d := UndeclaredRef(t, s.Recipe); d != nil {
+				if d := s.names.undeclaredRef(t); d != nil {
 					r.bad = append(r.bad, d)
 					continue
 				}
@@ -327,10 +321,10 @@ func localCycle(pending []*recipe.Local) ([]string, hcl.Range) {
 // scopeNames are the names every expression may start with.
 var scopeNames = []string{"var", "local", "arch", "stage"}
 
-// UndeclaredRef reports a reference to a variable or local value that the
+// undeclaredRef reports a reference to a variable or local value that the
 // recipe does not declare, or to a name that is not in scope at all, with a
 // suggestion; nil for anything else.
-func UndeclaredRef(t hcl.Traversal, r *recipe.Recipe) *hcl.Diagnostic {
+func (d *declaredNames) undeclaredRef(t hcl.Traversal) *hcl.Diagnostic {
 	root := t.RootName()
 	if !slices.Contains(scopeNames, root) {
 		// HCL would say this too, but suggest a name at random.
@@ -348,31 +342,24 @@ func UndeclaredRef(t hcl.Traversal, r *recipe.Recipe) *hcl.Diagnostic {
 	if !ok {
 		return nil // var[0] and the like: evaluation reports them
 	}
-	var names []string
 	if root == "var" {
-		for _, v := range r.Variables {
-			names = append(names, v.Name)
+		if d.vars[name] {
+			return nil
 		}
-	} else {
-		for _, l := range r.Locals {
-			names = append(names, l.Name)
-		}
-	}
-	if slices.Contains(names, name) {
-		return nil
-	}
-	if root == "var" {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared variable",
-			Detail:   fmt.Sprintf("No variable %q is declared in this recipe.%s To add one, declare it with a variable %q { default = ... } block.", name, suggest.DidYouMean(name, names), name),
+			Detail:   fmt.Sprintf("No variable %q is declared in this recipe.%s To add one, declare it with a variable %q { default = ... } block.", name, d.didYouMean(name, d.varList), name),
 			Subject:  t.SourceRange().Ptr(),
 		}
+	}
+	if d.locals[name] {
+		return nil
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Reference to undeclared local value",
-		Detail:   fmt.Sprintf("No local value %q is declared in this recipe.%s To add one, set %s = ... in a locals block.", name, suggest.DidYouMean(name, names), name),
+		Detail:   fmt.Sprintf("No local value %q is declared in this recipe.%s To add one, set %s = ... in a locals block.", name, d.didYouMean(name, d.localList), name),
 		Subject:  t.SourceRange().Ptr(),
 	}
 }

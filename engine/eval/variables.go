@@ -11,7 +11,6 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/inputlimit"
-	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
 // Variables resolves the recipe's variables: defaults, then the files of
@@ -20,11 +19,10 @@ import (
 func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*recipe.Variable{}
-	var names []string
 	for _, v := range r.Variables {
 		decl[v.Name] = v
-		names = append(names, v.Name)
 	}
+	declared := newDeclaredNames(r)
 	values := map[string]cty.Value{}
 	set := func(name string, val cty.Value, rng *hcl.Range, origin string) {
 		v, ok := decl[name]
@@ -32,7 +30,7 @@ func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagno
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Undeclared variable",
-				Detail:   fmt.Sprintf("%s sets %q, which the recipe does not declare.%s Declare it with a variable block or remove the setting.", origin, name, suggest.DidYouMean(name, names)),
+				Detail:   fmt.Sprintf("%s sets %q, which the recipe does not declare.%s Declare it with a variable block or remove the setting.", origin, name, declared.didYouMean(name, declared.varList)),
 				Subject:  rng,
 			})
 			return
