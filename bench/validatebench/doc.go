@@ -11,6 +11,8 @@
 //	                        a missing one (an error with a "did you mean")
 //	recipe-locals           N local values, each the previous plus 1
 //	recipe-locals-reversed  the same declared last first
+//	recipe-undeclared       N local values referring to undeclared ones (each
+//	                        an error with a "did you mean")
 //	recipe-bytes            a recipe of N bytes (mostly comments)
 //
 // Then, once each, the inputs over a limit, which must fail (exit 2) in

@@ -30,6 +30,7 @@ var scalings = []scaling{
 	{"ini-unknown-refs", ".ini", 4000},
 	{"recipe-locals", ".hcl", 10000},
 	{"recipe-locals-reversed", ".hcl", 10000},
+	{"recipe-undeclared", ".hcl", 10000},
 	{"recipe-bytes", ".hcl", 400_000},
 }
 

@@ -24,6 +24,7 @@ var Kinds = map[string]string{
 	"recipe-heredoc":         "an exec stage whose command is a heredoc of n lines",
 	"recipe-locals":          "n local values, each the previous one plus 1 (a1 = local.a0 + 1)",
 	"recipe-locals-reversed": "the same chain declared last first, so each waits for a later one",
+	"recipe-undeclared":      "n local values, each referring to a local value that is not declared",
 	"ini-unknown-keys":       "a valid Koji INI with n unknown keys in [image-build]",
 	"ini-unknown-refs":       "a Koji INI with n [DEFAULT] keys and n keys in [image-build] that each interpolate a key that is not there",
 	"var-nesting":            "a variable file setting greeting to a value nested n deep",
@@ -67,6 +68,13 @@ func Write(w io.Writer, kind string, n int) error {
 		}
 		for _, l := range lines {
 			bw.WriteString(l)
+		}
+		bw.WriteString("}\n")
+	case "recipe-undeclared":
+		bw.WriteString(head)
+		bw.WriteString("locals {\n")
+		for i := range n {
+			fmt.Fprintf(bw, "  a%d = local.b%d\n", i, i)
 		}
 		bw.WriteString("}\n")
 	case "ini-unknown-keys":
