@@ -24,6 +24,10 @@ type ctx struct {
 }
 
 // command dispatches a command line (BaseHandler.dispatcher).
+// maxInstances bounds the instances of one command (network, part, repo,
+// user, ...).
+const maxInstances = 1000
+
 func (p *parser) command(l srcLine, toks []token) {
 	name := toks[0].val
 	cmd := &Command{
@@ -60,6 +64,16 @@ func (p *parser) command(l srcLine, toks []token) {
 		cmd.Status = StatusDeprecated
 		p.warnAt(cmd.Name.Range, "Deprecated command",
 			fmt.Sprintf("Ignoring deprecated command on line %d: the %s command has been deprecated and no longer has any effect. It may be removed from future releases, which will result in a fatal error from kickstart.", cmd.Range.Start.Line, name))
+		return
+	}
+	if len(o.list) >= maxInstances {
+		// pykickstart checks each instance against every earlier one
+		// (isDuplicate), and so does this port: quadratic time.
+		if !o.tooMany {
+			o.tooMany = true
+			p.errorAt(cmd.Name.Range, "Too many "+name+" commands",
+				fmt.Sprintf("This kickstart has more than %d %s commands, the most imgpipe reads (each is checked against every earlier one, as pykickstart does). Real kickstarts have a few; check how this one was generated.", maxInstances, name))
+		}
 		return
 	}
 	c := &ctx{p: p, o: o, cmd: cmd, args: tokenValues(toks[1:])}

@@ -67,6 +67,8 @@ type cmdObj struct {
 	a    attrs
 	seen bool
 	list []*dataObj
+	// tooMany is set once more than maxInstances were reported.
+	tooMany bool
 
 	h           *handler
 	currentCmd  string

@@ -3,11 +3,12 @@ package kickstart
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 )
 
 // Options controls parsing.
@@ -34,6 +35,13 @@ type Resolver interface {
 	// fs.ErrNotExist.
 	Open(name, dir string) (path string, data []byte, err error)
 }
+
+// A kickstart with everything it includes is at most
+// inputlimit.KickstartBytes: includes may repeat a file (diamonds), so the
+// total is bounded, not only each file.
+
+// maxIncludes bounds the %include lines followed, repeats counted.
+const maxIncludes = 1000
 
 // maxIncludeDepth bounds include chains; pykickstart dies of Python's
 // recursion limit well before a chain this long.
@@ -93,6 +101,8 @@ type parser struct {
 	// opened a section it did not close.
 	sectionGen int
 	stack      []*File
+	// size is the bytes read so far, includes included.
+	size int
 }
 
 // Parse parses a kickstart. filename names it in diagnostics and is the
@@ -118,6 +128,7 @@ func Parse(filename string, src []byte, opts Options) (*Kickstart, hcl.Diagnosti
 
 	f := &File{Path: filename, Src: src}
 	p.ks.Files = append(p.ks.Files, f)
+	p.size = len(src)
 	if err := p.readFile(f, nil); err != nil && err != errAbort {
 		p.errorAt(f.rng(0, 0), "Cannot parse kickstart", err.Error())
 	}
@@ -127,7 +138,7 @@ func Parse(filename string, src []byte, opts Options) (*Kickstart, hcl.Diagnosti
 
 // ParseFile reads the kickstart at path and parses it (see Parse).
 func ParseFile(path string, opts Options) (*Kickstart, hcl.Diagnostics) {
-	src, err := os.ReadFile(path)
+	src, err := inputlimit.ReadFile(path, inputlimit.KickstartBytes)
 	if err != nil {
 		return &Kickstart{Version: opts.Version, h: newHandler(DEVEL)}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -428,6 +439,11 @@ func (p *parser) include(l srcLine, toks []token) error {
 			fmt.Sprintf("%%include chains are limited to %d files.", maxIncludeDepth))
 		return errAbort
 	}
+	if len(p.ks.Includes) > maxIncludes {
+		p.errorAt(inc.Target.Range, "Too many includes",
+			fmt.Sprintf("This kickstart includes more than %d files, counting each time a file is included again, the most imgpipe reads. Check for a file included many times.", maxIncludes))
+		return errAbort
+	}
 	includer := l.file
 	dir := dirOf(includer.Path)
 	if p.opts.Resolver == nil {
@@ -441,6 +457,12 @@ func (p *parser) include(l srcLine, toks []token) error {
 		return errAbort
 	}
 	inc.Path = path
+	p.size += len(data)
+	if p.size > inputlimit.KickstartBytes {
+		p.errorAt(inc.Target.Range, "Kickstart too large",
+			fmt.Sprintf("With what it includes (%s last), this kickstart is larger than %s, the most imgpipe reads: real ones are a few KiB. Check for a file included many times.", path, inputlimit.Size(inputlimit.KickstartBytes)))
+		return errAbort
+	}
 	for i, f := range p.stack {
 		if samePath(f.Path, path) {
 			chain := []string{}

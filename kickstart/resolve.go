@@ -8,6 +8,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 )
 
 // DirResolver finds included files on the local file system the way
@@ -51,7 +53,7 @@ func (r DirResolver) Open(name, dir string) (string, []byte, error) {
 		if st.IsDir() {
 			return "", nil, true, fmt.Errorf("%s is a directory", p)
 		}
-		b, err := os.ReadFile(p)
+		b, err := inputlimit.ReadFile(p, inputlimit.KickstartBytes)
 		if err != nil {
 			return "", nil, true, err
 		}
@@ -141,7 +143,7 @@ func (r FSResolver) Open(name, dir string) (string, []byte, error) {
 	if !fs.ValidPath(p) {
 		return "", nil, fmt.Errorf("%s leaves the kickstart's tree: %w", p, fs.ErrNotExist)
 	}
-	b, err := fs.ReadFile(r.FS, p)
+	b, err := readFS(r.FS, p)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -157,3 +159,13 @@ type ResolverFunc func(name, dir string) (string, []byte, error)
 
 // Open implements Resolver.
 func (f ResolverFunc) Open(name, dir string) (string, []byte, error) { return f(name, dir) }
+
+// readFS reads a file of fsys, at most inputlimit.KickstartBytes of it.
+func readFS(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return inputlimit.Read(f, name, inputlimit.KickstartBytes)
+}

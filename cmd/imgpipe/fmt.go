@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/imgpipe/imgpipe/engine/recipe"
 )
 
 func cmdFmt(ctx context.Context, a *app, args []string) error {
@@ -53,9 +55,18 @@ func cmdFmt(ctx context.Context, a *app, args []string) error {
 	var diags hcl.Diagnostics
 	unformatted := 0
 	for _, path := range files {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		src, head, d := recipe.ReadFile(path, "recipe")
+		if d.HasErrors() {
+			if head != nil {
+				a.files[path] = head
+			}
+			diags = append(diags, d...)
+			continue
+		}
+		if d := recipe.CheckNesting(src, path, hcl.InitialPos); d.HasErrors() {
+			a.files[path] = &hcl.File{Bytes: src}
+			diags = append(diags, d...)
+			continue
 		}
 		// Only valid HCL is rewritten: formatting a broken file could make
 		// its mistake harder to find.

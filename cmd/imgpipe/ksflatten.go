@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
 
@@ -34,7 +35,7 @@ func cmdKsFlatten(ctx context.Context, a *app, args []string) error {
 		return usagef("ks flatten: %s", err)
 	}
 	path := pos[0]
-	src, err := os.ReadFile(path)
+	src, err := inputlimit.ReadFile(path, inputlimit.KickstartBytes)
 	if err != nil {
 		return usagef("ks flatten: %s", err)
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
 
@@ -54,7 +54,7 @@ func cmdKsLint(ctx context.Context, a *app, args []string) error {
 		return usagef("ks lint: %s", err)
 	}
 	path := pos[0]
-	src, err := os.ReadFile(path)
+	src, err := inputlimit.ReadFile(path, inputlimit.KickstartBytes)
 	if err != nil {
 		return usagef("ks lint: %s", err)
 	}

@@ -186,7 +186,7 @@ func (a *app) exit(err error) int {
 	return code
 }
 
-// printDiags writes diagnostics with source snippets.
+// printDiags writes diagnostics with source snippets (diags.go).
 func (a *app) printDiags(diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
@@ -195,8 +195,7 @@ func (a *app) printDiags(diags hcl.Diagnostics) {
 		diags = a.remap(diags)
 	}
 	// Diagnostics quote the recipe: its secrets are masked there too.
-	w := hcl.NewDiagnosticTextWriter(a.stderr, maskFiles(a.secrets, a.files), 100, false)
-	w.WriteDiagnostics(maskDiags(a.secrets, diags))
+	writeDiags(a.stderr, maskFiles(a.secrets, a.files), maskDiags(a.secrets, diags))
 	errs := 0
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/imgpipe/imgpipe/internal/bigconfig"
 	"github.com/imgpipe/imgpipe/internal/gogetter/helper"
 )
 
@@ -49,6 +50,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
+			"gen":      cmdGen,
 		},
 	})
 }
@@ -87,4 +89,21 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	case got != want:
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdGen implements
+//
+//	gen KIND N FILE
+//
+// It writes a large, deep or wide input of KIND and size N
+// (internal/bigconfig.Kinds) to FILE, for the tests of input limits.
+func cmdGen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: gen KIND N FILE")
+	}
+	n, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("gen: %q is not a number", args[1])
+	}
+	ts.Check(bigconfig.WriteFile(ts.MkAbs(args[2]), args[0], n))
 }

@@ -23,7 +23,7 @@ func BuildBlock(b *recipe.Build, sc *Scope) (kind.Build, hcl.Diagnostics) {
 	}
 	ctx := sc.Context(cty.EmptyObjectVal)
 	eval := func(expr hcl.Expression, name string, ty cty.Type) (cty.Value, bool) {
-		v, ok, d := planTimeValue(expr, ctx, sc.Recipe, ty, planTimeWords{
+		v, ok, d := planTimeValue(expr, ctx, sc.names, ty, planTimeWords{
 			block:    "build block",
 			attr:     "build." + name,
 			archNote: fmt.Sprintf("The build block describes every architecture at once, so build.%s cannot use arch, directly or through a local value. Give it one value for all architectures.", name),
@@ -160,7 +160,7 @@ type planTimeWords struct {
 // planTimeValue evaluates an attribute of a block that is settled before
 // any stage runs and serves every arch (build, executor): it may use
 // variables and local values, but no stage outputs and not arch.
-func planTimeValue(expr hcl.Expression, ctx *hcl.EvalContext, r *recipe.Recipe, ty cty.Type, w planTimeWords) (cty.Value, bool, hcl.Diagnostics) {
+func planTimeValue(expr hcl.Expression, ctx *hcl.EvalContext, names *declaredNames, ty cty.Type, w planTimeWords) (cty.Value, bool, hcl.Diagnostics) {
 	if expr == nil {
 		return cty.NullVal(ty), true, nil
 	}
@@ -173,7 +173,7 @@ func planTimeValue(expr hcl.Expression, ctx *hcl.EvalContext, r *recipe.Recipe, 
 				Detail:   fmt.Sprintf("%s is needed before any stage runs, so it cannot use stage outputs. Use a literal, a variable or a local value.", w.attr),
 				Subject:  t.SourceRange().Ptr(),
 			})
-		} else if d := UndeclaredRef(t, r); d != nil {
+		} else if d := names.undeclaredRef(t); d != nil {
 			diags = append(diags, d)
 		}
 	}

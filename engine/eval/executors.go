@@ -45,7 +45,7 @@ func ExecutorBlocks(r *recipe.Recipe, sc *Scope, build kind.Build) ([]*ExecutorB
 	ctx := sc.Context(cty.EmptyObjectVal)
 	for _, e := range r.Executors {
 		eval := func(expr hcl.Expression, name string, ty cty.Type) (cty.Value, bool) {
-			v, ok, d := planTimeValue(expr, ctx, r, ty, planTimeWords{
+			v, ok, d := planTimeValue(expr, ctx, sc.names, ty, planTimeWords{
 				block:    "executor block",
 				attr:     name,
 				archNote: fmt.Sprintf("An executor block serves every architecture at once, so its %s cannot use arch, directly or through a local value.", name),

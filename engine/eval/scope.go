@@ -23,11 +23,12 @@ type Scope struct {
 	// every architecture at once (build, executor, preset).
 	Arch   cty.Value
 	locals cty.Value
+	names  *declaredNames
 }
 
 // NewScope evaluates the recipe's local values for one architecture.
 func NewScope(r *recipe.Recipe, vars, arch cty.Value) (*Scope, hcl.Diagnostics) {
-	s := &Scope{Recipe: r, Vars: vars, Arch: arch}
+	s := &Scope{Recipe: r, Vars: vars, Arch: arch, names: newDeclaredNames(r)}
 	return s, s.evalLocals()
 }
 
@@ -54,63 +55,120 @@ func (s *Scope) Context(stages cty.Value) *hcl.EvalContext {
 	}
 }
 
-// evalLocals evaluates the locals block in dependency order.
+// evalLocals evaluates the locals block in dependency order, in time
+// linear in its size: each local value is evaluated once, in a context
+// holding only the local values it names.
 func (s *Scope) evalLocals() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	values := map[string]cty.Value{}
+	declared, vars := s.names.locals, s.names.vars
+	// refs checks a local value's references once: its diagnostics, and
+	// the local values it waits for (a bare `local` waits for none and sees
+	// those evaluated before it, as it always has).
+	type refs struct {
+		bad   hcl.Diagnostics
+		names []string
+		whole bool
+	}
+	check := func(l *recipe.Local) refs {
+		var r refs
+		for _, t := range l.Expr.Variables() {
+			root := t.RootName()
+			if root == "stage" {
+				r.bad = append(r.bad, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Stage reference in locals",
+					Detail:   "Local values are computed before any stage runs, so they cannot use stage outputs. Refer to the stage output directly where it is needed.",
+					Subject:  t.SourceRange().Ptr(),
+				})
+				continue
+			}
+			name, named := "", false
+			if len(t) >= 2 {
+				name, named = TraversalName(t[1])
+			}
+			known := named && (root == "local" && declared[name] || root == "var" && vars[name]) || root == "arch"
+			if !known {
+				// The slow path, with a suggestion, only for what is wrong.
+				if d := s.names.undeclaredRef(t); d != nil {
+					r.bad = append(r.bad, d)
+					continue
+				}
+			}
+			if root != "local" {
+				continue
+			}
+			if !named {
+				r.whole = true
+				continue
+			}
+			r.names = append(r.names, name)
+		}
+		return r
+	}
+	checked := make(map[*recipe.Local]refs, len(s.Recipe.Locals))
+	for _, l := range s.Recipe.Locals {
+		checked[l] = check(l)
+	}
+	order, cyclic := localOrder(s.Recipe.Locals, func(l *recipe.Local) []string {
+		if r := checked[l]; len(r.bad) == 0 {
+			return r.names
+		}
+		return nil // fails at once
+	})
+	if cyclic {
+		order = nil // the passes below find and report the cycles
+	}
+	eval := func(l *recipe.Local) {
+		r := checked[l]
+		if len(r.bad) > 0 {
+			diags = append(diags, r.bad...)
+			values[l.Name] = Failed
+			return
+		}
+		var local cty.Value
+		if r.whole {
+			local = cty.ObjectVal(values)
+		} else {
+			used := make(map[string]cty.Value, len(r.names))
+			for _, n := range r.names {
+				used[n] = values[n]
+			}
+			local = cty.ObjectVal(used)
+		}
+		ctx := s.Context(cty.EmptyObjectVal)
+		ctx.Variables["local"] = local
+		v, d := l.Expr.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			v = Failed
+		}
+		values[l.Name] = v
+	}
+	for _, l := range order {
+		eval(l)
+	}
+	// With a cycle: passes over what is left, in source order, as long as
+	// one makes progress; then the cycle is reported and its members fail.
 	pending := slices.Clone(s.Recipe.Locals)
-	declared := map[string]bool{}
-	for _, l := range pending {
-		declared[l.Name] = true
+	if !cyclic {
+		pending = nil
 	}
 	for len(pending) > 0 {
 		progressed := false
 		var next []*recipe.Local
 		for _, l := range pending {
-			var bad hcl.Diagnostics
-			ready := true
-			for _, t := range l.Expr.Variables() {
-				switch t.RootName() {
-				case "stage":
-					bad = append(bad, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Stage reference in locals",
-						Detail:   "Local values are computed before any stage runs, so they cannot use stage outputs. Refer to the stage output directly where it is needed.",
-						Subject:  t.SourceRange().Ptr(),
-					})
-				default:
-					if d := UndeclaredRef(t, s.Recipe); d != nil {
-						bad = append(bad, d)
-						continue
-					}
-					if t.RootName() != "local" || len(t) < 2 {
-						continue
-					}
-					name, _ := TraversalName(t[1])
-					if _, done := values[name]; !done && declared[name] {
-						ready = false
-					}
-				}
-			}
-			if len(bad) > 0 {
-				diags = append(diags, bad...)
-				values[l.Name] = Failed
-				progressed = true
-				continue
-			}
+			r := checked[l]
+			ready := len(r.bad) > 0 || !slices.ContainsFunc(r.names, func(n string) bool {
+				_, done := values[n]
+				return !done
+			})
 			if !ready {
 				next = append(next, l)
 				continue
 			}
 			progressed = true
-			ctx := s.Context(cty.EmptyObjectVal)
-			ctx.Variables["local"] = cty.ObjectVal(values)
-			v, d := l.Expr.Value(ctx)
-			diags = append(diags, d...)
-			if d.HasErrors() {
-				v = Failed
-			}
-			values[l.Name] = v
+			eval(l)
 		}
 		if !progressed {
 			// Every local value left waits for another one left: there is
@@ -140,6 +198,78 @@ func (s *Scope) evalLocals() hcl.Diagnostics {
 	}
 	s.locals = cty.ObjectVal(values)
 	return diags
+}
+
+// localOrder returns the local values in the order source-order passes
+// would evaluate them (a value waits for the values it names; one declared
+// after it is taken in a later pass), computed in linear time. waits gives
+// the names a local value waits for. cyclic is set when values wait for
+// each other in a cycle; order is then nil.
+func localOrder(locals []*recipe.Local, waits func(*recipe.Local) []string) (order []*recipe.Local, cyclic bool) {
+	index := make(map[string]int, len(locals))
+	for i, l := range locals {
+		index[l.Name] = i
+	}
+	// pass[i] is the pass in which locals[i] is evaluated: one after the
+	// latest pass of a value it waits for that comes later in the source
+	// (evaluated in a later sweep), or the same pass for an earlier one.
+	pass := make([]int, len(locals))
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := make([]int, len(locals))
+	// An explicit stack: a chain of thousands of local values must not
+	// recurse.
+	type item struct {
+		i    int
+		deps []string
+		next int
+	}
+	for root := range locals {
+		if state[root] != unseen {
+			continue
+		}
+		stack := []item{{i: root, deps: waits(locals[root])}}
+		state[root] = visiting
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.next < len(top.deps) {
+				j, ok := index[top.deps[top.next]]
+				top.next++
+				if !ok {
+					continue
+				}
+				switch state[j] {
+				case visiting:
+					return nil, true
+				case unseen:
+					state[j] = visiting
+					stack = append(stack, item{i: j, deps: waits(locals[j])})
+				}
+				continue
+			}
+			p := 0
+			for _, n := range top.deps {
+				j, ok := index[n]
+				if !ok {
+					continue
+				}
+				q := pass[j]
+				if j > top.i {
+					q++
+				}
+				p = max(p, q)
+			}
+			pass[top.i] = p
+			state[top.i] = done
+			stack = stack[:len(stack)-1]
+		}
+	}
+	order = slices.Clone(locals)
+	slices.SortStableFunc(order, func(a, b *recipe.Local) int { return pass[index[a.Name]] - pass[index[b.Name]] })
+	return order, false
 }
 
 // localCycle finds a cycle among local values that all wait for one
@@ -191,10 +321,10 @@ func localCycle(pending []*recipe.Local) ([]string, hcl.Range) {
 // scopeNames are the names every expression may start with.
 var scopeNames = []string{"var", "local", "arch", "stage"}
 
-// UndeclaredRef reports a reference to a variable or local value that the
+// undeclaredRef reports a reference to a variable or local value that the
 // recipe does not declare, or to a name that is not in scope at all, with a
 // suggestion; nil for anything else.
-func UndeclaredRef(t hcl.Traversal, r *recipe.Recipe) *hcl.Diagnostic {
+func (d *declaredNames) undeclaredRef(t hcl.Traversal) *hcl.Diagnostic {
 	root := t.RootName()
 	if !slices.Contains(scopeNames, root) {
 		// HCL would say this too, but suggest a name at random.
@@ -212,31 +342,24 @@ func UndeclaredRef(t hcl.Traversal, r *recipe.Recipe) *hcl.Diagnostic {
 	if !ok {
 		return nil // var[0] and the like: evaluation reports them
 	}
-	var names []string
 	if root == "var" {
-		for _, v := range r.Variables {
-			names = append(names, v.Name)
+		if d.vars[name] {
+			return nil
 		}
-	} else {
-		for _, l := range r.Locals {
-			names = append(names, l.Name)
-		}
-	}
-	if slices.Contains(names, name) {
-		return nil
-	}
-	if root == "var" {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared variable",
-			Detail:   fmt.Sprintf("No variable %q is declared in this recipe.%s To add one, declare it with a variable %q { default = ... } block.", name, suggest.DidYouMean(name, names), name),
+			Detail:   fmt.Sprintf("No variable %q is declared in this recipe.%s To add one, declare it with a variable %q { default = ... } block.", name, d.didYouMean(name, d.varList), name),
 			Subject:  t.SourceRange().Ptr(),
 		}
+	}
+	if d.locals[name] {
+		return nil
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Reference to undeclared local value",
-		Detail:   fmt.Sprintf("No local value %q is declared in this recipe.%s To add one, set %s = ... in a locals block.", name, suggest.DidYouMean(name, names), name),
+		Detail:   fmt.Sprintf("No local value %q is declared in this recipe.%s To add one, set %s = ... in a locals block.", name, d.didYouMean(name, d.localList), name),
 		Subject:  t.SourceRange().Ptr(),
 	}
 }

@@ -34,6 +34,7 @@ type StageRefs struct {
 // reporting references to stages or names that do not exist.
 func CheckStages(r *recipe.Recipe, kinds map[string]*kind.Kind, kindNames []string) (map[string]*StageRefs, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
+	declared := newDeclaredNames(r)
 	names := map[string]*recipe.Stage{}
 	for _, s := range r.Stages {
 		names[s.Name] = s
@@ -68,7 +69,7 @@ func CheckStages(r *recipe.Recipe, kinds map[string]*kind.Kind, kindNames []stri
 			}
 		}
 		for _, t := range travs {
-			if d := UndeclaredRef(t, r); d != nil {
+			if d := declared.undeclaredRef(t); d != nil {
 				diags = append(diags, d)
 				continue
 			}
@@ -106,7 +107,7 @@ func CheckStages(r *recipe.Recipe, kinds map[string]*kind.Kind, kindNames []stri
 				continue
 			}
 			if _, ok := names[name]; !ok {
-				diags = append(diags, undeclaredStage(name, t.SourceRange(), r))
+				diags = append(diags, declared.undeclaredStage(name, t.SourceRange()))
 				continue
 			}
 			if _, seen := info.Refs[name]; !seen {
@@ -125,7 +126,7 @@ func CheckStages(r *recipe.Recipe, kinds map[string]*kind.Kind, kindNames []stri
 		}
 		for _, dep := range s.DependsOn {
 			if _, ok := names[dep.Name]; !ok {
-				diags = append(diags, undeclaredStage(dep.Name, dep.Range, r))
+				diags = append(diags, declared.undeclaredStage(dep.Name, dep.Range))
 				continue
 			}
 			if _, seen := info.Refs[dep.Name]; !seen {
@@ -163,15 +164,11 @@ func addUse(uses map[string][]string, name, output string) {
 	}
 }
 
-func undeclaredStage(name string, rng hcl.Range, r *recipe.Recipe) *hcl.Diagnostic {
-	var names []string
-	for _, s := range r.Stages {
-		names = append(names, s.Name)
-	}
+func (d *declaredNames) undeclaredStage(name string, rng hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Reference to undeclared stage",
-		Detail:   fmt.Sprintf("No stage named %q is declared in this recipe.%s", name, suggest.DidYouMean(name, names)),
+		Detail:   fmt.Sprintf("No stage named %q is declared in this recipe.%s", name, d.didYouMean(name, d.stageList)),
 		Subject:  rng.Ptr(),
 	}
 }

@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -11,7 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/imgpipe/imgpipe/engine/recipe"
-	"github.com/imgpipe/imgpipe/internal/suggest"
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 )
 
 // Variables resolves the recipe's variables: defaults, then the files of
@@ -20,11 +19,10 @@ import (
 func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*recipe.Variable{}
-	var names []string
 	for _, v := range r.Variables {
 		decl[v.Name] = v
-		names = append(names, v.Name)
 	}
+	declared := newDeclaredNames(r)
 	values := map[string]cty.Value{}
 	set := func(name string, val cty.Value, rng *hcl.Range, origin string) {
 		v, ok := decl[name]
@@ -32,7 +30,7 @@ func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagno
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Undeclared variable",
-				Detail:   fmt.Sprintf("%s sets %q, which the recipe does not declare.%s Declare it with a variable block or remove the setting.", origin, name, suggest.DidYouMean(name, names)),
+				Detail:   fmt.Sprintf("%s sets %q, which the recipe does not declare.%s Declare it with a variable block or remove the setting.", origin, name, declared.didYouMean(name, declared.varList)),
 				Subject:  rng,
 			})
 			return
@@ -64,13 +62,23 @@ func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagno
 		set(v.Name, val, v.Default.Range().Ptr(), "The default")
 	}
 	for _, path := range varFiles {
-		src, err := os.ReadFile(path)
+		src, err := inputlimit.ReadFile(path, inputlimit.ConfigBytes)
+		if d, head := recipe.TooLarge(err, "variable file", "Keep large values in files the recipe names."); d != nil {
+			r.Files[path] = head
+			diags = append(diags, d)
+			continue
+		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cannot read variable file",
 				Detail:   fmt.Sprintf("-var-file=%s: %v.", path, UnwrapPathError(err)),
 			})
+			continue
+		}
+		if d := recipe.CheckNesting(src, path, hcl.InitialPos); d.HasErrors() {
+			r.Files[path] = &hcl.File{Bytes: src}
+			diags = append(diags, d...)
 			continue
 		}
 		f, d := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
@@ -105,6 +113,11 @@ func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagno
 			continue
 		}
 		// Non-string variables take an HCL literal, as Terraform's -var does.
+		d := recipe.CheckExpressionNesting([]byte(raw), "-var "+name, hcl.InitialPos)
+		if d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
 		expr, d := hclsyntax.ParseExpression([]byte(raw), "-var "+name, hcl.InitialPos)
 		if !d.HasErrors() {
 			var val cty.Value

@@ -22,7 +22,10 @@
 // every section, key and value's file:line:column (ini.v1 keeps none), and
 // where ini.v1 reads a line differently (a value starting with a backtick or
 // """, comment or blank lines inside a multi-line value) ConfigParser's
-// reading wins, so the value is always Koji's.
+// reading wins, so the value is always Koji's. ini.v1 is quadratic in a
+// section's keys, so a file of more than 1,000 keys is read by the scanner
+// alone. Each file is at most 1 MiB, and interpolation makes at most 1 MiB
+// of values in all (docs/reliability-recipe-limits.md).
 //
 // The result is one image_build block, written with hclwrite (formatted,
 // deterministic), and a source map from every generated attribute, list

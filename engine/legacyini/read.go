@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"gopkg.in/ini.v1"
 
+	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -57,7 +59,10 @@ func ReadSources(path string) ([]Source, hcl.Diagnostics) {
 	}
 	var srcs []Source
 	for _, name := range files {
-		b, err := os.ReadFile(name)
+		b, err := inputlimit.ReadFile(name, inputlimit.ConfigBytes)
+		if d, _ := recipe.TooLarge(err, "INI file", "Koji's image-build INI is a few dozen lines: check that this is the file you meant."); d != nil {
+			return nil, hcl.Diagnostics{d}
+		}
 		if err != nil {
 			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read INI file", Detail: err.Error()}}
 		}
@@ -107,7 +112,36 @@ type reader struct {
 	seen     map[string]bool // diagnostics already reported
 	expanded map[*rawKey]string
 	bad      map[*rawKey]bool
+	// visibleKeys caches visible; names holds the sorted names of each,
+	// by section name.
+	visibleKeys map[*msection]map[string]*rawKey
+	names       map[string][]string
+	// suggestions counts "did you mean"s: after maxSuggestions the rest go
+	// without, so thousands of mistakes cost no quadratic time.
+	suggestions int
+	// expandedBytes counts the bytes interpolation has made, for the bound
+	// on them (inputlimit.ExpandedBytes).
+	expandedBytes int
 }
+
+// maxSuggestions is how many mistakes get a "did you mean": as many as are
+// printed of one kind (cmd/imgpipe prints 100).
+const maxSuggestions = 100
+
+// didYouMean is suggest.DidYouMean for the first maxSuggestions mistakes.
+func (r *reader) didYouMean(name string, names []string) string {
+	if r.suggestions >= maxSuggestions {
+		return ""
+	}
+	r.suggestions++
+	return suggest.DidYouMean(name, names)
+}
+
+// maxCheckedKeys is the most keys a file may have for its values to be
+// read by gopkg.in/ini.v1 as well as by the scanner: ini.v1 looks each new
+// key up in a list of the section's keys (quadratic), and where the two
+// readings differ the scanner's wins anyway.
+const maxCheckedKeys = 1000
 
 func (r *reader) add(d *hcl.Diagnostic) {
 	id := d.Summary
@@ -169,10 +203,19 @@ func (r *reader) read(srcs []Source) {
 // cannot load), the scanner's ConfigParser reading wins, so the value is
 // always the one Koji sees.
 func (r *reader) readValues(f *iniFile) {
-	cfg, err := ini.LoadSources(iniOptions, f.src)
+	keys := 0
+	for _, sec := range f.sections {
+		keys += len(sec.keys)
+	}
+	var cfg *ini.File // nil: the scanner's values alone
+	if keys <= maxCheckedKeys {
+		if c, err := ini.LoadSources(iniOptions, f.src); err == nil {
+			cfg = c
+		}
+	}
 	for _, sec := range f.sections {
 		var is *ini.Section
-		if err == nil {
+		if cfg != nil {
 			is, _ = cfg.GetSection(sec.name)
 		}
 		for _, k := range sec.keys {
@@ -213,6 +256,9 @@ const maxDepth = 10
 // visible returns the keys a section's values may interpolate: [DEFAULT]'s,
 // overlaid with the section's own.
 func (r *reader) visible(s *msection) map[string]*rawKey {
+	if m, ok := r.visibleKeys[s]; ok {
+		return m
+	}
 	m := map[string]*rawKey{}
 	for n, k := range r.defaults.keys {
 		m[n] = k
@@ -221,6 +267,14 @@ func (r *reader) visible(s *msection) map[string]*rawKey {
 		for n, k := range s.keys {
 			m[n] = k
 		}
+	}
+	if r.visibleKeys == nil {
+		r.visibleKeys = map[*msection]map[string]*rawKey{}
+		r.names = map[string][]string{}
+	}
+	r.visibleKeys[s] = m
+	if s != nil {
+		r.names[s.name] = sortedKeys(m)
 	}
 	return m
 }
@@ -231,6 +285,12 @@ func (r *reader) visible(s *msection) map[string]*rawKey {
 func (r *reader) expand(k *rawKey, vars map[string]*rawKey, section string) (string, bool) {
 	var out strings.Builder
 	ok := r.interpolate(k, k, r.values[k], vars, section, 1, &out)
+	r.expandedBytes += out.Len()
+	if ok && r.expandedBytes > inputlimit.ExpandedBytes {
+		r.errorf(k.valueRange(), "Interpolated values too large",
+			"With the value of %s, the INI's values grow to more than %s through %%(...)s references, the most imgpipe expands (a reference to a value full of references multiplies). Write the values out, or use fewer references.", k.name, inputlimit.Size(inputlimit.ExpandedBytes))
+		return "", false
+	}
 	return out.String(), ok
 }
 
@@ -243,6 +303,9 @@ func (r *reader) interpolate(top, k *rawKey, rest string, vars map[string]*rawKe
 	raw := r.values[k]
 	offset := len(raw) - len(rest) // where rest starts in k's raw value
 	for rest != "" {
+		if r.expandedBytes+out.Len() > inputlimit.ExpandedBytes {
+			return true // expand reports it
+		}
 		p := strings.IndexByte(rest, '%')
 		if p < 0 {
 			out.WriteString(rest)
@@ -266,13 +329,13 @@ func (r *reader) interpolate(top, k *rawKey, rest string, vars map[string]*rawKe
 			name := strings.ToLower(rest[2:end])
 			ref, found := vars[name]
 			if !found {
-				var names []string
-				for n := range vars {
-					names = append(names, n)
+				names, ok := r.names[section]
+				if !ok {
+					names = sortedKeys(vars)
 				}
-				slices.Sort(names)
+				hint := r.didYouMean(name, names)
 				r.errorf(k.spanRange(raw, at, at+end+2), "Unknown interpolation key",
-					"%%(%s)s refers to a key that is not in [%s] or [DEFAULT], so Koji's ConfigParser stops (InterpolationMissingOptionError).%s To write a literal %%, write %%%%.", name, section, suggest.DidYouMean(name, names))
+					"%%(%s)s refers to a key that is not in [%s] or [DEFAULT], so Koji's ConfigParser stops (InterpolationMissingOptionError).%s To write a literal %%, write %%%%.", name, section, hint)
 				return false
 			}
 			r.checkKojiOrder(top, name, ref, section)
@@ -549,7 +612,7 @@ func (r *reader) applyKey(b *build, ib *msection, k *rawKey, spelled map[string]
 		}
 		r.errorf(k.keyRange, "Unknown key",
 			"Koji's image-build has no option %q, so Koji would silently ignore it.%s Keys are Koji's option names with underscores: %s.",
-			name, suggest.DidYouMean(name, knownKeyNames()), strings.Join(Keys, ", "))
+			name, r.didYouMean(name, knownKeyNames()), strings.Join(Keys, ", "))
 		return
 	}
 	if prev, ok := spelled[info.name]; ok {

@@ -1,6 +1,7 @@
 package legacyini_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,5 +253,26 @@ func TestFileErrors(t *testing.T) {
 	_, diags = legacyini.Load(filepath.Join(t.TempDir(), "nope.ini"))
 	if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "can't be opened") {
 		t.Errorf("missing file: %v", diags)
+	}
+}
+
+// TestInterpolationBombRefused: ten levels of values that repeat the level
+// below ten times would expand to 10 GB; reading stops at 1 MiB with an
+// error on the value that crossed it.
+func TestInterpolationBombRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[DEFAULT]\na0 = " + strings.Repeat("x", 100) + "\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d = %s\n", i, strings.Repeat(fmt.Sprintf("%%(a%d)s", i-1), 10))
+	}
+	_, diags := convert(t, b.String()+base+"disk_size = %(a8)s\n")
+	var found bool
+	for _, d := range diags {
+		if d.Summary == "Interpolated values too large" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no Interpolated values too large in %v", diags)
 	}
 }

@@ -1,6 +1,7 @@
 package legacyini
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -142,7 +143,7 @@ func scan(name string, src []byte) (*iniFile, hcl.Diagnostics) {
 		offset = 3
 	}
 	for lineno := 1; offset < len(src); lineno++ {
-		end := strings.IndexByte(string(src[offset:]), '\n')
+		end := bytes.IndexByte(src[offset:], '\n') // not string(src[offset:]): a copy per line
 		next := len(src)
 		if end >= 0 {
 			next = offset + end + 1

@@ -2,7 +2,6 @@ package recipe
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -87,15 +86,16 @@ func WithPresets(types ...string) Option {
 	}
 }
 
-// LoadFile reads and parses the recipe at filename.
+// LoadFile reads and parses the recipe at filename, which may hold at most
+// inputlimit.ConfigBytes.
 func LoadFile(filename string, opts ...Option) (*Recipe, hcl.Diagnostics) {
-	src, err := os.ReadFile(filename)
-	if err != nil {
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot read recipe",
-			Detail:   fmt.Sprintf("%s. Check the path and its permissions.", err),
-		}}
+	src, head, diags := ReadFile(filename, "recipe")
+	if diags.HasErrors() {
+		var r *Recipe
+		if head != nil {
+			r = &Recipe{Filename: filename, Files: map[string]*hcl.File{filename: head}}
+		}
+		return r, diags
 	}
 	return Parse(src, filename, opts...)
 }
@@ -108,6 +108,10 @@ func Parse(src []byte, filename string, opts ...Option) (*Recipe, hcl.Diagnostic
 		dir = filepath.Dir(filename)
 	}
 	r := &Recipe{Filename: filename, Dir: dir, Files: map[string]*hcl.File{}}
+	if diags := CheckNesting(src, filename, hcl.InitialPos); diags.HasErrors() {
+		r.Files[filename] = &hcl.File{Bytes: src}
+		return r, diags
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if file != nil {
 		r.Files[filename] = file

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
@@ -148,7 +149,7 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	if !filepath.IsAbs(source) {
 		source = filepath.Join(s.RecipeDir, source)
 	}
-	src, err := os.ReadFile(source)
+	src, err := inputlimit.ReadFile(source, inputlimit.KickstartBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read kickstart: %w", err)
 	}

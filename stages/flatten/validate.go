@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/internal/inputlimit"
 	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
@@ -43,7 +44,7 @@ func LintLocal(p *engine.Plan) (hcl.Diagnostics, map[string]*hcl.File) {
 			continue
 		}
 		seen[key] = true
-		src, err := os.ReadFile(path)
+		src, err := inputlimit.ReadFile(path, inputlimit.KickstartBytes)
 		if err != nil {
 			continue // fetch-ks and the run report a missing file with more context
 		}
