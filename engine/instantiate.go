@@ -46,6 +46,18 @@ func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.S
 	for name, v := range placeholderOutputs(n.depNames).AsValueMap() {
 		stages[name] = v
 	}
+	if info.Broken {
+		// A reference to a stage that does not exist is reported already:
+		// it stands for a failed value, so that the stage's other
+		// mistakes are reported too, in the same pass.
+		for _, t := range hcldec.Variables(st.Body, info.Spec) {
+			if name, ok := stageRefName(t); ok {
+				if _, have := stages[name]; !have {
+					stages[name] = eval.Failed
+				}
+			}
+		}
+	}
 	diags = append(diags, info.UnknownOutputs(st, func(name string) (*kind.Kind, []string, bool) {
 		dep, ok := n.depNames[name]
 		if !ok {
@@ -73,7 +85,12 @@ func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.S
 	diags = append(diags, kind.CheckOneOf(info.Kind.Attrs, config)...)
 	if cfg.ContainsMarked() {
 		// Part of the configuration uses a value whose error is already
-		// reported: Validate and the rest would see it incomplete.
+		// reported: Validate sees that part as unknown (it copes with
+		// unknowns), so that the stage's other mistakes are reported too;
+		// the stage is not planned.
+		if info.Kind.Validate != nil {
+			diags = append(diags, info.Kind.Validate(kind.NewConfig(failedAsUnknown(cfg), arch, st.DeclRange, ranges))...)
+		}
 		return nil, diags
 	}
 	if info.Kind.Validate != nil {
@@ -124,4 +141,24 @@ func placeholderOutputs(deps map[string]*Node) cty.Value {
 		stages[name] = cty.ObjectVal(attrs)
 	}
 	return cty.ObjectVal(stages)
+}
+
+// stageRefName returns the stage a traversal stage.<name>... names.
+func stageRefName(t hcl.Traversal) (string, bool) {
+	if t.RootName() != "stage" || len(t) < 2 {
+		return "", false
+	}
+	return eval.TraversalName(t[1])
+}
+
+// failedAsUnknown replaces every marked (failed) part of v with an unknown
+// value of its type.
+func failedAsUnknown(v cty.Value) cty.Value {
+	out, _ := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+		if v.IsMarked() {
+			return cty.UnknownVal(v.Type()), nil
+		}
+		return v, nil
+	})
+	return out
 }

@@ -145,21 +145,45 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	diags.Add(d...)
 	plan.Recipe = r
 	noArch.Recipe = r
+	// Every independent mistake is reported at once, as terraform validate
+	// does. Values (variables, locals, presets, executors) feed every
+	// stage, so their mistakes stop the plan after the graph check; a
+	// mistake in the build block or in a stage's references does not: the
+	// other stages are still instantiated and checked.
+	valuesFailed := diags.HasErrors()
 	build, d := eval.BuildBlock(r.Build, noArch)
 	diags.Add(d...)
 	plan.Build = build
 	var routes map[string]*ExecutorBlock
 	plan.ExecutorBlocks, routes, d = eval.ExecutorBlocks(r, noArch, build)
 	diags.Add(d...)
+	valuesFailed = valuesFailed || d.HasErrors()
 
 	// The stage graph does not depend on values: check it even when they
-	// failed, so that every mistake is reported at once.
+	// failed.
 	stages, d := eval.CheckStages(r, p.kinds, p.names)
 	diags.Add(d...)
 	order, d := eval.SortStages(r, stages)
 	diags.Add(d...)
-	if diags.HasErrors() {
+	if valuesFailed || d.HasErrors() {
 		return nil, diags.List()
+	}
+	// Stages the graph check found fault with, and those that refer to
+	// them, are left out (order puts references first).
+	broken := map[string]bool{}
+	for _, st := range r.Stages {
+		broken[st.Name] = stages[st.Name] == nil // an unknown kind
+	}
+	for _, st := range order {
+		info := stages[st.Name]
+		if info == nil {
+			broken[st.Name] = true
+			continue
+		}
+		broken[st.Name] = info.Broken
+		for ref := range info.Refs {
+			broken[st.Name] = broken[st.Name] || broken[ref]
+		}
 	}
 
 	// Instances of one stage with equal IDs are one node. Two stages with
@@ -172,7 +196,15 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 		plan.scopes[arch] = sc
 		planned := map[string]*Node{} // this arch's nodes so far, by stage name
 		for _, st := range order {
+			if stages[st.Name] == nil {
+				continue
+			}
 			n, d := p.instantiate(st, stages[st.Name], sc, planned, opts, plan.ExecutorBlocks, routes[arch])
+			if broken[st.Name] {
+				// Its references were found at fault already: what they
+				// make of it here is the same mistake again.
+				d = notAt(d, diags.List())
+			}
 			diags.Add(d...)
 			if n == nil {
 				// Keep going so later stages report their own problems;
@@ -214,4 +246,23 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	}
 	plan.Secrets = planSecrets(r, vars, plan.Nodes)
 	return plan, diags.List()
+}
+
+// notAt returns the diagnostics of d whose subject overlaps no subject of
+// reported.
+func notAt(d, reported hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, x := range d {
+		dup := false
+		for _, y := range reported {
+			if x.Subject != nil && y.Subject != nil && x.Subject.Overlaps(*y.Subject) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -171,7 +171,11 @@ func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, mod
 			a.files[name] = f
 		}
 	}
-	if diags.HasErrors() {
+	// A recipe whose syntax is sound is planned even when its blocks have
+	// mistakes, so that every independent mistake is reported in one pass
+	// (the planner leaves out what a mistake makes unreliable).
+	decoded := r != nil && (r.Build != nil || len(r.Presets) > 0 || len(r.Stages) > 0)
+	if diags.HasErrors() && (!decoded || ini != nil) {
 		return nil, nil, nil, diags
 	}
 	plan, execs, planDiags := planner.Prepare(ctx, r, engine.PrepareOptions{

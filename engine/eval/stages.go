@@ -27,6 +27,10 @@ type StageRefs struct {
 	// names, sorted; "*" stands for all of them. ReleaseUses is the same
 	// for the references outside Record attributes.
 	Uses, ReleaseUses map[string][]string
+	// Broken says the check found fault with the stage's references: the
+	// planner does not instantiate it, so that the mistake is reported
+	// once, while every other stage is still checked.
+	Broken bool
 }
 
 // CheckStages resolves each stage's kind (kinds by name and alias; names
@@ -61,6 +65,7 @@ func CheckStages(r *recipe.Recipe, kinds map[string]*kind.Kind, kindNames []stri
 			}
 		}
 		infos[s.Name] = info
+		before := len(diags)
 		var travs []hcl.Traversal
 		travs = append(travs, hcldec.Variables(s.Body, info.Spec)...)
 		for _, e := range []hcl.Expression{s.Executor, s.Image, s.Timeout} {
@@ -133,6 +138,7 @@ func CheckStages(r *recipe.Recipe, kinds map[string]*kind.Kind, kindNames []stri
 				info.Refs[dep.Name] = dep.Range
 			}
 		}
+		info.Broken = len(diags) > before
 	}
 	return infos, diags
 }
