@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/imgpipe/imgpipe/internal/download"
 )
 
 // HelperName is the helper executable's name, and EnvHelper the variable
@@ -24,7 +26,7 @@ const (
 // ProtocolVersion is the version of Request and Response. The helper
 // refuses any other, so an imgpipe and an imgpipe-getter from different
 // builds fail with a message rather than misread each other.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Op is what a Request asks the helper to do.
 type Op string
@@ -51,12 +53,21 @@ const (
 )
 
 // Limits bound what one request may bring in: bytes of one download,
-// bytes an archive unpacks to in total, entries of an archive. A zero
-// field sets no bound (go-getter's own default); fetch-ks sets them all.
+// bytes an archive unpacks to in total, entries of an archive, and how
+// long an http(s) download may wait for the server and take in all
+// (package download). A zero field sets no bound (go-getter's own
+// default); fetch-ks sets them all.
 type Limits struct {
-	MaxDownload int64 `json:"max_download"`
-	MaxUnpacked int64 `json:"max_unpacked"`
-	MaxFiles    int   `json:"max_files"`
+	MaxDownload  int64         `json:"max_download"`
+	MaxUnpacked  int64         `json:"max_unpacked"`
+	MaxFiles     int           `json:"max_files"`
+	IdleTimeout  time.Duration `json:"idle_timeout"`
+	TotalTimeout time.Duration `json:"total_timeout"`
+}
+
+// Download returns the download limits of l.
+func (l Limits) Download() download.Limits {
+	return download.Limits{Idle: l.IdleTimeout, Total: l.TotalTimeout}
 }
 
 // Request is what imgpipe writes to the helper's standard input.

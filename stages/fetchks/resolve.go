@@ -15,7 +15,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
@@ -73,6 +75,13 @@ func gitEnv() []string {
 	env := append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GCM_INTERACTIVE=never")
 	if os.Getenv("GIT_SSH_COMMAND") == "" && os.Getenv("GIT_SSH") == "" {
 		env = append(env, "GIT_SSH_COMMAND=ssh -o BatchMode=yes")
+	}
+	// git over http(s) gives up, as a download does, when the server sends
+	// (nearly) nothing for the idle timeout: under 1 byte/s for that long.
+	// A bad variable is reported by the download that reads it.
+	if l, err := download.FromEnv(); err == nil && l.Idle > 0 && os.Getenv("GIT_HTTP_LOW_SPEED_TIME") == "" {
+		secs := int((l.Idle + time.Second - 1) / time.Second)
+		env = append(env, "GIT_HTTP_LOW_SPEED_LIMIT=1", fmt.Sprintf("GIT_HTTP_LOW_SPEED_TIME=%d", secs))
 	}
 	return env
 }
@@ -249,7 +258,10 @@ func resolveHTTP(ctx context.Context, src *source, r Request) (Resolution, error
 	if r.Checksum != "" {
 		return Resolution{Revision: normChecksum(r.Checksum)}, nil
 	}
-	client := gogetter.NewHTTPClient()
+	client, err := httpClient()
+	if err != nil {
+		return Resolution{}, err
+	}
 	resp, err := head(ctx, client, src.url)
 	if err != nil {
 		return Resolution{}, err
@@ -334,7 +346,11 @@ func resolveGetter(ctx context.Context, src *source, r Request) (Resolution, err
 	}
 	defer os.RemoveAll(tmp)
 	root := filepath.Join(tmp, "root")
-	if err := getterRunner().Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
+	getter, err := getterRunner()
+	if err != nil {
+		return Resolution{}, err
+	}
+	if err := getter.Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
 		return Resolution{}, fmt.Errorf("fetch %s to resolve it: %w", src.raw, err)
 	}
 	rev, err := treeDigest(root)

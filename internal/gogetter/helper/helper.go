@@ -105,7 +105,7 @@ func newClient(ctx context.Context, req gogetter.Request, mode getter.ClientMode
 		maxBytes = req.Limits.MaxDownload + 1
 	}
 	hg := &getter.HttpGetter{
-		Client:                gogetter.NewHTTPClient(),
+		Client:                gogetter.NewHTTPClient(req.Limits.Download()),
 		MaxBytes:              maxBytes,
 		XTerraformGetDisabled: true,
 		DoNotCheckHeadFirst:   true,
