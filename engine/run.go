@@ -454,7 +454,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		if cause := context.Cause(stageCtx); cause != nil && isTimeout(cause) {
 			err = cause
 		}
-		return cty.NilVal, nil, false, err
+		return cty.NilVal, nil, false, locate(n, err)
 	}
 	outVal, err := n.Kind.CheckOutputs(n.outputs, outputs, pending.OutDir)
 	if err != nil {

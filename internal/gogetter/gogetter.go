@@ -94,7 +94,16 @@ type Request struct {
 type Response struct {
 	Detected string `json:"detected,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// Refused says that Error is a *RefusedError.
+	Refused bool `json:"refused,omitempty"`
 }
+
+// RefusedError is what the helper refuses to bring in whatever the limits:
+// an archive member that is a link or a special file. Runner returns it
+// as such, so that fetch-ks can point at the url that brought it.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
 
 // Runner runs the helper. The zero value finds it with Find and passes it
 // this process's environment.
@@ -205,6 +214,9 @@ func (r Runner) call(ctx context.Context, req Request) (Response, error) {
 			return Response{}, fmt.Errorf("%s (%s) %s: %w:\n%s", HelperName, path, req.Op, runErr, msg)
 		}
 		return Response{}, fmt.Errorf("%s (%s) %s: %w", HelperName, path, req.Op, runErr)
+	}
+	if resp.Refused {
+		return resp, &RefusedError{Msg: resp.Error}
 	}
 	if resp.Error != "" {
 		return resp, errors.New(resp.Error)

@@ -1,9 +1,17 @@
 package fetchks_test
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"context"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +85,121 @@ func TestHTTPTimeouts(t *testing.T) {
 				t.Errorf("fetch-ks gave up after %s", took)
 			}
 		})
+	}
+}
+
+// member is one entry of a test archive.
+type member struct {
+	name, body, link string
+	typ              byte
+}
+
+func tarGz(t *testing.T, members ...member) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, m := range members {
+		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.body)), Typeflag: m.typ, Linkname: m.link}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(m.body))
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
+}
+
+func zipWithSymlink(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "ks/fedora.ks"}
+	h.SetMode(fs.ModeSymlink | 0o777)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("/etc/shadow"))
+	zw.Close()
+	return buf.Bytes()
+}
+
+// An archive member that is a symlink or a hard link is refused, with an
+// error at the url attribute naming the member. go-getter wrote it as an
+// empty file: a link to /etc/shadow became an empty kickstart, exit 0.
+func TestArchiveLinksRefused(t *testing.T) {
+	s := newServer(t)
+	shadow := tarGz(t, member{name: "ks/", typ: tar.TypeDir}, member{name: "ks/fedora.ks", typ: tar.TypeSymlink, link: "/etc/shadow"})
+	s.serve("/ks.tar.gz", served{body: shadow})
+	e := newEnv(t)
+	p, _ := e.mustPlan(fmt.Sprintf(`
+stage "fetch-ks" "ks" {
+  url      = "%s//ks"
+  file     = "fedora.ks"
+  checksum = "%s"
+}`, s.URL+"/ks.tar.gz", sum256(shadow)))
+	sum, err := e.run(p)
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	msg := e.stageError(sum, "ks")
+	want := filepath.Join(e.dir, "recipe.hcl") + ":9:14: url: "
+	if !strings.HasPrefix(msg, want) || !strings.Contains(msg, "archive member ks/fedora.ks is a symlink to /etc/shadow") {
+		t.Errorf("error %q, want it at %q naming the member", msg, want)
+	}
+
+	for _, tt := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"hard.tar.gz", tarGz(t, member{name: "a.ks", body: "x\n", typ: tar.TypeReg}, member{name: "fedora.ks", typ: tar.TypeLink, link: "a.ks"}), "archive member fedora.ks is a hard link to a.ks"},
+		{"fifo.tar.gz", tarGz(t, member{name: "fedora.ks", typ: tar.TypeFifo}), "archive member fedora.ks is a fifo"},
+		{"link.zip", zipWithSymlink(t), "archive member ks/fedora.ks is a symlink"},
+	} {
+		s.serve("/"+tt.name, served{body: tt.body})
+		_, _, err := fetch(t, fetchks.Request{URL: s.URL + "/" + tt.name, File: "fedora.ks", Checksum: sum256(tt.body)})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// A local url inside the recipe's directory that leads out of it through
+// a symlink is refused at the url attribute; one that stays inside works.
+func TestLocalURLSymlinkLeavingTree(t *testing.T) {
+	e := newEnv(t)
+	outside := filepath.Join(filepath.Dir(e.dir), "secret")
+	write(t, outside, "secret\n")
+	write(t, filepath.Join(e.dir, "ks/real.ks"), "lang en_US\n")
+	if err := os.Symlink(outside, filepath.Join(e.dir, "ks/fedora.ks")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.ks", filepath.Join(e.dir, "ks/inside.ks")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Dir(outside), filepath.Join(e.dir, "up")); err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range []string{"ks/fedora.ks", "up/secret"} {
+		_, diags := e.plan(fmt.Sprintf(`
+stage "fetch-ks" "ks" {
+  url = %q
+}`, url))
+		if !diags.HasErrors() || diags[0].Subject == nil || diags[0].Subject.Start.Line != 9 ||
+			!strings.Contains(diags[0].Detail, "leads through a symlink to "+outside+", outside the recipe's directory") {
+			t.Errorf("url %s: %v, want an error at the url naming the target", url, diags)
+		}
+	}
+	p, _ := e.mustPlan(`
+stage "fetch-ks" "ks" {
+  url = "ks/inside.ks"
+}`)
+	if sum, err := e.run(p); err != nil {
+		t.Fatalf("a symlink inside the recipe's directory: %v (%s)", err, e.stageError(sum, "ks"))
+	}
+	if got := e.read(node(t, p, "ks").ID, "tree/inside.ks"); got != "lang en_US\n" {
+		t.Errorf("the kickstart holds %q", got)
 	}
 }

@@ -188,7 +188,7 @@ func fetchGit(ctx context.Context, src *source, r Request, resolved, work, tree 
 }
 
 func fetchLocal(src *source, r Request, resolved, outDir, tree string, log io.Writer) (string, error) {
-	p, info, err := statLocal(src)
+	p, info, err := statLocal(src, r.Dir)
 	if err != nil {
 		return "", err
 	}

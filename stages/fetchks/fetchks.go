@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
 // Kind is the fetch-ks stage kind (docs/architecture.md#stage-kinds).
@@ -176,11 +177,23 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	}
 	res, err := Fetch(ctx, r, resolved, s.OutDir, s.Scratch, log)
 	if err != nil {
-		return nil, err
+		return nil, locateURL(err)
 	}
 	return kind.Outputs{
 		"tree":      cty.StringVal(res.Tree),
 		"kickstart": cty.StringVal(res.Kickstart),
 		"revision":  cty.StringVal(res.Revision),
 	}, nil
+}
+
+// locateURL makes what the url brought and fetch-ks refuses (a symlink
+// leaving the tree, a link in an archive) an error the engine reports at
+// the url attribute.
+func locateURL(err error) error {
+	var escape *escapeError
+	var refused *gogetter.RefusedError
+	if errors.As(err, &escape) || errors.As(err, &refused) {
+		return &kind.AttrError{Attr: "url", Err: err}
+	}
+	return err
 }

@@ -199,7 +199,7 @@ func expandCommit(ctx context.Context, repo, short string) (string, error) {
 }
 
 func resolveLocal(src *source, r Request) (Resolution, error) {
-	p, info, err := statLocal(src)
+	p, info, err := statLocal(src, r.Dir)
 	if err != nil {
 		return Resolution{}, err
 	}
@@ -224,8 +224,11 @@ func resolveLocal(src *source, r Request) (Resolution, error) {
 }
 
 // statLocal follows the local path (a symlink named by url is followed;
-// symlinks inside a tree are not) and stats it.
-func statLocal(src *source) (string, fs.FileInfo, error) {
+// symlinks inside a tree are not) and stats it. A path inside the
+// recipe's directory must stay inside it once its symlinks are followed:
+// a kickstart in a recipe's repository that is a link to /etc/shadow is
+// refused, not copied into the store.
+func statLocal(src *source, recipeDir string) (string, fs.FileInfo, error) {
 	p, err := filepath.EvalSymlinks(src.path)
 	if err != nil {
 		hint := ""
@@ -236,6 +239,11 @@ func statLocal(src *source) (string, fs.FileInfo, error) {
 		}
 		return "", nil, fmt.Errorf("cannot read the local path %s: %w.%s", src.path, unwrapPath(err), hint)
 	}
+	if recipeDir != "" && within(recipeDir, src.path) {
+		if real, err := filepath.EvalSymlinks(recipeDir); err == nil && !within(real, p) {
+			return "", nil, &escapeError{fmt.Sprintf("%s leads through a symlink to %s, outside the recipe's directory %s; fetch-ks refuses a local url that leaves its tree: name the target itself", src.raw, p, recipeDir)}
+		}
+	}
 	info, err := os.Stat(p)
 	if err != nil {
 		return "", nil, err
@@ -244,6 +252,12 @@ func statLocal(src *source) (string, fs.FileInfo, error) {
 		return "", nil, fmt.Errorf("%s is neither a file nor a directory", src.path)
 	}
 	return p, info, nil
+}
+
+// within reports whether the path p is dir or lies under it, lexically.
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func unwrapPath(err error) error {
