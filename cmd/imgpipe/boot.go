@@ -4,16 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/term"
 
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -85,7 +84,10 @@ func cmdBoot(ctx context.Context, a *app, args []string) error {
 	m.Disks = []qemu.Disk{{ID: "disk0", Path: bootDisk, Format: bootFormat}}
 
 	if *tree != "" || *kernel != "" {
-		client := &http.Client{Timeout: 10 * time.Minute}
+		client, err := download.NewClient()
+		if err != nil {
+			return err
+		}
 		k, i, ks, is := *kernel, *initrd, "", ""
 		if *tree != "" {
 			img, err := qemu.FindImages(ctx, client, strings.TrimRight(*tree, "/"), *arch)

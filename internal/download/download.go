@@ -201,3 +201,13 @@ func (b *body) Close() error {
 	b.w.cancel(nil)
 	return err
 }
+
+// NewClient returns an http.Client over http.DefaultTransport with the
+// limits of the environment (FromEnv).
+func NewClient() (*http.Client, error) {
+	l, err := FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: Transport(nil, l)}, nil
+}

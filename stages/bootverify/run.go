@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/kind"
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -413,7 +413,10 @@ func bootFiles(ctx context.Context, s *kind.Stage, cfg *config, work string) (st
 		}
 		return filepath.Join(s.RecipeDir, qemu.LocalPath(p))
 	}
-	client := &http.Client{Timeout: 10 * time.Minute}
+	client, err := download.NewClient()
+	if err != nil {
+		return "", "", err
+	}
 	var kernel, initrd, ksum, isum string
 	switch {
 	case cfg.Kernel != nil && cfg.Initrd != nil:
