@@ -73,6 +73,7 @@ func TestHTTPTimeouts(t *testing.T) {
 			start := time.Now()
 			_, err := fetchks.Fetch(ctx, fetchks.Request{URL: url, Checksum: sum256(nil)}, sum256(nil), t.TempDir(), t.TempDir(), nil)
 			took := time.Since(start)
+			t.Logf("after %s: %v", took.Round(time.Millisecond), err)
 			if err == nil {
 				t.Fatal("the download succeeded")
 			}
