@@ -1,6 +1,7 @@
 package lines_test
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -98,4 +99,50 @@ func TestBytesWriterAllocs(t *testing.T) {
 	if pieces < 50 {
 		t.Errorf("%d pieces passed on", pieces)
 	}
+}
+
+// FuzzWriter checks that the pieces, their markers taken off and their
+// newlines put back, are exactly what was written, whatever the chunks,
+// and that no piece is over the maximum.
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte("one\ntwo\n"), 64, 3)
+	f.Add([]byte(strings.Repeat("é", 100)+"\n"+strings.Repeat("x", 200)), 70, 17)
+	f.Fuzz(func(t *testing.T, in []byte, size, chunk int) {
+		size = 64 + abs(size)%256
+		chunk = 1 + abs(chunk)%512
+		if bytes.ContainsRune(in, '\r') || bytes.Contains(in, []byte(lines.Continued)) {
+			t.Skip("a CR is taken off a line's end; a marker in the input is ambiguous")
+		}
+		var out []byte
+		w := lines.NewBytesWriter(size, func(piece []byte) {
+			if len(piece) > size {
+				t.Fatalf("a piece of %d bytes, over %d", len(piece), size)
+			}
+			if p, ok := bytes.CutSuffix(piece, []byte(lines.Continued)); ok {
+				out = append(out, p...)
+				return
+			}
+			out = append(append(out, piece...), '\n')
+		})
+		for rest := in; len(rest) > 0; {
+			n := min(chunk, len(rest))
+			w.Write(rest[:n])
+			rest = rest[n:]
+		}
+		w.Flush()
+		want := in
+		if len(in) > 0 && in[len(in)-1] != '\n' {
+			want = append(bytes.Clone(in), '\n')
+		}
+		if !bytes.Equal(out, want) {
+			t.Errorf("wrote %q, the pieces hold %q", in, out)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
