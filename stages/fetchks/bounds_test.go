@@ -189,7 +189,7 @@ stage "fetch-ks" "ks" {
   url = %q
 }`, url))
 		if !diags.HasErrors() || diags[0].Subject == nil || diags[0].Subject.Start.Line != 9 ||
-			!strings.Contains(diags[0].Detail, "leads through a symlink to "+outside+", outside the recipe's directory") {
+			!strings.Contains(diags[0].Detail, "leads through a symlink to "+outside+", outside "+e.dir+", the directory it is read from") {
 			t.Errorf("url %s: %v, want an error at the url naming the target", url, diags)
 		}
 	}

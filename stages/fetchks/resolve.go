@@ -225,9 +225,9 @@ func resolveLocal(src *source, r Request) (Resolution, error) {
 
 // statLocal follows the local path (a symlink named by url is followed;
 // symlinks inside a tree are not) and stats it. A path inside the
-// recipe's directory must stay inside it once its symlinks are followed:
-// a kickstart in a recipe's repository that is a link to /etc/shadow is
-// refused, not copied into the store.
+// recipe's directory (the current one for ks fetch) must stay inside it
+// once its symlinks are followed: a kickstart in a recipe's repository
+// that is a link to /etc/shadow is refused, not copied into the store.
 func statLocal(src *source, recipeDir string) (string, fs.FileInfo, error) {
 	p, err := filepath.EvalSymlinks(src.path)
 	if err != nil {
@@ -241,7 +241,7 @@ func statLocal(src *source, recipeDir string) (string, fs.FileInfo, error) {
 	}
 	if recipeDir != "" && within(recipeDir, src.path) {
 		if real, err := filepath.EvalSymlinks(recipeDir); err == nil && !within(real, p) {
-			return "", nil, &escapeError{fmt.Sprintf("%s leads through a symlink to %s, outside the recipe's directory %s; fetch-ks refuses a local url that leaves its tree: name the target itself", src.raw, p, recipeDir)}
+			return "", nil, &escapeError{fmt.Sprintf("%s leads through a symlink to %s, outside %s, the directory it is read from; fetch-ks refuses a local url that leaves its directory through a symlink: name the target itself", src.raw, p, recipeDir)}
 		}
 	}
 	info, err := os.Stat(p)
