@@ -37,7 +37,7 @@ type stageLog struct {
 	// The log file, created with the first line: most small stages print
 	// nothing, and every file costs a metadata write.
 	file      *os.File
-	failed    bool
+	failed    bool     // the log could not be written: it stops there
 	buf       []byte   // the line being written
 	head      int64    // bytes in file
 	cur, prev *segment // the tail, once the head is full
@@ -104,20 +104,19 @@ func (l *stageLog) toFile(s []byte) {
 }
 
 // rotate starts a new tail segment; the one before the current one is
-// dropped.
+// dropped. It changes nothing when the new segment cannot be created.
 func (l *stageLog) rotate() error {
+	f, err := os.CreateTemp(filepath.Dir(l.file.Name()), "log.tail-*")
+	if err != nil {
+		return err
+	}
 	if l.prev != nil {
 		l.leftOut.lines += l.prev.lines
 		l.leftOut.bytes += l.prev.bytes
 		l.prev.f.Close()
 		os.Remove(l.prev.f.Name())
 	}
-	l.prev = l.cur
-	f, err := os.CreateTemp(filepath.Dir(l.file.Name()), "log.tail-*")
-	if err != nil {
-		return err
-	}
-	l.cur = &segment{f: f}
+	l.prev, l.cur = l.cur, &segment{f: f}
 	return nil
 }
 
@@ -163,9 +162,6 @@ func (l *stageLog) close() {
 		return
 	}
 	defer l.file.Close()
-	if l.failed {
-		return
-	}
 	if l.leftOut.lines > 0 {
 		fmt.Fprintf(l.file, "…[imgpipe left out %d lines (%d bytes) of this stage's output here: a stage's log keeps its first %s and its last %s at most]\n",
 			l.leftOut.lines, l.leftOut.bytes, size(logHead), size(logTail))
