@@ -38,8 +38,10 @@ run (git ls-remote; a local tree's content digest; an http ETag or Last-Modified
 goes into the stage ID, so a moved branch or an edited file fetches again, and a warning says the
 recipe is not reproducible. The stage then fetches exactly that revision. file is the kickstart's
 path inside the tree: for a single file it defaults to its name; without it a tree is fetched as it
-is and kickstart is the tree (Koji's lorax_url). Paths leaving the tree, ".." in a subdirectory and
-symlinks that point out of the tree are refused.
+is and kickstart is the tree (Koji's lorax_url). Paths leaving the tree, ".." in a subdirectory,
+symlinks that point out of the tree, archive members that are links or special files, and a local
+url inside the recipe's directory that leads out of it through a symlink are refused. Downloads
+have idle and total timeouts ($IMGPIPE_DOWNLOAD_IDLE_TIMEOUT, $IMGPIPE_DOWNLOAD_TIMEOUT).
 
 The object holds tree/ (the fetched tree, without .git), revision (one line) and source.json.`,
 	Version: 1,
