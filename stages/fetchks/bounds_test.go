@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -202,5 +203,46 @@ stage "fetch-ks" "ks" {
 	}
 	if got := e.read(node(t, p, "ks").ID, "tree/inside.ks"); got != "lang en_US\n" {
 		t.Errorf("the kickstart holds %q", got)
+	}
+}
+
+// git over http(s) gives up on a server that stops sending after the
+// download idle timeout (curl's low speed limit), and says how to wait
+// longer.
+func TestGitStalledServer(t *testing.T) {
+	t.Setenv(download.EnvIdle, "1s")
+	srv := slowServer(t, 0)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := fetchks.Resolve(ctx, fetchks.Request{URL: "git+" + srv.URL + "/ks.git#main"})
+	t.Logf("after %s: %v", time.Since(start).Round(time.Millisecond), err)
+	if err == nil || !strings.Contains(err.Error(), "Operation too slow") || !strings.Contains(err.Error(), download.EnvIdle) {
+		t.Errorf("ls-remote of a stalled server: %v, want git's low speed error and the variable", err)
+	}
+	if ctx.Err() != nil {
+		t.Error("git waited for the test's deadline")
+	}
+}
+
+// Cancelling a resolve ends git and the helpers it runs: it used to wait
+// for git-remote-http, which kept the output pipe open, for good.
+func TestGitCancelled(t *testing.T) {
+	t.Setenv(download.EnvIdle, "0")
+	srv := slowServer(t, 0)
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := fetchks.Resolve(ctx, fetchks.Request{URL: "git+" + srv.URL + "/ks.git#main"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("cancelled ls-remote: %v, want the context's error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Resolve did not return 30s after its context was done")
 	}
 }

@@ -172,7 +172,7 @@ func fetchGit(ctx context.Context, src *source, r Request, resolved, work, tree 
 		return "", err
 	}
 	if err := getter.Get(ctx, pinned.GetterURL(), root, r.Dir, gogetter.ModeDir, true); err != nil {
-		return "", fmt.Errorf("fetch %s at revision %s: %w", src.describe(), resolved, err)
+		return "", fmt.Errorf("fetch %s at revision %s: %s", src.describe(), resolved, slowHint(err.Error()))
 	}
 	head, err := git(ctx, root, "rev-parse", "--verify", "HEAD^{commit}")
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/imgpipe/imgpipe/internal/download"
@@ -92,14 +93,33 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd.Env = gitEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Cancellation kills git's whole process group: killing git alone
+	// left its git-remote-http running, holding the output pipes, and
+	// Run waiting for them for good.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("git %s: %w", args[0], context.Cause(ctx))
+		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
-		return "", fmt.Errorf("git %s: %s", args[0], msg)
+		return "", fmt.Errorf("git %s: %s", args[0], slowHint(msg))
 	}
 	return stdout.String(), nil
+}
+
+// slowHint adds to git's message about a server too slow (curl's low
+// speed limit, which gitEnv sets from the download idle timeout) the
+// variable that changes it.
+func slowHint(msg string) string {
+	if strings.Contains(msg, "Operation too slow") {
+		msg += fmt.Sprintf(" (git over http(s) gives up after the download idle timeout; set %s to wait longer, e.g. %s=5m)", download.EnvIdle, download.EnvIdle)
+	}
+	return msg
 }
 
 func resolveGit(ctx context.Context, src *source) (Resolution, error) {
