@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/imgpipe/imgpipe/engine/kind"
 )
 
 // ErrInterrupted is returned (wrapped) by Run when its context was cancelled
@@ -34,4 +36,18 @@ type TimeoutError struct {
 
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("timed out after %s (the stage's timeout)", e.Timeout)
+}
+
+// locate prefixes a stage's *kind.AttrError with the attribute's place in
+// the recipe (file:line:col); other errors are returned as they are.
+func locate(n *Node, err error) error {
+	var ae *kind.AttrError
+	if !errors.As(err, &ae) || n.config == nil {
+		return err
+	}
+	r := n.config.Range(ae.Attr)
+	if r == nil || r.Filename == "" {
+		return err
+	}
+	return fmt.Errorf("%s:%d:%d: %w", r.Filename, r.Start.Line, r.Start.Column, err)
 }

@@ -442,28 +442,17 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 			pending.Abort()
 		}
 	}()
-	// The log file is created with the first line: most small stages
-	// print nothing, and every file costs a metadata write.
-	var logFile *os.File
-	defer func() {
-		if logFile != nil {
-			logFile.Close()
-		}
-	}()
-	lw := lines.NewWriter(func(line string) {
-		line = r.secrets.Mask(line)
-		if logFile == nil {
-			if dir, err := st.StageLogDir(r.runID, n.Arch, n.Name); err == nil {
-				logFile, _ = os.Create(filepath.Join(dir, "log"))
-			}
-		}
-		if logFile != nil {
-			fmt.Fprintln(logFile, line)
-		}
+	// The stage's output, bounded, into its log file and the events
+	// (stagelog.go). Its close runs after the writer's last Flush.
+	logDir := func() (string, error) { return st.StageLogDir(r.runID, n.Arch, n.Name) }
+	slog := newStageLog(logDir, filepath.Join(st.RunPath(r.runID), n.Arch, n.Name, "log"), func(line string) {
 		e := r.nodeEvent(events.StageLog, n)
 		e.Line = line
 		r.emit(e)
 	})
+	defer slog.close()
+	// Secrets are masked before anything is kept (docs/reliability-secrets.md).
+	lw := lines.NewBytesWriter(lines.MaxLine, func(b []byte) { slog.line([]byte(r.secrets.Mask(string(b)))) })
 	defer lw.Flush()
 	if damaged != nil {
 		// Committing the new object replaces the damaged one.
@@ -521,7 +510,7 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		if cause := context.Cause(stageCtx); cause != nil && isTimeout(cause) {
 			err = cause
 		}
-		return cty.NilVal, nil, false, err
+		return cty.NilVal, nil, false, locate(n, err)
 	}
 	outVal, err := n.Kind.CheckOutputs(n.outputs, outputs, pending.OutDir)
 	if err != nil {

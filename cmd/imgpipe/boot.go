@@ -18,6 +18,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 	"github.com/imgpipe/imgpipe/internal/termrelay"
 )
@@ -124,7 +125,10 @@ func cmdBoot(ctx context.Context, a *app, args []string) error {
 	m.Disks = []qemu.Disk{{ID: "disk0", Path: bootDisk, Format: bootFormat}}
 
 	if *tree != "" || *kernel != "" {
-		client := &http.Client{Timeout: 10 * time.Minute}
+		client, err := download.NewClient()
+		if err != nil {
+			return err
+		}
 		k, i, ks, is := *kernel, *initrd, "", ""
 		if *tree != "" {
 			img, err := findTreeImages(ctx, client, strings.TrimRight(*tree, "/"), *arch)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/imgpipe/imgpipe/internal/download"
 )
 
 // HelperName is the helper executable's name, and EnvHelper the variable
@@ -24,7 +26,7 @@ const (
 // ProtocolVersion is the version of Request and Response. The helper
 // refuses any other, so an imgpipe and an imgpipe-getter from different
 // builds fail with a message rather than misread each other.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Op is what a Request asks the helper to do.
 type Op string
@@ -51,12 +53,21 @@ const (
 )
 
 // Limits bound what one request may bring in: bytes of one download,
-// bytes an archive unpacks to in total, entries of an archive. A zero
-// field sets no bound (go-getter's own default); fetch-ks sets them all.
+// bytes an archive unpacks to in total, entries of an archive, and how
+// long an http(s) download may wait for the server and take in all
+// (package download). A zero field sets no bound (go-getter's own
+// default); fetch-ks sets them all.
 type Limits struct {
-	MaxDownload int64 `json:"max_download"`
-	MaxUnpacked int64 `json:"max_unpacked"`
-	MaxFiles    int   `json:"max_files"`
+	MaxDownload  int64         `json:"max_download"`
+	MaxUnpacked  int64         `json:"max_unpacked"`
+	MaxFiles     int           `json:"max_files"`
+	IdleTimeout  time.Duration `json:"idle_timeout"`
+	TotalTimeout time.Duration `json:"total_timeout"`
+}
+
+// Download returns the download limits of l.
+func (l Limits) Download() download.Limits {
+	return download.Limits{Idle: l.IdleTimeout, Total: l.TotalTimeout}
 }
 
 // Request is what imgpipe writes to the helper's standard input.
@@ -83,7 +94,16 @@ type Request struct {
 type Response struct {
 	Detected string `json:"detected,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// Refused says that Error is a *RefusedError.
+	Refused bool `json:"refused,omitempty"`
 }
+
+// RefusedError is what the helper refuses to bring in whatever the limits:
+// an archive member that is a link or a special file. Runner returns it
+// as such, so that fetch-ks can point at the url that brought it.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
 
 // Runner runs the helper. The zero value finds it with Find and passes it
 // this process's environment.
@@ -194,6 +214,9 @@ func (r Runner) call(ctx context.Context, req Request) (Response, error) {
 			return Response{}, fmt.Errorf("%s (%s) %s: %w:\n%s", HelperName, path, req.Op, runErr, msg)
 		}
 		return Response{}, fmt.Errorf("%s (%s) %s: %w", HelperName, path, req.Op, runErr)
+	}
+	if resp.Refused {
+		return resp, &RefusedError{Msg: resp.Error}
 	}
 	if resp.Error != "" {
 		return resp, errors.New(resp.Error)

@@ -4,6 +4,7 @@
 //
 // It is not a scanner over a reader: it is an io.Writer that a process's
 // stdout and stderr can share. Lines are bounded: a line longer than
-// MaxLine is cut into pieces of MaxLine bytes, so that output with no
-// newline never grows a buffer without bound.
+// MaxLine is cut into pieces of at most MaxLine bytes, each but the last
+// ending with the marker Continued, so that output with no newline never
+// grows a buffer without bound and a reader sees where a line was cut.
 package lines

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/kind"
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -437,7 +437,10 @@ func bootFiles(ctx context.Context, s *kind.Stage, cfg *config, work string) (st
 		}
 		return filepath.Join(s.RecipeDir, qemu.LocalPath(p))
 	}
-	client := &http.Client{Timeout: 10 * time.Minute}
+	client, err := download.NewClient()
+	if err != nil {
+		return "", "", err
+	}
 	var kernel, initrd, ksum, isum string
 	switch {
 	case cfg.Kernel != nil && cfg.Initrd != nil:

@@ -312,9 +312,10 @@ func (j *job) filter(ctx context.Context, f *fmtRun, argv []string, dst string, 
 
 // logLines returns a writer that passes each whole line written to it,
 // after prefix, to the stage's log, which the formats that run at once
-// share.
+// share. Its pieces leave room for the prefix, so the stage's log does not
+// cut them again.
 func (j *job) logLines(prefix string) *lines.Writer {
-	return lines.NewWriter(func(line string) {
+	return lines.NewWriterMax(lines.MaxLine-len(prefix), func(line string) {
 		if j.s.Log == nil {
 			return
 		}

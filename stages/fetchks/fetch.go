@@ -168,8 +168,12 @@ func fetchGit(ctx context.Context, src *source, r Request, resolved, work, tree 
 	pinned := SCM{Repo: src.git.Repo, Ref: resolved}
 	root := filepath.Join(work, "checkout")
 	fmt.Fprintf(log, "fetching %s at %s\n", src.git.Repo, resolved)
-	if err := getterRunner().Get(ctx, pinned.GetterURL(), root, r.Dir, gogetter.ModeDir, true); err != nil {
-		return "", fmt.Errorf("fetch %s at revision %s: %w", src.describe(), resolved, err)
+	getter, err := getterRunner()
+	if err != nil {
+		return "", err
+	}
+	if err := getter.Get(ctx, pinned.GetterURL(), root, r.Dir, gogetter.ModeDir, true); err != nil {
+		return "", fmt.Errorf("fetch %s at revision %s: %s", src.describe(), resolved, slowHint(err.Error()))
 	}
 	head, err := git(ctx, root, "rev-parse", "--verify", "HEAD^{commit}")
 	if err != nil {
@@ -185,7 +189,7 @@ func fetchGit(ctx context.Context, src *source, r Request, resolved, work, tree 
 }
 
 func fetchLocal(src *source, r Request, resolved, outDir, tree string, log io.Writer) (string, error) {
-	p, info, err := statLocal(src)
+	p, info, err := statLocal(src, r.Dir)
 	if err != nil {
 		return "", err
 	}
@@ -246,8 +250,12 @@ func fetchHTTP(ctx context.Context, src *source, r Request, resolved, work, tree
 	// Download the file as it is, with no decompressor, so its checksum is
 	// the one of the bytes served; unpack it afterwards.
 	dl := filepath.Join(work, "download")
+	getter, err := getterRunner()
+	if err != nil {
+		return "", err
+	}
 	fmt.Fprintf(log, "downloading %s\n", src.url)
-	getErr := getterRunner().Get(ctx, src.url, dl, r.Dir, gogetter.ModeFile, false)
+	getErr := getter.Get(ctx, src.url, dl, r.Dir, gogetter.ModeFile, false)
 	if info, err := os.Stat(dl); err == nil && info.Size() > maxDownload {
 		return "", fmt.Errorf("%s is larger than %d MiB, the most fetch-ks downloads", src.url, maxDownload>>20)
 	}
@@ -287,7 +295,7 @@ func fetchHTTP(ctx context.Context, src *source, r Request, resolved, work, tree
 		if single {
 			dst = filepath.Join(root, src.downloadName())
 		}
-		if err := getterRunner().Unpack(ctx, src.archive, dl, dst, !single); err != nil {
+		if err := getter.Unpack(ctx, src.archive, dl, dst, !single); err != nil {
 			return "", fmt.Errorf("unpack %s: %w", src.url, err)
 		}
 	}
@@ -299,8 +307,12 @@ func fetchHTTP(ctx context.Context, src *source, r Request, resolved, work, tree
 
 func fetchGetter(ctx context.Context, src *source, r Request, resolved, work, tree string, log io.Writer) (string, error) {
 	root := filepath.Join(work, "root")
+	getter, err := getterRunner()
+	if err != nil {
+		return "", err
+	}
 	fmt.Fprintf(log, "fetching %s\n", src.url)
-	if err := getterRunner().Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
+	if err := getter.Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
 		return "", fmt.Errorf("fetch %s: %w", src.describe(), err)
 	}
 	digest, err := treeDigest(root)

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
 // Kind is the fetch-ks stage kind (docs/architecture.md#stage-kinds).
@@ -37,8 +38,10 @@ run (git ls-remote; a local tree's content digest; an http ETag or Last-Modified
 goes into the stage ID, so a moved branch or an edited file fetches again, and a warning says the
 recipe is not reproducible. The stage then fetches exactly that revision. file is the kickstart's
 path inside the tree: for a single file it defaults to its name; without it a tree is fetched as it
-is and kickstart is the tree (Koji's lorax_url). Paths leaving the tree, ".." in a subdirectory and
-symlinks that point out of the tree are refused.
+is and kickstart is the tree (Koji's lorax_url). Paths leaving the tree, ".." in a subdirectory,
+symlinks that point out of the tree, archive members that are links or special files, and a local
+url inside the recipe's directory that leads out of it through a symlink are refused. Downloads
+have idle and total timeouts ($IMGPIPE_DOWNLOAD_IDLE_TIMEOUT, $IMGPIPE_DOWNLOAD_TIMEOUT).
 
 The object holds tree/ (the fetched tree, without .git), revision (one line) and source.json.`,
 	Version: 1,
@@ -176,11 +179,23 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	}
 	res, err := Fetch(ctx, r, resolved, s.OutDir, s.Scratch, log)
 	if err != nil {
-		return nil, err
+		return nil, locateURL(err)
 	}
 	return kind.Outputs{
 		"tree":      cty.StringVal(res.Tree),
 		"kickstart": cty.StringVal(res.Kickstart),
 		"revision":  cty.StringVal(res.Revision),
 	}, nil
+}
+
+// locateURL makes what the url brought and fetch-ks refuses (a symlink
+// leaving the tree, a link in an archive) an error the engine reports at
+// the url attribute.
+func locateURL(err error) error {
+	var escape *escapeError
+	var refused *gogetter.RefusedError
+	if errors.As(err, &escape) || errors.As(err, &refused) {
+		return &kind.AttrError{Attr: "url", Err: err}
+	}
+	return err
 }

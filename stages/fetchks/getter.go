@@ -1,6 +1,11 @@
 package fetchks
 
-import "github.com/imgpipe/imgpipe/internal/gogetter"
+import (
+	"net/http"
+
+	"github.com/imgpipe/imgpipe/internal/download"
+	"github.com/imgpipe/imgpipe/internal/gogetter"
+)
 
 // Limits on what a fetch may bring in. Kickstart trees are small; these
 // stop a wrong URL or a hostile server from filling the disk. They are
@@ -15,10 +20,28 @@ var (
 )
 
 // getterRunner runs go-getter (in imgpipe-getter) with fetch-ks's limits,
-// and git, when go-getter runs it, without prompts.
-func getterRunner() gogetter.Runner {
-	return gogetter.Runner{
-		Env:    gitEnv(),
-		Limits: gogetter.Limits{MaxDownload: maxDownload, MaxUnpacked: maxUnpacked, MaxFiles: maxFiles},
+// the download timeouts of the environment (package download) among
+// them, and git, when go-getter runs it, without prompts.
+func getterRunner() (gogetter.Runner, error) {
+	dl, err := download.FromEnv()
+	if err != nil {
+		return gogetter.Runner{}, err
 	}
+	return gogetter.Runner{
+		Env: gitEnv(),
+		Limits: gogetter.Limits{
+			MaxDownload: maxDownload, MaxUnpacked: maxUnpacked, MaxFiles: maxFiles,
+			IdleTimeout: dl.Idle, TotalTimeout: dl.Total,
+		},
+	}, nil
+}
+
+// httpClient is the client of fetch-ks's own http(s) requests (resolving
+// a URL), with the download timeouts of the environment.
+func httpClient() (*http.Client, error) {
+	dl, err := download.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return gogetter.NewHTTPClient(dl), nil
 }

@@ -15,7 +15,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/gogetter"
 )
 
@@ -74,6 +77,13 @@ func gitEnv() []string {
 	if os.Getenv("GIT_SSH_COMMAND") == "" && os.Getenv("GIT_SSH") == "" {
 		env = append(env, "GIT_SSH_COMMAND=ssh -o BatchMode=yes")
 	}
+	// git over http(s) gives up, as a download does, when the server sends
+	// (nearly) nothing for the idle timeout: under 1 byte/s for that long.
+	// A bad variable is reported by the download that reads it.
+	if l, err := download.FromEnv(); err == nil && l.Idle > 0 && os.Getenv("GIT_HTTP_LOW_SPEED_TIME") == "" {
+		secs := int((l.Idle + time.Second - 1) / time.Second)
+		env = append(env, "GIT_HTTP_LOW_SPEED_LIMIT=1", fmt.Sprintf("GIT_HTTP_LOW_SPEED_TIME=%d", secs))
+	}
 	return env
 }
 
@@ -83,14 +93,33 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd.Env = gitEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Cancellation kills git's whole process group: killing git alone
+	// left its git-remote-http running, holding the output pipes, and
+	// Run waiting for them for good.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("git %s: %w", args[0], context.Cause(ctx))
+		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
-		return "", fmt.Errorf("git %s: %s", args[0], msg)
+		return "", fmt.Errorf("git %s: %s", args[0], slowHint(msg))
 	}
 	return stdout.String(), nil
+}
+
+// slowHint adds to git's message about a server too slow (curl's low
+// speed limit, which gitEnv sets from the download idle timeout) the
+// variable that changes it.
+func slowHint(msg string) string {
+	if strings.Contains(msg, "Operation too slow") {
+		msg += fmt.Sprintf(" (git over http(s) gives up after the download idle timeout; set %s to wait longer, e.g. %s=5m)", download.EnvIdle, download.EnvIdle)
+	}
+	return msg
 }
 
 func resolveGit(ctx context.Context, src *source) (Resolution, error) {
@@ -190,7 +219,7 @@ func expandCommit(ctx context.Context, repo, short string) (string, error) {
 }
 
 func resolveLocal(src *source, r Request) (Resolution, error) {
-	p, info, err := statLocal(src)
+	p, info, err := statLocal(src, r.Dir)
 	if err != nil {
 		return Resolution{}, err
 	}
@@ -215,8 +244,11 @@ func resolveLocal(src *source, r Request) (Resolution, error) {
 }
 
 // statLocal follows the local path (a symlink named by url is followed;
-// symlinks inside a tree are not) and stats it.
-func statLocal(src *source) (string, fs.FileInfo, error) {
+// symlinks inside a tree are not) and stats it. A path inside the
+// recipe's directory (the current one for ks fetch) must stay inside it
+// once its symlinks are followed: a kickstart in a recipe's repository
+// that is a link to /etc/shadow is refused, not copied into the store.
+func statLocal(src *source, recipeDir string) (string, fs.FileInfo, error) {
 	p, err := filepath.EvalSymlinks(src.path)
 	if err != nil {
 		hint := ""
@@ -227,6 +259,11 @@ func statLocal(src *source) (string, fs.FileInfo, error) {
 		}
 		return "", nil, fmt.Errorf("cannot read the local path %s: %w.%s", src.path, unwrapPath(err), hint)
 	}
+	if recipeDir != "" && within(recipeDir, src.path) {
+		if real, err := filepath.EvalSymlinks(recipeDir); err == nil && !within(real, p) {
+			return "", nil, &escapeError{fmt.Sprintf("%s leads through a symlink to %s, outside %s, the directory it is read from; fetch-ks refuses a local url that leaves its directory through a symlink: name the target itself", src.raw, p, recipeDir)}
+		}
+	}
 	info, err := os.Stat(p)
 	if err != nil {
 		return "", nil, err
@@ -235,6 +272,12 @@ func statLocal(src *source) (string, fs.FileInfo, error) {
 		return "", nil, fmt.Errorf("%s is neither a file nor a directory", src.path)
 	}
 	return p, info, nil
+}
+
+// within reports whether the path p is dir or lies under it, lexically.
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func unwrapPath(err error) error {
@@ -249,7 +292,10 @@ func resolveHTTP(ctx context.Context, src *source, r Request) (Resolution, error
 	if r.Checksum != "" {
 		return Resolution{Revision: normChecksum(r.Checksum)}, nil
 	}
-	client := gogetter.NewHTTPClient()
+	client, err := httpClient()
+	if err != nil {
+		return Resolution{}, err
+	}
 	resp, err := head(ctx, client, src.url)
 	if err != nil {
 		return Resolution{}, err
@@ -334,7 +380,11 @@ func resolveGetter(ctx context.Context, src *source, r Request) (Resolution, err
 	}
 	defer os.RemoveAll(tmp)
 	root := filepath.Join(tmp, "root")
-	if err := getterRunner().Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
+	getter, err := getterRunner()
+	if err != nil {
+		return Resolution{}, err
+	}
+	if err := getter.Get(ctx, src.url, root, r.Dir, gogetter.ModeAny, true); err != nil {
 		return Resolution{}, fmt.Errorf("fetch %s to resolve it: %w", src.raw, err)
 	}
 	rev, err := treeDigest(root)

@@ -155,7 +155,11 @@ func (s *source) expand(ctx context.Context) (*source, error) {
 	if s.kind != kindShorthand {
 		return s, nil
 	}
-	detected, err := getterRunner().Detect(ctx, s.raw, s.pwd)
+	getter, err := getterRunner()
+	if err != nil {
+		return nil, err
+	}
+	detected, err := getter.Detect(ctx, s.raw, s.pwd)
 	if err != nil {
 		return nil, fmt.Errorf("go-getter cannot read %q: %w", s.raw, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -170,7 +170,10 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		s.Warnf("TCG is far slower than KVM: install timeout %s (Oz's %s × %d); set install_timeout to choose", st.installTO, ozInstallTimeout, tcgScale)
 	}
 
-	client := &http.Client{Timeout: 10 * time.Minute}
+	client, err := download.NewClient()
+	if err != nil {
+		return nil, err
+	}
 	tree := strings.TrimRight(cfg.InstallTree, "/")
 	if !qemu.IsRemote(tree) && !filepath.IsAbs(qemu.LocalPath(tree)) {
 		tree = filepath.Join(s.RecipeDir, qemu.LocalPath(tree))

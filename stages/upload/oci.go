@@ -27,6 +27,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/version"
 )
@@ -342,8 +343,16 @@ func newRepository(ref ociRef) (*remote.Repository, error) {
 		return nil, err
 	}
 	repo.PlainHTTP = isLoopback(ref.Host)
+	// A registry that stops answering fails the push after the idle
+	// timeout; a push has no total timeout of its own (an image can be
+	// large): the stage's timeout bounds it.
+	limits, err := download.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	limits.Total = 0
 	client := &auth.Client{
-		Client: retry.DefaultClient,
+		Client: &http.Client{Transport: retry.NewTransport(download.Transport(nil, limits))},
 		Cache:  auth.NewCache(),
 		Header: http.Header{"User-Agent": {"imgpipe/" + version.Short()}},
 	}

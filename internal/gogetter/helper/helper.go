@@ -37,6 +37,8 @@ func serve(ctx context.Context, in io.Reader, out io.Writer) int {
 	detected, err := handle(ctx, req)
 	if err != nil {
 		resp.Error = err.Error()
+		var refused *gogetter.RefusedError
+		resp.Refused = errors.As(err, &refused)
 	}
 	resp.Detected = detected
 	if err := json.NewEncoder(out).Encode(resp); err != nil {
@@ -105,7 +107,7 @@ func newClient(ctx context.Context, req gogetter.Request, mode getter.ClientMode
 		maxBytes = req.Limits.MaxDownload + 1
 	}
 	hg := &getter.HttpGetter{
-		Client:                gogetter.NewHTTPClient(),
+		Client:                gogetter.NewHTTPClient(req.Limits.Download()),
 		MaxBytes:              maxBytes,
 		XTerraformGetDisabled: true,
 		DoNotCheckHeadFirst:   true,
@@ -134,12 +136,15 @@ func newClient(ctx context.Context, req gogetter.Request, mode getter.ClientMode
 
 // decompressors are go-getter's, limited in entries and size. The
 // single-file ones (a lone .gz) are wrapped: go-getter's truncate their
-// output at the limit without an error.
+// output at the limit without an error. The tree ones are wrapped too:
+// they refuse links and special files (checkedTree).
 func decompressors(l gogetter.Limits) map[string]getter.Decompressor {
 	m := getter.LimitedDecompressors(l.MaxFiles, l.MaxUnpacked)
 	for k := range m {
 		if gogetter.SingleFile(k) {
 			m[k] = strictSingle{k: k, max: l.MaxUnpacked}
+		} else {
+			m[k] = checkedTree{format: k, inner: m[k], maxUnpacked: l.MaxUnpacked}
 		}
 	}
 	return m

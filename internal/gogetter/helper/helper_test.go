@@ -92,13 +92,13 @@ func TestServe(t *testing.T) {
 		errHas   string
 		detected string
 	}{
-		{"detect", `{"version":1,"op":"detect","src":"git@github.com:org/repo.git","limits":{}}`, 0, "", "git::ssh://git@github.com/org/repo.git"},
-		{"detect forced", `{"version":1,"op":"detect","src":"git::github.com/org/repo//ks?ref=v1","limits":{}}`, 0, "", "git::https://github.com/org/repo.git//ks?ref=v1"},
+		{"detect", `{"version":2,"op":"detect","src":"git@github.com:org/repo.git","limits":{}}`, 0, "", "git::ssh://git@github.com/org/repo.git"},
+		{"detect forced", `{"version":2,"op":"detect","src":"git::github.com/org/repo//ks?ref=v1","limits":{}}`, 0, "", "git::https://github.com/org/repo.git//ks?ref=v1"},
 		{"other version", `{"version":7,"op":"detect","src":"x","limits":{}}`, 0, "come from different builds", ""},
-		{"unknown op", `{"version":1,"op":"put","src":"x","limits":{}}`, 0, `unknown operation "put"`, ""},
-		{"unknown mode", `{"version":1,"op":"get","src":"x","mode":"all","limits":{}}`, 0, `unknown mode "all"`, ""},
-		{"unknown format", `{"version":1,"op":"unpack","src":"x","format":"rar","limits":{}}`, 0, `unknown archive format "rar"`, ""},
-		{"unknown field", `{"version":1,"op":"detect","src":"x","extra":1}`, 2, "", ""},
+		{"unknown op", `{"version":2,"op":"put","src":"x","limits":{}}`, 0, `unknown operation "put"`, ""},
+		{"unknown mode", `{"version":2,"op":"get","src":"x","mode":"all","limits":{}}`, 0, `unknown mode "all"`, ""},
+		{"unknown format", `{"version":2,"op":"unpack","src":"x","format":"rar","limits":{}}`, 0, `unknown archive format "rar"`, ""},
+		{"unknown field", `{"version":2,"op":"detect","src":"x","extra":1}`, 2, "", ""},
 		{"not json", `fetch x`, 2, "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
