@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine/eval"
@@ -42,6 +45,9 @@ type Plan struct {
 	Secrets *secret.Set
 
 	scopes map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
+	// defaulted names the variables left at their defaults, for the hint
+	// a failed stage that uses one gets (DefaultsHint).
+	defaulted map[string]bool
 }
 
 // ExecutorBlock is an evaluated executor block.
@@ -135,10 +141,10 @@ func NewPlanner(kinds []*kind.Kind, presets ...*kind.Preset) *Planner {
 // returned as a diagnostic; the plan is nil if any is an error.
 func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagnostics) {
 	var diags eval.DiagSet
-	vars, d := eval.Variables(r, opts.Vars, opts.VarFiles)
+	vars, defaulted, d := eval.Variables(r, opts.Vars, opts.VarFiles)
 	diags.Add(d...)
 
-	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, Vars: vars}
+	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, Vars: vars, defaulted: defaulted}
 	noArch, d := eval.NewScope(r, vars, cty.UnknownVal(cty.String))
 	diags.Add(d...)
 	r, plan.Preset, d = p.expandPresets(r, noArch)
@@ -265,4 +271,43 @@ func notAt(d, reported hcl.Diagnostics) hcl.Diagnostics {
 		}
 	}
 	return out
+}
+
+// defaultsHint says which variables a failed stage uses that were left at
+// their defaults, and how to set them: a default such as tree = "tree" is a
+// placeholder more often than not. It returns "" when there are none.
+func (p *Plan) defaultsHint(n *Node) string {
+	var names []string
+	seen := map[string]bool{}
+	travs := hcldec.Variables(n.Stage.Body, n.Kind.Spec())
+	for _, e := range []hcl.Expression{n.Stage.Executor, n.Stage.Image, n.Stage.Timeout} {
+		if e != nil {
+			travs = append(travs, e.Variables()...)
+		}
+	}
+	for _, t := range travs {
+		if t.RootName() != "var" || len(t) < 2 {
+			continue
+		}
+		name, ok := eval.TraversalName(t[1])
+		if ok && p.defaulted[name] && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	var parts, flags []string
+	for _, name := range names {
+		v := p.Vars.GetAttr(name)
+		shown := "its default"
+		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+			shown = fmt.Sprintf("its default, %q", v.AsString())
+		}
+		parts = append(parts, fmt.Sprintf("var.%s at %s", name, shown))
+		flags = append(flags, fmt.Sprintf("-var %s=...", name))
+	}
+	return fmt.Sprintf(" (the stage uses %s; if that is not right, set %s)", strings.Join(parts, " and "), strings.Join(flags, " "))
 }

@@ -246,7 +246,10 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 		s.Status = "succeeded"
 	}
 	fin := events.Event{Type: events.RunFinished, Status: s.Status, FailedArches: s.Failed, Results: s.Results}
-	if runErr != nil {
+	var bf *BuildFailedError
+	if runErr != nil && !errors.As(runErr, &bf) {
+		// A failed build is its status and FailedArches; its error would
+		// only say the same again.
 		fin.Error = runErr.Error()
 	}
 	r.emit(fin)
@@ -361,6 +364,9 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 		// Cancelled because another arch failed or the user interrupted.
 		skip("cancelled: " + context.Cause(ctx).Error())
 	default:
+		if hint := r.plan.defaultsHint(n); hint != "" {
+			err = fmt.Errorf("%w%s", err, hint)
+		}
 		e := r.nodeEvent(events.StageFailed, n)
 		e.Duration = d
 		e.Error = err.Error()

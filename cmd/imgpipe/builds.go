@@ -29,7 +29,7 @@ func cmdBuilds(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("builds", "[list | show N-V-R | delete N-V-R]")
 	var sf storeFlags
 	sf.register(fs)
-	asJSON := fs.Bool("json", false, "print as JSON (list, show)")
+	format := registerFormat(fs, "text", "json")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -47,13 +47,13 @@ func cmdBuilds(ctx context.Context, a *app, args []string) error {
 		if len(pos) > 0 {
 			return usagef("builds list takes no arguments")
 		}
-		return a.buildsList(st, *asJSON)
+		return a.buildsList(st, format.json())
 	case "show", "delete":
 		if len(pos) != 1 {
 			return usagef("builds %s needs one build: imgpipe builds %s N-V-R", sub, sub)
 		}
 		if sub == "show" {
-			return a.buildsShow(st, pos[0], *asJSON)
+			return a.buildsShow(st, pos[0], format.json())
 		}
 		return a.buildsDelete(ctx, st, pos[0])
 	}

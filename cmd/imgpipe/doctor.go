@@ -64,7 +64,7 @@ var firmware = []struct{ arch, code, pkg string }{
 func cmdDoctor(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("doctor", "[RECIPE]")
 	storeFlag := fs.String("store", "", "store directory to check (default: ./.imgpipe, .imgpipe beside RECIPE, or $IMGPIPE_STORE)")
-	asJSON := fs.Bool("json", false, "print the findings as JSON")
+	format := registerFormat(fs, "text", "json")
 	var rf recipeFlags
 	rf.register(fs)
 	pos, err := parse(fs, args)
@@ -118,7 +118,7 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 	for _, f := range found {
 		failed = failed || f.Status == statusFail
 	}
-	if *asJSON {
+	if format.json() {
 		b, _ := json.MarshalIndent(found, "", "  ")
 		fmt.Fprintf(a.stdout, "%s\n", b)
 	} else {

@@ -54,6 +54,12 @@ func (a *app) newFlags(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			fmt.Fprintf(a.stderr, "Usage: imgpipe %s %s\n\n%s takes no flags.\n", name, args, name)
+			return
+		}
 		fmt.Fprintf(a.stderr, "Usage: imgpipe %s [flags] %s\n\nFlags:\n", name, args)
 		fs.PrintDefaults()
 	}
@@ -165,6 +171,11 @@ func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, mod
 		}
 	} else {
 		r, diags = recipe.LoadFile(path, recipe.WithPresets(planner.PresetTypes()...))
+		if diags.HasErrors() && (r == nil || (r.Build == nil && len(r.Presets) == 0 && len(r.Stages) == 0)) && filepath.Ext(path) != ".hcl" {
+			// Not HCL at all, and not named as if it were (/etc/passwd, a
+			// README): HCL's syntax errors would only puzzle.
+			return nil, nil, nil, usagef("%s is not a recipe: a recipe is HCL (.hcl) or a Koji image-build INI (.ini, .conf), and %s is neither (%s)", path, path, diags[0].Summary)
+		}
 	}
 	if r != nil {
 		for name, f := range r.Files {
@@ -344,3 +355,35 @@ func (sf *storeFlags) open() (*store.Store, error) {
 	}
 	return st, err
 }
+
+// formatFlag is the one --format flag of every command that prints in
+// several forms (validate, plan, graph, builds, report, verify, doctor),
+// with --json kept as an alias of --format json.
+type formatFlag struct {
+	value   string
+	allowed []string
+}
+
+// registerFormat adds --format (def and the other allowed values) and
+// --json to fs.
+func registerFormat(fs *flag.FlagSet, def string, allowed ...string) *formatFlag {
+	f := &formatFlag{value: def, allowed: append([]string{def}, allowed...)}
+	fs.Var(f, "format", "output format: "+strings.Join(f.allowed, ", "))
+	if slices.Contains(f.allowed, "json") {
+		fs.BoolFunc("json", "the same as --format json", func(string) error { f.value = "json"; return nil })
+	}
+	return f
+}
+
+func (f *formatFlag) String() string { return f.value }
+
+func (f *formatFlag) Set(v string) error {
+	if !slices.Contains(f.allowed, v) {
+		return fmt.Errorf("want %s", strings.Join(f.allowed, ", "))
+	}
+	f.value = v
+	return nil
+}
+
+// json reports whether JSON was asked for.
+func (f *formatFlag) json() bool { return f.value == "json" }

@@ -18,6 +18,7 @@ func cmdValidate(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("validate", "RECIPE.hcl")
 	var rf recipeFlags
 	rf.register(fs)
+	format := registerFormat(fs, "text", "json")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -25,6 +26,9 @@ func cmdValidate(ctx context.Context, a *app, args []string) error {
 	path, err := oneRecipe("validate", pos)
 	if err != nil {
 		return err
+	}
+	if format.json() {
+		return a.validateJSON(ctx, path, rf)
 	}
 	plan, _, err := a.prepare(ctx, path, rf, forCheck)
 	if err != nil {
@@ -48,7 +52,7 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("plan", "RECIPE.hcl")
 	var rf recipeFlags
 	rf.register(fs)
-	asJSON := fs.Bool("json", false, "print the plan as JSON (schemas/plan.schema.json)")
+	format := registerFormat(fs, "text", "json")
 	storeFlag := fs.String("store", "", "the store whose objects decide each stage's STATUS (default: .imgpipe beside the recipe, or $IMGPIPE_STORE)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -68,7 +72,7 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 		st = nil // nothing built yet
 	}
 	doc := plan.Doc(st)
-	if *asJSON {
+	if format.json() {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
@@ -131,7 +135,7 @@ func cmdGraph(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("graph", "RECIPE.hcl")
 	var rf recipeFlags
 	rf.register(fs)
-	format := fs.String("format", "dot", "output format: dot or mermaid")
+	format := registerFormat(fs, "dot", "mermaid", "json")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -140,14 +144,19 @@ func cmdGraph(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format != "dot" && *format != "mermaid" {
-		return usagef("unknown graph format %q: use --format dot or --format mermaid", *format)
-	}
 	plan, _, err := a.prepare(ctx, path, rf, forShow)
 	if err != nil {
 		return err
 	}
-	out, err := renderGraph(plan, *format)
+	if format.json() {
+		// The graph as data: the plan's document, whose stages carry
+		// their keys and what each needs (schemas/plan.schema.json).
+		enc := json.NewEncoder(a.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(plan.Doc(nil))
+	}
+	out, err := renderGraph(plan, format.value)
 	if err != nil {
 		return usagef("%s", err)
 	}

@@ -26,7 +26,9 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("report", "[RUN]")
 	var sf storeFlags
 	sf.register(fs)
-	format := fs.String("format", "plain", "plain (the run's log as --progress plain printed it), json (report.json) or html")
+	// plain: the run's log as --progress plain printed it; json: its
+	// report.json; html: one page.
+	format := registerFormat(fs, "plain", "json", "html")
 	output := fs.String("o", "", "write to this file instead of standard output")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -34,11 +36,6 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	}
 	if len(pos) > 1 {
 		return usagef("report takes at most one run, got %d: %s", len(pos), strings.Join(pos, " "))
-	}
-	switch *format {
-	case "plain", "json", "html":
-	default:
-		return usagef("--format %q: want plain, json or html", *format)
 	}
 	// Not store.Open: a report only reads, and must not make a store
 	// where the user named the wrong directory.
@@ -74,7 +71,7 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 		defer f.Close()
 		w = f
 	}
-	switch *format {
+	switch format.value {
 	case "json":
 		b, err := os.ReadFile(filepath.Join(dir, store.ReportFile))
 		if err != nil {

@@ -106,7 +106,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 					strings.Join(summary.Failed, ", "), strings.Join(built, ", ")))
 			}
 		}
-		logger.Error("run "+summary.Status, "logs", st.RunPath(summary.RunID))
+		// The progress output said that it failed and why; where the logs
+		// are is all that is left to say.
+		fmt.Fprintf(a.stderr, "logs: %s\n", st.RunPath(summary.RunID))
 		// The progress view has shown what failed; only the code is left.
 		return &silentError{code: exitCode(runErr)}
 	}

@@ -13,7 +13,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("verify", "")
 	var sf storeFlags
 	sf.register(fs)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	format := registerFormat(fs, "text", "json")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -29,7 +29,7 @@ func cmdVerify(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if format.json() {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintf(a.stdout, "%s\n", b)
 		if len(rep.Damaged) > 0 {

@@ -15,9 +15,11 @@ import (
 
 // Variables resolves the recipe's variables: defaults, then the files of
 // varFiles (-var-file, in order), then vars (-var name=value). Variable
-// files are added to r.Files, for diagnostics.
-func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagnostics) {
+// files are added to r.Files, for diagnostics. Defaulted names the
+// variables left at their defaults.
+func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, map[string]bool, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
+	defaulted := map[string]bool{}
 	decl := map[string]*recipe.Variable{}
 	for _, v := range r.Variables {
 		decl[v.Name] = v
@@ -47,6 +49,7 @@ func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagno
 			return
 		}
 		values[name] = conv
+		defaulted[name] = origin == defaultOrigin
 	}
 
 	for _, v := range r.Variables {
@@ -59,7 +62,7 @@ func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagno
 			values[v.Name] = Failed
 			continue
 		}
-		set(v.Name, val, v.Default.Range().Ptr(), "The default")
+		set(v.Name, val, v.Default.Range().Ptr(), defaultOrigin)
 	}
 	for _, path := range varFiles {
 		src, err := inputlimit.ReadFile(path, inputlimit.ConfigBytes)
@@ -144,5 +147,8 @@ func Variables(r *recipe.Recipe, vars, varFiles []string) (cty.Value, hcl.Diagno
 			values[v.Name] = Failed
 		}
 	}
-	return cty.ObjectVal(values), diags
+	return cty.ObjectVal(values), defaulted, diags
 }
+
+// defaultOrigin is what sets a variable from its default.
+const defaultOrigin = "The default"
