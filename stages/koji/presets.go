@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -256,9 +257,10 @@ var diskSize = regexpMust(`^\s*\d+\s*([KMGT]i?B?)?\s*$`)
 
 func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {
 	diags := validateCommon(c, cmd)
-	if v, ok := knownString(c, "volid"); ok && len(v) > 32 {
+	// Characters, as Koji's Python len() counts them, not bytes.
+	if v, ok := knownString(c, "volid"); ok && utf8.RuneCountInString(v) > kojifacts.MaxVolIDChars {
 		diags = append(diags, errorf(c.Range("volid"), "Volume ID too long",
-			"%q has %d characters; an ISO volume ID has at most 32 (Koji: \"Volume ID has a maximum length of 32 characters\").", v, len(v)))
+			"%q has %d characters; an ISO volume ID has at most %d (Koji: \"Volume ID has a maximum length of 32 characters\").", v, utf8.RuneCountInString(v), kojifacts.MaxVolIDChars))
 	}
 	if _, ok := known(c, "release"); !ok && c.Get("release").IsKnown() {
 		diags = append(diags, errorf(c.Block.Ptr(), "No release",
