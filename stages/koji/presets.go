@@ -203,6 +203,15 @@ func validateCommon(c *kind.Config, cmd string) hcl.Diagnostics {
 		diags = append(diags, errorf(c.Range("repo_mode"), "repo with repo_mode = \"keep\"",
 			"repo_mode = \"keep\" keeps the kickstart's repos and ignores repo. Remove repo, or use \"override\" or \"append\"."))
 	}
+	// kojihub get_next_build numbers a build only when its release is None:
+	// an empty --release (or INI release =) is a release, and Koji makes
+	// the build N-V-. The spin presets need a release (validateLive).
+	if r, ok := knownString(c, "release"); ok && r == "" && cmd == "koji image-build" {
+		if scratch, ok := known(c, "scratch"); !ok || scratch.False() {
+			diags = append(diags, warnf(c.Range("release"), "Empty release",
+				"release is empty, and Koji takes an empty release as given (only a missing one is numbered), so Koji would make the build N-V- (name, version, and nothing after the last hyphen). imgpipe reads it as unset and gives the build the next release. Remove release to say so, or set one."))
+		}
+	}
 	if ks, ok := knownString(c, "kickstart"); ok && strings.TrimSpace(ks) == "" {
 		diags = append(diags, errorf(c.Range("kickstart"), "Empty kickstart", "kickstart names the kickstart file to build from."))
 	}
@@ -266,7 +275,19 @@ func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {
 		diags = append(diags, errorf(c.Block.Ptr(), "No release",
 			"%s names the ISO and its volume ID after the release, before anything is published, so imgpipe needs release here (Koji's scratch builds without --release break the same way).", cmd))
 	}
-	return diags
+	return append(diags, emptySpinRelease(c, "the ISO N-arch-V-.iso with the volume ID N-V-")...)
+}
+
+// emptySpinRelease refuses release = "" in the spin presets: Koji would
+// make an N-V- build and name its files so (kojihub get_next_build numbers
+// only a missing release), while imgpipe publishes a build whose release
+// is unset under the next release, so its files' names would not match.
+func emptySpinRelease(c *kind.Config, files string) hcl.Diagnostics {
+	if r, ok := knownString(c, "release"); !ok || r != "" {
+		return nil
+	}
+	return hcl.Diagnostics{errorf(c.Range("release"), "Empty release",
+		"release is empty. Koji takes an empty release as given, so it would make an N-V- build, %s. imgpipe names the files before it publishes and would publish the build under the next release, so it needs a release here: set one.", files)}
 }
 
 func validateLivemedia(c *kind.Config) hcl.Diagnostics {
@@ -304,7 +325,7 @@ func validateAppliance(c *kind.Config) hcl.Diagnostics {
 		diags = append(diags, errorf(c.Block.Ptr(), "No release",
 			"appliance-creator names the image after the release, so imgpipe needs release here (Koji's scratch appliances without --release break the same way)."))
 	}
-	return diags
+	return append(diags, emptySpinRelease(c, "its disk N-V--sda.raw")...)
 }
 
 func validateLivecd(c *kind.Config) hcl.Diagnostics {
