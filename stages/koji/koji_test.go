@@ -48,6 +48,11 @@ func TestLivemediaArgv(t *testing.T) {
 			t.Errorf("arch %s nomacboot=%v: argv %q lacks %s", tc.arch, tc.no, argv, tc.want)
 		}
 	}
+	// builder/kojid LiveMediaTask.handler adds --lorax-templates only
+	// "if 'lorax_url' in self.opts": lorax_dir alone adds nothing.
+	if argv := koji.LivemediaArgv(koji.LivemediaOptions{Name: "n", Version: "1", Release: "1", Arch: "x86_64", LoraxDir: "templates/live"}); slices.Contains(argv, "--lorax-templates") {
+		t.Errorf("lorax_dir without lorax_url: argv %q has --lorax-templates", argv)
+	}
 	// An explicit volid wins over the derived one.
 	argv := koji.LivemediaArgv(koji.LivemediaOptions{Name: "n", Version: "1", Release: "1", Arch: "x86_64", Volid: "MYVOL"})
 	if i := slices.Index(argv, "--volid"); argv[i+1] != "MYVOL" {

@@ -87,7 +87,7 @@ not substitute $arch in livemedia repos, and neither does imgpipe.`,
 		{Name: "volid", Type: cty.String, Doc: "The ISO's volume ID, at most 32 characters. Unset: derived from N-V-R as Koji does."},
 		attrSpecfile, attrSkipTag,
 		{Name: "lorax_url", Type: cty.String, Doc: "SCM URL of lorax templates; needs lorax_dir."},
-		{Name: "lorax_dir", Type: cty.String, Doc: "The templates' directory inside the lorax_url checkout."},
+		{Name: "lorax_dir", Type: cty.String, Doc: "The templates' directory inside the lorax_url checkout. Without lorax_url it has no effect, as in Koji (a warning)."},
 		{Name: "nomacboot", Type: cty.Bool, Doc: "No Mac boot support (on x86_64 it is on by default)."},
 		{Name: "squashfs_only", Type: cty.Bool, Doc: "Make the root file system squashfs only."},
 		{Name: "compress_arg", Type: cty.List(cty.String), Doc: "Arguments for the squashfs compressor, each passed as one --compress-arg."},
@@ -298,9 +298,11 @@ func validateLivemedia(c *kind.Config) hcl.Diagnostics {
 		diags = append(diags, errorf(c.Range("lorax_url"), "lorax_url needs lorax_dir",
 			"The \"--lorax_url\" option requires that \"--lorax_dir\" also be used: set lorax_dir to the templates' directory inside the checkout."))
 	}
+	// Koji's CLI checks only lorax_url's need, and its builder uses
+	// lorax_dir only under lorax_url: alone, it changes nothing.
 	if hasDir && !hasURL {
-		diags = append(diags, errorf(c.Range("lorax_dir"), "lorax_dir needs lorax_url",
-			"lorax_dir names a directory inside the lorax_url checkout; set lorax_url too."))
+		diags = append(diags, warnf(c.Range("lorax_dir"), "lorax_dir without lorax_url",
+			"lorax_dir names a directory inside the lorax_url checkout; without lorax_url it has no effect (Koji accepts it and ignores it too), so livemedia-creator uses its default templates. Set lorax_url, or remove lorax_dir."))
 	}
 	return diags
 }
