@@ -223,6 +223,12 @@ func validateCommon(c *kind.Config, cmd string) hcl.Diagnostics {
 			}
 		}
 	}
+	if repos, ok := stringList(c.Get("repo")); ok {
+		for _, r := range repeats(repos) {
+			diags = append(diags, warnf(c.Range("repo"), "Duplicate repo",
+				"%q is listed more than once. Koji's builder adds each distinct repo once (it iterates over set(repo)), and so does imgpipe, keeping your order; remove the repeat.", r))
+		}
+	}
 	return diags
 }
 
@@ -237,16 +243,15 @@ func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 		if len(formats) == 0 {
 			diags = append(diags, errorf(c.Range("format"), "No format", "format lists the image formats to build, e.g. [\"qcow2\"]."))
 		}
-		seen := map[string]bool{}
 		for _, f := range formats {
-			switch {
-			case !slices.Contains(kojifacts.Formats, f):
+			if !slices.Contains(kojifacts.Formats, f) {
 				diags = append(diags, errorf(c.Range("format"), "Unknown image format",
 					"%q is not a Koji image format.%s Formats: %s.", f, suggest.DidYouMean(f, kojifacts.Formats), strings.Join(kojifacts.Formats, ", ")))
-			case seen[f]:
-				diags = append(diags, errorf(c.Range("format"), "Duplicate image format", "%q is listed twice.", f))
 			}
-			seen[f] = true
+		}
+		for _, f := range repeats(formats) {
+			diags = append(diags, warnf(c.Range("format"), "Duplicate image format",
+				"%q is listed more than once. Koji's builder makes each format once (it keys them in a dict), and so does imgpipe; remove the repeat.", f))
 		}
 	}
 	if s, ok := knownString(c, "disk_size"); ok && !diskSize.MatchString(s) {
@@ -292,6 +297,16 @@ func emptySpinRelease(c *kind.Config, files string) hcl.Diagnostics {
 
 func validateLivemedia(c *kind.Config) hcl.Diagnostics {
 	diags := validateLive(c, "koji spin-livemedia")
+	if arches, ok := knownList(c, "arches"); ok {
+		canon := make([]string, len(arches))
+		for i, a := range arches {
+			canon[i] = kojifacts.CanonArch(strings.TrimSpace(a))
+		}
+		for _, a := range repeats(canon) {
+			diags = append(diags, warnf(c.Range("arches"), "Duplicate architecture",
+				"%q is listed more than once (after Koji's arch names are applied). Koji's livemedia builds each architecture once (its builder takes set(arches)), and so does imgpipe; remove the repeat.", a))
+		}
+	}
 	_, hasURL := known(c, "lorax_url")
 	_, hasDir := known(c, "lorax_dir")
 	if hasURL && !hasDir {
@@ -341,6 +356,10 @@ func validateLivecd(c *kind.Config) hcl.Diagnostics {
 type expander struct {
 	b     *kind.PresetBlock
 	diags hcl.Diagnostics
+	// distinctArches builds a repeated architecture once, as Koji's
+	// livemedia does (image-build's repeats are an error of the build
+	// block).
+	distinctArches bool
 }
 
 func (x *expander) expr(name string) (hclsyntax.Expression, bool) {
@@ -375,9 +394,24 @@ func (x *expander) build() *recipe.Build {
 		b.CanFail = canonArches(x.b.Config.Get("can_fail"), e)
 	}
 	if e, ok := x.expr("arches"); ok {
-		b.Arches = canonArches(x.b.Config.Get("arches"), e)
+		arches := canonArches(x.b.Config.Get("arches"), e)
+		if v, ok := stringList(x.b.Config.Get("arches")); ok && x.distinctArches {
+			for i, a := range v {
+				v[i] = kojifacts.CanonArch(strings.TrimSpace(a))
+			}
+			arches = distinct(arches, cty.ListVal(strVals(v)))
+		}
+		b.Arches = arches
 	}
 	return b
+}
+
+func strVals(list []string) []cty.Value {
+	vals := make([]cty.Value, len(list))
+	for i, s := range list {
+		vals[i] = cty.StringVal(s)
+	}
+	return vals
 }
 
 // canonArches returns the arch list canonicalised as Koji does when it is
@@ -427,6 +461,8 @@ func (x *expander) fetchAndFlatten(installTree string, imageBuild bool, lintFor 
 		fl.set("version", e)
 	}
 	if e, ok := x.expr("repo"); ok {
+		// Koji takes set(repo) as written, before $arch is replaced.
+		e = distinct(e, x.b.Config.Get("repo"))
 		if imageBuild {
 			e = substArchList(e)
 		}
@@ -489,7 +525,7 @@ func expandImageBuild(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	images := newBody(x.rng("format"))
 	images.set("disk", ref("install", "disk", rng))
 	if e, ok := x.expr("format"); ok {
-		images.set("formats", e)
+		images.set("formats", distinct(e, x.b.Config.Get("format")))
 	} else {
 		images.set("formats", strs([]string{"raw"}, rng))
 	}
@@ -534,7 +570,7 @@ var livemediaBuildroot = []string{"bash", "coreutils", "glibc-all-langpacks", "l
 var applianceBuildroot = []string{"appliance-tools", "bash", "coreutils", "grub2", "parted", "perl", "policycoreutils", "selinux-policy", "shadow-utils", "sssd-client"}
 
 func expandLivemedia(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
-	x := &expander{b: b}
+	x := &expander{b: b, distinctArches: true}
 	return x.live()
 }
 
