@@ -203,15 +203,6 @@ func validateCommon(c *kind.Config, cmd string) hcl.Diagnostics {
 		diags = append(diags, errorf(c.Range("repo_mode"), "repo with repo_mode = \"keep\"",
 			"repo_mode = \"keep\" keeps the kickstart's repos and ignores repo. Remove repo, or use \"override\" or \"append\"."))
 	}
-	// kojihub get_next_build numbers a build only when its release is None:
-	// an empty --release (or INI release =) is a release, and Koji makes
-	// the build N-V-. The spin presets need a release (validateLive).
-	if r, ok := knownString(c, "release"); ok && r == "" && cmd == "koji image-build" {
-		if scratch, ok := known(c, "scratch"); !ok || scratch.False() {
-			diags = append(diags, warnf(c.Range("release"), "Empty release",
-				"release is empty, and Koji takes an empty release as given (only a missing one is numbered), so Koji would make the build N-V- (name, version, and nothing after the last hyphen). imgpipe reads it as unset and gives the build the next release. Remove release to say so, or set one."))
-		}
-	}
 	if ks, ok := knownString(c, "kickstart"); ok && strings.TrimSpace(ks) == "" {
 		diags = append(diags, errorf(c.Range("kickstart"), "Empty kickstart", "kickstart names the kickstart file to build from."))
 	}
@@ -234,6 +225,16 @@ func validateCommon(c *kind.Config, cmd string) hcl.Diagnostics {
 
 func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 	diags := validateCommon(c, "koji image-build")
+	// kojihub get_next_build numbers a build only when its release is None:
+	// an empty --release (or INI release =) is a release, and Koji makes
+	// the build N-V-. Its builder numbers a scratch build's empty release,
+	// as imgpipe does. The spin presets refuse it (emptySpinRelease).
+	if r, ok := knownString(c, "release"); ok && r == "" {
+		if scratch, ok := known(c, "scratch"); !ok || scratch.False() {
+			diags = append(diags, warnf(c.Range("release"), "Empty release",
+				"release is empty, and Koji takes an empty release as given (only a missing one is numbered), so Koji would make the build N-V- (name, version, and nothing after the last hyphen). imgpipe reads it as unset and gives the build the next release. Remove release to say so, or set one."))
+		}
+	}
 	if d, ok := knownString(c, "distro"); ok {
 		if why := kojifacts.CheckDistro(d); why != "" {
 			diags = append(diags, errorf(c.Range("distro"), "Invalid distro", "%s", why))
@@ -395,23 +396,12 @@ func (x *expander) build() *recipe.Build {
 	}
 	if e, ok := x.expr("arches"); ok {
 		arches := canonArches(x.b.Config.Get("arches"), e)
-		if v, ok := stringList(x.b.Config.Get("arches")); ok && x.distinctArches {
-			for i, a := range v {
-				v[i] = kojifacts.CanonArch(strings.TrimSpace(a))
-			}
-			arches = distinct(arches, cty.ListVal(strVals(v)))
+		if lit, ok := arches.(*hclsyntax.LiteralValueExpr); ok && x.distinctArches {
+			arches = distinct(arches, lit.Val) // the canonical names, known
 		}
 		b.Arches = arches
 	}
 	return b
-}
-
-func strVals(list []string) []cty.Value {
-	vals := make([]cty.Value, len(list))
-	for i, s := range list {
-		vals[i] = cty.StringVal(s)
-	}
-	return vals
 }
 
 // canonArches returns the arch list canonicalised as Koji does when it is
