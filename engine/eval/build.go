@@ -119,12 +119,15 @@ func BuildBlock(b *recipe.Build, sc *Scope) (kind.Build, hcl.Diagnostics) {
 		}
 		seen[a] = true
 	}
+	// An arch that is not built cannot fail: it changes nothing, as in
+	// Koji, whose builders look up only the arches they build in
+	// can_fail. A warning, since it is most likely a typo.
 	for i, a := range out.CanFail {
 		if !seen[a] && len(out.Arches) > 0 { // else arches is reported
 			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
+				Severity: hcl.DiagWarning,
 				Summary:  "can_fail names an architecture that is not built",
-				Detail:   fmt.Sprintf("%q is not in build.arches (%s).%s can_fail lists the architectures whose failure does not fail the build.", a, strings.Join(out.Arches, ", "), suggest.DidYouMean(a, out.Arches)),
+				Detail:   fmt.Sprintf("%q is not in build.arches (%s), so it has no effect (Koji ignores it too).%s can_fail lists the architectures whose failure does not fail the build.", a, strings.Join(out.Arches, ", "), suggest.DidYouMean(a, out.Arches)),
 				Subject:  ItemRange(b.CanFail, canFailIndex[i]),
 			})
 		}

@@ -67,6 +67,11 @@
 //   - Any other unknown key in [image-build] is an error with a "did you
 //     mean". Keys inherited from [DEFAULT] are exempt: they are values to
 //     interpolate; the ones that are image-build keys apply.
+//   - format or repo in [DEFAULT] is an error on that line: Koji splits the
+//     list, then ConfigParser's items() sets [DEFAULT]'s value back as one
+//     plain string (even over [image-build]'s own), and its builder fails
+//     ("Invalid format: q"; a repository per character). An empty one is
+//     Koji's empty list, applied with a warning: raw only, or no repo.
 //   - [DEFAULT] keys leak into [ova-options] and [factory-parameters] in
 //     Koji (ConfigParser's items()), so Koji would pass them as OVA options
 //     and factory parameters. imgpipe passes only the keys written in those

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -490,6 +491,7 @@ func (r *reader) interpret() *build {
 		}
 		r.applyKey(b, ib, r.defaults.keys[n], spelled, true)
 	}
+	r.checkDefaultLists(b, ib)
 	r.checkRequired(b, ib)
 	b.ova = r.mapSection(SectionOVA)
 	b.factory = r.mapSection(SectionFactory)
@@ -502,6 +504,69 @@ func (r *reader) interpret() *build {
 		}
 	}
 	return b
+}
+
+// defaultLists are the comma lists Koji cannot take from [DEFAULT].
+var defaultLists = []string{"format", "repo"}
+
+// checkDefaultLists reports format and repo in [DEFAULT]. Koji's
+// handle_image_build splits each into a list and removes it from
+// [image-build], but ConfigParser's items() still yields [DEFAULT]'s value,
+// which then replaces the list as one plain string, even when
+// [image-build] sets its own. The builder takes the string for a list and
+// iterates over its characters: "Invalid format: q" for qcow2, a repository
+// per character for repo. An empty value is an empty list to the builder:
+// no format (raw only) or no repo (the build tag's), and so for imgpipe.
+func (r *reader) checkDefaultLists(b *build, ib *msection) {
+	for _, n := range defaultLists {
+		k := r.defaults.keys[n]
+		if k == nil {
+			continue
+		}
+		v, ok := r.value(k, ib)
+		if !ok {
+			continue
+		}
+		own := ""
+		if _, set := ib.keys[n]; set {
+			own = fmt.Sprintf(", in place of [image-build]'s %s", n)
+		}
+		if v == "" {
+			delete(b.attrs, n)
+			outcome := "builds only the raw image, as with no format"
+			if n == "repo" {
+				outcome = "installs from the build tag's repository, as with no repo"
+			}
+			r.warnf(k.keyRange, "Empty "+n+" in [DEFAULT]",
+				"Koji takes %s from [DEFAULT] as a plain string%s: empty, so Koji %s. imgpipe does the same. Remove the line from [DEFAULT].", n, own, outcome)
+			continue
+		}
+		outcome := fmt.Sprintf("takes each character for a format and stops: \"Invalid format: %s\"", string([]rune(v)[:1]))
+		if n == "repo" {
+			outcome = fmt.Sprintf("makes a repository of each character (%s), and the install fails", charRepos(v))
+		}
+		r.errorf(k.keyRange, n+" in [DEFAULT]",
+			"Koji splits %s into a list, but ConfigParser's items() then hands back [DEFAULT]'s value as one plain string%s, and Koji's builder %s. Move %s into [image-build] (to share a value, keep it in [DEFAULT] under another name and write %s = %%(thatname)s in [image-build]).",
+			n, own, outcome, n, n)
+	}
+}
+
+// charRepos describes the repositories Koji's builder makes of a repo
+// string: one per distinct character.
+func charRepos(v string) string {
+	var chars []string
+	for _, c := range v {
+		q := strconv.Quote(string(c))
+		if slices.Contains(chars, q) {
+			continue
+		}
+		if len(chars) == 3 {
+			chars = append(chars, "...")
+			break
+		}
+		chars = append(chars, q)
+	}
+	return "baseurl " + strings.Join(chars, ", ")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

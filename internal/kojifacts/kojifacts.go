@@ -2,9 +2,9 @@ package kojifacts
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -79,7 +79,8 @@ var volIDSubs = map[string]string{
 
 // ShortenVolID derives a live ISO's volume ID from N, V and R as Koji does:
 // the substitution table applied longest key first, joined with "-" and
-// cut to 32 characters.
+// cut to 32 characters. Characters, as Python's str slice counts them, not
+// bytes: a non-ASCII name keeps as many characters as an ASCII one.
 func ShortenVolID(name, version, release string) string {
 	keys := make([]string, 0, len(volIDSubs))
 	for k := range volIDSubs {
@@ -97,12 +98,16 @@ func ShortenVolID(name, version, release string) string {
 		}
 		return s
 	}
-	v := short(name) + "-" + short(version) + "-" + short(release)
-	if len(v) > 32 {
-		v = v[:32]
+	v := []rune(short(name) + "-" + short(version) + "-" + short(release))
+	if len(v) > MaxVolIDChars {
+		v = v[:MaxVolIDChars]
 	}
-	return v
+	return string(v)
 }
+
+// MaxVolIDChars is the most characters Koji allows in a volume ID
+// (spin-livemedia's "Volume ID has a maximum length of 32 characters").
+const MaxVolIDChars = 32
 
 // ImageFileName is Koji's name for an image-build artifact of one format:
 // N-V-R.arch, then a suffix per format
@@ -125,7 +130,9 @@ func ImageFileName(name, version, release, arch, format string) string {
 // NextRelease increments a release as Koji's get_next_release does
 // (docs/koji-behaviour.md#release-numbering): "" → "1", "N" → "N+1", "N.suffix" → "N+1.suffix",
 // "a.b.N" → "a.b.N+1"; anything else is an error asking for an explicit
-// release.
+// release. N is a decimal of any length, as Koji's Python int is unbounded
+// ("18446744073709551615" → "18446744073709551616"), and loses its leading
+// zeros as int() does ("007" → "8").
 func NextRelease(latest string) (string, error) {
 	if latest == "" {
 		return "1", nil
@@ -135,11 +142,11 @@ func NextRelease(latest string) (string, error) {
 		if !numeric.MatchString(s) {
 			return "", false
 		}
-		n, err := strconv.ParseUint(s, 10, 63)
-		if err != nil {
+		n, ok := new(big.Int).SetString(s, 10)
+		if !ok {
 			return "", false
 		}
-		return strconv.FormatUint(n+1, 10), true
+		return n.Add(n, big.NewInt(1)).String(), true
 	}
 	switch len(parts) {
 	case 1:

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
@@ -55,8 +56,26 @@ func TestShortenVolID(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("ShortenVolID(%q, %q, %q) = %q, want %q", tc.n, tc.v, tc.r, got, tc.want)
 		}
-		if len(got) > 32 {
-			t.Errorf("ShortenVolID(%q, %q, %q) is %d characters", tc.n, tc.v, tc.r, len(got))
+		if n := utf8.RuneCountInString(got); n > 32 {
+			t.Errorf("ShortenVolID(%q, %q, %q) is %d characters", tc.n, tc.v, tc.r, n)
+		}
+	}
+}
+
+// TestShortenVolIDCountsCharacters: builder/kojid ImageTask._shortenVolID
+// cuts "%s-%s-%s" % (name, version, release) with volid[:32], a Python str
+// slice, which counts characters (code points), not bytes. The expected
+// values are that slice: a 31-character (36-byte) ID is kept whole, a
+// 38-character one keeps its first 32 characters, and no character is cut
+// in half.
+func TestShortenVolIDCountsCharacters(t *testing.T) {
+	for _, tc := range []struct{ n, v, r, want string }{
+		{"Fedöra-Wörkstätion-Live-Éd", "41", "1", "Fedöra-Wörkstätion-Live-Éd-41-1"},
+		{"Fedöra-Wörkstätion-Live-Édition", "41", "1.4", "Fedöra-Wörkstätion-Live-Édition-"},
+		{"ÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜ", "41", "1", "ÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜÜ"},
+	} {
+		if got := kojifacts.ShortenVolID(tc.n, tc.v, tc.r); got != tc.want {
+			t.Errorf("ShortenVolID(%q, %q, %q) = %q, want %q", tc.n, tc.v, tc.r, got, tc.want)
 		}
 	}
 }
@@ -120,6 +139,14 @@ func TestNextRelease(t *testing.T) {
 		"20200922.n.0": "20200922.n.1",
 		"1.2.3":        "1.2.4",
 		"9.fc41":       "10.fc41",
+		// kojihub get_next_release: str(int(release) + incr), and Python's
+		// int is unbounded, so a release past 2^63 (or 2^64) still
+		// increments; int() also drops leading zeros.
+		"9223372036854775807":                "9223372036854775808",
+		"9223372036854775808":                "9223372036854775809",
+		"18446744073709551615.fc41":          "18446744073709551616.fc41",
+		"20240101.n.99999999999999999999999": "20240101.n.100000000000000000000000",
+		"007":                                "8",
 	} {
 		got, err := kojifacts.NextRelease(latest)
 		if err != nil || got != want {

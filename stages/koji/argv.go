@@ -33,8 +33,9 @@ type LivemediaOptions struct {
 	Volid     string // empty: kojifacts.ShortenVolID(Name, Version, Release)
 	// ExtraBootArgs is the kickstart's bootloader --append value.
 	ExtraBootArgs string
-	// LoraxTemplates is the lorax_url checkout in the build root;
-	// LoraxDir the directory inside it.
+	// LoraxTemplates is the lorax_url checkout in the build root (empty:
+	// no lorax_url, and no --lorax-templates); LoraxDir the directory
+	// inside it.
 	LoraxTemplates, LoraxDir string
 	NoMacboot, SquashfsOnly  bool
 	CompressArgs             []string
@@ -87,7 +88,10 @@ func livemediaHead(o LivemediaOptions) []string {
 // livemediaTail is the argv after the optional --extra-boot-args.
 func livemediaTail(o LivemediaOptions) []string {
 	var argv []string
-	if o.LoraxDir != "" {
+	// Koji passes --lorax-templates only when lorax_url was given
+	// (LiveMediaTask: "if 'lorax_url' in self.opts"); lorax_dir alone is
+	// ignored.
+	if o.LoraxTemplates != "" {
 		argv = append(argv, "--lorax-templates", path.Join(o.LoraxTemplates, o.LoraxDir))
 	}
 	if o.SquashfsOnly {

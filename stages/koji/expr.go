@@ -132,3 +132,63 @@ func template(rng hcl.Range, parts ...any) hclsyntax.Expression {
 	}
 	return &hclsyntax.TemplateExpr{Parts: exprs, SrcRange: rng}
 }
+
+// stringList is v's items when v is a wholly known list with no null item.
+func stringList(v cty.Value) ([]string, bool) {
+	if v.IsNull() || !v.IsWhollyKnown() || !(v.Type().IsListType() || v.Type().IsTupleType()) {
+		return nil, false
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.IsNull() || e.Type() != cty.String {
+			return nil, false
+		}
+		out = append(out, e.AsString())
+	}
+	return out, true
+}
+
+// repeats returns each item of list that comes again, once, in order.
+func repeats(list []string) []string {
+	seen := map[string]int{}
+	var out []string
+	for _, s := range list {
+		if seen[s]++; seen[s] == 2 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// distinct is e without the items that repeat an earlier one, in the
+// user's order, when its value v is known; else e. Koji's builders take
+// repo, format and livemedia's arches as sets, so a repeat counts once.
+// The items kept are e's own expressions where e is written out, so their
+// ranges stay.
+func distinct(e hclsyntax.Expression, v cty.Value) hclsyntax.Expression {
+	vals, ok := stringList(v)
+	if !ok || len(repeats(vals)) == 0 {
+		return e
+	}
+	seen := map[string]bool{}
+	var keep []int
+	for i, s := range vals {
+		if !seen[s] {
+			seen[s] = true
+			keep = append(keep, i)
+		}
+	}
+	if tup, ok := e.(*hclsyntax.TupleConsExpr); ok && len(tup.Exprs) == len(vals) {
+		out := &hclsyntax.TupleConsExpr{SrcRange: tup.SrcRange, OpenRange: tup.OpenRange}
+		for _, i := range keep {
+			out.Exprs = append(out.Exprs, tup.Exprs[i])
+		}
+		return out
+	}
+	kept := make([]string, len(keep))
+	for j, i := range keep {
+		kept[j] = vals[i]
+	}
+	return strs(kept, e.Range())
+}

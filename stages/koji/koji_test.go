@@ -48,6 +48,11 @@ func TestLivemediaArgv(t *testing.T) {
 			t.Errorf("arch %s nomacboot=%v: argv %q lacks %s", tc.arch, tc.no, argv, tc.want)
 		}
 	}
+	// builder/kojid LiveMediaTask.handler adds --lorax-templates only
+	// "if 'lorax_url' in self.opts": lorax_dir alone adds nothing.
+	if argv := koji.LivemediaArgv(koji.LivemediaOptions{Name: "n", Version: "1", Release: "1", Arch: "x86_64", LoraxDir: "templates/live"}); slices.Contains(argv, "--lorax-templates") {
+		t.Errorf("lorax_dir without lorax_url: argv %q has --lorax-templates", argv)
+	}
 	// An explicit volid wins over the derived one.
 	argv := koji.LivemediaArgv(koji.LivemediaOptions{Name: "n", Version: "1", Release: "1", Arch: "x86_64", Volid: "MYVOL"})
 	if i := slices.Index(argv, "--volid"); argv[i+1] != "MYVOL" {
@@ -100,4 +105,94 @@ func plan(t *testing.T, src []byte, path string) hcl.Diagnostics {
 	}
 	_, _, d := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
 	return append(diags, d...)
+}
+
+// TestRepeatsCountOnce: a repeated repo, format or livemedia arch is built
+// once, in the user's order, as Koji's builders do, and warned about:
+//   - builder/kojid OzImageTask.prepareKickstart and ImageTask.prepareKickstart
+//     add "for user_repo in set(user_repos)" (the set of the URLs as written,
+//     before $arch is replaced);
+//   - builder/kojid BaseImageTask._format_deps keys the formats in a dict;
+//   - builder/kojid BuildLiveMediaTask.handler takes "arches = set(arches)"
+//     of the arches koji/cli/commands.py _build_image canonicalised.
+func TestRepeatsCountOnce(t *testing.T) {
+	const a, b = "https://example.org/a/$arch/", "https://example.org/b/"
+	p, warnings := planned(t, `image_build "img" {
+  version      = "41"
+  install_tree = "https://example.org/41/$arch/os/"
+  arches       = ["x86_64"]
+  distro       = "Fedora-41"
+  kickstart    = "img.ks"
+  format       = ["qcow2", "raw", "qcow2"]
+  repo         = ["`+a+`", "`+b+`", "`+a+`"]
+}
+`)
+	wantWarnings := []string{"Duplicate image format", "Duplicate repo"}
+	if diff := cmp.Diff(wantWarnings, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if got := configList(t, p, "images", "formats"); !slices.Equal(got, []string{"qcow2", "raw"}) {
+		t.Errorf("convert formats = %q, want [qcow2 raw]", got)
+	}
+	if got := configList(t, p, "kickstart", "repos"); !slices.Equal(got, []string{"https://example.org/a/x86_64/", b}) {
+		t.Errorf("flatten repos = %q, want a (for x86_64), b", got)
+	}
+
+	p, warnings = planned(t, `livemedia "live" {
+  version   = "41"
+  release   = "1"
+  arches    = ["x86_64", "aarch64", "x86_64", "i686", "i386"]
+  kickstart = "live.ks"
+  repo      = ["`+b+`", "`+b+`"]
+}
+`)
+	wantWarnings = []string{"Architecture renamed", "Duplicate architecture", "Duplicate architecture", "Duplicate repo"}
+	if diff := cmp.Diff(wantWarnings, warnings); diff != "" {
+		t.Errorf("livemedia warnings (-want +got):\n%s", diff)
+	}
+	if !slices.Equal(p.Build.Arches, []string{"x86_64", "aarch64", "i386"}) {
+		t.Errorf("livemedia arches = %q, want [x86_64 aarch64 i386]", p.Build.Arches)
+	}
+	if got := configList(t, p, "kickstart", "repos"); !slices.Equal(got, []string{b}) {
+		t.Errorf("livemedia flatten repos = %q, want [%s]", got, b)
+	}
+}
+
+// planned plans a recipe, failing on errors; it returns the plan and the
+// warnings' summaries, sorted.
+func planned(t *testing.T, src string) (*engine.Plan, []string) {
+	t.Helper()
+	planner := stages.Planner()
+	r, diags := recipe.Parse([]byte(src), "r.hcl", recipe.WithPresets(planner.PresetTypes()...))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, _, d := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	var warnings []string
+	for _, w := range append(diags, d...) {
+		warnings = append(warnings, w.Summary)
+	}
+	slices.Sort(warnings)
+	return p, warnings
+}
+
+// configList is a list attribute of the first node of a stage.
+func configList(t *testing.T, p *engine.Plan, stage, attr string) []string {
+	t.Helper()
+	for _, n := range p.Nodes {
+		if n.Name != stage {
+			continue
+		}
+		var out []string
+		for it := n.Config.GetAttr(attr).ElementIterator(); it.Next(); {
+			_, v := it.Element()
+			out = append(out, v.AsString())
+		}
+		return out
+	}
+	t.Fatalf("no stage %s", stage)
+	return nil
 }

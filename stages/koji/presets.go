@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -86,7 +87,7 @@ not substitute $arch in livemedia repos, and neither does imgpipe.`,
 		{Name: "volid", Type: cty.String, Doc: "The ISO's volume ID, at most 32 characters. Unset: derived from N-V-R as Koji does."},
 		attrSpecfile, attrSkipTag,
 		{Name: "lorax_url", Type: cty.String, Doc: "SCM URL of lorax templates; needs lorax_dir."},
-		{Name: "lorax_dir", Type: cty.String, Doc: "The templates' directory inside the lorax_url checkout."},
+		{Name: "lorax_dir", Type: cty.String, Doc: "The templates' directory inside the lorax_url checkout. Without lorax_url it has no effect, as in Koji (a warning)."},
 		{Name: "nomacboot", Type: cty.Bool, Doc: "No Mac boot support (on x86_64 it is on by default)."},
 		{Name: "squashfs_only", Type: cty.Bool, Doc: "Make the root file system squashfs only."},
 		{Name: "compress_arg", Type: cty.List(cty.String), Doc: "Arguments for the squashfs compressor, each passed as one --compress-arg."},
@@ -213,11 +214,27 @@ func validateCommon(c *kind.Config, cmd string) hcl.Diagnostics {
 			}
 		}
 	}
+	if repos, ok := stringList(c.Get("repo")); ok {
+		for _, r := range repeats(repos) {
+			diags = append(diags, warnf(c.Range("repo"), "Duplicate repo",
+				"%q is listed more than once. Koji's builder adds each distinct repo once (it iterates over set(repo)), and so does imgpipe, keeping your order; remove the repeat.", r))
+		}
+	}
 	return diags
 }
 
 func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 	diags := validateCommon(c, "koji image-build")
+	// kojihub get_next_build numbers a build only when its release is None:
+	// an empty --release (or INI release =) is a release, and Koji makes
+	// the build N-V-. Its builder numbers a scratch build's empty release,
+	// as imgpipe does. The spin presets refuse it (emptySpinRelease).
+	if r, ok := knownString(c, "release"); ok && r == "" {
+		if scratch, ok := known(c, "scratch"); !ok || scratch.False() {
+			diags = append(diags, warnf(c.Range("release"), "Empty release",
+				"release is empty, and Koji takes an empty release as given (only a missing one is numbered), so Koji would make the build N-V- (name, version, and nothing after the last hyphen). imgpipe reads it as unset and gives the build the next release. Remove release to say so, or set one."))
+		}
+	}
 	if d, ok := knownString(c, "distro"); ok {
 		if why := kojifacts.CheckDistro(d); why != "" {
 			diags = append(diags, errorf(c.Range("distro"), "Invalid distro", "%s", why))
@@ -227,16 +244,15 @@ func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 		if len(formats) == 0 {
 			diags = append(diags, errorf(c.Range("format"), "No format", "format lists the image formats to build, e.g. [\"qcow2\"]."))
 		}
-		seen := map[string]bool{}
 		for _, f := range formats {
-			switch {
-			case !slices.Contains(kojifacts.Formats, f):
+			if !slices.Contains(kojifacts.Formats, f) {
 				diags = append(diags, errorf(c.Range("format"), "Unknown image format",
 					"%q is not a Koji image format.%s Formats: %s.", f, suggest.DidYouMean(f, kojifacts.Formats), strings.Join(kojifacts.Formats, ", ")))
-			case seen[f]:
-				diags = append(diags, errorf(c.Range("format"), "Duplicate image format", "%q is listed twice.", f))
 			}
-			seen[f] = true
+		}
+		for _, f := range repeats(formats) {
+			diags = append(diags, warnf(c.Range("format"), "Duplicate image format",
+				"%q is listed more than once. Koji's builder makes each format once (it keys them in a dict), and so does imgpipe; remove the repeat.", f))
 		}
 	}
 	if s, ok := knownString(c, "disk_size"); ok && !diskSize.MatchString(s) {
@@ -256,28 +272,53 @@ var diskSize = regexpMust(`^\s*\d+\s*([KMGT]i?B?)?\s*$`)
 
 func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {
 	diags := validateCommon(c, cmd)
-	if v, ok := knownString(c, "volid"); ok && len(v) > 32 {
+	// Characters, as Koji's Python len() counts them, not bytes.
+	if v, ok := knownString(c, "volid"); ok && utf8.RuneCountInString(v) > kojifacts.MaxVolIDChars {
 		diags = append(diags, errorf(c.Range("volid"), "Volume ID too long",
-			"%q has %d characters; an ISO volume ID has at most 32 (Koji: \"Volume ID has a maximum length of 32 characters\").", v, len(v)))
+			"%q has %d characters; an ISO volume ID has at most %d (Koji: \"Volume ID has a maximum length of 32 characters\").", v, utf8.RuneCountInString(v), kojifacts.MaxVolIDChars))
 	}
 	if _, ok := known(c, "release"); !ok && c.Get("release").IsKnown() {
 		diags = append(diags, errorf(c.Block.Ptr(), "No release",
 			"%s names the ISO and its volume ID after the release, before anything is published, so imgpipe needs release here (Koji's scratch builds without --release break the same way).", cmd))
 	}
-	return diags
+	return append(diags, emptySpinRelease(c, "the ISO N-arch-V-.iso with the volume ID N-V-")...)
+}
+
+// emptySpinRelease refuses release = "" in the spin presets: Koji would
+// make an N-V- build and name its files so (kojihub get_next_build numbers
+// only a missing release), while imgpipe publishes a build whose release
+// is unset under the next release, so its files' names would not match.
+func emptySpinRelease(c *kind.Config, files string) hcl.Diagnostics {
+	if r, ok := knownString(c, "release"); !ok || r != "" {
+		return nil
+	}
+	return hcl.Diagnostics{errorf(c.Range("release"), "Empty release",
+		"release is empty. Koji takes an empty release as given, so it would make an N-V- build, %s. imgpipe names the files before it publishes and would publish the build under the next release, so it needs a release here: set one.", files)}
 }
 
 func validateLivemedia(c *kind.Config) hcl.Diagnostics {
 	diags := validateLive(c, "koji spin-livemedia")
+	if arches, ok := knownList(c, "arches"); ok {
+		canon := make([]string, len(arches))
+		for i, a := range arches {
+			canon[i] = kojifacts.CanonArch(strings.TrimSpace(a))
+		}
+		for _, a := range repeats(canon) {
+			diags = append(diags, warnf(c.Range("arches"), "Duplicate architecture",
+				"%q is listed more than once (after Koji's arch names are applied). Koji's livemedia builds each architecture once (its builder takes set(arches)), and so does imgpipe; remove the repeat.", a))
+		}
+	}
 	_, hasURL := known(c, "lorax_url")
 	_, hasDir := known(c, "lorax_dir")
 	if hasURL && !hasDir {
 		diags = append(diags, errorf(c.Range("lorax_url"), "lorax_url needs lorax_dir",
 			"The \"--lorax_url\" option requires that \"--lorax_dir\" also be used: set lorax_dir to the templates' directory inside the checkout."))
 	}
+	// Koji's CLI checks only lorax_url's need, and its builder uses
+	// lorax_dir only under lorax_url: alone, it changes nothing.
 	if hasDir && !hasURL {
-		diags = append(diags, errorf(c.Range("lorax_dir"), "lorax_dir needs lorax_url",
-			"lorax_dir names a directory inside the lorax_url checkout; set lorax_url too."))
+		diags = append(diags, warnf(c.Range("lorax_dir"), "lorax_dir without lorax_url",
+			"lorax_dir names a directory inside the lorax_url checkout; without lorax_url it has no effect (Koji accepts it and ignores it too), so livemedia-creator uses its default templates. Set lorax_url, or remove lorax_dir."))
 	}
 	return diags
 }
@@ -302,7 +343,7 @@ func validateAppliance(c *kind.Config) hcl.Diagnostics {
 		diags = append(diags, errorf(c.Block.Ptr(), "No release",
 			"appliance-creator names the image after the release, so imgpipe needs release here (Koji's scratch appliances without --release break the same way)."))
 	}
-	return diags
+	return append(diags, emptySpinRelease(c, "its disk N-V--sda.raw")...)
 }
 
 func validateLivecd(c *kind.Config) hcl.Diagnostics {
@@ -316,6 +357,10 @@ func validateLivecd(c *kind.Config) hcl.Diagnostics {
 type expander struct {
 	b     *kind.PresetBlock
 	diags hcl.Diagnostics
+	// distinctArches builds a repeated architecture once, as Koji's
+	// livemedia does (image-build's repeats are an error of the build
+	// block).
+	distinctArches bool
 }
 
 func (x *expander) expr(name string) (hclsyntax.Expression, bool) {
@@ -350,7 +395,11 @@ func (x *expander) build() *recipe.Build {
 		b.CanFail = canonArches(x.b.Config.Get("can_fail"), e)
 	}
 	if e, ok := x.expr("arches"); ok {
-		b.Arches = canonArches(x.b.Config.Get("arches"), e)
+		arches := canonArches(x.b.Config.Get("arches"), e)
+		if lit, ok := arches.(*hclsyntax.LiteralValueExpr); ok && x.distinctArches {
+			arches = distinct(arches, lit.Val) // the canonical names, known
+		}
+		b.Arches = arches
 	}
 	return b
 }
@@ -402,6 +451,8 @@ func (x *expander) fetchAndFlatten(installTree string, imageBuild bool, lintFor 
 		fl.set("version", e)
 	}
 	if e, ok := x.expr("repo"); ok {
+		// Koji takes set(repo) as written, before $arch is replaced.
+		e = distinct(e, x.b.Config.Get("repo"))
 		if imageBuild {
 			e = substArchList(e)
 		}
@@ -464,7 +515,7 @@ func expandImageBuild(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	images := newBody(x.rng("format"))
 	images.set("disk", ref("install", "disk", rng))
 	if e, ok := x.expr("format"); ok {
-		images.set("formats", e)
+		images.set("formats", distinct(e, x.b.Config.Get("format")))
 	} else {
 		images.set("formats", strs([]string{"raw"}, rng))
 	}
@@ -509,7 +560,7 @@ var livemediaBuildroot = []string{"bash", "coreutils", "glibc-all-langpacks", "l
 var applianceBuildroot = []string{"appliance-tools", "bash", "coreutils", "grub2", "parted", "perl", "policycoreutils", "selinux-policy", "shadow-utils", "sssd-client"}
 
 func expandLivemedia(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
-	x := &expander{b: b}
+	x := &expander{b: b, distinctArches: true}
 	return x.live()
 }
 

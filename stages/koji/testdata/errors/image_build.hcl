@@ -1,3 +1,5 @@
+# A repeated format is made once (builder/kojid BaseImageTask._format_deps
+# keys them in a dict): a warning.
 image_build "fedora-cloud" {
   version      = "41-1"                                  # ERROR: Hyphen in version
   release      = "1-2"                                   # ERROR: Hyphen in release
@@ -5,7 +7,7 @@ image_build "fedora-cloud" {
   install_tree = "https://example.org/41/Cloud/$arch/os/"
   arches       = ["x86_64", "i686"]                      # WARNING: Architecture renamed
   distro       = "RHEL-9"                                # ERROR: Invalid distro
-  format       = ["qcow2", "qcow3", "qcow2"]             # ERROR: Unknown image format # ERROR: Duplicate image format
+  format       = ["qcow2", "qcow3", "qcow2"]             # ERROR: Unknown image format # WARNING: Duplicate image format
   disk_size    = "twenty"                                # ERROR: Invalid disk_size
   kickstart    = "fedora-cloud.ks"
   repo         = ["https://example.org/41/Everything/$arch/os/"]
