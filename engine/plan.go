@@ -149,6 +149,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	// failed, so that every mistake is reported at once.
 	stages, d := eval.CheckStages(r, p.kinds, p.names)
 	diags.Add(d...)
+	diags.Add(p.checkSettings(opts.Settings)...)
 	order, d := eval.SortStages(r, stages)
 	diags.Add(d...)
 	if diags.HasErrors() {
@@ -189,6 +190,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	if diags.HasErrors() {
 		return nil, diags.List()
 	}
+	diags.Add(unusedSettings(opts.Settings, plan.Nodes)...)
 	if build.Release != "" {
 		for _, n := range plan.Nodes {
 			n.release = build.Release
