@@ -34,7 +34,8 @@ type Plan struct {
 	// again (the Koji exporters evaluate the preset block per arch).
 	Vars cty.Value
 
-	scopes map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
+	scopes   map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
+	settings []Setting              // PrepareOptions.Settings, applied again at run time
 }
 
 // ExecutorBlock is an evaluated executor block.
@@ -131,7 +132,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	vars, d := eval.Variables(r, opts.Vars, opts.VarFiles)
 	diags.Add(d...)
 
-	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, Vars: vars}
+	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, Vars: vars, settings: opts.Settings}
 	noArch, d := eval.NewScope(r, vars, cty.UnknownVal(cty.String))
 	diags.Add(d...)
 	r, plan.Preset, d = p.expandPresets(r, noArch)

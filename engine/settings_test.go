@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/stages"
 )
 
@@ -101,5 +103,49 @@ stage "exec" "only" {
 	_, diags = prepareWith(t, settingsRecipe, bad)
 	if !diags.HasErrors() {
 		t.Errorf("a value of the wrong type was accepted")
+	}
+}
+
+// A run gives the stage its configuration with the settings in place, as
+// the plan hashed it.
+func TestSettingsReachTheRun(t *testing.T) {
+	planner := stages.Planner()
+	r, diags := recipe.Parse([]byte(`
+build {
+  name    = "settings"
+  version = "1"
+  arches  = ["x86_64"]
+}
+stage "exec" "greet" {
+  env     = { WHO = "recipe" }
+  command = ["sh", "-c", "echo $WHO >\"$IMGPIPE_OUT/out\""]
+  outputs = ["out"]
+}
+`), filepath.Join(t.TempDir(), "recipe.hcl"))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	set := engine.Setting{Kind: "exec", Attr: "env", Flag: "--test", Value: cty.MapVal(map[string]cty.Value{"WHO": cty.StringVal("setting")})}
+	plan, execs, diags := planner.Prepare(t.Context(), r, engine.PrepareOptions{Settings: []engine.Setting{set}})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := engine.Run(t.Context(), plan, execs, st, engine.RunOptions{Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Results) != 1 || len(sum.Results[0].Files) != 1 {
+		t.Fatalf("results %+v", sum.Results)
+	}
+	b, err := os.ReadFile(sum.Results[0].Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(b)); got != "setting" {
+		t.Errorf("the stage saw WHO=%s, want the setting's", got)
 	}
 }

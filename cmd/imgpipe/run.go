@@ -32,6 +32,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs.Var(&force, "force", "rebuild stages even when cached: --force for all, --force=GLOB for matching stage names (repeatable)")
 	mode := progress.Auto
 	fs.Var(&mode, "progress", "progress output: auto, tty, plain or json")
+	var debug debugInstallFlag
+	fs.Var(&debug, "debug-install", "ssh into each install: its installer runs sshd and the log says how to log in (ssh -p PORT root@127.0.0.1) as root with your keys in ~/.ssh, or --debug-install=KEY.pub (in the stage IDs: what it builds is never taken for the real thing)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -42,6 +44,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	if *jobs < 0 {
 		return usagef("--jobs must be 1 or more (0, the default, means one per CPU)")
+	}
+	if rf.settings, err = debug.settings(); err != nil {
+		return err
 	}
 	plan, execs, err := a.prepare(ctx, path, rf, forRun)
 	if err != nil {
