@@ -58,7 +58,7 @@ func announceSSH(ctx context.Context, port int, w io.Writer) {
 	defer tick.Stop()
 	for {
 		if sshBanner(ctx, addr) {
-			fmt.Fprintf(w, "guest-install: the installer's sshd is up; log in with: ssh -p %d root@127.0.0.1\n", port)
+			fmt.Fprintf(w, "guest-install: the installer's sshd is up; log in with: ssh -p %d root@127.0.0.1 (its host key is new every install: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null keeps it out of known_hosts)\n", port)
 			return
 		}
 		select {
