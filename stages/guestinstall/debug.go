@@ -51,13 +51,14 @@ func freePort() (int, error) {
 // announceSSH waits until an SSH server answers on 127.0.0.1:port (the
 // installer's sshd behind QEMU's forward: QEMU itself accepts at once and
 // closes when the guest does not answer, so only a banner tells) and then
-// writes the command that logs in to w. It gives up when ctx ends.
+// writes the command that logs in to w. It gives up when ctx ends, and
+// writes nothing after that.
 func announceSSH(ctx context.Context, port int, w io.Writer) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		if sshBanner(ctx, addr) {
+		if sshBanner(ctx, addr) && ctx.Err() == nil {
 			fmt.Fprintf(w, "guest-install: the installer's sshd is up; log in with: ssh -p %d root@127.0.0.1 (its host key is new every install: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null keeps it out of known_hosts)\n", port)
 			return
 		}
@@ -77,6 +78,8 @@ func sshBanner(ctx context.Context, addr string) bool {
 		return false
 	}
 	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
 	c.SetReadDeadline(time.Now().Add(3 * time.Second))
 	buf := make([]byte, 4)
 	_, err = io.ReadFull(c, buf)

@@ -275,8 +275,9 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	if debug {
 		fmt.Fprintf(s.Log, "guest-install: debug_ssh: 127.0.0.1:%d is the installer's port 22; waiting for its sshd (the inactivity watchdog is off)\n", sshPort)
 		actx, stopAnnounce := context.WithCancel(ctx)
-		defer stopAnnounce()
-		go announceSSH(actx, sshPort, s.Log)
+		announced := make(chan struct{})
+		go func() { announceSSH(actx, sshPort, s.Log); close(announced) }()
+		defer func() { stopAnnounce(); <-announced }() // nothing in the log after the stage
 	}
 
 	fail := func(reason string) error {
