@@ -69,6 +69,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.S
 	ctx := sc.Context(cty.ObjectVal(stages))
 	cfg, d := hcldec.Decode(st.Body, info.Spec, ctx)
 	diags = append(diags, d...)
+	cfg = applySettings(cfg, info.Kind, opts.Settings)
 	place, d2 := eval.Place(st, info.Kind, arch, ctx, opts.Executors, blocks, route)
 	diags = append(diags, d2...)
 	n.Executor, n.Container, n.ExecutorIdentity, n.Timeout = place.Executor, place.Container, place.Identity, place.Timeout

@@ -44,9 +44,10 @@ type Plan struct {
 	// own), in everything it records.
 	Secrets *secret.Set
 
-	scopes map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
+	scopes   map[string]*eval.Scope // per arch, for evaluating stage blocks at run time
+	settings []Setting              // PrepareOptions.Settings, applied again at run time
 	// defaulted names the variables left at their defaults, for the hint
-	// a failed stage that uses one gets (DefaultsHint).
+	// a failed stage that uses one gets (defaultsHint).
 	defaulted map[string]bool
 }
 
@@ -144,7 +145,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	vars, defaulted, d := eval.Variables(r, opts.Vars, opts.VarFiles)
 	diags.Add(d...)
 
-	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, Vars: vars, defaulted: defaulted}
+	plan := &Plan{Recipe: r, Instances: map[string]map[string]*Node{}, scopes: map[string]*eval.Scope{}, Vars: vars, settings: opts.Settings, defaulted: defaulted}
 	noArch, d := eval.NewScope(r, vars, cty.UnknownVal(cty.String))
 	diags.Add(d...)
 	r, plan.Preset, d = p.expandPresets(r, noArch)
@@ -169,6 +170,9 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	// failed.
 	stages, d := eval.CheckStages(r, p.kinds, p.names)
 	diags.Add(d...)
+	sd := p.checkSettings(opts.Settings)
+	diags.Add(sd...)
+	valuesFailed = valuesFailed || sd.HasErrors()
 	order, d := eval.SortStages(r, stages)
 	diags.Add(d...)
 	if valuesFailed || d.HasErrors() {
@@ -234,6 +238,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	if diags.HasErrors() {
 		return nil, diags.List()
 	}
+	diags.Add(unusedSettings(opts.Settings, plan.Nodes)...)
 	if build.Release != "" {
 		for _, n := range plan.Nodes {
 			n.release = build.Release

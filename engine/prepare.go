@@ -37,6 +37,9 @@ type PrepareOptions struct {
 	// do the stages after it, and Run refuses the plan. `imgpipe plan` and
 	// `graph` show a recipe so, offline.
 	AllowUnresolved bool
+	// Settings set attributes of every stage of a kind over the recipe's
+	// values, and so change their IDs (command-line flags for one run).
+	Settings []Setting
 }
 
 // Prepare turns a recipe into a plan a run can walk, in one step: it

@@ -574,7 +574,7 @@ func (r *runner) resolveConfig(n *Node) (cty.Value, error) {
 	if !cfg.IsWhollyKnown() {
 		return cty.NilVal, errors.New("configuration is not fully known after its inputs ran")
 	}
-	return cfg, nil
+	return applySettings(cfg, n.Kind, r.plan.settings), nil
 }
 
 // loadOutputs reads the outputs of the object id, as the references of

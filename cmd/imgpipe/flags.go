@@ -98,6 +98,8 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // recipeFlags are the flags of every command that reads a recipe.
 type recipeFlags struct {
 	vars, varFiles stringList
+	// settings are what a command's own flags set (run --debug-install).
+	settings []engine.Setting
 }
 
 func (rf *recipeFlags) register(fs *flag.FlagSet) {
@@ -195,6 +197,7 @@ func (a *app) prepareQuiet(ctx context.Context, path string, rf recipeFlags, mod
 		Containers:      containers,
 		CheckOnly:       mode == forCheck,
 		AllowUnresolved: mode == forShow,
+		Settings:        rf.settings,
 	})
 	for name, f := range r.Files {
 		a.files[name] = f

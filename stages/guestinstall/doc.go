@@ -5,4 +5,10 @@
 // the kickstart appended to the initrd as /ks.cfg, a raw disk, and
 // watchdogs for the install time and for inactivity. qemu runs through the
 // stage's executor (internal/qemu builds its argv).
+//
+// Debugging (docs/debugging.md): the kickstart copy gets a %onerror script
+// that prints the installer's logs on the serial console, which the stage
+// keeps and quotes when the install fails (evidence.go); debug_ssh starts
+// the installer's sshd with the given keys and forwards a loopback port to
+// it (debug.go). The user's kickstart file is never changed.
 package guestinstall

@@ -22,6 +22,9 @@ Watchdogs: install_timeout (default Oz's 20m; when unset and the accelerator is 
 times that, with a warning) and inactivity_timeout (Oz's disk-activity watchdog: no block
 request completed and less than 4 KiB of network traffic for that long). On failure the error
 quotes the last console lines and names a screenshot (PNG, QMP screendump) and the console log.
+The kickstart copy gets a %onerror script that prints the installer's logs (anaconda.log,
+program.log, packaging.log, storage.log) on the serial console when the install fails: the
+stage then fails at once, keeps each log beside the console log and quotes its error lines.
 The console streams into the stage log. accel = "auto" runs a bounded KVM probe once and falls
 back to TCG.`,
 	Version: 2,
@@ -38,6 +41,7 @@ back to TCG.`,
 		{Name: "kernel_args", Type: cty.String, Doc: "Extra kernel arguments for the installer."},
 		{Name: "firmware", Type: cty.String, Default: cty.StringVal("bios"), OneOf: []string{"bios", "uefi"}, Doc: "Boot firmware. aarch64 has no BIOS: there bios means direct kernel boot without firmware."},
 		{Name: "failure", Type: cty.List(cty.String), Doc: `Regular expressions that, on the serial console, end the install at once as failed (default: ["Kernel panic - not syncing"]).`},
+		{Name: "debug_ssh", Type: cty.List(cty.String), Doc: `OpenSSH public keys that may log in to the installer as root during the install (what ` + "`imgpipe run --debug-install`" + ` sets): the kickstart copy the installer boots gets one ` + "`sshpw --username=root --sshkey`" + ` line per key and the kernel inst.sshd, a free port of 127.0.0.1 is forwarded to the guest's port 22, and the stage log says ` + "`ssh -p PORT root@127.0.0.1`" + ` once the installer's sshd answers. The inactivity watchdog is off then (a person may be looking around). In the stage ID, so that a disk built so is never taken for the real one.`},
 	},
 	Validate: validate,
 	Outputs: []kind.Output{

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ type config struct {
 	KernelArgs        *string  `cty:"kernel_args"`
 	Firmware          string   `cty:"firmware"`
 	Failure           []string `cty:"failure"`
+	DebugSSH          []string `cty:"debug_ssh"`
 }
 
 // defaultFailure are console patterns that end an install at once.
@@ -120,6 +122,14 @@ func validate(c *kind.Config) hcl.Diagnostics {
 			}
 		}
 	}
+	if keys := c.Get("debug_ssh"); keys.IsWhollyKnown() && !keys.IsNull() {
+		for it := keys.ElementIterator(); it.Next(); {
+			_, k := it.Element()
+			if err := checkKey(k.AsString()); err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid debug_ssh key", Detail: err.Error(), Subject: c.Range("debug_ssh")})
+			}
+		}
+	}
 	if fw := c.Get("firmware"); c.Arch == "aarch64" && fw.IsKnown() && !fw.IsNull() && fw.AsString() == "bios" && c.Has("firmware") {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No BIOS on aarch64",
 			Detail: `aarch64 machines boot with UEFI firmware: set firmware = "uefi" or leave it unset.`, Subject: c.Range("firmware")})
@@ -149,6 +159,12 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	ks, err := os.ReadFile(ksPath)
 	if err != nil {
 		return nil, fmt.Errorf("kickstart: %w", err)
+	}
+	// The copy the installer boots from; the kickstart file stays as it is.
+	ks = append(ks, onErrorScript...)
+	debug := len(cfg.DebugSSH) > 0
+	if debug {
+		ks = append(ks, debugKickstart(cfg.DebugSSH)...)
 	}
 	work, err := os.MkdirTemp(s.Scratch, "guest-install-"+arch+"-")
 	if err != nil {
@@ -216,7 +232,7 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	m := qemu.Machine{
 		Arch: arch, Accel: accel, MemoryMiB: st.memMiB, CPUs: 1, Firmware: cfg.Firmware,
 		Kernel: kernel, Initrd: ksInitrd,
-		Append:   installArgs(arch, repo, cfg.KernelArgs),
+		Append:   installArgs(arch, repo, cfg.KernelArgs, debug),
 		Disks:    []qemu.Disk{{ID: "disk0", Path: disk, Format: "raw"}},
 		Network:  true,
 		NetDump:  filepath.Join(work, "net.pcap"),
@@ -225,6 +241,13 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	}
 	if cfg.CPUs != nil {
 		m.CPUs = *cfg.CPUs
+	}
+	sshPort := 0
+	if debug {
+		if sshPort, err = freePort(); err != nil {
+			return nil, fmt.Errorf("debug_ssh: a free port: %w", err)
+		}
+		m.Forwards = []qemu.Forward{{HostPort: sshPort, GuestPort: 22}}
 	}
 	if arch == "aarch64" && m.Firmware == "bios" {
 		m.Firmware = "" // direct kernel boot without firmware
@@ -265,6 +288,13 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		return nil, err
 	}
 	defer vm.Stop()
+	if debug {
+		fmt.Fprintf(s.Log, "guest-install: debug_ssh: 127.0.0.1:%d is the installer's port 22; waiting for its sshd (the inactivity watchdog is off)\n", sshPort)
+		actx, stopAnnounce := context.WithCancel(ctx)
+		announced := make(chan struct{})
+		go func() { announceSSH(actx, sshPort, s.Log); close(announced) }()
+		defer func() { stopAnnounce(); <-announced }() // nothing in the log after the stage
+	}
 
 	fail := func(reason string) error {
 		keep = true
@@ -292,7 +322,12 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		}
 		vm.Stop()
 		con.Flush()
-		f.Console = con.Tail(consoleTail)
+		console, logs := splitConsole(con.Lines())
+		f.Console = tail(console, consoleTail)
+		var serr error
+		if f.Logs, serr = saveLogs(dir, logs); serr != nil {
+			f.Reason += fmt.Sprintf(" (%v)", serr)
+		}
 		consoleLog.Sync()
 		if b, err := os.ReadFile(consoleLog.Name()); err == nil {
 			p := filepath.Join(dir, consoleFile)
@@ -303,6 +338,8 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		return f
 	}
 
+	// The %onerror script has printed the installer's logs.
+	installerFailed := con.Watch(logsDone)
 	failed := make(chan string, 1)
 	for _, re := range st.failure {
 		go func(ch <-chan string) {
@@ -340,6 +377,8 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 			return nil, ctx.Err()
 		case l := <-failed:
 			return nil, fail(fmt.Sprintf("the installer failed: console shows %q", strings.TrimSpace(l)))
+		case <-installerFailed:
+			return nil, fail("the installer failed: it ran the kickstart's %onerror scripts")
 		case now := <-tick.C:
 			qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			ops, err := vm.QMP.BlockOps(qctx)
@@ -354,7 +393,7 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 			if now.After(deadline) {
 				return nil, fail(fmt.Sprintf("the install did not finish in %s (install_timeout)", st.installTO))
 			}
-			if idle := now.Sub(lastActive); idle >= st.inactivity {
+			if idle := now.Sub(lastActive); idle >= st.inactivity && !debug {
 				return nil, fail(fmt.Sprintf("no disk or network activity in %s, failing: the install failed or is waiting for input (see the screenshot and console)", st.inactivity.Round(time.Second)))
 			}
 		}
@@ -363,9 +402,12 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 
 // installArgs is the installer's kernel command line: the kickstart in the
 // initrd, the tree as the repository, the serial console last (so that it
-// is /dev/console), as Oz boots Anaconda.
-func installArgs(arch, repo string, extra *string) string {
+// is /dev/console), as Oz boots Anaconda; and inst.sshd for debug_ssh.
+func installArgs(arch, repo string, extra *string, sshd bool) string {
 	words := []string{"inst.ks=file:/ks.cfg", "inst.repo=" + repo}
+	if sshd {
+		words = append(words, "inst.sshd")
+	}
 	if arch == "x86_64" {
 		// The VGA console too, so that a screenshot shows the installer.
 		words = append(words, "console=tty0")
@@ -376,6 +418,18 @@ func installArgs(arch, repo string, extra *string) string {
 		args += " " + strings.TrimSpace(*extra)
 	}
 	return args
+}
+
+// tail returns the last n lines of lines that are not blank.
+func tail(lines []string, n int) []string {
+	var out []string
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if strings.TrimSpace(lines[i]) != "" {
+			out = append(out, lines[i])
+		}
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // injectKickstart writes initrd with ks appended as /ks.cfg.
