@@ -110,7 +110,7 @@ func cmdBoot(ctx context.Context, a *app, args []string) error {
 	}
 	sshPort := 0
 	if *ssh {
-		if sshPort, err = freePort(); err != nil {
+		if sshPort, err = qemu.FreePort(); err != nil {
 			return fmt.Errorf("--ssh: %w", err)
 		}
 		m.Forwards = []qemu.Forward{{HostPort: sshPort, GuestPort: 22}}
@@ -354,16 +354,6 @@ func dialConsole(ctx context.Context, sock string, exited <-chan struct{}) (net.
 		}
 		wait = min(2*wait, 200*time.Millisecond)
 	}
-}
-
-// freePort returns a TCP port of 127.0.0.1 that nobody listens on now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // gatedWriter passes writes on until it is closed.

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 )
@@ -55,6 +56,18 @@ type Machine struct {
 // guest, over TCP.
 type Forward struct {
 	HostPort, GuestPort int
+}
+
+// FreePort returns a TCP port of 127.0.0.1 that nobody listens on now, for
+// a Forward. (Another program may take it before qemu does; qemu then
+// fails to start, saying so.)
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Disk is one virtio disk.

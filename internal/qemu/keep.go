@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -74,9 +75,10 @@ type Failed struct {
 
 // OnFailure does what the stage's OnError says with a failed VM before the
 // stage cleans up: abort keeps it (serving its console) until the person
-// ends qemu or ctx is done; ask keeps it and asks. say tells the person
-// how to reach it. It reports whether to run the stage again.
-func OnFailure(ctx context.Context, s *kind.Stage, f Failed, say func(kind.KeptMachine)) (retry bool) {
+// ends qemu or ctx is done, having told them in the stage's log how to
+// reach it; ask keeps it and asks. what names the VM's job in that message
+// ("install", "boot"). It reports whether to run the stage again.
+func OnFailure(ctx context.Context, s *kind.Stage, f Failed, what string) (retry bool) {
 	if s.OnError != kind.OnErrorAbort && s.OnError != kind.OnErrorAsk {
 		return false
 	}
@@ -106,6 +108,7 @@ func OnFailure(ctx context.Context, s *kind.Stage, f Failed, say func(kind.KeptM
 	}()
 	k := f.Kept
 	k.Console = sock
+	fmt.Fprintf(s.Log, "%s failed: %s\n", s.Kind, k.Reason)
 	if b, err := os.ReadFile(f.PidFile); err == nil {
 		k.Pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 	}
@@ -117,7 +120,7 @@ func OnFailure(ctx context.Context, s *kind.Stage, f Failed, say func(kind.KeptM
 	case kind.DecideRetry:
 		return true
 	case kind.DecideAbort:
-		say(k)
+		fmt.Fprintf(s.Log, "on-error: the failed %s's VM is kept running: attach to its console with `imgpipe console %s` (Ctrl-A x detaches); its disk is %s; end it with `kill %d` (or Ctrl-C here) and the run goes on to fail\n", what, k.Console, k.Disk, k.Pid)
 		select {
 		case <-f.VM.Done():
 		case <-ctx.Done():

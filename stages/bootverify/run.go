@@ -317,12 +317,9 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 			cancel()
 		}
 		if keyboard != nil {
-			fmt.Fprintf(s.Log, "boot-verify failed: %s\n", f.Reason)
 			kept := qemu.Failed{VM: vm, Tap: tap, Keyboard: keyboard, PidFile: m.PidFile,
 				Kept: kind.KeptMachine{Stage: s.Name, Arch: arch, Reason: f.Reason, Disk: overlay}}
-			retry := qemu.OnFailure(ctx, s, kept, func(k kind.KeptMachine) {
-				fmt.Fprintf(s.Log, "on-error: the failed boot's VM is kept running: attach to its console with `imgpipe console %s` (Ctrl-A x detaches); its disk (an overlay of the image) is %s; end it with `kill %d` (or Ctrl-C here) and the run goes on to fail\n", k.Console, k.Disk, k.Pid)
-			})
+			retry := qemu.OnFailure(ctx, s, kept, "boot")
 			if retry {
 				vm.Stop()
 				return fmt.Errorf("%w: %s", kind.ErrRetry, f.Reason)

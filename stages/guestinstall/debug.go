@@ -38,16 +38,6 @@ func checkKey(k string) error {
 	return nil
 }
 
-// freePort returns a TCP port of 127.0.0.1 that nobody listens on now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // announceSSH waits until an SSH server answers on 127.0.0.1:port (the
 // installer's sshd behind QEMU's forward: QEMU itself accepts at once and
 // closes when the guest does not answer, so only a banner tells) and then

@@ -244,7 +244,7 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	}
 	sshPort := 0
 	if debug {
-		if sshPort, err = freePort(); err != nil {
+		if sshPort, err = qemu.FreePort(); err != nil {
 			return nil, fmt.Errorf("debug_ssh: a free port: %w", err)
 		}
 		m.Forwards = []qemu.Forward{{HostPort: sshPort, GuestPort: 22}}
@@ -309,12 +309,9 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		}
 		cancel()
 		if keyboard != nil {
-			fmt.Fprintf(s.Log, "guest-install failed: %s\n", f.Reason)
 			kept := qemu.Failed{VM: vm, Tap: tap, Keyboard: keyboard, PidFile: m.PidFile,
 				Kept: kind.KeptMachine{Stage: s.Name, Arch: arch, Reason: f.Reason, Disk: disk}}
-			retry := qemu.OnFailure(ctx, s, kept, func(k kind.KeptMachine) {
-				fmt.Fprintf(s.Log, "on-error: the failed install's VM is kept running: attach to its console with `imgpipe console %s` (Ctrl-A x detaches); its disk is %s; end it with `kill %d` (or Ctrl-C here) and the run goes on to fail\n", k.Console, k.Disk, k.Pid)
-			})
+			retry := qemu.OnFailure(ctx, s, kept, "install")
 			if retry {
 				vm.Stop()
 				return fmt.Errorf("%w: %s", kind.ErrRetry, f.Reason)
