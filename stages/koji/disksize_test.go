@@ -84,9 +84,9 @@ func TestImageBuildDiskSizeRefused(t *testing.T) {
 		"4096M": `Oz spells this size "4GiB"`, // "m" alone is no Oz unit (only g and t are)
 		"20K":   `Oz spells this size "20KiB"`,
 		"20Gi":  `Oz spells this size "20GiB"`,
-		"1.5G":  `Oz spells this size "1536MiB"`, // Oz takes integers only
+		"1.5G":  `Oz spells this size "1536MiB"`,                       // Oz takes integers only
 		"10E":   "integer size with an optional SI or IEC unit suffix", // Oz's tests/tdl/test-56: refused
-		"10ZB":  "more than 8 EiB",                                      // Oz's test-64 accepts 10**22 bytes; no disk is that large
+		"10ZB":  "more than 8 EiB",                                     // Oz's test-64 accepts 10**22 bytes; no disk is that large
 		"0":     "a disk of 0 bytes",
 	} {
 		t.Run(in, func(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
-	"github.com/imgpipe/imgpipe/internal/qemu"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
+	"github.com/imgpipe/imgpipe/internal/qemu"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -466,12 +466,15 @@ func expandImageBuild(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	} else {
 		install.set("disk_size", str("10", rng))
 	}
-	stages = append(stages, stage("guest-install", "install", install))
 
 	verify := newBody(rng)
 	verify.set("disk", ref("install", "disk", rng))
 	verify.set("install_tree", substArch(tree))
-	stages = append(stages, stage("boot-verify", "verify", verify))
+	verifyTimeout := x.applyBaseImageParams(install, verify)
+	stages = append(stages, stage("guest-install", "install", install))
+	verifyStage := stage("boot-verify", "verify", verify)
+	verifyStage.Timeout = verifyTimeout
+	stages = append(stages, verifyStage)
 
 	images := newBody(x.rng("format"))
 	images.set("disk", ref("install", "disk", rng))
