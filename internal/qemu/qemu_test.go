@@ -216,7 +216,7 @@ func TestParseSizeAndDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%s) = %s, %v; want %s", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "0", "-3s", "soon"} {
+	for _, bad := range []string{"", "0", "-3s", "soon", "9223372036854775807"} { // the last: seconds past time.Duration
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) succeeded", bad)
 		}

@@ -61,6 +61,9 @@ func ParseDuration(s string) (time.Duration, error) {
 		if n <= 0 {
 			return 0, fmt.Errorf("invalid duration %q: must be positive", s)
 		}
+		if n*float64(time.Second) >= math.MaxInt64 {
+			return 0, fmt.Errorf("invalid duration %q: too long", s)
+		}
 		return time.Duration(n * float64(time.Second)), nil
 	}
 	d, err := time.ParseDuration(s)
