@@ -75,3 +75,23 @@ func TestOzDiskSpelling(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOzDiskSize: any string reads without panicking, and a size read is
+// positive and spelled back to itself.
+func FuzzOzDiskSize(f *testing.F) {
+	for _, s := range []string{"10", "20gib", "10ZB", "T10", "1 0 G i B", "", "0", "99999999999999999999999yib"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := kojifacts.OzDiskSize(s)
+		if err != nil {
+			return
+		}
+		if n <= 0 {
+			t.Fatalf("OzDiskSize(%q) = %d", s, n)
+		}
+		if back, err := kojifacts.OzDiskSize(kojifacts.OzDiskSpelling(n)); err != nil || back != n {
+			t.Fatalf("OzDiskSize(%q) = %d, spelled %q, read back %d, %v", s, n, kojifacts.OzDiskSpelling(n), back, err)
+		}
+	})
+}
