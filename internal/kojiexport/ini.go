@@ -10,6 +10,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/legacyini"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
 // INI writes the `koji image-build --config` INI for an evaluated
@@ -87,6 +88,13 @@ func INI(plan *engine.Plan) ([]byte, hcl.Diagnostics) {
 			s := v.AsString()
 			if d := checkValue(s); d != "" {
 				diags = append(diags, errorAt(*c.Range(name), "Value cannot go into the INI", fmt.Sprintf("%s: %s", name, d)))
+			}
+			if name == "disk_size" {
+				// Koji passes it unchanged to Oz (builder/kojid's TDL
+				// template), whose oz/TDL.py _parse_disksize must read it.
+				if _, err := kojifacts.OzDiskSize(s); err != nil {
+					diags = append(diags, errorAt(*c.Range(name), "disk_size Koji would refuse", fmt.Sprintf("disk_size %v. Write it as Oz reads it, e.g. \"20\" (GiB), \"20GiB\" or \"4096MiB\".", err)))
+				}
 			}
 			writeKey(&b, name, s)
 		}

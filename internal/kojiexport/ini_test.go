@@ -1,6 +1,7 @@
 package kojiexport_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,5 +104,37 @@ func TestExportNotImageBuild(t *testing.T) {
 `))
 	if _, diags := kojiexport.INI(plan); !diags.HasErrors() || diags[0].Summary != "Not an image_build" {
 		t.Errorf("diagnostics: %v", diags)
+	}
+}
+
+// TestExportDiskSizeAsOz: export-koji writes only a disk_size Koji's Oz
+// reads (oz/TDL.py _parse_disksize; Koji copies the value into the TDL,
+// builder/kojid ImageBuildTask). The preset refuses the others when it can
+// read the value; one that depends on arch reaches guest-install, which
+// reads "4096M" itself, so the exporter checks again.
+func TestExportDiskSizeAsOz(t *testing.T) {
+	for size, refused := range map[string]bool{
+		"20gib": false, "10gb": false, "8GiB": false, "20": false, // Oz accepts these
+		"4096M": true, "20K": true, "20Gi": true, "1.5G": true, // "m", "k", "gi", ".5g": no Oz unit
+	} {
+		src := []byte(`image_build "i" {` + minimal + `install_tree = "https://e/$arch/"
+  repo = ["https://e/"]
+  disk_size = arch == "x86_64" ? "` + size + `" : "` + size + `"
+}
+`)
+		plan := planHCL(t, "r.hcl", src)
+		out, diags := kojiexport.INI(plan)
+		got := summaries(diags, hcl.DiagError)
+		if refused != slices.Contains(got, "disk_size Koji would refuse") || (!refused && len(got) > 0) {
+			t.Errorf("disk_size %q: errors %v, want refused=%v", size, got, refused)
+		}
+		if !refused && !strings.Contains(string(out), "disk_size = "+size+"\n") {
+			t.Errorf("disk_size %q not exported:\n%s", size, out)
+		}
+		for _, d := range diags {
+			if d.Subject == nil || d.Subject.Filename != "r.hcl" || d.Subject.Start.Line != 10 {
+				t.Errorf("%q at %v, want r.hcl line 10", d.Summary, d.Subject)
+			}
+		}
 	}
 }

@@ -199,12 +199,14 @@ func TestGuestURL(t *testing.T) {
 }
 
 func TestParseSizeAndDuration(t *testing.T) {
-	for in, want := range map[string]int64{"10": 10 << 30, "256M": 256 << 20, "2GiB": 2 << 30, "1GB": 1e9, "1.5G": 3 << 29} {
+	for in, want := range map[string]int64{"10": 10 << 30, "256M": 256 << 20, "2GiB": 2 << 30, "1GB": 1e9, "1.5G": 3 << 29,
+		// Whole numbers are exact: a float64 would make this ...000.
+		"9000000000000000001B": 9000000000000000001} {
 		if got, err := ParseSize(in, 1<<30); err != nil || got != want {
 			t.Errorf("ParseSize(%s) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "-1", "10X", "G"} {
+	for _, bad := range []string{"", "-1", "10X", "G", "9000000000T", "9e9T"} {
 		if _, err := ParseSize(bad, 1<<30); err == nil {
 			t.Errorf("ParseSize(%q) succeeded", bad)
 		}
@@ -214,7 +216,7 @@ func TestParseSizeAndDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%s) = %s, %v; want %s", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "0", "-3s", "soon"} {
+	for _, bad := range []string{"", "0", "-3s", "soon", "9223372036854775807"} { // the last: seconds past time.Duration
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) succeeded", bad)
 		}

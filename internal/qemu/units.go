@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,17 @@ func ParseSize(s string, bare int64) (int64, error) {
 	if mult == 0 {
 		mult = bare
 	}
+	// A whole number is read exactly: the image_build preset passes Oz's
+	// disk sizes in bytes, which a float64 would round.
+	if whole, err := strconv.ParseInt(num, 10, 64); err == nil {
+		if whole > math.MaxInt64/mult {
+			return 0, fmt.Errorf("invalid size %q: too large", s)
+		}
+		return whole * mult, nil
+	}
+	if n*float64(mult) >= math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size %q: too large", s)
+	}
 	return int64(n * float64(mult)), nil
 }
 
@@ -48,6 +60,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	if n, err := strconv.ParseFloat(s, 64); err == nil {
 		if n <= 0 {
 			return 0, fmt.Errorf("invalid duration %q: must be positive", s)
+		}
+		if n*float64(time.Second) >= math.MaxInt64 {
+			return 0, fmt.Errorf("invalid duration %q: too long", s)
 		}
 		return time.Duration(n * float64(time.Second)), nil
 	}

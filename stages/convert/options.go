@@ -32,8 +32,12 @@ var dockerKeys = []string{
 	"tar_options", "tar_excludes", "create_docker_metadata", "compress",
 }
 
-// baseKeys are factory parameters for the base image (guest-install and
-// boot-verify read them); convert accepts them without a warning.
+// baseKeys are factory parameters of ImageFactory's base image, not of a
+// target image: the image_build preset applies oz_overrides and
+// generate_icicle to its guest-install and boot-verify stages
+// (stages/koji/ozoverrides.go), and offline_icicle has no counterpart
+// (boot-verify always lists packages by booting). Koji merges them into
+// every target image's options too, so convert accepts and ignores them.
 var baseKeys = []string{"generate_icicle", "offline_icicle", "oz_overrides"}
 
 // factoryKeys are the factory parameters convert knows: Koji merges them

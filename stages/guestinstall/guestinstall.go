@@ -32,7 +32,7 @@ back to TCG.`,
 	Attrs: []kind.Attr{
 		{Name: "kickstart", Type: cty.String, Required: true, Doc: "The kickstart to install from (usually stage.<flatten>.kickstart)."},
 		{Name: "install_tree", Type: cty.String, Required: true, Doc: "The install tree, a URL or a local path. A literal $arch is not replaced here (the image_build preset replaces Koji's $arch before); write ${arch}."},
-		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Size of the raw disk; a bare number is GiB, as Oz reads it."},
+		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Size of the raw disk: a number with an optional K, M, G or T (then i, B or iB: 512M, 1.5G, 20GiB; KB... are powers of 1000); a bare number is GiB, as in Oz. Wider than Oz's reading, which the image_build preset keeps to (docs/koji-behaviour.md#disk-size)."},
 		{Name: "memory", Type: cty.String, Default: cty.StringVal("2048"), Doc: `Guest memory, e.g. "2GiB"; a bare number is MiB.`},
 		{Name: "cpus", Type: cty.Number, Doc: "Guest CPUs."},
 		{Name: "accel", Type: cty.String, Default: cty.StringVal("auto"), OneOf: []string{"auto", "kvm", "tcg"}, NotInID: true, Doc: "The accelerator; auto probes KVM and falls back to TCG."},

@@ -2,7 +2,6 @@ package koji
 
 import (
 	"path"
-	"regexp"
 
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
@@ -152,5 +151,3 @@ func ApplianceFiles(name, version, release, format string) (disk, xml string) {
 	nvr := name + "-" + version + "-" + release
 	return nvr + "-sda." + applianceFormat(format), nvr + ".xml"
 }
-
-func regexpMust(expr string) *regexp.Regexp { return regexp.MustCompile(expr) }

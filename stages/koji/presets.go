@@ -1,6 +1,7 @@
 package koji
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
+	"github.com/imgpipe/imgpipe/internal/qemu"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -60,7 +62,7 @@ repo is substituted per architecture.`,
 		attrArches, attrCanFail,
 		{Name: "distro", Type: cty.String, Required: true, Doc: "The OS, as Koji's parseDistro reads it: Fedora-NN, RHEL-X.Y, CentOS-X.Y or SL-X.Y."},
 		{Name: "format", Type: cty.List(cty.String), Default: cty.ListVal([]cty.Value{cty.StringVal("raw")}), Doc: "Image formats: " + strings.Join(kojifacts.Formats, ", ") + "."},
-		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Disk size; a bare number is GiB, as Oz reads it; units such as 20GiB work."},
+		{Name: "disk_size", Type: cty.String, Default: cty.StringVal("10"), Doc: "Disk size, read as Koji's Oz reads it: an integer with an optional unit in any case (20, 20GiB, 20gib, 10GB, 4096MiB); a bare number is GiB."},
 		attrKickstart, attrKsurl, attrKsversion, attrRepo, attrRepoMode, attrScratch, attrSkipTag, attrSpecfile,
 		{Name: "noverifyssl", Type: cty.Bool, Doc: "Do not verify TLS certificates of the install tree and repos."},
 		attrBackgr,
@@ -255,9 +257,10 @@ func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 				"%q is listed more than once. Koji's builder makes each format once (it keys them in a dict), and so does imgpipe; remove the repeat.", f))
 		}
 	}
-	if s, ok := knownString(c, "disk_size"); ok && !diskSize.MatchString(s) {
-		diags = append(diags, errorf(c.Range("disk_size"), "Invalid disk_size",
-			"%q is not a size. Write a number of GiB (\"20\") or a number with a unit (\"20GiB\", \"4096MiB\", \"10GB\").", s))
+	if s, ok := knownString(c, "disk_size"); ok {
+		if _, err := kojifacts.OzDiskSize(s); err != nil {
+			diags = append(diags, diskSizeError(c.Range("disk_size"), s, err))
+		}
 	}
 	if ks, ok := knownString(c, "kickstart"); ok {
 		if _, hasURL := known(c, "ksurl"); hasURL && path.Base(ks) != ks {
@@ -268,7 +271,16 @@ func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 	return diags
 }
 
-var diskSize = regexpMust(`^\s*\d+\s*([KMGT]i?B?)?\s*$`)
+// diskSizeError says why Koji's Oz would refuse disk_size (or could not
+// make the disk) and, where imgpipe's guest-install reads the value as a
+// size, how Oz spells that size.
+func diskSizeError(rng *hcl.Range, s string, err error) *hcl.Diagnostic {
+	detail := fmt.Sprintf("disk_size %v. Koji passes disk_size unchanged to Oz, which reads it (oz/TDL.py _parse_disksize) as an integer with an optional unit, any case, spaces ignored: none (GiB), B, KB, MB, GB, TB, ... (powers of 1000), KiB, MiB, GiB, TiB, ... (powers of 1024), or G and T (GiB, TiB).", err)
+	if n, perr := qemu.ParseSize(s, 1<<30); errors.Is(err, kojifacts.ErrOzDiskSize) && perr == nil && n > 0 {
+		detail += fmt.Sprintf(" Oz spells this size %q.", kojifacts.OzDiskSpelling(n))
+	}
+	return errorf(rng, "Invalid disk_size", "%s", detail)
+}
 
 func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {
 	diags := validateCommon(c, cmd)
@@ -501,16 +513,19 @@ func expandImageBuild(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	install.set("kickstart", ref("kickstart", "kickstart", rng))
 	install.set("install_tree", substArch(tree))
 	if e, ok := x.expr("disk_size"); ok {
-		install.set("disk_size", e)
+		install.set("disk_size", x.diskSize(e))
 	} else {
 		install.set("disk_size", str("10", rng))
 	}
-	stages = append(stages, stage("guest-install", "install", install))
 
 	verify := newBody(rng)
 	verify.set("disk", ref("install", "disk", rng))
 	verify.set("install_tree", substArch(tree))
-	stages = append(stages, stage("boot-verify", "verify", verify))
+	verifyTimeout := x.applyBaseImageParams(install, verify)
+	stages = append(stages, stage("guest-install", "install", install))
+	verifyStage := stage("boot-verify", "verify", verify)
+	verifyStage.Timeout = verifyTimeout
+	stages = append(stages, verifyStage)
 
 	images := newBody(x.rng("format"))
 	images.set("disk", ref("install", "disk", rng))
@@ -539,6 +554,25 @@ func expandImageBuild(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	x.provenance(publish)
 	stages = append(stages, stage("upload", "publish", publish))
 	return &kind.Expansion{Build: x.build(), Stages: stages}, x.diags
+}
+
+// diskSize is guest-install's disk_size for the preset's: the expression
+// as written when guest-install reads it as Oz does, else Oz's size in
+// bytes, so that the disk is the size Koji would make ("1 0 G i B" and
+// "2EiB" are Oz spellings guest-install's own parser does not read).
+func (x *expander) diskSize(e hclsyntax.Expression) hclsyntax.Expression {
+	s, ok := knownStringValue(x.b.Config.Get("disk_size"))
+	if !ok {
+		return e
+	}
+	oz, err := kojifacts.OzDiskSize(s)
+	if err != nil {
+		return e // validateImageBuild has said why
+	}
+	if own, err := qemu.ParseSize(s, 1<<30); err == nil && own == oz {
+		return e
+	}
+	return str(fmt.Sprintf("%dB", oz), e.Range())
 }
 
 // provenance records where the kickstart came from in the build's
