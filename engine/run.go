@@ -294,7 +294,11 @@ func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
 // visit settles one node; graph.Walk calls it once its dependencies are
 // settled.
 func (r *runner) visit(ctx context.Context, n *Node) {
-	r.emit(r.nodeEvent(events.StageQueued, n))
+	queued := r.nodeEvent(events.StageQueued, n)
+	for _, dep := range n.Deps {
+		queued.Needs = append(queued.Needs, dep.Key())
+	}
+	r.emit(queued)
 	skip := func(why string) {
 		e := r.nodeEvent(events.StageSkipped, n)
 		e.Error = why
