@@ -1,5 +1,3 @@
-// Optional: the pages read without it. It searches the logs and, on a
-// live run served by imgpipe serve, follows the run's events.
 (function () {
   var box = document.querySelector('p.search');
   var input = document.getElementById('search');
