@@ -20,6 +20,9 @@ type Build struct {
 	Rel      string // its directory relative to the store, with slashes
 	Previous *store.BuildRecord
 	Arches   []*ArchBuild
+	// Runs says which of the runs its stages name are still in the store
+	// (gc removes old runs' records): only those are linked.
+	Runs map[string]bool
 }
 
 // ArchBuild is one architecture's part of a build.
@@ -63,7 +66,14 @@ func LoadBuild(st *store.Store, rec store.BuildRecord) (*Build, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Build{Record: rec, Meta: m, Rel: filepath.ToSlash(rel)}
+	b := &Build{Record: rec, Meta: m, Rel: filepath.ToSlash(rel), Runs: map[string]bool{}}
+	for _, a := range m.Builds {
+		for _, run := range append([]string{a.Run}, stageRuns(a.Stages)...) {
+			if _, err := os.Stat(filepath.Join(st.RunPath(run), store.EventsFile)); err == nil && run != "" {
+				b.Runs[run] = true
+			}
+		}
+	}
 	var prev *store.BuildMetadata
 	if rec.State != store.BuildScratch {
 		all, err := st.Builds(rec.Name, rec.Version)
@@ -172,4 +182,12 @@ func diffPackages(prevNVR string, old, cur []store.BuildPackage) *PackageDiff {
 	}
 	slices.Sort(d.Removed)
 	return d
+}
+
+func stageRuns(stages []store.BuildStage) []string {
+	var runs []string
+	for _, s := range stages {
+		runs = append(runs, s.Run)
+	}
+	return runs
 }
