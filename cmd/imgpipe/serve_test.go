@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -305,6 +307,24 @@ func checkRunPage(t *testing.T, b *browser, storeDir, run, wantStatus string) {
 	if n := eval[int](t, b, `document.querySelectorAll('svg.graph rect.node').length`); n != len(rep.Stages) {
 		t.Errorf("graph has %d nodes, want %d", n, len(rep.Stages))
 	}
+	evs, err := os.ReadFile(filepath.Join(storeDir, "runs", run, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edges := 0
+	for line := range strings.Lines(string(evs)) {
+		var ev struct {
+			Type  string   `json:"type"`
+			Needs []string `json:"needs"`
+		}
+		json.Unmarshal([]byte(line), &ev)
+		if ev.Type == "stage.queued" {
+			edges += len(ev.Needs)
+		}
+	}
+	if n := eval[int](t, b, `document.querySelectorAll('svg.graph path.edge').length`); n != edges || edges == 0 {
+		t.Errorf("graph has %d edges, want the %d the events name", n, edges)
+	}
 	if status := eval[string](t, b, `document.getElementById('status').textContent`); !strings.HasPrefix(status, wantStatus) || strings.Count(status, "failed") > 2 || strings.Contains(status, "build failed") {
 		t.Errorf("status %q, want %s said once", status, wantStatus)
 	}
@@ -400,6 +420,33 @@ func TestReportHTMLInChromium(t *testing.T) {
 		}
 		checkScreenshot(t, b, "report-"+c.status+".png")
 		b.checkConsole(t, u)
+	}
+}
+
+// TestReportHTMLWithoutJavaScript: the static report reads without
+// scripts: every section is there, the failed stage open, and the search
+// box, which needs the script, is not shown.
+func TestReportHTMLWithoutJavaScript(t *testing.T) {
+	storeDir, _, failRun := reportStore(t)
+	b := newBrowser(t)
+	out := filepath.Join(t.TempDir(), "report.html")
+	if o, err := imgpipeCmd("report", "--store", storeDir, "--format", "html", "-o", out, failRun).CombinedOutput(); err != nil {
+		t.Fatalf("report: %v\n%s", err, o)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	u := (&url.URL{Scheme: "file", Path: out}).String()
+	b.open(t, u)
+	checkRunPage(t, b, storeDir, failRun, "failed")
+	if eval[bool](t, b, `document.querySelector('p.search').checkVisibility()`) {
+		t.Error("the search box shows without the script that makes it work")
+	}
+	if !eval[bool](t, b, `document.querySelector('details.stage[id="stage-2"]').open`) {
+		t.Error("the failed stage's log is not open")
 	}
 }
 
