@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +29,7 @@ var templates = sync.OnceValue(func() *template.Template {
 			}
 			return t.UTC().Format("2006-01-02 15:04:05Z")
 		},
-		"pct":  func(f float64) string { return strings.TrimRight(strings.TrimRight(strconvF(f), "0"), ".") + "%" },
+		"pct":  func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "%" },
 		"join": strings.Join,
 	})
 	t = template.Must(t.ParseFS(templateFS, "templates/*.tmpl"))
@@ -38,15 +39,6 @@ var templates = sync.OnceValue(func() *template.Template {
 	template.Must(t.New("js").Parse(`{{define "js"}}` + string(js) + `{{end}}`))
 	return t
 })
-
-func strconvF(f float64) string {
-	b, _ := json.Marshal(float64(int(f*100)) / 100)
-	s := string(b)
-	if !strings.Contains(s, ".") {
-		s += "."
-	}
-	return s
-}
 
 // Links makes the pages' links: Static ones for a report written as a
 // file (file:// URLs into the store, screenshots inlined), served ones
@@ -195,7 +187,7 @@ func WriteBuild(w io.Writer, p *BuildPage) error {
 
 // IndexRun is one run of the index.
 type IndexRun struct {
-	ID, Status, Build string
+	ID, Status string
 }
 
 // Index is what the store's front page shows.
@@ -221,9 +213,6 @@ func NewIndex(st *store.Store, links Links) (*Index, error) {
 		r := IndexRun{ID: id, Status: "running or killed"}
 		var rep struct {
 			Status string `json:"status"`
-			Build  struct {
-				Name, Version, Release string
-			} `json:"build"`
 		}
 		if b, err := os.ReadFile(filepath.Join(st.RunPath(id), store.ReportFile)); err == nil && json.Unmarshal(b, &rep) == nil {
 			r.Status = rep.Status
