@@ -128,4 +128,3 @@ func findRun(runs []string, name string) (string, error) {
 		return "", usagef("%q names %d runs (%s); give more of the run ID", name, len(match), strings.Join(match, ", "))
 	}
 }
-
