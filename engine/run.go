@@ -156,12 +156,40 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 		return nil, fmt.Errorf("create event log: %w", err)
 	}
 	defer eventsFile.Close()
-	// Buffered: a run of small stages emits thousands of events. Run
-	// flushes it before returning, also when interrupted.
+	// Buffered: a run of small stages emits thousands of events. Flushed
+	// every eventsFlushInterval, so that readers of a run in progress
+	// (imgpipe serve) are at most that far behind, and before Run
+	// returns, also when interrupted.
 	eventsBuf := bufio.NewWriterSize(eventsFile, 64<<10)
-	defer eventsBuf.Flush()
+	var eventsMu sync.Mutex
 	enc := json.NewEncoder(eventsBuf)
-	sinks := []events.Sink{events.SinkFunc(func(e events.Event) { enc.Encode(e) })}
+	stopFlushing := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		tick := time.NewTicker(eventsFlushInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+			case <-stopFlushing:
+				return
+			}
+			eventsMu.Lock()
+			eventsBuf.Flush()
+			eventsMu.Unlock()
+		}
+	}()
+	defer func() {
+		close(stopFlushing)
+		<-flushed
+		eventsBuf.Flush()
+	}()
+	sinks := []events.Sink{events.SinkFunc(func(e events.Event) {
+		eventsMu.Lock()
+		defer eventsMu.Unlock()
+		enc.Encode(e)
+	})}
 	if opts.Events != nil {
 		sinks = append(sinks, opts.Events)
 	}
@@ -257,6 +285,9 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	return s, runErr
 }
 
+// eventsFlushInterval is how far events.jsonl may lag behind a run.
+const eventsFlushInterval = 200 * time.Millisecond
+
 func (r *runner) emit(e events.Event) {
 	e.Time = time.Now().UTC()
 	e.Run = r.runID
@@ -297,7 +328,11 @@ func (r *runner) finish(n *Node, status string, d time.Duration, err error) {
 // visit settles one node; graph.Walk calls it once its dependencies are
 // settled.
 func (r *runner) visit(ctx context.Context, n *Node) {
-	r.emit(r.nodeEvent(events.StageQueued, n))
+	queued := r.nodeEvent(events.StageQueued, n)
+	for _, dep := range n.Deps {
+		queued.Needs = append(queued.Needs, dep.Key())
+	}
+	r.emit(queued)
 	skip := func(why string) {
 		e := r.nodeEvent(events.StageSkipped, n)
 		e.Error = why

@@ -503,6 +503,23 @@ stage "exec" "family" {
 	if res.sum.Done != 1+3+3+2 || res.sum.Cached != 0 {
 		t.Errorf("summary: done %d, cached %d; want 9 done", res.sum.Done, res.sum.Cached)
 	}
+	// stage.queued names what each instance needs: the graph, for reports.
+	needs := map[string]string{}
+	for _, ev := range res.events {
+		if ev.Type == events.StageQueued {
+			needs[ev.Stage+" ["+ev.Arch+"]"] = strings.Join(ev.Needs, ", ")
+		}
+	}
+	for key, want := range map[string]string{
+		"src [noarch]":            "",
+		"per [aarch64]":           "src [noarch]",
+		"post [ppc64le]":          "per [ppc64le]",
+		"family [x86_64+aarch64]": "src [noarch]",
+	} {
+		if got, ok := needs[key]; !ok || got != want {
+			t.Errorf("stage.queued of %s needs %q, want %q", key, got, want)
+		}
+	}
 	for _, arch := range []string{"x86_64", "aarch64", "ppc64le"} {
 		got := e.output(res.plan.Instances["post"][arch].ID, "out")
 		if want := "src\n" + arch + "\n"; got != want {

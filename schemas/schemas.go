@@ -74,6 +74,7 @@ func Events() ([]byte, error) {
 			"arches":           "run.started: the architectures built.",
 			"stages":           "run.started: the number of stage instances.",
 			"n":                "The stage instance's number, #N of imgpipe plan, from 1.",
+			"needs":            "stage.queued: the keys (\"name [arch]\", as plan --json's) of the stage instances this one needs: the graph's edges.",
 			"reason":           "stage.cached: why the stage did not run: its object exists, or its inputs hold the same bytes as when another object was made (early cutoff).",
 			"build":            "run.release: the name-version-release of the build, settled once every stage the release does not decide has run, from what they made.",
 			"up_to_date":       "run.release: a published build already holds what this run builds (the same release key); the run checks it.",

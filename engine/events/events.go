@@ -37,6 +37,10 @@ type Event struct {
 	ID   string `json:"id,omitempty"` // the stage ID (sha256 hex)
 	// N numbers the stage instance as `imgpipe plan` does (#N), from 1.
 	N int `json:"n,omitempty"`
+	// Needs names the stage instances this one needs, by their keys
+	// ("name [arch]", as in `plan --json`) (StageQueued): the graph's
+	// edges, for reports.
+	Needs []string `json:"needs,omitempty"`
 	// Line is one line of output, without its newline (StageLog).
 	Line string `json:"line,omitempty"`
 	// Duration is how long the stage ran (StageDone, StageFailed).
