@@ -99,6 +99,9 @@ func parse(cfg *config) (*settings, error) {
 	return &st, nil
 }
 
+// decimalSize is a size in a power-of-1000 unit: "256 MB".
+var decimalSize = regexp.MustCompile(`^\s*([0-9]+)\s*([kKmMgGtT])[bB]\s*$`)
+
 func validate(c *kind.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	check := func(attr string, f func(string) error) {
@@ -111,6 +114,16 @@ func validate(c *kind.Config) hcl.Diagnostics {
 		}
 	}
 	check("disk_size", func(s string) error { _, err := qemu.ParseSize(s, 1<<30); return err })
+	if v := c.Get("disk_size"); v.IsKnown() && !v.IsNull() && !diags.HasErrors() {
+		// "256 MB" is what Oz reads too, but rarely what was meant.
+		if n, err := qemu.ParseSize(v.AsString(), 1<<30); err == nil && n%(1<<20) != 0 {
+			detail := fmt.Sprintf("disk_size %q is %d bytes (%.1f MiB): KB, MB, GB and TB are powers of 1000, as Oz reads them.", v.AsString(), n, float64(n)/(1<<20))
+			if m := decimalSize.FindStringSubmatch(v.AsString()); m != nil {
+				detail += fmt.Sprintf(" Write %q for powers of 1024.", m[1]+strings.ToUpper(m[2])+"iB")
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Disk size not a whole MiB", Detail: detail, Subject: c.Range("disk_size")})
+		}
+	}
 	check("memory", func(s string) error { _, err := qemu.ParseSize(s, 1<<20); return err })
 	check("install_timeout", func(s string) error { _, err := qemu.ParseDuration(s); return err })
 	check("inactivity_timeout", func(s string) error { _, err := qemu.ParseDuration(s); return err })
