@@ -235,6 +235,9 @@ func tailEvents(ctx context.Context, root *os.Root, name string, skip int, send 
 
 // file serves a file or lists a directory of the store. Only names inside
 // the store open: os.Root refuses `..` and symlinks that lead out.
+// servedDirs are the store's directories /files/ serves.
+var servedDirs = map[string]bool{"runs": true, "builds": true, "scratch": true}
+
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	rel := r.PathValue("path")
 	for _, el := range strings.Split(rel, "/") {
@@ -244,8 +247,12 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	name := path.Clean("/" + rel)[1:]
-	if name == "" {
-		name = "."
+	// What the pages show: runs and builds. Objects (a kickstart with its
+	// passwords is a build input there: docs/reliability-secrets.md),
+	// keys/ and tmp/ are not served.
+	if top, _, _ := strings.Cut(name, "/"); !servedDirs[top] {
+		http.NotFound(w, r)
+		return
 	}
 	f, err := s.root.Open(name)
 	if err != nil {
