@@ -104,6 +104,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.S
 	}
 	n.Config = cfg
 	n.config = config
+	n.releaseByConfig = info.Kind.UsesReleaseIf != nil && info.Kind.UsesReleaseIf(cfg)
 	for _, o := range info.Kind.Outputs {
 		n.outputs = append(n.outputs, o.Name)
 	}

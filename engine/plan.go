@@ -99,14 +99,22 @@ type Node struct {
 	Unopened bool
 
 	config   *kind.Config
-	release  string   // the build's release, for kinds with UsesRelease
+	release  string   // the build's release, for stages that use it
 	outputs  []string // every output name, declared and dynamic
 	evalArch string   // the arch to evaluate the block with at run time
 	depNames map[string]*Node
 	uses     map[string][]string // the outputs it reads, by stage name (stageInfo.uses)
 	relUses  map[string][]string // those outside Record attributes (stageInfo.releaseUses)
 	localAbs map[string]string   // path as written → absolute path
+	// releaseByConfig says the configuration asks for the release
+	// (Kind.UsesReleaseIf).
+	releaseByConfig bool
 }
+
+// UsesRelease reports whether the stage sees the build's release: its kind
+// always does (convert, upload), or its configuration asks for it
+// (Kind.UsesReleaseIf).
+func (n *Node) UsesRelease() bool { return n.Kind.UsesRelease || n.releaseByConfig }
 
 // Outputs returns the node's output names.
 func (n *Node) Outputs() []string { return n.outputs }

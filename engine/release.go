@@ -73,7 +73,7 @@ func (g *releaseGate) settledOne(n *Node) {
 func releaseDecides(p *Plan) map[*Node]bool {
 	decided := map[*Node]bool{}
 	for _, n := range p.Nodes { // topological: deps first
-		decided[n] = n.Kind.UsesRelease || slices.ContainsFunc(n.Deps, func(d *Node) bool { return decided[d] })
+		decided[n] = n.UsesRelease() || slices.ContainsFunc(n.Deps, func(d *Node) bool { return decided[d] })
 	}
 	return decided
 }

@@ -678,7 +678,7 @@ func (r *runner) writeReport() {
 // that use it.
 func (r *runner) stageBuild(n *Node) kind.Build {
 	b := r.gate.build
-	if !n.Kind.UsesRelease {
+	if !n.UsesRelease() {
 		b.Release = ""
 	}
 	return b
@@ -687,7 +687,7 @@ func (r *runner) stageBuild(n *Node) kind.Build {
 // stageReleaseKey is the release key a stage records (upload), for kinds
 // that use the release.
 func (r *runner) stageReleaseKey(n *Node) string {
-	if !n.Kind.UsesRelease {
+	if !n.UsesRelease() {
 		return ""
 	}
 	return r.gate.key

@@ -78,7 +78,7 @@ func ownMaterial(n *Node, arch, release string) *material {
 	if n.Kind.PerArch {
 		m.Arch = arch
 	}
-	if n.Kind.UsesRelease {
+	if n.UsesRelease() {
 		m.Release = release
 	}
 	return m
@@ -110,7 +110,7 @@ func idConfig(n *Node) cty.Value {
 // that a run must settle one before it starts.
 func (p *Plan) UsesRelease() bool {
 	for _, n := range p.Nodes {
-		if n.Kind.UsesRelease {
+		if n.UsesRelease() {
 			return true
 		}
 	}

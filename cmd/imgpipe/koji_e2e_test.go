@@ -361,6 +361,31 @@ func TestLivemediaEndToEnd(t *testing.T) {
 	}
 }
 
+// dirNames returns the names in dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// unxz decompresses an .xz file with the host's xz, failing t if it is not
+// one.
+func unxz(t *testing.T, path string) []byte {
+	t.Helper()
+	out, err := exec.Command("xz", "-dc", path).Output()
+	if err != nil {
+		t.Fatalf("xz -dc %s: %v", path, err)
+	}
+	return out
+}
+
 // publishedKickstart returns the rewritten kickstart published for arch:
 // the one of data/kickstarts/<arch>/ that is not the original.
 func publishedKickstart(t *testing.T, build, arch, base string) string {
@@ -401,9 +426,20 @@ kernel
 %end
 `
 
-// TestApplianceEndToEnd builds an appliance from a local kickstart, and
-// checks that one without a / partition fails before any container runs,
-// with Koji's reason.
+// TestApplianceEndToEnd builds an appliance from a local kickstart without
+// a release, then a scratch one, and checks that one without a /
+// partition fails before any container runs, with Koji's reason.
+//
+// Without release the build gets the hub's next release, 1 for the first
+// build of N-V (koji hub get_next_release; kojid BuildApplianceTask.handler
+// passes bld_info['release'] to createAppliance), and appliance-creator
+// gets --name N-V-1 --release 1 (kojid ApplianceTask.handler). Koji's
+// scratch build without --release passes release None on ("--release
+// None"); imgpipe names it with the next release, as Koji does for
+// image-build and livecd scratch builds (BuildLiveCDTask.handler:
+// getNextRelease). The disk is published as appliance-creator leaves it,
+// xz-compressed: N-V-R-sda.raw.xz (appliance-tools appcreate/appliance.py
+// _stage_final_image; Koji runs it without --no-compress).
 func TestApplianceEndToEnd(t *testing.T) {
 	svc := podmantest.Start(t)
 	importBuildroot(t, svc)
@@ -419,10 +455,9 @@ func TestApplianceEndToEnd(t *testing.T) {
 		}
 		return p
 	}
-	recipe := func(ks string) string {
+	recipe := func(ks string, extra string) string {
 		return `appliance "test-appliance" {
-  version         = "41"
-  release         = "3"
+  version         = "41"` + extra + `
   arches          = ["x86_64"]
   kickstart       = "` + ks + `"
   repo            = ["https://example.org/41/Everything/$basearch/os/"]
@@ -433,28 +468,30 @@ func TestApplianceEndToEnd(t *testing.T) {
 `
 	}
 	write("ks/appliance.ks", applianceKickstart)
-	good := write("appliance.hcl", recipe("ks/appliance.ks"))
+	good := write("appliance.hcl", recipe("ks/appliance.ks", ""))
+	scratch := write("scratch.hcl", recipe("ks/appliance.ks", "\n  scratch         = true"))
 	write("noroot/appliance.ks", strings.Replace(applianceKickstart, "part / --fstype=ext4 --size=2048 --label=root\n", "part /home --size=100\n", 1))
-	bad := write("noroot.hcl", recipe("noroot/appliance.ks"))
+	bad := write("noroot.hcl", recipe("noroot/appliance.ks", ""))
 
 	runImgpipe(t, svc, 0, "run", "--progress", "plain", "--store", store, good)
 	noContainersLeft(t, svc)
-	build := filepath.Join(store, "builds", "test-appliance", "41", "3")
+	build := filepath.Join(store, "builds", "test-appliance", "41", "1")
 	mustExist(t, filepath.Join(build, "metadata.json"))
-	disk := filepath.Join(build, "images", "test-appliance-41-3-sda.raw")
-	b, err := os.ReadFile(disk)
-	if err != nil {
-		t.Fatal(err)
+	if diff := cmp.Diff([]string{"test-appliance-41-1-sda.raw.xz", "test-appliance-41-1.xml"}, dirNames(t, filepath.Join(build, "images"))); diff != "" {
+		t.Errorf("published images (-want +got):\n%s", diff)
 	}
+	b := unxz(t, filepath.Join(build, "images", "test-appliance-41-1-sda.raw.xz"))
 	if !bytes.HasPrefix(b, []byte(`part / --fstype="ext4" --size=2048 --label="root"`+"\n")) {
 		t.Errorf("the disk does not come from the rewritten kickstart: %q", b[:min(len(b), 80)])
 	}
-	xml, err := os.ReadFile(filepath.Join(build, "images", "test-appliance-41-3.xml"))
+	xml, err := os.ReadFile(filepath.Join(build, "images", "test-appliance-41-1.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(xml, []byte("<memory>2097152</memory>")) {
-		t.Errorf("the libvirt description does not have vmem 2048:\n%s", xml)
+	for _, want := range []string{"<memory>2097152</memory>", "<name version='41' release='1'>test-appliance-41-1</name>", "<disk file='test-appliance-41-1-sda.raw' use='system' format='raw'/>"} {
+		if !bytes.Contains(xml, []byte(want)) {
+			t.Errorf("the libvirt description lacks %s:\n%s", want, xml)
+		}
 	}
 	logs := filepath.Join(build, "data", "logs", "x86_64", "logs")
 	if diff := cmp.Diff(readGolden(t, "appliance.argv"), recordedArgv(t, filepath.Join(logs, "appliance.log"))); diff != "" {
@@ -468,8 +505,26 @@ func TestApplianceEndToEnd(t *testing.T) {
 		t.Errorf("the kickstart's repos were not replaced:\n%s", rewritten)
 	}
 	out := runImgpipe(t, svc, 0, "builds", "--store", store)
-	if !strings.Contains(out, "test-appliance-41-3") {
+	if !strings.Contains(out, "test-appliance-41-1") {
 		t.Errorf("imgpipe builds does not list the build:\n%s", out)
+	}
+
+	// A scratch build without release, in a store of its own: named with
+	// the next release, 1, and published under scratch/.
+	scratchStore := filepath.Join(dir, "scratch-store")
+	runImgpipe(t, svc, 0, "run", "--progress", "plain", "--store", scratchStore, scratch)
+	images, _ := filepath.Glob(filepath.Join(scratchStore, "scratch", "*", "*", "images", "*"))
+	var names []string
+	for _, p := range images {
+		names = append(names, filepath.Base(p))
+	}
+	if diff := cmp.Diff([]string{"test-appliance-41-1-sda.raw.xz", "test-appliance-41-1.xml"}, names); diff != "" {
+		t.Errorf("scratch images (-want +got):\n%s", diff)
+	}
+	if logs, _ := filepath.Glob(filepath.Join(scratchStore, "scratch", "*", "*", "data", "logs", "x86_64", "logs", "appliance.log")); len(logs) != 1 {
+		t.Errorf("the scratch build published %d appliance.log, want 1", len(logs))
+	} else if diff := cmp.Diff(readGolden(t, "appliance.argv"), recordedArgv(t, logs[0])); diff != "" {
+		t.Errorf("scratch appliance-creator argv (-golden +recorded):\n%s", diff)
 	}
 
 	// Koji finds the / partition missing only after the build; imgpipe's
@@ -528,4 +583,56 @@ func TestLivemediaToolFails(t *testing.T) {
 		t.Error("a build was published although livemedia-creator failed")
 	}
 	noContainersLeft(t, svc)
+}
+
+// TestLivecdEndToEnd builds a spin-livecd without a release. imgpipe
+// builds it with livemedia-creator, as the livemedia preset does (same
+// argv), and publishes the ISO as Koji's spin-livecd does: N-V-R.iso (kojid
+// LiveCDTask.handler: isoname = '%s-%s-%s' % (name, version, release),
+// uploaded as isoname + '.iso'), with R the hub's next release, 1 (kojid
+// BuildLiveCDTask.handler: getNextRelease), and the volume ID
+// _shortenVolID gives for that N-V-R.
+func TestLivecdEndToEnd(t *testing.T) {
+	svc := podmantest.Start(t)
+	importBuildroot(t, svc)
+	dir := t.TempDir()
+	// spin-livecd has no --install-tree-url: the kickstart names its url.
+	ks := strings.Replace(livemediaKickstart, "%include base.ks\n", livemediaBase+"url --url=https://example.org/41/Everything/x86_64/os/\n", 1)
+	if err := os.MkdirAll(filepath.Join(dir, "ks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ks", "live.ks"), []byte(ks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recipe := filepath.Join(dir, "livecd.hcl")
+	src := `livecd "Fedora-Workstation-Live" {
+  version         = "41"
+  arches          = ["x86_64"]
+  kickstart       = "ks/live.ks"
+  repo            = ["https://example.org/41/Everything/$basearch/os/"]
+  buildroot_image = "` + buildrootImage + `"
+}
+`
+	if err := os.WriteFile(recipe, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "store")
+	out := runImgpipe(t, svc, 0, "run", "--progress", "plain", "--store", store, recipe)
+	if !strings.Contains(out, "livecd is built as livemedia") {
+		t.Errorf("no warning that livecd is built as livemedia:\n%s", out)
+	}
+	noContainersLeft(t, svc)
+	build := filepath.Join(store, "builds", "Fedora-Workstation-Live", "41", "1")
+	if diff := cmp.Diff([]string{"Fedora-Workstation-Live-41-1.iso"}, dirNames(t, filepath.Join(build, "images"))); diff != "" {
+		t.Errorf("published images (-want +got):\n%s", diff)
+	}
+	if got, want := isoVolumeID(t, filepath.Join(build, "images", "Fedora-Workstation-Live-41-1.iso")), "Fedora-WS-Live-41-1"; got != want {
+		t.Errorf("ISO volume ID %q, want %q", got, want)
+	}
+	argv := recordedArgv(t, filepath.Join(build, "data", "logs", "x86_64", "logs", "livemedia-out.log"))
+	for i, want := range map[string]string{"--volid": "Fedora-WS-Live-41-1", "--iso-name": "Fedora-Workstation-Live-x86_64-41-1.iso"} {
+		if j := slices.Index(argv, i); j < 0 || j+1 >= len(argv) || argv[j+1] != want {
+			t.Errorf("livemedia-creator %s: argv %q, want %s", i, argv, want)
+		}
+	}
 }

@@ -52,6 +52,12 @@ type Kind struct {
 	// enters their stage IDs and Stage.Build.Release is set for them; other
 	// kinds never see it, so a new release reuses everything before them.
 	UsesRelease bool
+	// UsesReleaseIf makes one stage of the kind use the release when its
+	// configuration asks for it (a chroot stage with uses_release = true):
+	// as with UsesRelease, the release then enters its stage ID and
+	// Stage.Build.Release is set. The planner calls it with the resolved
+	// configuration; the attribute it reads must be known then.
+	UsesReleaseIf func(cfg cty.Value) bool
 
 	// Local kinds always run on this machine, even for an arch that an
 	// executor block routes to a remote service (docs/architecture.md#executors): they fetch
@@ -240,7 +246,7 @@ type Stage struct {
 	// Resolved is what Kind.Resolve returned for this stage, or "".
 	Resolved string
 	// Build is the build the stage belongs to. Build.Release is set only
-	// for kinds with UsesRelease, and so is ReleaseKey (Plan.ReleaseKey),
+	// for stages that use the release (UsesRelease, UsesReleaseIf), and so is ReleaseKey (Plan.ReleaseKey),
 	// which upload records so a rerun of the same stages finds the build.
 	Build      Build
 	ReleaseKey string

@@ -15,8 +15,8 @@
 
 appliance "fedora-appliance" {
   version = "41"
-  # appliance-creator names the image after the release, so it is required
-  # (Koji's scratch appliances without --release break the same way).
+  # Without release the run picks the next one, as Koji's hub does, and
+  # appliance-creator names the image after it.
   release = "1"
   target  = "f41" # kept for export-koji; unused locally
 

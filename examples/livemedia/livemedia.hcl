@@ -25,9 +25,8 @@ variable "mirror" {
 
 livemedia "Fedora-Workstation-Live" {
   version = var.fedora
-  # livemedia needs a release: the ISO and its volume ID are named after it
-  # before anything is published (Koji's scratch builds without --release
-  # break the same way).
+  # Without release the run picks the next one, as Koji's hub does, and the
+  # ISO and its volume ID are named after it in the build root.
   release = "1"
   target  = "f${var.fedora}" # kept for export-koji; unused locally
 

@@ -146,6 +146,14 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 		diags = append(diags, warnf(c.Range("buildroot_image"), "buildroot_image has no Koji option",
 			"Koji builds in a mock chroot made from the build tag's %s group; buildroot_image only applies to imgpipe.", group))
 	}
+	// kojid BuildLiveMediaTask and BuildApplianceTask pass a scratch
+	// build's release on as given: without --release it is None (livecd's
+	// asks getNextRelease). imgpipe names such a build with the next
+	// release (docs/koji-behaviour.md#scratch-builds); Koji cannot.
+	if scratch, ok := known("scratch"); ok && scratch.True() && !c.Has("release") && p.Preset.Name != "livecd" {
+		diags = append(diags, warnf(c.Range("scratch"), "Koji's scratch build needs --release",
+			"A Koji scratch %s without --release runs with release None (a volume ID and file names ending in None, appliance-creator --release None) and fails; imgpipe names it with the next release. Set release to export a build Koji can make.", cmd))
+	}
 	str := func(name string) string {
 		v, ok := known(name)
 		if !ok {

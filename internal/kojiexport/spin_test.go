@@ -66,6 +66,32 @@ func TestSpinCommand(t *testing.T) {
 }`,
 		want:  "koji spin-appliance --ksurl='git+https://example.org/ks.git?#0123456789abcdef0123456789abcdef01234567' --release=1 app 41 '' x86_64 a.ks",
 		diags: "repo_mode has no Koji option; Koji needs target",
+	}, {
+		// kojid BuildApplianceTask.handler: a scratch build's release is
+		// opts.get('release'), None without --release.
+		name: "scratch appliance without release",
+		src: `appliance "app" {
+  scratch = true
+  version = "41"
+  target = "f41"
+  arches = ["x86_64"]
+  kickstart = "a.ks"
+  repo = ["https://a/"]
+}`,
+		want:  "koji spin-appliance --scratch --repo=https://a/ app 41 f41 x86_64 a.ks",
+		diags: "Koji's scratch build needs --release",
+	}, {
+		// kojid BuildLiveCDTask.handler asks getNextRelease: no warning.
+		name: "scratch livecd without release",
+		src: `livecd "cd" {
+  scratch = true
+  version = "41"
+  target = "f41"
+  arches = ["x86_64"]
+  kickstart = "a.ks"
+  repo = ["https://a/"]
+}`,
+		want: "koji spin-livecd --scratch --repo=https://a/ cd 41 f41 x86_64 a.ks",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			plan := planHCL(t, filepath.Join(t.TempDir(), "r.hcl"), []byte(tc.src))

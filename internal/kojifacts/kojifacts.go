@@ -77,28 +77,37 @@ var volIDSubs = map[string]string{
 	"Workstation": "WS", "WorkstationOstree": "WS",
 }
 
+// VolIDSubstitutions is Koji's _shortenVolID table in the order Koji
+// applies it: longest key first (ties in key order, which the table's keys
+// never need), as [key, replacement] pairs.
+func VolIDSubstitutions() [][2]string {
+	subs := make([][2]string, 0, len(volIDSubs))
+	for k, v := range volIDSubs {
+		subs = append(subs, [2]string{k, v})
+	}
+	slices.SortFunc(subs, func(a, b [2]string) int {
+		if len(a[0]) != len(b[0]) {
+			return len(b[0]) - len(a[0])
+		}
+		return strings.Compare(a[0], b[0])
+	})
+	return subs
+}
+
+// ShortenVolIDPart is one of N, V and R with Koji's substitutions applied.
+func ShortenVolIDPart(s string) string {
+	for _, kv := range VolIDSubstitutions() {
+		s = strings.ReplaceAll(s, kv[0], kv[1])
+	}
+	return s
+}
+
 // ShortenVolID derives a live ISO's volume ID from N, V and R as Koji does:
 // the substitution table applied longest key first, joined with "-" and
 // cut to 32 characters. Characters, as Python's str slice counts them, not
 // bytes: a non-ASCII name keeps as many characters as an ASCII one.
 func ShortenVolID(name, version, release string) string {
-	keys := make([]string, 0, len(volIDSubs))
-	for k := range volIDSubs {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	short := func(s string) string {
-		for _, k := range keys {
-			s = strings.ReplaceAll(s, k, volIDSubs[k])
-		}
-		return s
-	}
-	v := []rune(short(name) + "-" + short(version) + "-" + short(release))
+	v := []rune(ShortenVolIDPart(name) + "-" + ShortenVolIDPart(version) + "-" + ShortenVolIDPart(release))
 	if len(v) > MaxVolIDChars {
 		v = v[:MaxVolIDChars]
 	}

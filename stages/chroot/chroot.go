@@ -41,7 +41,10 @@ manager (dnf, yum, microdnf, apt-get, zypper or apk); setup commands then run in
 
 commands then run in order, each with /bin/sh -c, in one container of the build root, with
 network and privileged as set, inputs readable at their own paths, and IMGPIPE_OUT naming the
-directory to write results into (also the working directory). Each name in outputs must be a file
+directory to write results into (also the working directory). With uses_release = true they also
+get IMGPIPE_RELEASE, the build's release as the run settles it (docs/architecture.md#releases):
+the release then decides the stage, so recipes without a release can name files after it, and a
+new release reruns it. Each name in outputs must be a file
 or directory the commands create in $IMGPIPE_OUT; it becomes the output stage.<name>.<output>
 (or stage.<name>["file.ext"] for names with dots); dir is the whole directory.
 
@@ -58,6 +61,11 @@ podman executor block) and an image; host mock is not supported.`,
 		{Name: "outputs", Type: cty.List(cty.String), Doc: "Names of files or directories the commands write into $IMGPIPE_OUT; each becomes an output."},
 		{Name: "network", Type: cty.String, Default: cty.StringVal("none"), OneOf: []string{"none", "host"}, Doc: "Network access while the commands run (preparing the build root always has the host's)."},
 		{Name: "privileged", Type: cty.Bool, Default: cty.False, Doc: "Run the commands privileged (loop devices, mounts)."},
+		{Name: "uses_release", Type: cty.Bool, Default: cty.False, Doc: "Give the commands the build's release in IMGPIPE_RELEASE, settled at run time when the recipe sets none; the release then decides the stage. Must be a literal."},
+	},
+	UsesReleaseIf: func(cfg cty.Value) bool {
+		v := cfg.GetAttr("uses_release")
+		return v.IsKnown() && !v.IsNull() && v.True()
 	},
 	DynamicOutputs: func(cfg cty.Value) []string {
 		return kind.StringList(cfg.GetAttr("outputs"))
@@ -86,6 +94,8 @@ type config struct {
 	Outputs    []string `cty:"outputs"`
 	Network    string   `cty:"network"`
 	Privileged bool     `cty:"privileged"`
+	// UsesRelease: s.Build.Release is set (Kind.UsesReleaseIf).
+	UsesRelease bool `cty:"uses_release"`
 }
 
 func validate(c *kind.Config) hcl.Diagnostics {
@@ -99,6 +109,14 @@ func validate(c *kind.Config) hcl.Diagnostics {
 		})
 	}
 	diags = append(diags, c.CheckOutputNames("outputs", "dir")...)
+	if v := c.Get("uses_release"); !v.IsKnown() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "uses_release must be known before the run",
+			Detail:   "uses_release decides whether the release enters the stage's ID, so it cannot depend on another stage's output: write true or false.",
+			Subject:  c.Range("uses_release"),
+		})
+	}
 	return diags
 }
 
@@ -130,11 +148,18 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		}
 		inputs = append(inputs, in)
 	}
+	env := []string{"IMGPIPE_OUT=" + out}
+	if cfg.UsesRelease {
+		if s.Build.Release == "" {
+			return nil, errors.New("chroot: uses_release is set but the build has no release; the engine settles it before the stage runs")
+		}
+		env = append(env, "IMGPIPE_RELEASE="+s.Build.Release)
+	}
 	tail := newTail()
 	w := io.MultiWriter(s.Log, tail)
 	err = root.Run(ctx, executor.Cmd{
 		Argv:       commandsArgv(cfg.Commands),
-		Env:        []string{"IMGPIPE_OUT=" + out},
+		Env:        env,
 		Inputs:     inputs,
 		OutputDir:  out,
 		Network:    cfg.Network,

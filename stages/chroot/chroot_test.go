@@ -166,6 +166,16 @@ func TestValidate(t *testing.T) {
 			t.Errorf("outputs %q: no error", bad)
 		}
 	}
+	// uses_release decides the stage ID: it cannot wait for another
+	// stage's output.
+	c := cfg("a.iso")
+	c.Value = cty.ObjectVal(map[string]cty.Value{
+		"commands": cty.ListVal([]cty.Value{cty.StringVal("true")}), "outputs": cty.ListVal([]cty.Value{cty.StringVal("a.iso")}),
+		"uses_release": cty.UnknownVal(cty.Bool),
+	})
+	if diags := validate(c); !diags.HasErrors() || diags[0].Summary != "uses_release must be known before the run" {
+		t.Errorf("unknown uses_release: %v", diags)
+	}
 }
 
 // TestHostRefused: the chroot kind needs a container executor.
@@ -174,13 +184,14 @@ func TestHostRefused(t *testing.T) {
 	_, err := Kind.Run(t.Context(), &kind.Stage{
 		Name: "c", Kind: "chroot", Exec: executor.Host{}, Log: &log, OutDir: t.TempDir(),
 		Config: cty.ObjectVal(map[string]cty.Value{
-			"commands":   cty.ListVal([]cty.Value{cty.StringVal("true")}),
-			"packages":   cty.NullVal(cty.List(cty.String)),
-			"setup":      cty.NullVal(cty.List(cty.String)),
-			"inputs":     cty.NullVal(cty.List(cty.String)),
-			"outputs":    cty.NullVal(cty.List(cty.String)),
-			"network":    cty.StringVal("none"),
-			"privileged": cty.False,
+			"commands":     cty.ListVal([]cty.Value{cty.StringVal("true")}),
+			"packages":     cty.NullVal(cty.List(cty.String)),
+			"setup":        cty.NullVal(cty.List(cty.String)),
+			"inputs":       cty.NullVal(cty.List(cty.String)),
+			"outputs":      cty.NullVal(cty.List(cty.String)),
+			"network":      cty.StringVal("none"),
+			"privileged":   cty.False,
+			"uses_release": cty.False,
 		}),
 	})
 	if !errors.Is(err, ErrNoContainer) || !strings.Contains(err.Error(), `executor = "podman"`) || !strings.Contains(err.Error(), "host mock is not supported") {

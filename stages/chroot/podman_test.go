@@ -48,6 +48,8 @@ type stageConfig struct {
 	commands, packages, setup, inputs, outputs []string
 	network                                    string
 	privileged                                 bool
+	// release, when set, is the build's release, with uses_release.
+	release string
 }
 
 func (c stageConfig) value() cty.Value {
@@ -66,13 +68,14 @@ func (c stageConfig) value() cty.Value {
 		network = "none"
 	}
 	return cty.ObjectVal(map[string]cty.Value{
-		"commands":   list(c.commands),
-		"packages":   list(c.packages),
-		"setup":      list(c.setup),
-		"inputs":     list(c.inputs),
-		"outputs":    list(c.outputs),
-		"network":    cty.StringVal(network),
-		"privileged": cty.BoolVal(c.privileged),
+		"commands":     list(c.commands),
+		"packages":     list(c.packages),
+		"setup":        list(c.setup),
+		"inputs":       list(c.inputs),
+		"outputs":      list(c.outputs),
+		"network":      cty.StringVal(network),
+		"privileged":   cty.BoolVal(c.privileged),
+		"uses_release": cty.BoolVal(c.release != ""),
 	})
 }
 
@@ -85,7 +88,7 @@ func runStage(t *testing.T, exec *podman.Executor, cfg stageConfig) (kind.Output
 	s := &kind.Stage{
 		Name: "root", Kind: "chroot", Arch: "x86_64", ID: "test",
 		Config: cfg.value(), RecipeDir: t.TempDir(), OutDir: out, Scratch: t.TempDir(),
-		Exec: exec, Log: &log,
+		Exec: exec, Log: &log, Build: kind.Build{Name: "n", Version: "1", Release: cfg.release},
 	}
 	start := time.Now()
 	outputs, err := Kind.Run(t.Context(), s)
@@ -265,6 +268,17 @@ func TestCommands(t *testing.T) {
 	}
 	if read("net") == "1\n" || read("caps") == unprivileged {
 		t.Errorf("network host and privileged: %q interfaces, %q (unprivileged: %q)", read("net"), read("caps"), unprivileged)
+	}
+
+	// uses_release: the commands get the build's release; without it,
+	// they do not.
+	_, out, _, err = runStage(t, e, stageConfig{commands: []string{`echo "[$IMGPIPE_RELEASE]" >"$IMGPIPE_OUT/release"`}, release: "3.fc41"})
+	if err != nil || read("release") != "[3.fc41]\n" {
+		t.Errorf("uses_release: %v, IMGPIPE_RELEASE %q", err, read("release"))
+	}
+	_, out, _, err = runStage(t, e, stageConfig{commands: []string{`echo "[$IMGPIPE_RELEASE]" >"$IMGPIPE_OUT/release"`}})
+	if err != nil || read("release") != "[]\n" {
+		t.Errorf("without uses_release: %v, IMGPIPE_RELEASE %q", err, read("release"))
 	}
 
 	_, _, _, err = runStage(t, e, stageConfig{commands: []string{"echo one", "echo compiling; echo cc: error >&2; exit 2", "echo never"}})

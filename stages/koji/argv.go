@@ -40,9 +40,18 @@ type LivemediaOptions struct {
 	CompressArgs             []string
 }
 
-// ISOName is Koji's livemedia ISO name: N-arch-V-R.iso.
+// ISOName is Koji's livemedia ISO name: N-arch-V-R.iso (kojid
+// LiveMediaTask.handler: isoname = '%s-%s-%s-%s.iso' % (name, arch, version,
+// release)).
 func ISOName(name, arch, version, release string) string {
 	return name + "-" + arch + "-" + version + "-" + release + ".iso"
+}
+
+// LivecdISOName is the name Koji publishes a spin-livecd ISO under: N-V-R.iso
+// (kojid LiveCDTask.handler: isoname = '%s-%s-%s' % (name, version,
+// release), then isoname += '.iso' when it uploads the ISO it found).
+func LivecdISOName(name, version, release string) string {
+	return name + "-" + version + "-" + release + ".iso"
 }
 
 // LivemediaArgv is Koji's livemedia-creator argv (docs/koji-behaviour.md#livemedia-creator-command-line):
@@ -50,7 +59,11 @@ func ISOName(name, arch, version, release string) string {
 // version, and the extra boot args are wrapped in literal double quotes as
 // Koji does.
 func LivemediaArgv(o LivemediaOptions) []string {
-	argv := livemediaHead(o)
+	volid := o.Volid
+	if volid == "" {
+		volid = kojifacts.ShortenVolID(o.Name, o.Version, o.Release)
+	}
+	argv := livemediaHead(o, volid, ISOName(o.Name, o.Arch, o.Version, o.Release))
 	if o.ExtraBootArgs != "" {
 		argv = append(argv, "--extra-boot-args", `"`+o.ExtraBootArgs+`"`)
 	}
@@ -58,12 +71,10 @@ func LivemediaArgv(o LivemediaOptions) []string {
 }
 
 // livemediaHead is the argv up to the optional --extra-boot-args, which
-// only the kickstart knows (the preset reads it at run time).
-func livemediaHead(o LivemediaOptions) []string {
-	volid := o.Volid
-	if volid == "" {
-		volid = kojifacts.ShortenVolID(o.Name, o.Version, o.Release)
-	}
+// only the kickstart knows (the preset reads it at run time), with the
+// volume ID and ISO name given: the build-root script passes shell
+// variables, as they depend on the release the run settles.
+func livemediaHead(o LivemediaOptions, volid, iso string) []string {
 	ks := o.Kickstart
 	if ks == "" {
 		ks = KickstartPath
@@ -73,7 +84,7 @@ func livemediaHead(o LivemediaOptions) []string {
 		"--logfile", ChrootTmpdir + "/lmc-logs/livemedia-out.log", "--no-virt",
 		"--resultdir", ChrootTmpdir + "/lmc", "--project", o.Name,
 		"--make-iso", "--volid", volid, "--iso-only",
-		"--iso-name", ISOName(o.Name, o.Arch, o.Version, o.Release),
+		"--iso-name", iso,
 		"--releasever", o.Version,
 	}
 	if o.Arch == "x86_64" && !o.NoMacboot {
@@ -114,6 +125,13 @@ type ApplianceOptions struct {
 // ApplianceArgv is Koji's appliance-creator argv (docs/koji-behaviour.md#appliance). It runs
 // in ChrootTmpdir, so -o app-output is ChrootTmpdir/app-output.
 func ApplianceArgv(o ApplianceOptions) []string {
+	return applianceArgv(o, o.Name+"-"+o.Version+"-"+o.Release, o.Release)
+}
+
+// applianceArgv is ApplianceArgv with --name and --release given: the
+// build-root script passes shell variables, as both depend on the release
+// the run settles.
+func applianceArgv(o ApplianceOptions, nvr, release string) []string {
 	ks := o.Kickstart
 	if ks == "" {
 		ks = KickstartPath
@@ -129,8 +147,8 @@ func ApplianceArgv(o ApplianceOptions) []string {
 		argv = append(argv, "--vcpu", o.Vcpu)
 	}
 	argv = append(argv, "--format", applianceFormat(o.Format),
-		"--name", o.Name+"-"+o.Version+"-"+o.Release,
-		"--version", o.Version, "--release", o.Release)
+		"--name", nvr,
+		"--version", o.Version, "--release", release)
 	return argv
 }
 
@@ -143,11 +161,35 @@ func applianceFormat(f string) string {
 	return f
 }
 
-// ApplianceFiles are the files appliance-creator writes into app-output for
-// the image N-V-R in format: the disk, <name>-sda.<format>, and its libvirt
-// description, <name>.xml. Koji publishes every file there under its
-// base name.
-func ApplianceFiles(name, version, release, format string) (disk, xml string) {
-	nvr := name + "-" + version + "-" + release
-	return nvr + "-sda." + applianceFormat(format), nvr + ".xml"
+// ApplianceDisk is the name Koji publishes an appliance's disk under, for
+// the image N-V-R in format, with appliance-creator's default disk sda (a
+// kickstart part line without --ondisk). Koji runs appliance-creator
+// without --no-compress, so the tool compresses the disk
+// (appliance-tools appcreate/appliance.py ApplianceImageCreator:
+// _stage_final_image runs "xz -z --block-size=16777216" on a raw disk,
+// making <name>-<disk>.raw.xz; _convert_image gives qemu-img convert -c for
+// qcow2, which keeps its name), and Koji uploads every file of app-output
+// under its base name (kojid ApplianceTask.handler).
+func ApplianceDisk(name, version, release, format string) string {
+	disk := name + "-" + version + "-" + release + "-sda." + applianceFormat(format)
+	if applianceFormat(format) == "raw" {
+		disk += ".xz"
+	}
+	return disk
+}
+
+// ApplianceXML is the name of the appliance's libvirt description:
+// <N-V-R>.xml (appliance-tools ApplianceImageCreator._write_image_xml).
+func ApplianceXML(name, version, release string) string {
+	return name + "-" + version + "-" + release + ".xml"
+}
+
+// applianceArtifact is the format the appliance's disks are published as:
+// Koji's image format name for a compressed raw disk, raw-xz, or the
+// format itself.
+func applianceArtifact(format string) string {
+	if applianceFormat(format) == "raw" {
+		return "raw-xz"
+	}
+	return applianceFormat(format)
 }

@@ -196,3 +196,56 @@ func configList(t *testing.T, p *engine.Plan, stage, attr string) []string {
 	t.Fatalf("no stage %s", stage)
 	return nil
 }
+
+// A livemedia, appliance or livecd block without release plans (#14 item
+// 6): as in Koji, where the hub picks the next release (kojid
+// BuildLiveMediaTask.handler and BuildApplianceTask.handler pass
+// initImageBuild's bld_info['release'] to the build tasks), the run settles
+// it, and the build-root stage is one the release decides: it uses the
+// release (uses_release), so another release is another stage ID.
+func TestPresetsWithoutRelease(t *testing.T) {
+	for _, tc := range []struct{ preset, stage, extra string }{
+		{"livemedia", "livemedia", `install_tree_url = "https://example.org/os/"`},
+		{"livecd", "livemedia", ""},
+		{"appliance", "appliance", ""},
+	} {
+		t.Run(tc.preset, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "k.ks"), []byte("part / --size=1000\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			src := func(release string) []byte {
+				return []byte(tc.preset + ` "n" {
+  version   = "41"
+  ` + release + `
+  arches    = ["x86_64"]
+  kickstart = "k.ks"
+  repo      = ["https://example.org/repo/"]
+  ` + tc.extra + `
+}
+`)
+			}
+			ids := map[string]string{}
+			for _, release := range []string{"", `release = "1"`, `release = "2"`} {
+				path := filepath.Join(dir, "r.hcl")
+				planner := stages.Planner()
+				r, diags := recipe.Parse(src(release), path, recipe.WithPresets(planner.PresetTypes()...))
+				if diags.HasErrors() {
+					t.Fatal(diags)
+				}
+				p, _, diags := planner.Prepare(t.Context(), r, engine.PrepareOptions{CheckOnly: true})
+				if diags.HasErrors() {
+					t.Fatalf("%s: %v", release, diags)
+				}
+				n := p.Instances[tc.stage]["x86_64"]
+				if n == nil || !n.UsesRelease() {
+					t.Fatalf("%s: stage %s does not use the release", release, tc.stage)
+				}
+				ids[release] = n.ID
+			}
+			if ids[`release = "1"`] == ids[`release = "2"`] {
+				t.Errorf("releases 1 and 2 give the %s stage the same ID", tc.stage)
+			}
+		})
+	}
+}

@@ -28,7 +28,7 @@ func Presets() []*kind.Preset {
 // spelling, as the INI keys use it).
 var (
 	attrVersion   = kind.Attr{Name: "version", Type: cty.String, Required: true, Doc: "The build's version (Koji's V). No hyphens."}
-	attrRelease   = kind.Attr{Name: "release", Type: cty.String, Doc: "The build's release (Koji's R). No hyphens. Unset: the next release after the newest build in the store (image_build only: livemedia, appliance and livecd need it)."}
+	attrRelease   = kind.Attr{Name: "release", Type: cty.String, Doc: "The build's release (Koji's R). No hyphens. Unset: the next release after the newest build in the store, settled when the run has built everything the release does not decide (a scratch build too: it reserves nothing)."}
 	attrTarget    = kind.Attr{Name: "target", Type: cty.String, Doc: "The Koji build target. Kept for export-koji, which needs it; unused locally (imgpipe has no hub)."}
 	attrArches    = kind.Attr{Name: "arches", Type: cty.List(cty.String), Required: true, Doc: "Architectures to build, canonicalised as Koji does (i686 is i386)."}
 	attrCanFail   = kind.Attr{Name: "can_fail", Type: cty.List(cty.String), Doc: "Architectures whose failure does not fail the build (Koji --can-fail). If every arch fails, the build fails."}
@@ -230,13 +230,8 @@ func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 	// kojihub get_next_build numbers a build only when its release is None:
 	// an empty --release (or INI release =) is a release, and Koji makes
 	// the build N-V-. Its builder numbers a scratch build's empty release,
-	// as imgpipe does. The spin presets refuse it (emptySpinRelease).
-	if r, ok := knownString(c, "release"); ok && r == "" {
-		if scratch, ok := known(c, "scratch"); !ok || scratch.False() {
-			diags = append(diags, warnf(c.Range("release"), "Empty release",
-				"release is empty, and Koji takes an empty release as given (only a missing one is numbered), so Koji would make the build N-V- (name, version, and nothing after the last hyphen). imgpipe reads it as unset and gives the build the next release. Remove release to say so, or set one."))
-		}
-	}
+	// as imgpipe does.
+	diags = append(diags, emptyRelease(c)...)
 	if d, ok := knownString(c, "distro"); ok {
 		if why := kojifacts.CheckDistro(d); why != "" {
 			diags = append(diags, errorf(c.Range("distro"), "Invalid distro", "%s", why))
@@ -282,6 +277,22 @@ func diskSizeError(rng *hcl.Range, s string, err error) *hcl.Diagnostic {
 	return errorf(rng, "Invalid disk_size", "%s", detail)
 }
 
+// emptyRelease warns of release = "": kojihub get_next_build numbers a
+// build only when its release is None, so Koji makes the build N-V- (its
+// builder numbers a scratch build's empty release, as imgpipe does).
+// imgpipe reads it as unset and settles the next release at run time, which
+// names the files too (the spin presets' chroot stages use the release).
+func emptyRelease(c *kind.Config) hcl.Diagnostics {
+	if r, ok := knownString(c, "release"); !ok || r != "" {
+		return nil
+	}
+	if scratch, ok := known(c, "scratch"); ok && scratch.True() {
+		return nil
+	}
+	return hcl.Diagnostics{warnf(c.Range("release"), "Empty release",
+		"release is empty, and Koji takes an empty release as given (only a missing one is numbered), so Koji would make the build N-V- (name, version, and nothing after the last hyphen). imgpipe reads it as unset and gives the build the next release. Remove release to say so, or set one.")}
+}
+
 func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {
 	diags := validateCommon(c, cmd)
 	// Characters, as Koji's Python len() counts them, not bytes.
@@ -289,23 +300,7 @@ func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {
 		diags = append(diags, errorf(c.Range("volid"), "Volume ID too long",
 			"%q has %d characters; an ISO volume ID has at most %d (Koji: \"Volume ID has a maximum length of 32 characters\").", v, utf8.RuneCountInString(v), kojifacts.MaxVolIDChars))
 	}
-	if _, ok := known(c, "release"); !ok && c.Get("release").IsKnown() {
-		diags = append(diags, errorf(c.Block.Ptr(), "No release",
-			"%s names the ISO and its volume ID after the release, before anything is published, so imgpipe needs release here (Koji's scratch builds without --release break the same way).", cmd))
-	}
-	return append(diags, emptySpinRelease(c, "the ISO N-arch-V-.iso with the volume ID N-V-")...)
-}
-
-// emptySpinRelease refuses release = "" in the spin presets: Koji would
-// make an N-V- build and name its files so (kojihub get_next_build numbers
-// only a missing release), while imgpipe publishes a build whose release
-// is unset under the next release, so its files' names would not match.
-func emptySpinRelease(c *kind.Config, files string) hcl.Diagnostics {
-	if r, ok := knownString(c, "release"); !ok || r != "" {
-		return nil
-	}
-	return hcl.Diagnostics{errorf(c.Range("release"), "Empty release",
-		"release is empty. Koji takes an empty release as given, so it would make an N-V- build, %s. imgpipe names the files before it publishes and would publish the build under the next release, so it needs a release here: set one.", files)}
+	return append(diags, emptyRelease(c)...)
 }
 
 func validateLivemedia(c *kind.Config) hcl.Diagnostics {
@@ -351,11 +346,7 @@ func validateSingleArch(c *kind.Config, cmd string) hcl.Diagnostics {
 func validateAppliance(c *kind.Config) hcl.Diagnostics {
 	diags := validateCommon(c, "koji spin-appliance")
 	diags = append(diags, validateSingleArch(c, "koji spin-appliance")...)
-	if _, ok := known(c, "release"); !ok && c.Get("release").IsKnown() {
-		diags = append(diags, errorf(c.Block.Ptr(), "No release",
-			"appliance-creator names the image after the release, so imgpipe needs release here (Koji's scratch appliances without --release break the same way)."))
-	}
-	return append(diags, emptySpinRelease(c, "its disk N-V--sda.raw")...)
+	return append(diags, emptyRelease(c)...)
 }
 
 func validateLivecd(c *kind.Config) hcl.Diagnostics {
@@ -595,22 +586,23 @@ var applianceBuildroot = []string{"appliance-tools", "bash", "coreutils", "grub2
 
 func expandLivemedia(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b, distinctArches: true}
-	return x.live()
+	return x.live(false)
 }
 
 func expandLivecd(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	x := &expander{b: b}
 	x.diags = append(x.diags, warnf(b.Block.TypeRange.Ptr(), "livecd is built as livemedia",
-		"Koji deprecated spin-livecd for spin-livemedia, and livecd-creator is gone from current distributions. imgpipe builds this ISO with livemedia-creator, as the livemedia preset does; write a livemedia block to say so."))
-	return x.live()
+		"Koji deprecated spin-livecd for spin-livemedia, and livecd-creator is gone from current distributions. imgpipe builds this ISO with livemedia-creator, as the livemedia preset does, and publishes it as Koji's spin-livecd does, N-V-R.iso; write a livemedia block for livemedia's N-arch-V-R.iso."))
+	return x.live(true)
 }
 
-func (x *expander) live() (*kind.Expansion, hcl.Diagnostics) {
+// live expands a livemedia block, or with livecd a livecd block: the same
+// stages, the ISO published under spin-livecd's name.
+func (x *expander) live(livecd bool) (*kind.Expansion, hcl.Diagnostics) {
 	rng := x.b.DeclRange
 	stages := x.fetchAndFlatten("install_tree_url", false, "livemedia")
 	name := x.b.Label
 	version, _ := knownStringValue(x.b.Config.Get("version"))
-	release, _ := knownStringValue(x.b.Config.Get("release"))
 	lm := newBody(rng)
 	lm.set("packages", strs(livemediaBuildroot, rng))
 	lm.set("privileged", lit(cty.True, rng))
@@ -636,7 +628,7 @@ func (x *expander) live() (*kind.Expansion, hcl.Diagnostics) {
 	for _, arch := range arches {
 		arch = kojifacts.CanonArch(strings.TrimSpace(arch))
 		opts := LivemediaOptions{
-			Name: name, Version: version, Release: release, Arch: arch,
+			Name: name, Version: version, Arch: arch,
 			Volid:          x.stringValue("volid"),
 			LoraxDir:       x.stringValue("lorax_dir"),
 			LoraxTemplates: lorax,
@@ -646,20 +638,22 @@ func (x *expander) live() (*kind.Expansion, hcl.Diagnostics) {
 		if v, ok := knownList(x.b.Config, "compress_arg"); ok {
 			opts.CompressArgs = v
 		}
-		scripts[arch] = cty.StringVal(livemediaScript(opts))
+		scripts[arch] = cty.StringVal(livemediaScript(opts, livecd))
 	}
 	lm.set("inputs", list(rng, inputs...))
 	lm.set("commands", list(rng, template(rng, append(prologue, byArch(scripts, rng))...)))
-	iso := template(rng, name+"-", variable("arch", rng), "-"+version+"-"+release+".iso")
-	lm.set("outputs", list(rng, iso, str("logs", rng)))
+	// The ISO's name holds the release, which the run may settle only
+	// after planning: the script gets it in IMGPIPE_RELEASE and puts the
+	// ISO, named as Koji names it, into the iso directory.
+	lm.set("uses_release", lit(cty.True, rng))
+	lm.set("outputs", strs([]string{"iso", "logs"}, rng))
 	st := stage("chroot", "livemedia", lm)
 	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
 	stages = append(stages, st)
 
 	publish := newBody(rng)
-	// The ISO is named after the arch: a file in the chroot's output
-	// directory, so the reference itself does not depend on the arch.
-	publish.set("artifacts", object(rng, "iso", template(rng, ref("livemedia", "dir", rng), "/", iso)))
+	// upload publishes the directory's one file under its own name.
+	publish.set("artifacts", object(rng, "iso", ref("livemedia", "iso", rng)))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
 	publish.set("logs", list(rng, ref("livemedia", "logs", rng)))
 	x.provenance(publish)
@@ -703,10 +697,9 @@ func expandAppliance(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	rng := b.DeclRange
 	stages := x.fetchAndFlatten("", false, "appliance")
 	version, _ := knownStringValue(b.Config.Get("version"))
-	release, _ := knownStringValue(b.Config.Get("release"))
 	format, _ := knownStringValue(b.Config.Get("format"))
 	script := applianceScript(ApplianceOptions{
-		Name: b.Label, Version: version, Release: release,
+		Name: b.Label, Version: version,
 		Vmem: x.stringValue("vmem"), Vcpu: x.stringValue("vcpu"), Format: format,
 	})
 	ap := newBody(rng)
@@ -716,18 +709,20 @@ func expandAppliance(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	ap.set("privileged", lit(cty.True, rng))
 	ap.set("network", str("host", rng))
 	ap.set("commands", list(rng, template(rng, append(shellVar("ks", ref("kickstart", "kickstart", rng)), script)...)))
-	ap.set("outputs", strs([]string{"app-output", "logs"}, rng))
+	// The files' names hold the release, which the run may settle only
+	// after planning: the script gets it in IMGPIPE_RELEASE.
+	ap.set("uses_release", lit(cty.True, rng))
+	ap.set("outputs", strs([]string{"disk", "xml", "logs"}, rng))
 	st := stage("chroot", "appliance", ap)
 	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
 	stages = append(stages, st)
 
 	// Koji publishes the files of app-output under their own names: the
-	// disk and its libvirt description.
-	disk, xml := ApplianceFiles(b.Label, version, release, format)
+	// disks (ApplianceDisk) and their libvirt description (ApplianceXML).
 	publish := newBody(rng)
 	publish.set("artifacts", object(rng,
-		applianceFormat(format), template(rng, ref("appliance", "app-output", rng), "/"+disk),
-		"libvirt-xml", template(rng, ref("appliance", "app-output", rng), "/"+xml)))
+		applianceArtifact(format), ref("appliance", "disk", rng),
+		"libvirt-xml", ref("appliance", "xml", rng)))
 	publish.set("kickstarts", list(rng, ref("kickstart", "original", rng), ref("kickstart", "kickstart", rng)))
 	publish.set("logs", list(rng, ref("appliance", "logs", rng)))
 	x.provenance(publish)

@@ -165,27 +165,33 @@ func pushOCI(ctx context.Context, s *kind.Stage, cfg *config, st *store.Store) (
 		}
 		slices.Sort(formats)
 		for _, f := range formats {
-			it := &item{src: p.abs(cfg.Artifacts[f])}
-			if err := p.digestFromStore(it); err != nil {
+			srcs, err := artifactFiles(p.abs(cfg.Artifacts[f]))
+			if err != nil {
 				return "", err
 			}
-			if it.sha256 == "" {
-				if it.size, it.sha256, err = hashFile(it.src); err != nil {
+			for _, src := range srcs {
+				it := &item{src: src}
+				if err := p.digestFromStore(it); err != nil {
 					return "", err
 				}
+				if it.sha256 == "" {
+					if it.size, it.sha256, err = hashFile(it.src); err != nil {
+						return "", err
+					}
+				}
+				desc := ocispec.Descriptor{
+					MediaType: LayerMediaTypePrefix + f,
+					Digest:    digest.NewDigestFromEncoded(digest.SHA256, it.sha256),
+					Size:      it.size,
+					Annotations: map[string]string{
+						ocispec.AnnotationTitle: imageFileName(b, s.Arch, f, it.src),
+						AnnotationFormat:        f,
+						AnnotationArch:          s.Arch,
+					},
+				}
+				blobs = append(blobs, blob{desc: desc, path: it.src})
+				manifest.Layers = append(manifest.Layers, desc)
 			}
-			desc := ocispec.Descriptor{
-				MediaType: LayerMediaTypePrefix + f,
-				Digest:    digest.NewDigestFromEncoded(digest.SHA256, it.sha256),
-				Size:      it.size,
-				Annotations: map[string]string{
-					ocispec.AnnotationTitle: imageFileName(b, s.Arch, f, it.src),
-					AnnotationFormat:        f,
-					AnnotationArch:          s.Arch,
-				},
-			}
-			blobs = append(blobs, blob{desc: desc, path: it.src})
-			manifest.Layers = append(manifest.Layers, desc)
 		}
 	}
 	mbytes, err := json.Marshal(manifest)

@@ -152,10 +152,15 @@ func (p *publication) prepare() error {
 	}
 	slices.Sort(formats)
 	for _, f := range formats {
-		src := p.abs(cfg.Artifacts[f])
-		name := imageFileName(b, p.arch, f, src)
-		if err := add(&p.images, src, "images/"+name, f); err != nil {
+		srcs, err := artifactFiles(p.abs(cfg.Artifacts[f]))
+		if err != nil {
 			return err
+		}
+		for _, src := range srcs {
+			name := imageFileName(b, p.arch, f, src)
+			if err := add(&p.images, src, "images/"+name, f); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -328,6 +333,34 @@ func (p *publication) masked(src string, isKickstart bool) (string, error) {
 	}
 	dst := filepath.Join(dir, filepath.Base(src))
 	return dst, os.WriteFile(dst, []byte(text), 0o644)
+}
+
+// artifactFiles are the files an artifact names: the file itself, or every
+// regular file of a directory, sorted. A directory is how a stage hands over
+// files whose names it learns only at run time, such as the ISO or disks
+// named after a release the run settles (the Koji presets' chroot stages).
+func artifactFiles(src string) ([]string, error) {
+	info, err := os.Stat(src)
+	if err != nil {
+		return nil, fmt.Errorf("artifact: %w", err)
+	}
+	if !info.IsDir() {
+		return []string{src}, nil
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return nil, fmt.Errorf("artifact: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			files = append(files, filepath.Join(src, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("artifact: the directory %s holds no file to publish", src)
+	}
+	return files, nil
 }
 
 // imageFileName is an artifact's name in images/: its own name when it

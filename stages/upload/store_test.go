@@ -582,3 +582,49 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// TestDirectoryArtifacts: an artifact that is a directory publishes each of
+// its files under its own name, as the Koji presets' chroot stages hand
+// over files named after a release settled at run time (Koji uploads every
+// file of an appliance's app-output under its base name: kojid
+// ApplianceTask.handler).
+func TestDirectoryArtifacts(t *testing.T) {
+	e := newEnv(t)
+	b := testBuild("x86_64")
+	e.reserve(b)
+	obj := e.object("chroot", "appliance", "x86_64", map[string]fileContent{
+		"dir/disk/fedora-cloud-41-1-sda.raw.xz": {data: []byte("sda")},
+		"dir/disk/fedora-cloud-41-1-sdb.raw.xz": {data: []byte("sdb")},
+		"dir/xml/fedora-cloud-41-1.xml":         {data: []byte("<image/>")},
+		"dir/logs/appliance.log":                {data: []byte("log")},
+	}, nil)
+	fx := fixture{artifacts: map[string]string{
+		"raw-xz":      filepath.Join(obj, "dir/disk"),
+		"libvirt-xml": filepath.Join(obj, "dir/xml"),
+	}}
+	s, _ := e.stage(b, "x86_64", fx, "")
+	dir := runStage(t, s)
+	var got []string
+	for _, img := range readMeta(t, dir).Builds["x86_64"].Images {
+		got = append(got, img.Format+" "+img.Path)
+	}
+	want := []string{
+		"libvirt-xml images/fedora-cloud-41-1.xml",
+		"raw-xz images/fedora-cloud-41-1-sda.raw.xz",
+		"raw-xz images/fedora-cloud-41-1-sdb.raw.xz",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("images:\n%q\nwant\n%q", got, want)
+	}
+	sha256sumCheck(t, dir)
+
+	// A directory without a file is an error that names it.
+	b2 := testBuild("x86_64")
+	b2.Release = "2"
+	e.reserve(b2)
+	empty := t.TempDir()
+	s, _ = e.stage(b2, "x86_64", fixture{artifacts: map[string]string{"iso": empty}}, "")
+	if _, err := upload.Kind.Run(t.Context(), s); err == nil || !strings.Contains(err.Error(), "holds no file to publish") {
+		t.Errorf("an empty directory artifact: %v", err)
+	}
+}

@@ -42,7 +42,7 @@ its object, and one that cannot be is an error.`,
 	// whatever executor its arch is routed to.
 	Local: true,
 	Attrs: []kind.Attr{
-		{Name: "artifacts", Type: cty.Map(cty.String), Required: true, Doc: "The files to publish, by format."},
+		{Name: "artifacts", Type: cty.Map(cty.String), Required: true, Doc: "The files to publish, by format: a file, or a directory each of whose files is published under its own name (files named at run time)."},
 		{Name: "to", Type: cty.String, Default: cty.StringVal("store"), Doc: "store, or oci://host[:port]/repo:tag."},
 		{Name: "packages", Type: cty.String, Doc: "The package list to record in metadata.json (boot-verify's packages)."},
 		{Name: "kickstarts", Type: cty.List(cty.String), Doc: "Kickstarts to publish and record in metadata.json: the original, then the rewritten one.", Record: true},

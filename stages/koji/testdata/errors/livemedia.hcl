@@ -1,4 +1,4 @@
-livemedia "Fedora-Workstation-Live" { # ERROR: No release
+livemedia "Fedora-Workstation-Live" {
   version   = "41"
   target    = "f41"                                   # WARNING: Unused locally: target
   arches    = ["x86_64"]
