@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,6 +169,34 @@ func TestBootQuickstart(t *testing.T) {
 	if _, err := os.Stat(disk); err != nil {
 		t.Fatal(err)
 	}
+	okRun := newestRun(t, storeDir)
 	t.Run("disk", func(t *testing.T) { bootSession(t, "--tree", tree, disk) })
 	t.Run("build", func(t *testing.T) { bootSession(t, "--store", storeDir, "quickstart-1-1.x86_64") })
+
+	// The reports of a succeeded and a failed quickstart, in Chromium: the
+	// failure is a tree that is not there (the quickstart's placeholder).
+	run = imgpipeCmd("run", "--progress", "plain", "-var", "tree="+filepath.Join(dir, "no-tree"), filepath.Join(dir, "quickstart.hcl"))
+	if out, err := run.CombinedOutput(); err == nil {
+		t.Fatalf("imgpipe run without a tree succeeded:\n%s", out)
+	}
+	failRun := newestRun(t, storeDir)
+	t.Run("reports", func(t *testing.T) {
+		b := newBrowser(t)
+		for _, c := range []struct{ run, status string }{{okRun, "succeeded"}, {failRun, "failed"}} {
+			out := filepath.Join(t.TempDir(), "report.html")
+			if b, err := imgpipeCmd("report", "--store", storeDir, "--format", "html", "-o", out, c.run).CombinedOutput(); err != nil {
+				t.Fatalf("report: %v\n%s", err, b)
+			}
+			u := (&url.URL{Scheme: "file", Path: out}).String()
+			b.open(t, u)
+			checkPage(t, b, u)
+			checkRunPage(t, b, storeDir, c.run, c.status)
+			status := eval[string](t, b, `document.querySelector('main').textContent`)
+			if c.status == "failed" && (!strings.Contains(status, "x86_64 failed") || strings.Contains(status, "can_fail")) {
+				t.Errorf("the failed quickstart's page does not say x86_64 failed, or calls it allowed")
+			}
+			checkScreenshot(t, b, "quickstart-report-"+c.status+".png")
+			b.checkConsole(t, u)
+		}
+	})
 }

@@ -107,7 +107,7 @@ func FromEvents(id string, evs []events.Event) *Run {
 			switch {
 			case len(e.FailedArches) > 0:
 				r.Why = strings.Join(e.FailedArches, ", ") + " failed"
-				if e.Error == "" {
+				if e.Status == "succeeded" {
 					r.Why += " (allowed to: can_fail)"
 				}
 			case e.Error != "":
