@@ -172,7 +172,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 		plan.scopes[arch] = sc
 		planned := map[string]*Node{} // this arch's nodes so far, by stage name
 		for _, st := range order {
-			n, d := p.instantiate(st, stages[st.Name], sc, planned, opts, plan.ExecutorBlocks, routes[arch])
+			n, d := p.instantiate(st, stages[st.Name], sc, planned, opts, plan.ExecutorBlocks, routes[arch], !build.Required(arch))
 			diags.Add(d...)
 			if n == nil {
 				// Keep going so later stages report their own problems;
