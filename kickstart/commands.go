@@ -471,6 +471,7 @@ var impls = map[string]classImpl{
 	"RHEL8_Partition":  {parse: parsePartition(true, false), str: strPartition},
 	"RHEL9_Partition":  {parse: parsePartition(true, false), str: strPartition},
 	"RHEL10_Partition": {parse: parsePartition(true, false), str: strPartition},
+	"RHEL11_Partition": {parse: parsePartition(true, true), str: strPartition},
 
 	"F34_Updates": {parse: parseSelf, str: func(o *cmdObj) string {
 		if !o.t("url") {
@@ -505,6 +506,7 @@ var impls = map[string]classImpl{
 		return ""
 	}},
 
+	"F29_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart}, // F38's without --hibernation
 	"F38_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F41_AutoPart":    {parse: parseAutoPart(false, true), str: strAutoPart},
 	"RHEL8_AutoPart":  {parse: parseAutoPart(true, false), str: strAutoPart},
@@ -515,6 +517,7 @@ var impls = map[string]classImpl{
 	"F43_OSTreeContainer":   {parse: parseOSTreeContainer, str: strOSTreeContainer},
 	"RHEL9_OSTreeContainer": {parse: parseOSTreeContainer, str: strOSTreeContainer},
 
+	"F21_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup}, // F38's without conflicts
 	"F38_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"F43_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"RHEL8_OSTreeSetup": {parse: parseOSTreeSetup, str: strOSTreeSetup},
@@ -718,6 +721,7 @@ var impls = map[string]classImpl{
 	"RHEL8_Syspurpose":  {parse: parseSyspurpose, str: strSyspurpose},
 	"RHEL10_Syspurpose": {parse: parseSyspurpose, str: strSyspurpose},
 
+	"F34_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL9_Bootloader
 	"F39_Bootloader":   {parse: parseBootloader(true), str: strBootloader(true)},
 	"RHEL8_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
 	"RHEL9_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
@@ -1759,11 +1763,13 @@ func parsePartition(noBtrfs, hwPassphrase bool) func(c *ctx) error {
 		if d.t("pbkdf_time") && d.t("pbkdf_iterations") {
 			return errf("Only one of --pbkdf-time and --pbkdf-iterations can be specified.")
 		}
-		if noBtrfs && (strings.HasPrefix(d.s("mountpoint"), "btrfs.") || d.s("fstype") == "btrfs") {
-			return errf("Btrfs file system is not supported")
-		}
+		// F41, then RHEL's btrfs check (RHEL11_Partition.parse calls
+		// F41_Partition.parse first).
 		if hwPassphrase && d.t("hw_passphrase") && (!d.t("encrypted") || !strings.HasPrefix(d.s("luks_version"), "luks2-")) {
 			return errf("hw-passphrase may be specified only with LUKSv2 HW-OPAL encrypted devices")
+		}
+		if noBtrfs && (strings.HasPrefix(d.s("mountpoint"), "btrfs.") || d.s("fstype") == "btrfs") {
+			return errf("Btrfs file system is not supported")
 		}
 		c.data = d
 		return nil
