@@ -270,6 +270,7 @@ var impls = map[string]classImpl{
 	}), str: renderList},
 
 	"F25_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--isUtc")},
+	"F32_Timezone":    {parse: parseTimezoneF32, str: strTimezone("--utc")},
 	"F33_Timezone":    {parse: parseTimezoneF33, str: strTimezone("--utc")},
 	"F40_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--utc")},
 	"RHEL10_Timezone": {parse: parseTimezoneF25, str: strTimezone("--utc")},
@@ -427,6 +428,7 @@ var impls = map[string]classImpl{
 		return s + "harddrive --dir=\"" + o.s("dir") + "\" --partition=" + o.s("partition") + "\n"
 	}},
 
+	"F30_Repo":   {parse: parseRepo, str: renderList}, // = RHEL8_Repo
 	"F33_Repo":   {parse: parseRepo, str: renderList},
 	"F40_Repo":   {parse: parseRepo, str: renderList},
 	"RHEL8_Repo": {parse: parseRepo, str: renderList},
@@ -466,6 +468,7 @@ var impls = map[string]classImpl{
 	"F34_Logging": {parse: parseLoggingFC6, str: strLoggingF34},
 	"F40_Logging": {parse: parseLoggingFC6, str: strLoggingF34},
 
+	"F29_Partition":    {parse: parsePartition(false, false), str: strPartition}, // F34's with --active
 	"F34_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F41_Partition":    {parse: parsePartition(false, true), str: strPartition},
 	"RHEL8_Partition":  {parse: parsePartition(true, false), str: strPartition},
@@ -721,6 +724,7 @@ var impls = map[string]classImpl{
 	"RHEL8_Syspurpose":  {parse: parseSyspurpose, str: strSyspurpose},
 	"RHEL10_Syspurpose": {parse: parseSyspurpose, str: strSyspurpose},
 
+	"F29_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL8_Bootloader
 	"F34_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL9_Bootloader
 	"F39_Bootloader":   {parse: parseBootloader(true), str: strBootloader(true)},
 	"RHEL8_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
@@ -1118,7 +1122,7 @@ func parseTimezoneF25(c *ctx) error {
 	return nil
 }
 
-func parseTimezoneF33(c *ctx) error {
+func parseTimezoneF32(c *ctx) error {
 	if err := parseTimezoneF25(c); err != nil {
 		return err
 	}
@@ -1127,6 +1131,13 @@ func parseTimezoneF33(c *ctx) error {
 			c.deprecation("The option --isUtc will be deprecated in future releases. Please modify your kickstart file to replace this option with its preferred alias --utc.")
 			break
 		}
+	}
+	return nil
+}
+
+func parseTimezoneF33(c *ctx) error {
+	if err := parseTimezoneF32(c); err != nil {
+		return err
 	}
 	if c.o.t("ntpservers") {
 		c.deprecation("The option --ntpservers will be deprecated in future releases. Please modify your kickstart file to replace this option with timesource --ntp-server <server hostname> command invocation, one per NTP server.")
