@@ -15,8 +15,9 @@ import (
 )
 
 // instantiate evaluates one stage block for one arch and computes its ID.
-// planned holds this arch's nodes so far, by stage name.
-func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.Scope, planned map[string]*Node, opts PrepareOptions, blocks []*ExecutorBlock, route *ExecutorBlock) (*Node, hcl.Diagnostics) {
+// planned holds this arch's nodes so far, by stage name; canFail is true
+// when the build lets this arch fail.
+func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.Scope, planned map[string]*Node, opts PrepareOptions, blocks []*ExecutorBlock, route *ExecutorBlock, canFail bool) (*Node, hcl.Diagnostics) {
 	arch := sc.Arch.AsString()
 	var diags hcl.Diagnostics
 	n := &Node{
@@ -83,6 +84,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.S
 		}
 	}
 	config := kind.NewConfig(cfg, arch, st.DeclRange, ranges)
+	config.CanFail = canFail
 	diags = append(diags, kind.CheckOneOf(info.Kind.Attrs, config)...)
 	if cfg.ContainsMarked() {
 		// Part of the configuration uses a value whose error is already

@@ -217,7 +217,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 			if stages[st.Name] == nil {
 				continue
 			}
-			n, d := p.instantiate(st, stages[st.Name], sc, planned, opts, plan.ExecutorBlocks, routes[arch])
+			n, d := p.instantiate(st, stages[st.Name], sc, planned, opts, plan.ExecutorBlocks, routes[arch], !build.Required(arch))
 			if broken[st.Name] {
 				// Its references were found at fault already: what they
 				// make of it here is the same mistake again.

@@ -270,6 +270,7 @@ var impls = map[string]classImpl{
 	}), str: renderList},
 
 	"F25_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--isUtc")},
+	"F32_Timezone":    {parse: parseTimezoneF32, str: strTimezone("--utc")},
 	"F33_Timezone":    {parse: parseTimezoneF33, str: strTimezone("--utc")},
 	"F40_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--utc")},
 	"RHEL10_Timezone": {parse: parseTimezoneF25, str: strTimezone("--utc")},
@@ -427,6 +428,7 @@ var impls = map[string]classImpl{
 		return s + "harddrive --dir=\"" + o.s("dir") + "\" --partition=" + o.s("partition") + "\n"
 	}},
 
+	"F30_Repo":   {parse: parseRepo, str: renderList}, // = RHEL8_Repo
 	"F33_Repo":   {parse: parseRepo, str: renderList},
 	"F40_Repo":   {parse: parseRepo, str: renderList},
 	"RHEL8_Repo": {parse: parseRepo, str: renderList},
@@ -466,11 +468,13 @@ var impls = map[string]classImpl{
 	"F34_Logging": {parse: parseLoggingFC6, str: strLoggingF34},
 	"F40_Logging": {parse: parseLoggingFC6, str: strLoggingF34},
 
+	"F29_Partition":    {parse: parsePartition(false, false), str: strPartition}, // F34's with --active
 	"F34_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F41_Partition":    {parse: parsePartition(false, true), str: strPartition},
 	"RHEL8_Partition":  {parse: parsePartition(true, false), str: strPartition},
 	"RHEL9_Partition":  {parse: parsePartition(true, false), str: strPartition},
 	"RHEL10_Partition": {parse: parsePartition(true, false), str: strPartition},
+	"RHEL11_Partition": {parse: parsePartition(true, true), str: strPartition},
 
 	"F34_Updates": {parse: parseSelf, str: func(o *cmdObj) string {
 		if !o.t("url") {
@@ -505,6 +509,7 @@ var impls = map[string]classImpl{
 		return ""
 	}},
 
+	"F29_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart}, // F38's without --hibernation
 	"F38_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F41_AutoPart":    {parse: parseAutoPart(false, true), str: strAutoPart},
 	"RHEL8_AutoPart":  {parse: parseAutoPart(true, false), str: strAutoPart},
@@ -515,6 +520,7 @@ var impls = map[string]classImpl{
 	"F43_OSTreeContainer":   {parse: parseOSTreeContainer, str: strOSTreeContainer},
 	"RHEL9_OSTreeContainer": {parse: parseOSTreeContainer, str: strOSTreeContainer},
 
+	"F21_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup}, // F38's without conflicts
 	"F38_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"F43_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"RHEL8_OSTreeSetup": {parse: parseOSTreeSetup, str: strOSTreeSetup},
@@ -718,6 +724,8 @@ var impls = map[string]classImpl{
 	"RHEL8_Syspurpose":  {parse: parseSyspurpose, str: strSyspurpose},
 	"RHEL10_Syspurpose": {parse: parseSyspurpose, str: strSyspurpose},
 
+	"F29_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL8_Bootloader
+	"F34_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL9_Bootloader
 	"F39_Bootloader":   {parse: parseBootloader(true), str: strBootloader(true)},
 	"RHEL8_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
 	"RHEL9_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
@@ -1114,7 +1122,7 @@ func parseTimezoneF25(c *ctx) error {
 	return nil
 }
 
-func parseTimezoneF33(c *ctx) error {
+func parseTimezoneF32(c *ctx) error {
 	if err := parseTimezoneF25(c); err != nil {
 		return err
 	}
@@ -1123,6 +1131,13 @@ func parseTimezoneF33(c *ctx) error {
 			c.deprecation("The option --isUtc will be deprecated in future releases. Please modify your kickstart file to replace this option with its preferred alias --utc.")
 			break
 		}
+	}
+	return nil
+}
+
+func parseTimezoneF33(c *ctx) error {
+	if err := parseTimezoneF32(c); err != nil {
+		return err
 	}
 	if c.o.t("ntpservers") {
 		c.deprecation("The option --ntpservers will be deprecated in future releases. Please modify your kickstart file to replace this option with timesource --ntp-server <server hostname> command invocation, one per NTP server.")
@@ -1759,11 +1774,13 @@ func parsePartition(noBtrfs, hwPassphrase bool) func(c *ctx) error {
 		if d.t("pbkdf_time") && d.t("pbkdf_iterations") {
 			return errf("Only one of --pbkdf-time and --pbkdf-iterations can be specified.")
 		}
-		if noBtrfs && (strings.HasPrefix(d.s("mountpoint"), "btrfs.") || d.s("fstype") == "btrfs") {
-			return errf("Btrfs file system is not supported")
-		}
+		// F41, then RHEL's btrfs check (RHEL11_Partition.parse calls
+		// F41_Partition.parse first).
 		if hwPassphrase && d.t("hw_passphrase") && (!d.t("encrypted") || !strings.HasPrefix(d.s("luks_version"), "luks2-")) {
 			return errf("hw-passphrase may be specified only with LUKSv2 HW-OPAL encrypted devices")
+		}
+		if noBtrfs && (strings.HasPrefix(d.s("mountpoint"), "btrfs.") || d.s("fstype") == "btrfs") {
+			return errf("Btrfs file system is not supported")
 		}
 		c.data = d
 		return nil

@@ -2,15 +2,16 @@ package eval
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/recipe"
+	"github.com/imgpipe/imgpipe/internal/kojifacts"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -84,6 +85,29 @@ func BuildBlock(b *recipe.Build, sc *Scope) (kind.Build, hcl.Diagnostics) {
 	out.Name = str(b.Name, "name", true)
 	out.Version = str(b.Version, "version", true)
 	out.Release = str(b.Release, "release", false)
+	if why := kojifacts.CheckPackageName(out.Name); out.Name != "" && why != "" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid build.name",
+			Detail:   why + ".",
+			Subject:  rangeOr(b.Name, b.DeclRange).Ptr(),
+		})
+	}
+	// koji/__init__.py _check_NVR: "The "-" character not allowed in
+	// version field" (and release): N-V-R is split at its last two hyphens.
+	for _, f := range []struct {
+		name, value string
+		expr        hcl.Expression
+	}{{"version", out.Version, b.Version}, {"release", out.Release, b.Release}} {
+		if strings.Contains(f.value, "-") {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Hyphen in build." + f.name,
+				Detail:   fmt.Sprintf("%q contains a hyphen, which would make the build's name-version-release ambiguous; Koji refuses it. Use a dot or an underscore.", f.value),
+				Subject:  rangeOr(f.expr, b.DeclRange).Ptr(),
+			})
+		}
+	}
 	var archIndex, canFailIndex []int
 	var archesOK bool
 	out.Arches, archIndex, archesOK = list(b.Arches, "arches")
@@ -101,11 +125,20 @@ func BuildBlock(b *recipe.Build, sc *Scope) (kind.Build, hcl.Diagnostics) {
 	}
 	seen := map[string]bool{}
 	for i, a := range out.Arches {
-		if !hclsyntax.ValidIdentifier(a) {
+		// The koji presets have renamed their arches as Koji does; here an
+		// alias is not renamed but refused, as the arch is used as written.
+		if ca := kojifacts.CanonArch(a); !slices.Contains(kojifacts.KnownArches, a) && ca != a {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
-				Summary:  "Invalid architecture",
-				Detail:   fmt.Sprintf("%q is not an architecture name, such as x86_64 or aarch64.", a),
+				Summary:  "Architecture alias",
+				Detail:   fmt.Sprintf("Koji calls %q %q (koji.canonArch); write %q.", a, ca, ca),
+				Subject:  ItemRange(b.Arches, archIndex[i]),
+			})
+		} else if !kojifacts.KnownArch(a) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown architecture",
+				Detail:   fmt.Sprintf("%q is not an architecture Koji knows.%s Architectures are named as rpm names them, such as x86_64, aarch64, ppc64le or s390x.", a, suggest.DidYouMean(a, kojifacts.KnownArches)),
 				Subject:  ItemRange(b.Arches, archIndex[i]),
 			})
 		}

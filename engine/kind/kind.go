@@ -149,6 +149,10 @@ type Config struct {
 	Value cty.Value
 	// Arch is the architecture being planned.
 	Arch string
+	// CanFail reports that the build lets Arch fail (build.can_fail): what
+	// can only fail this arch, Validate may warn of instead of refusing
+	// the plan, as Koji builds the other arches.
+	CanFail bool
 	// Block is the range of the stage block's header.
 	Block  hcl.Range
 	ranges map[string]hcl.Range

@@ -15,10 +15,13 @@ var Formats = []string{
 	"vagrant-hyperv", "docker", "raw-xz", "liveimg-squashfs", "tar-gz", "raw",
 }
 
-// CanonArch normalises an architecture name as koji.canonArch does.
+// CanonArch normalises an architecture name as koji.canonArch
+// (koji/__init__.py) does. Its fnmatch patterns are spelled out: "i?86"
+// takes any one character, so "ix86" is i386 too.
 func CanonArch(arch string) string {
+	rest, arm := strings.CutPrefix(arch, "arm")
 	switch {
-	case regexp.MustCompile(`^i\d86$`).MatchString(arch), arch == "athlon":
+	case len(arch) == 4 && arch[0] == 'i' && arch[2:] == "86", arch == "athlon":
 		return "i386"
 	case arch == "ia32e":
 		return "x86_64"
@@ -26,13 +29,65 @@ func CanonArch(arch string) string {
 		return "ppc64le"
 	case strings.HasPrefix(arch, "ppc64"):
 		return "ppc64"
-	case regexp.MustCompile(`^arm.*h.*$`).MatchString(arch):
+	case strings.HasPrefix(arch, "sparc64"):
+		return "sparc64"
+	case strings.HasPrefix(arch, "sparc"):
+		return "sparc"
+	case strings.HasPrefix(arch, "alpha"):
+		return "alpha"
+	case arm && strings.Contains(rest, "h"):
 		return "armhfp"
-	case strings.HasPrefix(arch, "arm"):
+	case arm:
 		return "arm"
 	}
 	return arch
 }
+
+// KnownArches are the architecture names Koji knows: the keys and values
+// of koji/arch.py's arches table (yum's rpmUtils.arch) and of
+// builder/kojid's createDistRepoTask.compat, which adds aarch64, riscv64,
+// sw_64 and loongarch64; without noarch and src, which no image has.
+var KnownArches = []string{
+	"i386", "i486", "i586", "i686", "athlon", "geode",
+	"x86_64", "amd64", "ia32e",
+	"ppc", "ppc64", "ppc64p7", "ppc64pseries", "ppc64iseries", "ppc64le",
+	"s390", "s390x",
+	"sparc", "sparcv8", "sparcv9", "sparcv9v", "sparc64", "sparc64v",
+	"alpha", "alphaev4", "alphaev45", "alphaev5", "alphaev56", "alphapca56",
+	"alphaev6", "alphaev67", "alphaev68", "alphaev7",
+	"arm", "armv4l", "armv4tl", "armv5tel", "armv5tejl", "armv6l", "armv7l",
+	"armhfp", "armv6hl", "armv7hl", "armv7hnl",
+	"aarch64", "arm64",
+	"sh3", "sh4", "sh4a",
+	"ia64", "riscv64", "sw_64", "loongarch64",
+}
+
+// KnownArch reports whether Koji knows arch: it is one of KnownArches or
+// one of canonArch's patterns renames it ("ix86", "sparcv9b").
+func KnownArch(arch string) bool {
+	return slices.Contains(KnownArches, arch) || CanonArch(arch) != arch
+}
+
+// OzArchProblem says why Oz cannot install an image-build guest on arch
+// (a canonical arch), or "" when it can. Koji itself does not check: the
+// arch's createImage task fails, and only that arch when it is in can_fail
+// (builder/kojid BuildBaseImageTask.handler, optional_arches).
+func OzArchProblem(arch string) string {
+	// builder/kojid OzImageTask.makeTemplate writes armhfp as armv7l.
+	tdl := arch
+	if arch == "armhfp" || arch == "armv7hl" || arch == "armv7hnl" {
+		tdl = "armv7l"
+	}
+	// oz/TDL.py TDL.__init__: "Architecture must be one of 'i386, x86_64,
+	// ppc64, ppc64le, armv7l, aarch64, or s390x'".
+	if !slices.Contains(ozArches, tdl) {
+		return fmt.Sprintf("Oz installs only %s guests, so Koji's image-build fails on %s", strings.Join(ozArches, ", "), arch)
+	}
+	return ""
+}
+
+// ozArches are the architectures oz/TDL.py accepts in a template.
+var ozArches = []string{"i386", "x86_64", "ppc64", "ppc64le", "aarch64", "armv7l", "s390x"}
 
 // OCIArch is the container (OCI, GOARCH) architecture and variant of a
 // Koji arch. ImageFactory maps only x86_64 (amd64) and armv7hl (armhfp);
@@ -175,3 +230,28 @@ func NextRelease(latest string) (string, error) {
 }
 
 var numeric = regexp.MustCompile(`^[0-9]+$`)
+
+// packageNameChars is kojihub's default RegexNameInternal
+// (kojihub/kojixmlrpc.py load_config), which verify_name_internal
+// (kojihub/kojihub.py) applies to a new package's name.
+var packageNameChars = regexp.MustCompile(`^[A-Za-z0-9/_.+-]+$`)
+
+// MaxPackageName is kojihub's default MaxNameLengthInternal.
+const MaxPackageName = 256
+
+// CheckPackageName says why name cannot be a build's (Koji package's)
+// name, or "" when it can. It applies Koji's verify_name_internal with the
+// hub's defaults, and refuses too what Koji allows but a file name cannot
+// hold: "/" and "..", because the name becomes a directory of the store
+// and of the N-V-R file names (docs/koji-behaviour.md#build-names).
+func CheckPackageName(name string) string {
+	switch {
+	case len(name) > MaxPackageName:
+		return fmt.Sprintf("a Koji package name has at most %d characters; this one has %d", MaxPackageName, len(name))
+	case strings.Contains(name, "/"), strings.Contains(name, ".."), name == ".":
+		return fmt.Sprintf("%q would be a path, not a name: a build's name cannot contain \"/\" or \"..\"", name)
+	case !packageNameChars.MatchString(name):
+		return fmt.Sprintf("%q has characters Koji refuses in a package name; use letters, digits and . _ + -", name)
+	}
+	return ""
+}

@@ -9,12 +9,20 @@ import (
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
 )
 
+// Expected values: koji/__init__.py canonArch, whose patterns are fnmatch
+// ones ("i?86" takes any character: "ix86"; "sparc64*" before "sparc*").
 func TestCanonArch(t *testing.T) {
 	for in, want := range map[string]string{
 		"i686": "i386", "i386": "i386", "athlon": "i386", "ia32e": "x86_64",
 		"x86_64": "x86_64", "ppc64le": "ppc64le", "ppc64": "ppc64", "ppc64p7": "ppc64",
 		"armv7hl": "armhfp", "armv7hnl": "armhfp", "armv7l": "arm", "aarch64": "aarch64",
 		"s390x": "s390x", "noarch": "noarch",
+		"ix86": "i386", "i-86": "i386", "i8686": "i8686", "geode": "geode", "amd64": "amd64",
+		"ppc64iseries": "ppc64", "ppc": "ppc",
+		"sparc64v": "sparc64", "sparc64": "sparc64", "sparcv9v": "sparc", "sparcv8": "sparc", "sparc": "sparc",
+		"alphaev67": "alpha", "alphapca56": "alpha", "alpha": "alpha",
+		"armv6hl": "armhfp", "armv5tejl": "arm", "arm": "arm", "arm64": "arm",
+		"x86-64": "x86-64",
 	} {
 		if got := kojifacts.CanonArch(in); got != want {
 			t.Errorf("CanonArch(%q) = %q, want %q", in, got, want)
@@ -156,6 +164,66 @@ func TestNextRelease(t *testing.T) {
 	for _, bad := range []string{"abc", "1.2.3.4", "a.b.c", "1a", "rc1.fc41", ".1", "1..2.x"} {
 		if got, err := kojifacts.NextRelease(bad); err == nil {
 			t.Errorf("NextRelease(%q) = %q, want an error", bad, got)
+		}
+	}
+}
+
+// Koji knows the names of koji/arch.py's arches table and of builder/kojid
+// createDistRepoTask.compat, and whatever canonArch renames.
+func TestKnownArch(t *testing.T) {
+	for _, a := range []string{"x86_64", "aarch64", "ppc64le", "s390x", "i686", "ix86", "amd64",
+		"sparcv9", "alphaev7", "armv7hl", "sh4a", "ia64", "riscv64", "loongarch64", "sw_64",
+		"ppc64el"} { // fnmatch ppc64*: Koji builds Debian's name as ppc64, not ppc64le
+		if !kojifacts.KnownArch(a) {
+			t.Errorf("KnownArch(%q) = false, want true", a)
+		}
+	}
+	for _, a := range []string{"x86-64", "X86_64", "amd-64", "arch64", "", "noarch", "src", "../x"} {
+		if kojifacts.KnownArch(a) {
+			t.Errorf("KnownArch(%q) = true, want false", a)
+		}
+	}
+}
+
+// oz/TDL.py TDL.__init__ accepts i386, x86_64, ppc64, ppc64le, armv7l,
+// aarch64 and s390x; builder/kojid OzImageTask.makeTemplate writes armhfp
+// as armv7l.
+func TestOzArchProblem(t *testing.T) {
+	for _, a := range []string{"i386", "x86_64", "ppc64", "ppc64le", "aarch64", "armhfp", "s390x"} {
+		if why := kojifacts.OzArchProblem(a); why != "" {
+			t.Errorf("OzArchProblem(%q) = %q, want none", a, why)
+		}
+	}
+	for _, a := range []string{"riscv64", "sparc64", "alpha", "arm", "ppc", "s390", "ia64"} {
+		if why := kojifacts.OzArchProblem(a); !strings.Contains(why, "Oz installs only") {
+			t.Errorf("OzArchProblem(%q) = %q, want a refusal", a, why)
+		}
+	}
+}
+
+// kojihub/kojihub.py verify_name_internal with kojihub/kojixmlrpc.py's
+// defaults (RegexNameInternal ^[A-Za-z0-9/_.+-]+$, MaxNameLengthInternal
+// 256), and no "/" or ".." (imgpipe's addition: the name is a directory).
+func TestCheckPackageName(t *testing.T) {
+	for _, ok := range []string{"fedora-cloud", "Fedora-Cloud-Base", "gcc-c++", "python3.12", "a_b", "x", strings.Repeat("n", 256)} {
+		if why := kojifacts.CheckPackageName(ok); why != "" {
+			t.Errorf("CheckPackageName(%q) = %q, want accepted", ok, why)
+		}
+	}
+	for bad, want := range map[string]string{
+		"../../etc/cron.d/evil":  "would be a path",
+		"a/b":                    "would be a path",
+		"..":                     "would be a path",
+		"a..b":                   "would be a path",
+		".":                      "would be a path",
+		"fedora cloud":           "characters Koji refuses",
+		"evil\n":                 "characters Koji refuses",
+		"café":                   "characters Koji refuses",
+		"a:b":                    "characters Koji refuses",
+		strings.Repeat("n", 257): "at most 256",
+	} {
+		if why := kojifacts.CheckPackageName(bad); !strings.Contains(why, want) {
+			t.Errorf("CheckPackageName(%q) = %q, want it to say %q", bad, why, want)
 		}
 	}
 }

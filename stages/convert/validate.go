@@ -99,8 +99,16 @@ func validate(c *kind.Config) hcl.Diagnostics {
 	}
 
 	if slices.Contains(formats, "vagrant-virtualbox") || (slices.Contains(formats, "vsphere-ova") && newParams(ova, factory, "vsphere-ova")["vsphere_ova_format"] == "vagrant-virtualbox") {
+		// imagefactory_plugins/ovfcommon/ovfcommon.py
+		// VirtualBoxOVFDescriptor.generate_ovf_xml fails the arch's task;
+		// Koji then builds the others when the arch is in can_fail
+		// (builder/kojid BuildBaseImageTask.handler, optional_arches).
 		if _, _, err := virtualBoxOS(c.Arch); err != nil && c.Arch != kind.NoArch {
-			errorf("formats", "Format not available for "+c.Arch, "vagrant-virtualbox: %v, as in ImageFactory.", err)
+			if c.CanFail {
+				warnf("formats", "Architecture will fail: "+c.Arch, "vagrant-virtualbox: %v, as in ImageFactory, so convert fails %s when it runs; %s is in can_fail, so the other architectures are built, as in Koji.", err, c.Arch, c.Arch)
+			} else {
+				errorf("formats", "Format not available for "+c.Arch, "vagrant-virtualbox: %v, as in ImageFactory. Remove the format or %s, or add %s to the build's can_fail to build the other architectures (as Koji would).", err, c.Arch, c.Arch)
+			}
 		}
 	}
 	if v := c.Get("vagrantfile"); v.IsKnown() && !v.IsNull() && len(formats) > 0 && !hasVagrant {

@@ -349,7 +349,9 @@ func TestValidate(t *testing.T) {
 		want  string
 		sev   hcl.DiagnosticSeverity
 	}{
-		{map[string]cty.Value{"version": cty.StringVal("F39")}, "Unsupported kickstart version", hcl.DiagError},
+		{map[string]cty.Value{"version": cty.StringVal("F30")}, "Unsupported kickstart version", hcl.DiagError},
+		{map[string]cty.Value{"version": cty.StringVal("F46")}, "Unsupported kickstart version", hcl.DiagError},
+		{map[string]cty.Value{"version": cty.StringVal("39000")}, "", 0},
 		{map[string]cty.Value{"version": cty.StringVal("rhel9")}, "", 0},
 		{map[string]cty.Value{"repos": cty.ListVal([]cty.Value{cty.StringVal("https://x/$arch/")})}, "Literal $arch in repos", hcl.DiagWarning},
 	} {

@@ -210,7 +210,10 @@ func validateCommon(c *kind.Config, cmd string) hcl.Diagnostics {
 	}
 	if arches, ok := knownList(c, "arches"); ok {
 		for _, a := range arches {
-			if ca := kojifacts.CanonArch(strings.TrimSpace(a)); ca != a {
+			if !kojifacts.KnownArch(strings.TrimSpace(a)) {
+				diags = append(diags, errorf(c.Range("arches"), "Unknown architecture",
+					"%q is not an architecture Koji knows.%s Architectures are named as rpm names them, such as x86_64, aarch64, ppc64le or s390x.", a, suggest.DidYouMean(strings.TrimSpace(a), kojifacts.KnownArches)))
+			} else if ca := kojifacts.CanonArch(strings.TrimSpace(a)); ca != a {
 				diags = append(diags, warnf(c.Range("arches"), "Architecture renamed",
 					"Koji calls %q %q; imgpipe builds it as %q.", a, ca, ca))
 			}
@@ -257,6 +260,7 @@ func validateImageBuild(c *kind.Config) hcl.Diagnostics {
 			diags = append(diags, diskSizeError(c.Range("disk_size"), s, err))
 		}
 	}
+	diags = append(diags, ozArches(c)...)
 	if ks, ok := knownString(c, "kickstart"); ok {
 		if _, hasURL := known(c, "ksurl"); hasURL && path.Base(ks) != ks {
 			diags = append(diags, warnf(c.Range("kickstart"), "Kickstart directory dropped",
@@ -291,6 +295,37 @@ func emptyRelease(c *kind.Config) hcl.Diagnostics {
 	}
 	return hcl.Diagnostics{warnf(c.Range("release"), "Empty release",
 		"release is empty, and Koji takes an empty release as given (only a missing one is numbered), so Koji would make the build N-V- (name, version, and nothing after the last hyphen). imgpipe reads it as unset and gives the build the next release. Remove release to say so, or set one.")}
+}
+
+// ozArches reports the arches Oz cannot install (kojifacts.OzArchProblem).
+// In Koji that arch's createImage task fails: the build with it, unless
+// the arch is in can_fail (BuildBaseImageTask's optional_arches), when the
+// other arches are built. So imgpipe refuses such an arch, or warns under
+// can_fail. (A format ImageFactory cannot make on an arch, convert's
+// Validate reports, for recipes too.)
+func ozArches(c *kind.Config) hcl.Diagnostics {
+	arches, ok := knownList(c, "arches")
+	if !ok {
+		return nil
+	}
+	canFail, _ := knownList(c, "can_fail")
+	var diags hcl.Diagnostics
+	for _, a := range arches {
+		arch := kojifacts.CanonArch(strings.TrimSpace(a))
+		why := kojifacts.OzArchProblem(arch)
+		if why == "" || !kojifacts.KnownArch(arch) { // unknown: reported as such
+			continue
+		}
+		optional := slices.ContainsFunc(canFail, func(cf string) bool { return kojifacts.CanonArch(strings.TrimSpace(cf)) == arch })
+		if optional {
+			diags = append(diags, warnf(c.Range("arches"), "Architecture will fail",
+				"%s. %s is in can_fail, so Koji builds the other architectures; imgpipe tries %s all the same, with a qemu-system-%s guest install Koji never makes.", why, arch, arch, arch))
+		} else {
+			diags = append(diags, errorf(c.Range("arches"), "Architecture cannot be built",
+				"%s, and the whole build with it. Remove %s from arches, or add it to can_fail to build the other architectures.", why, arch))
+		}
+	}
+	return diags
 }
 
 func validateLive(c *kind.Config, cmd string) hcl.Diagnostics {

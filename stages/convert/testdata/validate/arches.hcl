@@ -1,4 +1,7 @@
-# VirtualBox boxes are for x86 guests only, as in ImageFactory.
+# VirtualBox boxes are for x86 guests only, as in ImageFactory
+# (imagefactory_plugins/ovfcommon/ovfcommon.py
+# VirtualBoxOVFDescriptor.generate_ovf_xml); without can_fail the build
+# cannot succeed in Koji.
 build {
   name    = "img"
   version = "1"
