@@ -47,13 +47,6 @@ func ISOName(name, arch, version, release string) string {
 	return name + "-" + arch + "-" + version + "-" + release + ".iso"
 }
 
-// LivecdISOName is the name Koji publishes a spin-livecd ISO under: N-V-R.iso
-// (kojid LiveCDTask.handler: isoname = '%s-%s-%s' % (name, version,
-// release), then isoname += '.iso' when it uploads the ISO it found).
-func LivecdISOName(name, version, release string) string {
-	return name + "-" + version + "-" + release + ".iso"
-}
-
 // LivemediaArgv is Koji's livemedia-creator argv (docs/koji-behaviour.md#livemedia-creator-command-line):
 // --macboot only on x86_64 unless NoMacboot, --releasever is the image
 // version, and the extra boot args are wrapped in literal double quotes as
@@ -159,29 +152,6 @@ func applianceFormat(f string) string {
 		return "raw"
 	}
 	return f
-}
-
-// ApplianceDisk is the name Koji publishes an appliance's disk under, for
-// the image N-V-R in format, with appliance-creator's default disk sda (a
-// kickstart part line without --ondisk). Koji runs appliance-creator
-// without --no-compress, so the tool compresses the disk
-// (appliance-tools appcreate/appliance.py ApplianceImageCreator:
-// _stage_final_image runs "xz -z --block-size=16777216" on a raw disk,
-// making <name>-<disk>.raw.xz; _convert_image gives qemu-img convert -c for
-// qcow2, which keeps its name), and Koji uploads every file of app-output
-// under its base name (kojid ApplianceTask.handler).
-func ApplianceDisk(name, version, release, format string) string {
-	disk := name + "-" + version + "-" + release + "-sda." + applianceFormat(format)
-	if applianceFormat(format) == "raw" {
-		disk += ".xz"
-	}
-	return disk
-}
-
-// ApplianceXML is the name of the appliance's libvirt description:
-// <N-V-R>.xml (appliance-tools ApplianceImageCreator._write_image_xml).
-func ApplianceXML(name, version, release string) string {
-	return name + "-" + version + "-" + release + ".xml"
 }
 
 // applianceArtifact is the format the appliance's disks are published as:

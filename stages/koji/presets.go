@@ -752,8 +752,11 @@ func expandAppliance(b *kind.PresetBlock) (*kind.Expansion, hcl.Diagnostics) {
 	st.Image = x.attrOrDefault("buildroot_image", attrBuildroot.Default)
 	stages = append(stages, st)
 
-	// Koji publishes the files of app-output under their own names: the
-	// disks (ApplianceDisk) and their libvirt description (ApplianceXML).
+	// Koji publishes the files of app-output under their own names
+	// (kojid ApplianceTask.handler): the disks, N-V-R-<disk>.raw.xz (Koji
+	// runs appliance-creator without --no-compress, and appliance-tools'
+	// ApplianceImageCreator._stage_final_image xz-compresses a raw disk),
+	// and their libvirt description, N-V-R.xml.
 	publish := newBody(rng)
 	publish.set("artifacts", object(rng,
 		applianceArtifact(format), ref("appliance", "disk", rng),
