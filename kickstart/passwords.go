@@ -35,10 +35,17 @@ func MaskPasswords(text, marker string) (string, []string) {
 		if len(spans) == 0 {
 			continue
 		}
+		// A crypted value that is no crypt(3) hash ("$id$..."), such as
+		// Fedora's `rootpw --iscrypted --lock locked`, matches no login:
+		// it is masked here, but not everywhere else, where a word like
+		// "locked" would garble every log.
+		crypted := slices.ContainsFunc(toks[1:], func(t token) bool { return matchesOption(t.val, []string{"--iscrypted"}) })
 		var b strings.Builder
 		last := 0
 		for _, sp := range spans {
-			found = append(found, sp.value)
+			if !crypted || strings.HasPrefix(sp.value, "$") {
+				found = append(found, sp.value)
+			}
 			b.WriteString(line[last:sp.start])
 			b.WriteString(marker)
 			last = sp.end

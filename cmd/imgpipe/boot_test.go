@@ -48,6 +48,63 @@ func (s *screen) waitFor(t *testing.T, from int, want string, timeout time.Durat
 	}
 }
 
+// terminal is imgpipe running on a pseudo-terminal, as in a person's
+// terminal: a session of its own with the pty as its controlling terminal,
+// as a shell gives the programs it runs.
+type terminal struct {
+	tty      *os.File
+	before   *unix.Termios // the terminal's mode before imgpipe started
+	screen   *screen       // what imgpipe wrote to it
+	exited   chan error    // imgpipe's exit
+	typeKeys func(string)
+}
+
+// startOnTerminal starts imgpipe with args on a new pseudo-terminal.
+func startOnTerminal(t *testing.T, args ...string) *terminal {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := imgpipeCmd(args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true, Setctty: true}
+	term := &terminal{tty: tty, before: before, screen: &screen{}, exited: make(chan error, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			term.screen.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { term.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	})
+	term.typeKeys = func(s string) {
+		if _, err := ptmx.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return term
+}
+
 // bootSession runs `imgpipe boot args...` on a pty, as a person would in a
 // terminal: it logs in as root, runs a command whose answer it checks and
 // one that would leave a file on the host if it ran there, and quits with
@@ -57,58 +114,15 @@ func (s *screen) waitFor(t *testing.T, from int, want string, timeout time.Durat
 // that the host command never ran.
 func bootSession(t *testing.T, args ...string) {
 	t.Helper()
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	defer tty.Close()
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
-		t.Fatal(err)
-	}
-	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := imgpipeCmd(append([]string{"boot", "--memory", "512"}, args...)...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-	// A session of its own with the pty as its controlling terminal, as a
-	// shell gives the programs it runs.
-	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true, Setctty: true}
-	var scr screen
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		buf := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(buf)
-			scr.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-		}
-	}()
+	term := startOnTerminal(t, append([]string{"boot", "--memory", "512"}, args...)...)
+	scr, exited, type_ := term.screen, term.exited, term.typeKeys
+	tty, before := term.tty, term.before
 
 	hostFile := filepath.Join(t.TempDir(), "typed-for-the-guest")
 	at := scr.waitFor(t, 0, "login:", 5*time.Minute)
-	type_ := func(s string) {
-		if _, err := ptmx.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	type_("root\r")
 	at = scr.waitFor(t, at, "assword:", time.Minute)
-	type_("imgpipe\r")
+	type_("Secr3t-root\r")
 	at = scr.waitFor(t, at, "# ", time.Minute)
 	// The answer, not the echo of the question: $((6*7)) echoes as itself.
 	type_("echo guest-$((6*7)); [ -d " + filepath.Dir(hostFile) + " ] || echo no-such-dir-in-the-guest\r")

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
 	"github.com/imgpipe/imgpipe/fixtures"
@@ -154,41 +153,8 @@ func TestOnErrorAsk(t *testing.T) {
 	tree := fixtures.Tree(t)
 	fixtures.NeedTools(t, "qemu-system-x86_64")
 	dir := waitingRecipe(t)
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	defer tty.Close()
-	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := imgpipeCmd("run", "--on-error=ask", "--progress", "plain", "-var", "tree="+tree, filepath.Join(dir, "waits.hcl"))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true, Setctty: true}
-	var scr screen
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(buf)
-			scr.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	key := func(s string) {
-		if _, err := ptmx.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	term := startOnTerminal(t, "run", "--on-error=ask", "--progress", "plain", "-var", "tree="+tree, filepath.Join(dir, "waits.hcl"))
+	scr, exited, key := term.screen, term.exited, term.typeKeys
 
 	at := scr.waitFor(t, 0, "[r] retry  [c] console", 10*time.Minute)
 	key("c")
@@ -208,11 +174,11 @@ func TestOnErrorAsk(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("q did not end the run")
 	}
-	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	after, err := unix.IoctlGetTermios(int(term.tty.Fd()), unix.TCGETS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *after != *before {
+	if *after != *term.before {
 		t.Errorf("the terminal's mode is not restored")
 	}
 }
