@@ -199,7 +199,9 @@ func (r *Recipe) decode(body hcl.Body, opts []Option) hcl.Diagnostics {
 			seenExecutors[e.Name] = e
 			r.Executors = append(r.Executors, e)
 		default: // a preset
-			diags = append(diags, checkIdentifier(block.Type, block.Labels[0], block.LabelRanges[0])...)
+			// Its label is the build's name, which need not be an HCL
+			// identifier (Koji's gcc-c++, python3.12): the build block's
+			// rules check it (Koji's package names: engine/eval).
 			r.Presets = append(r.Presets, &Block{
 				Type:       block.Type,
 				Label:      block.Labels[0],

@@ -62,7 +62,7 @@ func Reference(kinds []*kind.Kind, presets []*kind.Preset) []byte {
 
 	w.p("## Presets")
 	w.p("A preset block stands for a whole build: the build block and a graph of stages. Its label is the " +
-		"build's name. A recipe has at most one preset block and then no build block; it may add stage blocks " +
+		"build's name, any name Koji takes for a package (`gcc-c++`, `python3.12`). A recipe has at most one preset block and then no build block; it may add stage blocks " +
 		"of its own (named differently from the preset's stages) that refer to the preset's stages. " +
 		"`imgpipe plan` shows the expansion of a recipe.")
 	w.line("| preset | summary |")
