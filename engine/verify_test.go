@@ -9,6 +9,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/stagetest"
 )
 
 // damageRecipe: disk makes a file, use reads it.
@@ -56,7 +57,7 @@ func TestRunRebuildsDamagedObject(t *testing.T) {
 		damage        func()
 	}{
 		{"bit flip", "disk: has sha256 ", func() {
-			flipBit(t, path, 4)
+			stagetest.FlipBit(t, path, 4)
 		}},
 		{"truncation", "disk: is 3 bytes, recorded 15", func() {
 			os.Chmod(path, 0o644)
@@ -103,35 +104,6 @@ func TestRunRebuildsDamagedObject(t *testing.T) {
 	now, _ := os.Stat(path)
 	if err != nil || !ok || rec.Fingerprints["disk"] != store.FingerprintOf(now) {
 		t.Errorf("after touch: recorded fingerprint %+v, file's %+v", rec.Fingerprints["disk"], store.FingerprintOf(now))
-	}
-}
-
-// flipBit flips one bit of a file in place, and puts its mtime back.
-func flipBit(t *testing.T, path string, at int64) {
-	t.Helper()
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(path, 0o644) // a guard root ignores; others lift it
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, at); err != nil {
-		t.Fatal(err)
-	}
-	b[0] ^= 0x10
-	if _, err := f.WriteAt(b, at); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(path, info.Mode().Perm())
-	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
 	}
 }
 

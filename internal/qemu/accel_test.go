@@ -16,7 +16,7 @@ import (
 // developed on /dev/kvm opens but qemu aborts: "failed to set MSR 0x10a".)
 func TestKVMProbeSaysWhy(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
-		t.Skip("the probe firmware is x86")
+		t.Skip("the probe firmware is x86") // CI machines are amd64
 	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil && os.Getenv("CI") == "" {
 		t.Skip("qemu-system-x86_64 not installed")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgpipe/imgpipe/internal/stagetest"
 	"github.com/imgpipe/imgpipe/stages/upload"
 )
 
@@ -27,7 +28,7 @@ func TestWriteIntoPublishedImage(t *testing.T) {
 	object := sha256sum(t, fx.artifacts["qcow2"])
 
 	img := filepath.Join(dir, "images/fedora-cloud-41-1.x86_64.qcow2")
-	flipBit(t, img, 1000)
+	stagetest.FlipBit(t, img, 1000)
 	if got := sha256sum(t, fx.artifacts["qcow2"]); got != object {
 		t.Fatalf("writing into the published image changed the store's object: sha256 %s, was %s", got, object)
 	}
@@ -57,7 +58,7 @@ func TestWriteIntoPublishedImage(t *testing.T) {
 
 	// SHA256SUMS edited to match a damaged image: written again from
 	// metadata.json.
-	flipBit(t, img, 2000)
+	stagetest.FlipBit(t, img, 2000)
 	damaged := sha256sum(t, img)
 	forged := strings.Replace(string(sums), object, damaged, 1)
 	if forged == string(sums) {
@@ -97,7 +98,7 @@ func TestDamagedBuildRefused(t *testing.T) {
 	sums := readFile(t, filepath.Join(dir, "SHA256SUMS"))
 
 	published := filepath.Join(dir, "data/logs/x86_64/notes.log")
-	flipBit(t, published, 0)
+	stagetest.FlipBit(t, published, 0)
 	if err := os.WriteFile(notes, []byte("edited by hand\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestRecipeFileEditedAfterUpload(t *testing.T) {
 	img := filepath.Join(dir, "images/fedora-cloud-41-1.x86_64.raw")
 	want := sha256sum(t, img)
 
-	flipBit(t, local, 10)
+	stagetest.FlipBit(t, local, 10)
 	if got := sha256sum(t, img); got != want {
 		t.Errorf("editing the recipe's file changed the published image: sha256 %s, was %s", got, want)
 	}
@@ -154,7 +155,7 @@ func TestDamagedObjectNotPublished(t *testing.T) {
 	b := testBuild("x86_64")
 	e.reserve(b)
 	fx := e.images(b, "x86_64", "")
-	flipBit(t, fx.artifacts["qcow2"], 100)
+	stagetest.FlipBit(t, fx.artifacts["qcow2"], 100)
 	s, _ := e.stage(b, "x86_64", fx, "")
 	_, err := upload.Kind.Run(t.Context(), s)
 	if err == nil || !strings.Contains(err.Error(), fx.artifacts["qcow2"]+" was changed after its stage made it") {
@@ -162,36 +163,6 @@ func TestDamagedObjectNotPublished(t *testing.T) {
 	}
 	if exists(filepath.Join(e.st.BuildDir(b.Name, b.Version, b.Release), "metadata.json")) {
 		t.Error("a build was published from a damaged object")
-	}
-}
-
-// flipBit flips one bit of a file in place, keeping its size, mode and
-// mtime.
-func flipBit(t testing.TB, path string, at int64) {
-	t.Helper()
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(path, 0o644) // a guard root ignores; others lift it
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, at); err != nil {
-		t.Fatal(err)
-	}
-	b[0] ^= 0x01
-	if _, err := f.WriteAt(b, at); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(path, info.Mode().Perm())
-	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
-		t.Fatal(err)
 	}
 }
 
