@@ -389,7 +389,9 @@ func TestKilledProcessLeavesNoBuild(t *testing.T) {
 	storeDir := t.TempDir()
 	marker := filepath.Join(t.TempDir(), "copying")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledProcessLeavesNoBuild$", "-test.v")
-	cmd.Env = append(os.Environ(), "UPLOAD_HELPER_STORE="+storeDir, "UPLOAD_HELPER_MARKER="+marker)
+	// The killed helper cannot remove its own temporary directories: they
+	// go under this test's, which the test removes.
+	cmd.Env = append(os.Environ(), "UPLOAD_HELPER_STORE="+storeDir, "UPLOAD_HELPER_MARKER="+marker, "TMPDIR="+t.TempDir())
 	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
