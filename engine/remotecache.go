@@ -8,11 +8,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/imgpipe/imgpipe/engine/cache"
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
-	"github.com/imgpipe/imgpipe/internal/canonjson"
+	"github.com/imgpipe/imgpipe/internal/secret"
 )
 
 // The team cache (docs/team-cache.md): after the store missed, a stage is
@@ -65,7 +67,7 @@ func (r *runner) shareable(n *Node) string {
 		return "its kind runs every time"
 	case n.Kind.Local:
 		return "its kind runs on this machine"
-	case r.secrets.Contains(string(canonjson.Marshal(n.Config))):
+	case holdsSecret(r.secrets, n.Config):
 		return "its configuration holds a secret"
 	}
 	return ""
@@ -185,4 +187,31 @@ func acceptPulled(n *Node, res *store.Result) error {
 		}
 	}
 	return nil
+}
+
+// holdsSecret reports whether a string of v holds one of set's secrets, or
+// is the value of a key named as a secret (an env DB_PASSWORD), however
+// short.
+func holdsSecret(set *secret.Set, v cty.Value) bool {
+	found := false
+	cty.Walk(v, func(p cty.Path, v cty.Value) (bool, error) {
+		if found || v.IsMarked() || !v.IsKnown() || v.IsNull() {
+			return false, nil
+		}
+		if v.Type() == cty.String {
+			found = set.Contains(v.AsString())
+			if len(p) > 0 && v.AsString() != "" {
+				switch step := p[len(p)-1].(type) {
+				case cty.GetAttrStep:
+					found = found || secret.IsSecretName(step.Name)
+				case cty.IndexStep:
+					if step.Key.Type() == cty.String {
+						found = found || secret.IsSecretName(step.Key.AsString())
+					}
+				}
+			}
+		}
+		return !found, nil
+	})
+	return found
 }
