@@ -57,8 +57,8 @@ stage "exec" "use" {
 }
 
 stage "exec" "secretive" {
-  env     = { TOKEN = var.token }
-  command = ["sh", "-euc", "echo \"$TOKEN\" | wc -c >\"$IMGPIPE_OUT/n\""]
+  env     = { GREETING = var.token }
+  command = ["sh", "-euc", "echo \"$GREETING\" | wc -c >\"$IMGPIPE_OUT/n\""]
   outputs = ["n"]
 }
 `
