@@ -366,3 +366,76 @@ func TestTeamCacheHalfPush(t *testing.T) {
 		t.Errorf("cache ls after a half push: %s %s", out.String(), errOut.String())
 	}
 }
+
+// keyRecipe's use reads src's file; %s is src's command, which two
+// recipes write differently for the same bytes.
+const keyRecipe = `
+build {
+  name    = "keyed"
+  version = "1"
+  arches  = ["x86_64"]
+}
+
+stage "exec" "src" {
+  command = ["sh", "-euc", %q]
+  outputs = ["msg"]
+}
+
+stage "exec" "use" {
+  command = ["sh", "-euc", "head -c 100000 /dev/urandom >\"$IMGPIPE_OUT/out\"; cat ${stage.src.msg} >>\"$IMGPIPE_OUT/out\""]
+  outputs = ["out"]
+}
+`
+
+// TestTeamCacheByContentKey: store B's recipe makes src's bytes another
+// way, so use has another stage ID than in A and misses by ID; once src
+// has run, use's content key is A's, and its object is pulled by it (as
+// the store's early cutoff would), holding A's bytes.
+func TestTeamCacheByContentKey(t *testing.T) {
+	reg := podmantest.StartRegistry(t)
+	ref := "oci://" + reg + "/keyed"
+	dir := t.TempDir()
+	write := func(name, cmd string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(fmt.Sprintf(keyRecipe, cmd)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	recipeA := write("a.hcl", `printf hello >"$IMGPIPE_OUT/msg"`)
+	recipeB := write("b.hcl", `echo -n hello >"$IMGPIPE_OUT/msg"`)
+	storeA, storeB := filepath.Join(dir, "store-a"), filepath.Join(dir, "store-b")
+	evA, _ := cacheRun(t, recipeA, storeA, "--cache-to", ref)
+	evB, _ := cacheRun(t, recipeB, storeB, "--cache-from", ref)
+	st, why := outcome(evB)
+	if st["src"] != "done" {
+		t.Errorf("store B: src is %s, want done (another configuration)", st["src"])
+	}
+	if st["use"] != "cached" || !strings.Contains(why["use"], "(by content key ") {
+		t.Errorf("store B: use is %s (%s), want pulled by content key", st["use"], why["use"])
+	}
+	idOf := func(evs []events.Event, stage string) string {
+		for _, e := range evs {
+			if e.Stage == stage && e.ID != "" {
+				return e.ID
+			}
+		}
+		return ""
+	}
+	if idOf(evA, "use") == idOf(evB, "use") {
+		t.Fatal("use has one stage ID in both recipes: the test needs two")
+	}
+	if a, b := cachedFileSum(t, storeA, evA, "use", "out"), fileSum(t, filepath.Join(storeB, "objects", idOf(evB, "use"), "out")); a != b {
+		t.Errorf("store B's use holds sha256 %s, A's %s", b, a)
+	}
+}
+
+func fileSum(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
