@@ -668,8 +668,9 @@ func (r *runner) reuseObject(ctx context.Context, n *Node, id, why string, pulle
 	}
 	st := r.states[n]
 	st.outputs, st.res, st.object = out, res, id
-	if !pulled {
-		// An object built before the cache was set up is shared too.
+	if !pulled || r.opts.CacheTo != r.opts.CacheFrom {
+		// An object built before the cache was set up is shared too, and
+		// one pulled from another cache.
 		r.push(ctx, n, id)
 	}
 	e := r.nodeEvent(events.StageCached, n)

@@ -439,3 +439,25 @@ func fileSum(t *testing.T, path string) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestTeamCacheMirror: what a run pulls from one cache it pushes to
+// another (--cache-from and --cache-to differ), so one run fills a mirror.
+func TestTeamCacheMirror(t *testing.T) {
+	reg := podmantest.StartRegistry(t)
+	ref, mirror := "oci://"+reg+"/team/cache", "oci://"+reg+"/team/mirror"
+	recipePath := writeCacheRecipe(t)
+	cacheRun(t, recipePath, filepath.Join(t.TempDir(), "a"), "--cache-to", ref)
+	evB, _ := cacheRun(t, recipePath, filepath.Join(t.TempDir(), "b"), "--cache-from", ref, "--cache-to", mirror)
+	if st, _ := outcome(evB); st["big"] != "cached" || st["use"] != "cached" {
+		t.Fatalf("store B: %v", st)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"cache", "ls", mirror}, &out, &errOut); code != exitOK {
+		t.Fatalf("cache ls: %d %s", code, errOut.String())
+	}
+	for _, stage := range []string{"big", "use"} {
+		if !strings.Contains(out.String(), " exec  "+stage+" ") {
+			t.Errorf("the mirror lacks %s:\n%s", stage, out.String())
+		}
+	}
+}
