@@ -20,14 +20,17 @@
 // returned beside it (Executors). Run walks the graph in parallel
 // (engine/graph), satisfies nodes from the store when their object exists,
 // or an object made from the same input bytes (early cutoff: content keys,
-// docs/architecture.md#early-cutoff), runs the rest through their kind,
+// docs/architecture.md#early-cutoff), or a team cache's object pulled into
+// the store (RunOptions.CacheFrom, an engine/cache.Remote; pushes go to
+// CacheTo: docs/team-cache.md), runs the rest through their kind,
 // settles the build's release from what the stages before it made and runs
 // the stages it decides under the IDs it gives, and reports everything as
 // events (engine/events).
 //
 // The engine knows no stage kind: kinds are values (kind.Kind) registered by
 // the caller, normally stages.All(), and it imports no container library:
-// the caller's executor.Opener opens container executors. It has no user
+// the caller's executor.Opener opens container executors, and no registry
+// client: the caller opens a team cache (engine/cache/oci). It has no user
 // interface either: front ends read the event stream. docs/architecture.md
 // is the map of the whole.
 package engine

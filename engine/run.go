@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/imgpipe/imgpipe/engine/cache"
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/engine/graph"
 	"github.com/imgpipe/imgpipe/engine/kind"
@@ -47,6 +48,10 @@ type RunOptions struct {
 	// kind.OnErrorAsk, when Ask decides.
 	OnError string
 	Ask     func(ctx context.Context, k kind.KeptMachine) kind.Decision
+	// CacheFrom is a team cache a stage's object is looked up in after the
+	// store missed, and CacheTo one the objects of the stages that succeed
+	// are pushed to (docs/team-cache.md); nil for none.
+	CacheFrom, CacheTo cache.Remote
 }
 
 // Summary is what a run did.
@@ -91,6 +96,8 @@ type runner struct {
 	secrets *secret.Set // the plan's, and those its stages find
 	sem     chan struct{}
 	cancel  context.CancelCauseFunc
+
+	remote remoteState
 
 	mu      sync.Mutex
 	states  map[*Node]*nodeState
@@ -359,15 +366,19 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 	id := r.id(n)
 	forced := r.forced(n)
 	cacheable := !forced && !n.Kind.Uncached
-	if cacheable && r.reuse(n, id, "its object exists") {
+	if cacheable && r.reuse(ctx, n, id, "its object exists") {
 		return
 	}
 	// Early cutoff: an object made from the same bytes serves too.
 	key := contentKeyOf(n, r.gate.build.Release, func(dep *Node) *store.Result { return r.states[dep].res })
 	if cacheable && key != "" {
-		if other, ok := r.content.Lookup(key); ok && other != id && r.reuse(n, other, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", other)) {
+		if other, ok := r.content.Lookup(key); ok && other != id && r.reuse(ctx, n, other, fmt.Sprintf("its inputs hold the same bytes as when object %.12s was made", other)) {
 			return
 		}
+	}
+	// Then the team cache, by ID and by content key, as the store was.
+	if cacheable && r.pull(ctx, n, id, key) {
+		return
 	}
 	select {
 	case r.sem <- struct{}{}:
@@ -391,6 +402,7 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 	case err == nil:
 		st := r.states[n]
 		st.outputs, st.res, st.object = out, res, id
+		r.push(ctx, n, id)
 		e := r.nodeEvent(events.StageDone, n)
 		e.Duration = d
 		r.emit(e)
@@ -627,7 +639,13 @@ func (r *runner) loadOutputs(n *Node, id string, res *store.Result) (cty.Value, 
 // n's outputs: its own object, or one another stage ID made from the same
 // content, which the store then records as an alias of n's ID. why says so
 // in the stage.cached event.
-func (r *runner) reuse(n *Node, id, why string) bool {
+func (r *runner) reuse(ctx context.Context, n *Node, id, why string) bool {
+	return r.reuseObject(ctx, n, id, why, false)
+}
+
+// reuseObject is reuse; pulled says the object came from the team cache,
+// which need not have it pushed back.
+func (r *runner) reuseObject(ctx context.Context, n *Node, id, why string, pulled bool) bool {
 	// Recorded first, so that gc keeps it if the lookup finds it.
 	if r.uses.Add(id, r.store.Target(id)) != nil {
 		return false
@@ -650,6 +668,11 @@ func (r *runner) reuse(n *Node, id, why string) bool {
 	}
 	st := r.states[n]
 	st.outputs, st.res, st.object = out, res, id
+	if !pulled || r.opts.CacheTo != r.opts.CacheFrom {
+		// An object built before the cache was set up is shared too, and
+		// one pulled from another cache.
+		r.push(ctx, n, id)
+	}
 	e := r.nodeEvent(events.StageCached, n)
 	e.Reason = why
 	r.emit(e)

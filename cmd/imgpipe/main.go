@@ -59,6 +59,7 @@ func commands() []command {
 		{"console", "Attach this terminal to a VM a failed run kept (--on-error=abort)", cmdConsole},
 		{"builds", "List, show and delete published builds", cmdBuilds},
 		{"gc", "Remove store objects no recent run used", cmdGC},
+		{"cache", "List and prune a team cache in an OCI registry", cmdCache},
 		{"verify", "Check every object and build of a store against its digests", cmdVerify},
 		{"report", "Show a past run: its log, report.json or an HTML page", cmdReport},
 		{"serve", "Serve the store's runs and builds as web pages, read-only", cmdServe},

@@ -35,6 +35,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs.Var(&mode, "progress", "progress output: auto, tty, plain or json")
 	keepGoing := fs.Bool("keep-going", false, "a failure does not cancel the stages that do not depend on it: the other arches build on, and the run shows every failure")
 	onError := fs.String("on-error", kind.OnErrorCleanup, "what a failed guest-install or boot-verify does with its VM: cleanup (stop it), abort (keep it running to debug: attach with imgpipe console; the run waits until you end it) or ask (on a terminal: retry, console, abort)")
+	var cf cacheFlags
+	cf.register(fs)
 	var debug debugInstallFlag
 	fs.Var(&debug, "debug-install", "ssh into each install: its installer runs sshd and the log says how to log in (ssh -p PORT root@127.0.0.1) as root with your keys in ~/.ssh, or --debug-install=KEY.pub (in the stage IDs: what it builds is never taken for the real thing)")
 	pos, err := parse(fs, args)
@@ -56,6 +58,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	default:
 		return usagef("--on-error %q: want cleanup, abort or ask", *onError)
 	}
+	if err := cf.check(); err != nil {
+		return err
+	}
 	if *jobs < 0 {
 		return usagef("--jobs must be 1 or more (0, the default, means one per CPU)")
 	}
@@ -68,6 +73,10 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	st, err := store.Open(storeDir(*storeFlag, plan.Recipe.Dir))
+	if err != nil {
+		return err
+	}
+	cacheFrom, cacheTo, err := cf.open(plan.Recipe.Cache)
 	if err != nil {
 		return err
 	}
@@ -90,6 +99,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		KeepGoing: *keepGoing,
 		OnError:   *onError,
 		Ask:       ask,
+		CacheFrom: cacheFrom,
+		CacheTo:   cacheTo,
 	})
 	if err := renderer.Close(); err != nil && runErr == nil {
 		runErr = err

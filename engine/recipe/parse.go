@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/imgpipe/imgpipe/engine/cache"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -21,6 +22,17 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "build"},
 		{Type: "stage", LabelNames: []string{"kind", "name"}},
 		{Type: "executor", LabelNames: []string{"type", "name"}},
+		{Type: "cache", LabelNames: []string{"type"}},
+	},
+}
+
+// CacheTypes are the types a cache block may have.
+var CacheTypes = []string{"oci"}
+
+var cacheSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "ref", Required: true},
+		{Name: "push"},
 	},
 }
 
@@ -198,6 +210,19 @@ func (r *Recipe) decode(body hcl.Body, opts []Option) hcl.Diagnostics {
 			}
 			seenExecutors[e.Name] = e
 			r.Executors = append(r.Executors, e)
+		case "cache":
+			if r.Cache != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate cache block",
+					Detail:   fmt.Sprintf("A recipe names one team cache; the first cache block is at %s. Pull from another one for a run with --cache-from.", r.Cache.DeclRange),
+					Subject:  block.DefRange.Ptr(),
+				})
+				continue
+			}
+			c, d := decodeCache(block)
+			diags = append(diags, d...)
+			r.Cache = c
 		default: // a preset
 			// Its label is the build's name, which need not be an HCL
 			// identifier (Koji's gcc-c++, python3.12): the build block's
@@ -364,6 +389,66 @@ func decodeExecutor(block *hcl.Block) (*Executor, hcl.Diagnostics) {
 		return nil, diags
 	}
 	return e, diags
+}
+
+func decodeCache(block *hcl.Block) (*Cache, hcl.Diagnostics) {
+	c := &Cache{Type: block.Labels[0], DeclRange: block.DefRange}
+	var diags hcl.Diagnostics
+	if !slices.Contains(CacheTypes, c.Type) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown cache type",
+			Detail: fmt.Sprintf("There is no cache type %q.%s A team cache is kept in an OCI registry: cache \"oci\" { ref = \"registry.example.com/team/imgpipe-cache\" }.",
+				c.Type, suggest.DidYouMean(c.Type, CacheTypes)),
+			Subject: block.LabelRanges[0].Ptr(),
+		})
+	}
+	content, d := block.Body.Content(cacheSchema)
+	diags = append(diags, d...)
+	// Literals: the cache is chosen before anything is evaluated, and a
+	// run picks another with --cache-from and --cache-to.
+	literal := func(attr *hcl.Attribute, want cty.Type, example string) (cty.Value, bool) {
+		v, d := attr.Expr.Value(nil)
+		if d.HasErrors() || v.IsNull() || !v.IsWhollyKnown() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cache " + attr.Name + " must be a literal",
+				Detail:   fmt.Sprintf("Write %s = %s: a cache block is read before variables are. A run takes another cache with --cache-from and --cache-to.", attr.Name, example),
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+			return cty.NilVal, false
+		}
+		if v.Type() != want {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid cache " + attr.Name,
+				Detail:   fmt.Sprintf("%s takes a %s, such as %s = %s.", attr.Name, want.FriendlyName(), attr.Name, example),
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+			return cty.NilVal, false
+		}
+		return v, true
+	}
+	if attr, ok := content.Attributes["ref"]; ok {
+		c.RefRange = attr.Expr.Range()
+		if v, ok := literal(attr, cty.String, `"registry.example.com/team/imgpipe-cache"`); ok {
+			c.Ref = v.AsString()
+			if _, err := cache.ParseRef(c.Ref); err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid cache ref",
+					Detail:   fmt.Sprintf("%v. A cache's ref is a repository of a registry: host[:port]/repo, such as \"registry.example.com/team/imgpipe-cache\".", err),
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			}
+		}
+	}
+	if attr, ok := content.Attributes["push"]; ok {
+		if v, ok := literal(attr, cty.Bool, "true"); ok {
+			c.Push = v.True()
+		}
+	}
+	return c, diags
 }
 
 func decodeDependsOn(attr *hcl.Attribute) ([]DependsOn, hcl.Diagnostics) {

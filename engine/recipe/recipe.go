@@ -20,6 +20,8 @@ type Recipe struct {
 	Stages    []*Stage
 	// Executors are the executor blocks, in source order.
 	Executors []*Executor
+	// Cache is the cache block, nil without one (docs/team-cache.md).
+	Cache *Cache
 	// Presets are blocks of the preset types Parse was told about, such as
 	// image_build "name" { ... }; the planner expands them.
 	Presets []*Block
@@ -112,4 +114,16 @@ type Executor struct {
 	Arches hcl.Expression
 	// Image is the default image of the stages that run here.
 	Image hcl.Expression
+}
+
+// Cache is a `cache "oci" { ref = "host[:port]/repo" push = true }` block:
+// the team cache a run pulls stages' objects from and, with push, pushes
+// them to (docs/team-cache.md). Its attributes are literals.
+type Cache struct {
+	Type string
+	// Ref is the repository, as written (engine/cache.ParseRef reads it).
+	Ref       string
+	RefRange  hcl.Range
+	Push      bool
+	DeclRange hcl.Range
 }

@@ -183,6 +183,13 @@ func (p *Pending) Commit(r *Result) error {
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", p.id, err)
 	}
+	return p.place(r, files, fps)
+}
+
+// place writes the record of an object whose files are in OutDir, with
+// their digests and fingerprints, and moves the object into place.
+func (p *Pending) place(r *Result, files map[string]File, fps map[string]Fingerprint) error {
+	resultPath := filepath.Join(p.OutDir, ResultFile)
 	r.ID = p.id
 	r.Files = files
 	r.Fingerprints = fps

@@ -28,7 +28,7 @@ func Reference(kinds []*kind.Kind, presets []*kind.Preset) []byte {
 		"INI keys see [koji-migration.md](koji-migration.md).")
 
 	w.p("Contents:")
-	w.line("- [Recipe language](#recipe-language): [blocks](#blocks), [executor blocks](#executor-blocks), [meta-arguments](#meta-arguments), " +
+	w.line("- [Recipe language](#recipe-language): [blocks](#blocks), [executor blocks](#executor-blocks), [cache block](#cache-block), [meta-arguments](#meta-arguments), " +
 		"[references](#references), [arch](#arch), [types](#types), [functions](#functions)")
 	var links []string
 	for _, k := range kinds {
@@ -339,6 +339,7 @@ func writeLanguage(w *writer) {
 	w.line("| `stage \"<kind>\" \"<name>\" { ... }` | any | One step: a [stage kind](#stage-kinds) and its attributes. |")
 	w.line("| a [preset](#presets) block, e.g. `image_build \"<name>\" { ... }` | at most one | Stands for the build block and a graph of stages. |")
 	w.line("| `executor \"podman\" \"<name>\" { ... }` | any | A podman service stages run on: by name, or by architecture. See [executor blocks](#executor-blocks). |")
+	w.line("| `cache \"oci\" { ... }` | at most one | A team cache in an OCI registry that stages' objects are pulled from and pushed to. See [cache block](#cache-block). |")
 	w.nl()
 
 	w.p("**variable**: `type` (an optional type constraint such as `string` or `list(string)`), `default` " +
@@ -392,6 +393,26 @@ func writeLanguage(w *writer) {
 	w.line("  identity   = \"keys/arm-builder\"")
 	w.line("  arches     = [\"aarch64\"]")
 	w.line("  image      = \"registry.fedoraproject.org/fedora:41\"")
+	w.line("}")
+	w.line("```")
+	w.nl()
+
+	w.p("### Cache block")
+	w.p("`cache \"oci\" { ... }` names a team cache: a repository of an OCI registry that holds stages' " +
+		"objects. A run looks a stage up there after its own store missed, by stage ID and then by content key, " +
+		"and pulls the object, verified; with `push = true` it pushes the objects of the stages that succeed. " +
+		"fetch-ks, flatten and upload, and stages whose configuration holds a secret, never go through it. " +
+		"`imgpipe run --cache-from` and `--cache-to` override it for one run. Setting one up, and what is safe " +
+		"to share: [team-cache.md](team-cache.md).")
+	w.line("| attribute | type | required | description |")
+	w.line("|---|---|---|---|")
+	w.line("| `ref` | `string` | **yes** | The repository: `host[:port]/repo`, without a tag (entries are tagged by stage ID and content key). |")
+	w.line("| `push` | `bool` | no | Push what the run builds (false by default: a laptop only pulls; CI pushes). |")
+	w.nl()
+	w.p("Both are literals: the block is read before variables are.")
+	w.line("```hcl")
+	w.line("cache \"oci\" {")
+	w.line("  ref = \"registry.example.com/team/imgpipe-cache\"")
 	w.line("}")
 	w.line("```")
 	w.nl()

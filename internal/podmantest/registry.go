@@ -20,6 +20,16 @@ import (
 // test ends.
 func StartRegistry(t testing.TB) string {
 	t.Helper()
+	addr, _ := StartRegistryStorage(t)
+	return addr
+}
+
+// StartRegistryStorage is StartRegistry that also returns the directory
+// the registry keeps its blobs and manifests in (distribution's filesystem
+// driver: docker/registry/v2/blobs/sha256/<2>/<hex>/data), for tests that
+// damage what it stores.
+func StartRegistryStorage(t testing.TB) (addr, storage string) {
+	t.Helper()
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
 		t.Fatal("docker-registry not found: run scripts/install-deps (go tool task deps), which installs Debian's docker-registry")
@@ -28,7 +38,7 @@ func StartRegistry(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
+	addr = l.Addr().String()
 	l.Close()
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`version: 0.1
@@ -67,7 +77,7 @@ http:
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return addr
+				return addr, filepath.Join(dir, "data")
 			}
 		}
 		select {

@@ -7,10 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -21,15 +18,11 @@ import (
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
-	"oras.land/oras-go/v2/registry/remote/auth"
-	"oras.land/oras-go/v2/registry/remote/credentials"
-	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
-	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/kojifacts"
-	"github.com/imgpipe/imgpipe/internal/version"
+	"github.com/imgpipe/imgpipe/internal/ociclient"
 )
 
 // Media types and annotations of what upload pushes.
@@ -341,72 +334,7 @@ func updateIndex(ctx context.Context, st *store.Store, repo *remote.Repository, 
 	return nil
 }
 
-// newRepository opens the repository, over plain HTTP for a loopback
-// registry, with credentials from Docker's and Podman's files.
+// newRepository opens the repository of ref (internal/ociclient).
 func newRepository(ref ociRef) (*remote.Repository, error) {
-	repo, err := remote.NewRepository(ref.Host + "/" + ref.Repo)
-	if err != nil {
-		return nil, err
-	}
-	repo.PlainHTTP = isLoopback(ref.Host)
-	// A registry that stops answering fails the push after the idle
-	// timeout; a push has no total timeout of its own (an image can be
-	// large): the stage's timeout bounds it.
-	limits, err := download.FromEnv()
-	if err != nil {
-		return nil, err
-	}
-	limits.Total = 0
-	client := &auth.Client{
-		Client: &http.Client{Transport: retry.NewTransport(download.Transport(nil, limits))},
-		Cache:  auth.NewCache(),
-		Header: http.Header{"User-Agent": {"imgpipe/" + version.Short()}},
-	}
-	var stores []credentials.Store
-	if ds, err := credentials.NewStoreFromDocker(credentials.StoreOptions{}); err == nil {
-		stores = append(stores, ds)
-	}
-	for _, path := range podmanAuthFiles() {
-		if ds, err := credentials.NewStore(path, credentials.StoreOptions{}); err == nil {
-			stores = append(stores, ds)
-		}
-	}
-	if len(stores) > 0 {
-		client.Credential = credentials.Credential(credentials.NewStoreWithFallbacks(stores[0], stores[1:]...))
-	}
-	repo.Client = client
-	return repo, nil
-}
-
-// podmanAuthFiles are the auth.json files Podman logs in to.
-func podmanAuthFiles() []string {
-	var files []string
-	if f := os.Getenv("REGISTRY_AUTH_FILE"); f != "" {
-		files = append(files, f)
-	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		files = append(files, filepath.Join(d, "containers", "auth.json"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		files = append(files, filepath.Join(home, ".config", "containers", "auth.json"))
-	}
-	var out []string
-	for _, f := range files {
-		if exists(f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return ociclient.NewRepository(ref.Host + "/" + ref.Repo)
 }

@@ -1,0 +1,122 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/imgpipe/imgpipe/engine/store"
+)
+
+// Remote is a team cache of objects.
+type Remote interface {
+	// String names the cache in messages: oci://host/repo.
+	String() string
+	// Fetch finds the object that q names and imports it into st
+	// (store.Import), verified. It returns the ID of the object now in
+	// st, which may differ from q.ID (the cache's entry was made under
+	// another stage ID with the same content key). It returns an error
+	// wrapping ErrMiss when the cache has no entry, a *RefusedError when
+	// the entry does not verify, and an *UnreachableError when the cache
+	// cannot be asked.
+	Fetch(ctx context.Context, st *store.Store, q Query) (string, error)
+	// Push copies the object id of st into the cache, named by its stage
+	// ID, the other stage IDs in aliases and its content key. A push that
+	// fails part way leaves no entry a reader accepts.
+	Push(ctx context.Context, st *store.Store, id string, aliases []string) error
+}
+
+// Query names what to look up: a stage ID, or a content key.
+type Query struct {
+	ID         string
+	ContentKey string
+	// Accept checks an entry's record before any of its files is fetched:
+	// the engine refuses one whose outputs its stage cannot use. Nil
+	// accepts every record.
+	Accept func(*store.Result) error
+}
+
+func (q Query) String() string {
+	if q.ContentKey != "" {
+		return "content key " + q.ContentKey
+	}
+	return "stage ID " + q.ID
+}
+
+// ErrMiss is what Fetch returns, wrapped, when the cache has no entry.
+var ErrMiss = errors.New("not in the cache")
+
+// RefusedError is an entry that does not verify: a blob whose bytes are
+// not its digest, a record that does not match its files or its name. It
+// is refused, and the stage runs here.
+type RefusedError struct {
+	Ref string // the cache and tag: host/repo:id-<stage ID>
+	// Digest is the digest of the manifest or blob that failed.
+	Digest string
+	Err    error
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("cache entry %s refused: %s: %v", e.Ref, e.Digest, e.Err)
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// UnreachableError is a cache that cannot be asked: the registry is down,
+// refuses the credentials or does not answer in time.
+type UnreachableError struct {
+	Ref string
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cache %s cannot be reached: %v", e.Ref, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Ref is a cache's place: a registry and a repository in it.
+type Ref struct {
+	Host string // host[:port]
+	Repo string // path/of/repo
+}
+
+func (r Ref) String() string { return "oci://" + r.Host + "/" + r.Repo }
+
+var (
+	hostPattern = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$`)
+	// A repository's path components, as the OCI distribution spec
+	// writes them.
+	componentPattern = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$`)
+)
+
+// ParseRef reads a cache's reference, host[:port]/repo, with or without
+// oci:// before it. It names a repository, not a tag: the cache tags each
+// entry by stage ID and content key.
+func ParseRef(s string) (Ref, error) {
+	rest, _ := strings.CutPrefix(s, "oci://")
+	if strings.Contains(rest, "://") {
+		return Ref{}, fmt.Errorf("%q: a cache is oci://host[:port]/repo, or host[:port]/repo", s)
+	}
+	host, repo, ok := strings.Cut(rest, "/")
+	if !ok || repo == "" {
+		return Ref{}, fmt.Errorf("%q names no repository: write host[:port]/repo, such as registry.example.com/team/imgpipe-cache", s)
+	}
+	if !hostPattern.MatchString(host) {
+		return Ref{}, fmt.Errorf("%q: %q is not a registry host[:port]", s, host)
+	}
+	if i := strings.IndexAny(repo, ":@"); i >= 0 {
+		return Ref{}, fmt.Errorf("%q: a cache names a repository without a tag or digest (%q); imgpipe tags each entry by stage ID", s, repo[i:])
+	}
+	if len(host)+1+len(repo) > 255 {
+		return Ref{}, fmt.Errorf("%q: a repository name is at most 255 characters", s)
+	}
+	for _, c := range strings.Split(repo, "/") {
+		if !componentPattern.MatchString(c) {
+			return Ref{}, fmt.Errorf("%q: repository component %q must be lower-case letters and digits, separated by '.', '_', '__' or dashes", s, c)
+		}
+	}
+	return Ref{Host: host, Repo: repo}, nil
+}
