@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/engine"
-	"github.com/imgpipe/imgpipe/engine/cache"
 	"github.com/imgpipe/imgpipe/engine/cache/oci"
+	"github.com/imgpipe/imgpipe/engine/cacheref"
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/engine/store"
@@ -34,7 +34,7 @@ func TestQuickstartTeamCache(t *testing.T) {
 	fixtures.NeedTools(t, "qemu-system-x86_64", "qemu-system-aarch64", "qemu-img")
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
-	ref, err := cache.ParseRef(podmantest.StartRegistry(t) + "/team/quickstart")
+	ref, err := cacheref.ParseRef(podmantest.StartRegistry(t) + "/team/quickstart")
 	if err != nil {
 		t.Fatal(err)
 	}

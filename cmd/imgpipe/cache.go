@@ -11,6 +11,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/cache"
 	"github.com/imgpipe/imgpipe/engine/cache/oci"
+	"github.com/imgpipe/imgpipe/engine/cacheref"
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
 
@@ -31,7 +32,7 @@ func (cf *cacheFlags) check() error {
 		if v == "" || v == "none" {
 			continue
 		}
-		if _, err := cache.ParseRef(v); err != nil {
+		if _, err := cacheref.ParseRef(v); err != nil {
 			return usagef("--%s: %v", name, err)
 		}
 	}
@@ -59,7 +60,7 @@ func (cf *cacheFlags) open(block *recipe.Cache) (from, to cache.Remote, err erro
 		if s == "" || s == "none" {
 			return nil, nil
 		}
-		ref, err := cache.ParseRef(s)
+		ref, err := cacheref.ParseRef(s)
 		if err != nil {
 			return nil, usagef("--%s: %v", flagName, err)
 		}
@@ -98,7 +99,7 @@ func cmdCache(ctx context.Context, a *app, args []string) error {
 	if pos[0] == "prune" && *olderThan <= 0 && *keep < 0 {
 		return usagef("cache prune needs --older-than DURATION, --keep N, or both")
 	}
-	ref, err := cache.ParseRef(pos[1])
+	ref, err := cacheref.ParseRef(pos[1])
 	if err != nil {
 		return usagef("cache %s: %v", pos[0], err)
 	}

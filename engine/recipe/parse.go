@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/imgpipe/imgpipe/engine/cache"
+	"github.com/imgpipe/imgpipe/engine/cacheref"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
 
@@ -433,7 +433,7 @@ func decodeCache(block *hcl.Block) (*Cache, hcl.Diagnostics) {
 		c.RefRange = attr.Expr.Range()
 		if v, ok := literal(attr, cty.String, `"registry.example.com/team/imgpipe-cache"`); ok {
 			c.Ref = v.AsString()
-			if _, err := cache.ParseRef(c.Ref); err != nil {
+			if _, err := cacheref.ParseRef(c.Ref); err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid cache ref",

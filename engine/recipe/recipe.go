@@ -121,7 +121,7 @@ type Executor struct {
 // them to (docs/team-cache.md). Its attributes are literals.
 type Cache struct {
 	Type string
-	// Ref is the repository, as written (engine/cache.ParseRef reads it).
+	// Ref is the repository, as written (engine/cacheref.ParseRef reads it).
 	Ref       string
 	RefRange  hcl.Range
 	Push      bool

@@ -26,6 +26,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/imgpipe/imgpipe/engine/cache"
+	"github.com/imgpipe/imgpipe/engine/cacheref"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/ociclient"
 )
@@ -58,7 +59,7 @@ const (
 
 // Cache is a team cache in one repository of a registry.
 type Cache struct {
-	ref  cache.Ref
+	ref  cacheref.Ref
 	repo *remote.Repository
 	// pushed remembers the manifests this process pushed or found, so a
 	// run that pushes one object under several tags does not ask again.
@@ -68,7 +69,7 @@ type Cache struct {
 
 // Open returns the cache at ref (host[:port]/repo). It connects to
 // nothing yet.
-func Open(ref cache.Ref) (*Cache, error) {
+func Open(ref cacheref.Ref) (*Cache, error) {
 	repo, err := ociclient.NewRepository(ref.Host + "/" + ref.Repo)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/cache"
 	"github.com/imgpipe/imgpipe/engine/cache/oci"
+	"github.com/imgpipe/imgpipe/engine/cacheref"
 	"github.com/imgpipe/imgpipe/engine/store"
 	"github.com/imgpipe/imgpipe/internal/ociclient"
 	"github.com/imgpipe/imgpipe/internal/podmantest"
@@ -45,7 +46,7 @@ func commitObject(t *testing.T, st *store.Store) {
 func TestPushFetch(t *testing.T) {
 	ctx := context.Background()
 	addr, storage := podmantest.StartRegistryStorage(t)
-	ref, err := cache.ParseRef(addr + "/objects")
+	ref, err := cacheref.ParseRef(addr + "/objects")
 	if err != nil {
 		t.Fatal(err)
 	}
