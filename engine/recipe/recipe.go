@@ -112,4 +112,6 @@ type Executor struct {
 	Arches hcl.Expression
 	// Image is the default image of the stages that run here.
 	Image hcl.Expression
+	// Jobs is how many stages may run here at once (default 1).
+	Jobs hcl.Expression
 }
