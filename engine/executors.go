@@ -74,7 +74,7 @@ func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
 		if len(specs) == 0 {
 			specs = []executor.ContainerSpec{*n.Container}
 		}
-		identity := ""
+		identity, first := "", executor.ContainerSpec{} // the first builder opened sets the identity
 		var skipped []*hcl.Diagnostic
 		for _, spec := range specs {
 			exec, err := e.openSpec(ctx, spec)
@@ -84,11 +84,11 @@ func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
 					skipped = append(skipped, skippedBuilder(blocks[spec.Executor], n, spec, errors.Unwrap(err).Error()))
 				}
 			case identity == "":
-				identity = exec.Identity()
+				identity, first = exec.Identity(), spec
 			case exec.Identity() != identity && !warned[spec]:
 				skipped = append(skipped, skippedBuilder(blocks[spec.Executor], n, spec, fmt.Sprintf(
-					"its image is %s, not the %s of the builders before it in the pool, and a stage's ID names its image: "+
-						"give every builder of a pool the same image (podman save on one, podman load on the other)", exec.Identity(), identity)))
+					"there it is %s, not %s as on the builder before it in the pool, and a stage's ID names its image: "+
+						"give every builder of a pool the same image (podman save on one, podman load on the other)", imageOf(exec), imageOf(e.opened[first]))))
 			}
 		}
 		if identity != "" {
@@ -136,6 +136,15 @@ func (e *Executors) openSpec(ctx context.Context, spec executor.ContainerSpec) (
 	}
 	e.opened[spec] = exec
 	return exec, nil
+}
+
+// imageOf names the image an executor runs by its ID, or else by its
+// identity.
+func imageOf(x executor.Executor) string {
+	if c, ok := x.(executor.Container); ok {
+		return "sha256:" + c.ImageID()
+	}
+	return x.Identity()
 }
 
 // skippedBuilder warns that a pool's builder will not run node's stage.

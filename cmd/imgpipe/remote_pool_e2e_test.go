@@ -119,7 +119,8 @@ func (pr *poolRun) next(t *testing.T) (events.Event, bool) {
 // a time: the stages spread over both builders, and `imgpipe builders`
 // shows both. Then one builder's sshd is killed while a stage runs there:
 // that stage runs again on the other builder, every later stage goes there
-// too, and the build succeeds.
+// too, and the build succeeds. A builder down when the run starts, or with
+// another image than the pool's, is skipped with a warning.
 func TestRunBuilderPool(t *testing.T) {
 	a, b := podmantest.StartRemote(t), podmantest.StartRemote(t)
 	importMarked(t, a.Service, "localhost/builder:1", "pool-builder")
@@ -188,6 +189,13 @@ func TestRunBuilderPool(t *testing.T) {
 		t.Errorf("first run: stages ran on %v; want both builders, one stage each at once", pr.ran)
 	}
 	t.Logf("first run: %v", pr.ran)
+
+	// The IDs of attempt 3's stages while both builders serve: the same
+	// once only arm-b does (below), as the image is the same.
+	planned := map[string]string{}
+	for _, st := range remotePlan(t, home, "-var", "attempt=3", recipe).Stages {
+		planned[st.Name] = st.ID
+	}
 
 	// Second run: arm-a's sshd dies while a stage waits there. That stage
 	// runs again on arm-b; so do the others.
@@ -273,6 +281,61 @@ func TestRunBuilderPool(t *testing.T) {
 	states = poolBuilders(t, home, recipe, exitFailed)
 	if len(states) != 2 || states[0].State != "unreachable" || states[0].Reachable || states[1].State != "ok" {
 		t.Errorf("builders after arm-a's sshd died: %+v", states)
+	}
+
+	// A builder that cannot be reached when the run starts is skipped with
+	// a warning; the pool's other builder runs everything.
+	pr = startPoolRun(t, home, recipe, "3")
+	pr.drive(t, remotes)
+	if code, got = pr.wait(t); code != exitOK || got["publish[aarch64]"] != events.StageDone {
+		t.Fatalf("run with arm-a down from the start: exit %d, %v:\n%s", code, got, pr.stderr.String())
+	}
+	if !strings.Contains(pr.stderr.String(), "Warning: Builder skipped") || !strings.Contains(pr.stderr.String(), `Executor "arm-a"`) {
+		t.Errorf("no warning that arm-a is skipped:\n%s", pr.stderr.String())
+	}
+	if len(pr.ran["arm-a"]) > 0 || len(pr.ran["arm-b"]) != 4 {
+		t.Errorf("with arm-a down: stages ran on %v, want all four on arm-b", pr.ran)
+	}
+	for _, e := range pr.all {
+		if e.Type == events.StageStarted && e.ID != planned[e.Stage] {
+			t.Errorf("%s ran on arm-b as %s; planned with both builders up as %s", e.Stage, e.ID, planned[e.Stage])
+		}
+	}
+
+	// arm-a is back with another image under the same name. The first
+	// declared builder's image is the pool's (the stage IDs name it): arm-b,
+	// whose image differs, is skipped, and builders says so.
+	a.StartSSHD(t)
+	importMarked(t, a.Service, "localhost/builder:1", "another-image")
+	states = poolBuilders(t, home, recipe, exitOK)
+	if len(states) != 2 || states[0].State != "ok" || states[1].State != "image differs" || states[0].ImageID == states[1].ImageID {
+		t.Errorf("builders with different images: %+v", states)
+	}
+	pr = startPoolRun(t, home, recipe, "4")
+	pr.drive(t, remotes)
+	if code, got = pr.wait(t); code != exitOK || got["publish[aarch64]"] != events.StageDone {
+		t.Fatalf("run with different images: exit %d, %v:\n%s", code, got, pr.stderr.String())
+	}
+	if want := "sha256:" + states[1].ImageID + ", not"; !strings.Contains(pr.stderr.String(), `Executor "arm-b"`) || !strings.Contains(pr.stderr.String(), want) {
+		t.Errorf("no warning that arm-b is skipped (%q):\n%s", want, pr.stderr.String())
+	}
+	if len(pr.ran["arm-b"]) > 0 || len(pr.ran["arm-a"]) != 4 {
+		t.Errorf("with arm-b's image different: stages ran on %v, want all four on arm-a", pr.ran)
+	}
+}
+
+// drive opens each stage's gate as soon as it waits there, until the run
+// ends.
+func (pr *poolRun) drive(t *testing.T, remotes map[string]*podmantest.Remote) {
+	t.Helper()
+	for {
+		e, ok := pr.next(t)
+		if !ok {
+			return
+		}
+		if e.Type == events.StageLog && e.Line == "started" {
+			pr.open(t, pr.on[e.Stage], remotes[pr.on[e.Stage]])
+		}
 	}
 }
 
