@@ -107,11 +107,15 @@ func (e *Executors) open(ctx context.Context, p *Plan) hcl.Diagnostics {
 			continue
 		}
 		unopened[spec] = true
+		what := fmt.Sprintf("executor %q (%s) in image %q, which cannot be opened now", spec.Executor, spec.Where(), spec.Image)
+		if len(specs) > 1 {
+			what = fmt.Sprintf("the builders %s in image %q, none of which can be opened now; the first, %q (%s)", n.Executor, spec.Image, spec.Executor, spec.Where())
+		}
 		diags.Add(&hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Cannot open executor",
-			Detail: fmt.Sprintf("Stage %q runs on executor %q (%s) in image %q, which cannot be opened now: %v. Its stage ID, and those of the stages after it, are provisional: they do not name the image's ID yet.",
-				n.Name, spec.Executor, spec.Where(), spec.Image, errors.Unwrap(e.errs[spec])),
+			Detail: fmt.Sprintf("Stage %q runs on %s: %v. Its stage ID, and those of the stages after it, are provisional: they do not name the image's ID yet.",
+				n.Name, what, errors.Unwrap(e.errs[spec])),
 			Subject: n.Stage.DeclRange.Ptr(),
 		})
 	}

@@ -128,7 +128,7 @@ func Plan() ([]byte, error) {
 			"stages[].provisional":   "The run's release, a source that could not be resolved, or a container executor that could not be opened (its image named by name, not ID) decides the ID.",
 			"stages[].needs":         "The keys of the instances this one needs, in the order of depends_on.",
 			"stages[].executor":      "The identity of the executor that runs the stage.",
-			"stages[].executor_name": "The executor the stage runs on, when it is not the host: \"podman\", or the name of an executor block (named by the stage, or routed to by its architecture).",
+			"stages[].executor_name": "The executor the stage runs on, when it is not the host: \"podman\", or the name of an executor block (named by the stage, or routed to by its architecture), or the names of the blocks of its architecture's pool joined with \"+\" (placed on one of them when it runs).",
 			"stages[].config":        "The resolved configuration. References to other stages' outputs appear as \"${stage.<name>.<output>}\".",
 			"stages[].inputs":        "Local files and directories the stage reads, with their content digests.",
 			"stages[].outputs":       "The stage's output names, referenced as stage.<name>.<output>.",
