@@ -25,7 +25,10 @@
 // CacheTo: docs/team-cache.md), runs the rest through their kind,
 // settles the build's release from what the stages before it made and runs
 // the stages it decides under the IDs it gives, and reports everything as
-// events (engine/events).
+// events (engine/events). An instance routed to a pool of builders is
+// placed on one when it runs, and moved once to another when its builder is
+// lost (pool.go; docs/remote-builders.md#builder-pools); its ID never names
+// the builder.
 //
 // The engine knows no stage kind: kinds are values (kind.Kind) registered by
 // the caller, normally stages.All(), and it imports no container library:

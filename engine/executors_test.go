@@ -151,3 +151,40 @@ stage "boxed" "a" {
 		}
 	}
 }
+
+// TestExecutorPool plans testdata/valid/pools.hcl: aarch64's stages may
+// run on either block, the pool's first is the node's container, and the
+// provisional identity names the pool, not a builder.
+func TestExecutorPool(t *testing.T) {
+	plan := planValid(t, "pools.hcl")
+	arm1 := executor.ContainerSpec{Executor: "arm1", Connection: "ssh://builder@arm1/run/podman/podman.sock", Image: "localhost/builder:1"}
+	arm2 := executor.ContainerSpec{Executor: "arm2", Connection: "ssh://builder@arm2/run/podman/podman.sock", Image: "localhost/builder:1"}
+
+	n := plan.Instances["build"]["aarch64"]
+	if n.Executor != "arm1+arm2" {
+		t.Errorf("build[aarch64] runs on %q, want the pool arm1+arm2", n.Executor)
+	}
+	if diff := cmp.Diff([]executor.ContainerSpec{arm1, arm2}, n.Pool); diff != "" {
+		t.Errorf("build[aarch64] pool (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(&arm1, n.Container); diff != "" {
+		t.Errorf("build[aarch64] container (-want +got):\n%s", diff)
+	}
+	if got, want := n.ExecutorIdentity, "podman image=localhost/builder:1 executor=arm1+arm2"; got != want {
+		t.Errorf("build[aarch64] identity %q, want %q", got, want)
+	}
+	if x := plan.Instances["build"]["x86_64"]; x.Executor != "host" || x.Pool != nil {
+		t.Errorf("build[x86_64] runs on %q, pool %v; want the host", x.Executor, x.Pool)
+	}
+	p := plan.Instances["pinned"]["aarch64"]
+	if diff := cmp.Diff([]executor.ContainerSpec{arm2}, p.Pool); p.Executor != "arm2" || diff != "" {
+		t.Errorf("pinned[aarch64] runs on %q, pool (-want +got):\n%s", p.Executor, diff)
+	}
+	var jobs []int
+	for _, b := range plan.ExecutorBlocks {
+		jobs = append(jobs, b.Jobs)
+	}
+	if !cmp.Equal(jobs, []int{2, 1}) {
+		t.Errorf("jobs %v, want [2 1] (set, and the default)", jobs)
+	}
+}

@@ -17,7 +17,7 @@ import (
 // instantiate evaluates one stage block for one arch and computes its ID.
 // planned holds this arch's nodes so far, by stage name; canFail is true
 // when the build lets this arch fail.
-func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.Scope, planned map[string]*Node, opts PrepareOptions, blocks []*ExecutorBlock, route *ExecutorBlock, canFail bool) (*Node, hcl.Diagnostics) {
+func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.Scope, planned map[string]*Node, opts PrepareOptions, blocks []*ExecutorBlock, route []*ExecutorBlock, canFail bool) (*Node, hcl.Diagnostics) {
 	arch := sc.Arch.AsString()
 	var diags hcl.Diagnostics
 	n := &Node{
@@ -73,7 +73,7 @@ func (p *Planner) instantiate(st *recipe.Stage, info *eval.StageRefs, sc *eval.S
 	cfg = applySettings(cfg, info.Kind, opts.Settings)
 	place, d2 := eval.Place(st, info.Kind, arch, ctx, opts.Executors, blocks, route)
 	diags = append(diags, d2...)
-	n.Executor, n.Container, n.ExecutorIdentity, n.Timeout = place.Executor, place.Container, place.Identity, place.Timeout
+	n.Executor, n.Container, n.Pool, n.ExecutorIdentity, n.Timeout = place.Executor, place.Container, place.Pool, place.Identity, place.Timeout
 	if d.HasErrors() {
 		return nil, diags
 	}

@@ -84,6 +84,11 @@ type Node struct {
 	// Container is set for a node that runs in a container: the executor,
 	// its connection and the image. Nil for the host.
 	Container *executor.ContainerSpec
+	// Pool lists the builders (executor blocks) a node that runs on them
+	// may be placed on when it runs, in declaration order, with its image:
+	// the pool of its arch, or the one block it names. Container is the
+	// first. Which one runs it is not part of its ID.
+	Pool []executor.ContainerSpec
 
 	Timeout time.Duration
 
@@ -169,7 +174,7 @@ func (p *Planner) plan(r *recipe.Recipe, opts PrepareOptions) (*Plan, hcl.Diagno
 	build, d := eval.BuildBlock(r.Build, noArch)
 	diags.Add(d...)
 	plan.Build = build
-	var routes map[string]*ExecutorBlock
+	var routes map[string][]*ExecutorBlock
 	plan.ExecutorBlocks, routes, d = eval.ExecutorBlocks(r, noArch, build)
 	diags.Add(d...)
 	valuesFailed = valuesFailed || d.HasErrors()

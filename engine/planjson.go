@@ -34,7 +34,8 @@ type StageDoc struct {
 	Executor string `json:"executor"`
 	// ExecutorName is the executor the stage runs on when it is not the
 	// host: "podman", or an executor block's name (named by the stage or
-	// routed to by its arch).
+	// routed to by its arch), or a pool's block names joined with "+"
+	// (docs/remote-builders.md#builder-pools).
 	ExecutorName string `json:"executor_name,omitempty"`
 	// Config is the resolved configuration; references to other stages'
 	// outputs appear as "${stage.<name>.<output>}", secrets as

@@ -20,6 +20,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/engine/cache"
 	"github.com/imgpipe/imgpipe/engine/events"
+	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/graph"
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
@@ -512,7 +513,11 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		fmt.Fprintf(lw, "warning: %v; building it again\n", damaged)
 	}
 
-	exec := r.execs.For(n)
+	held, err := r.execs.acquire(ctx, n, "")
+	if err != nil {
+		return cty.NilVal, nil, false, err
+	}
+	defer func() { held.release() }()
 	stage := &kind.Stage{
 		Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, ID: id,
 		Config:     cfg,
@@ -528,18 +533,23 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		Build:      r.stageBuild(n),
 		ReleaseKey: r.stageReleaseKey(n),
 		Inputs:     r.referencedObjects(n),
-		Exec:       exec,
+		Exec:       held.exec,
 		Log:        lw,
 		OnError:    r.opts.OnError,
 		Secrets:    r.secrets,
 		Ask:        r.opts.Ask,
 	}
-	r.emit(r.nodeEvent(events.StageStarted, n))
+	startedEvent := r.nodeEvent(events.StageStarted, n)
+	startedEvent.Builder = held.builder
+	r.emit(startedEvent)
 	started := time.Now()
 	// A stage runs again, into a fresh output directory and with its whole
-	// timeout, when the person asked for it (--on-error=ask, kind.ErrRetry).
+	// timeout, when the person asked for it (--on-error=ask, kind.ErrRetry),
+	// and once on another builder of its pool when the connection to its
+	// builder is lost (docs/remote-builders.md#builder-pools).
 	var outputs kind.Outputs
 	var stageCtx context.Context
+	movedOnce := false
 	for {
 		var cancel context.CancelFunc = func() {}
 		stageCtx = ctx
@@ -548,15 +558,26 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		}
 		outputs, err = n.Kind.Run(stageCtx, stage)
 		cancel()
-		if !errors.Is(err, kind.ErrRetry) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			break
+		}
+		if errors.Is(err, kind.ErrRetry) {
+			fmt.Fprintf(lw, "retrying the stage, as asked\n")
+		} else {
+			next, ferr := r.failOver(ctx, n, held, err, movedOnce, lw)
+			if next == nil {
+				err = ferr
+				break
+			}
+			held.release()
+			held, movedOnce = next, true
+			stage.Exec = held.exec
 		}
 		pending.Abort()
 		if pending, err = st.Begin(id, len(n.outputs) > 0); err != nil {
 			return cty.NilVal, nil, false, err
 		}
 		stage.OutDir = pending.OutDir
-		fmt.Fprintf(lw, "retrying the stage, as asked\n")
 	}
 	lw.Flush()
 	if err != nil {
@@ -590,6 +611,36 @@ func (r *runner) execute(ctx context.Context, n *Node, forced bool, key string) 
 		}
 	}
 	return n.Kind.AbsOutputs(n.outputs, outVal, st.ObjectDir(id)), res, false, nil
+}
+
+// failOver is what a stage that failed with err on held does next. When
+// err is the loss of its builder's connection (an *executor.ConnectionError,
+// not the stage's own failure) and the builder is one of a pool, the
+// builder is marked lost for the rest of the run, and, the first time
+// (moved is false), the stage gets another healthy builder of the pool to
+// run again on: failOver says so in its log and in a second stage.started
+// event, and returns the lease. Otherwise it returns nil and the error the
+// stage fails with.
+func (r *runner) failOver(ctx context.Context, n *Node, held *lease, err error, moved bool, lw *lines.Writer) (*lease, error) {
+	var lost *executor.ConnectionError
+	if !errors.As(err, &lost) || held.builder == "" || len(n.Pool) < 2 {
+		return nil, err
+	}
+	r.execs.markLost(held.builder)
+	if moved {
+		return nil, err
+	}
+	next, aerr := r.execs.acquire(ctx, n, held.builder)
+	if aerr != nil {
+		return nil, fmt.Errorf("%w; not run again: %v", err, aerr)
+	}
+	why := fmt.Sprintf("builder %s was lost (%v); running the stage again on %s", held.builder, err, next.builder)
+	fmt.Fprintf(lw, "%s\n", why)
+	lw.Flush()
+	e := r.nodeEvent(events.StageStarted, n)
+	e.Builder, e.Reason = next.builder, r.secrets.Mask(why)
+	r.emit(e)
+	return next, nil
 }
 
 // referencedObjects returns the object directories of the stages n

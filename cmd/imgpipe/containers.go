@@ -31,3 +31,10 @@ func (podmanContainers) Open(ctx context.Context, spec executor.ContainerSpec) (
 func pingPodman(ctx context.Context, connection, identity string) (uri, version string, err error) {
 	return podman.Ping(ctx, connection, identity)
 }
+
+// inspectService connects to a builder's podman service for `imgpipe
+// builders` and looks its image up there, without pulling it.
+func inspectService(ctx context.Context, connection, identity, image string) (serviceInfo, error) {
+	s, err := podman.Inspect(ctx, connection, identity, image)
+	return serviceInfo{URI: s.URI, Version: s.Version, ImageID: s.ImageID, ImageArch: s.ImageArch}, err
+}

@@ -23,3 +23,8 @@ func (noContainers) Open(context.Context, executor.ContainerSpec) (executor.Exec
 func pingPodman(context.Context, string, string) (uri, version string, err error) {
 	return "", "", errNoPodman
 }
+
+// inspectService reports that this build cannot talk to podman.
+func inspectService(context.Context, string, string, string) (serviceInfo, error) {
+	return serviceInfo{}, errNoPodman
+}

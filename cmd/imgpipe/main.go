@@ -64,6 +64,7 @@ func commands() []command {
 		{"report", "Show a past run: its log, report.json or an HTML page", cmdReport},
 		{"serve", "Serve the store's runs and builds as web pages, read-only", cmdServe},
 		{"doctor", "Check this machine (and a recipe's builders) for what stages need", cmdDoctor},
+		{"builders", "Show the state of a recipe's builders (executor blocks)", cmdBuilders},
 		{"version", "Print imgpipe's version", cmdVersion},
 		{"completion", "Print a shell completion script (bash, zsh, fish)", cmdCompletion},
 	}

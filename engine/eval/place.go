@@ -19,8 +19,13 @@ type Placement struct {
 	// Executor names the executor: "host", "podman" or an executor
 	// block's name.
 	Executor string
-	// Container is set for an instance that runs in a container.
+	// Container is set for an instance that runs in a container: on an
+	// executor block, its pool's first builder.
 	Container *executor.ContainerSpec
+	// Pool lists the builders an instance that runs on executor blocks
+	// may run on, in declaration order, each with the instance's image:
+	// the blocks its arch is routed to, or the one block it names.
+	Pool []executor.ContainerSpec
 	// Identity is what of the executor enters the stage ID: an injected
 	// executor's, the host's, or, until the container is opened, its
 	// image by name.
@@ -30,9 +35,9 @@ type Placement struct {
 
 // Place evaluates a stage's meta-arguments for one arch and picks its
 // executor: the one the stage names; else, unless the kind is Local, the
-// executor block the arch is routed to (route); else the host. injected
-// are executors given by name.
-func Place(st *recipe.Stage, k *kind.Kind, arch string, ctx *hcl.EvalContext, injected map[string]executor.Executor, blocks []*ExecutorBlock, route *ExecutorBlock) (Placement, hcl.Diagnostics) {
+// pool of executor blocks the arch is routed to (route); else the host.
+// injected are executors given by name.
+func Place(st *recipe.Stage, k *kind.Kind, arch string, ctx *hcl.EvalContext, injected map[string]executor.Executor, blocks []*ExecutorBlock, route []*ExecutorBlock) (Placement, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	n := &Placement{Executor: "host"}
 	executorOK := true
@@ -45,18 +50,25 @@ func Place(st *recipe.Stage, k *kind.Kind, arch string, ctx *hcl.EvalContext, in
 		if executorOK {
 			n.Executor = v
 		}
-	} else if route != nil && !k.Local {
-		n.Executor = route.Name
+	} else if len(route) > 0 && !k.Local {
+		n.Executor = PoolName(route)
 	} else if k.Container {
 		n.Executor = "podman"
 	}
-	var block *ExecutorBlock
-	routing := false // some executor block routes arches
+	var pool []*ExecutorBlock // the blocks it may run on
+	routing := false          // some executor block routes arches
 	for _, b := range blocks {
 		if b.Name == n.Executor {
-			block = b
+			pool = []*ExecutorBlock{b}
 		}
 		routing = routing || len(b.Arches) > 0
+	}
+	if !named && len(route) > 0 && !k.Local {
+		pool = route
+	}
+	var block *ExecutorBlock // the first: its image is the pool's (checkPool)
+	if len(pool) > 0 {
+		block = pool[0]
 	}
 	injectedExec, isInjected := injected[n.Executor]
 	switch {
@@ -112,8 +124,11 @@ func Place(st *recipe.Stage, k *kind.Kind, arch string, ctx *hcl.EvalContext, in
 			diags = append(diags, missingImage(st, arch, block, named))
 		}
 		spec := executor.ContainerSpec{Executor: n.Executor, Image: image}
-		if block != nil {
-			spec.Connection, spec.IdentityFile = block.Connection, block.IdentityFile
+		for _, b := range pool {
+			n.Pool = append(n.Pool, executor.ContainerSpec{Executor: b.Name, Connection: b.Connection, IdentityFile: b.IdentityFile, Image: image})
+		}
+		if len(n.Pool) > 0 {
+			spec = n.Pool[0]
 		}
 		n.Container = &spec
 	}
@@ -123,10 +138,12 @@ func Place(st *recipe.Stage, k *kind.Kind, arch string, ctx *hcl.EvalContext, in
 		n.Identity = injectedExec.Identity()
 	case n.Container != nil:
 		// Provisional: Prepare replaces it with the opened executor's
-		// identity, which names the image's ID.
+		// identity, which names the image's ID and not the builder. Until
+		// then it names the executor (a pool by its blocks), so that
+		// instances routed elsewhere are not merged.
 		n.Identity = "podman image=" + image
 		if block != nil {
-			n.Identity += " executor=" + block.Name
+			n.Identity += " executor=" + n.Executor
 		}
 	default:
 		n.Identity = executor.Host{}.Identity()

@@ -49,8 +49,13 @@ type Event struct {
 	Error string `json:"error,omitempty"`
 	// Reason says why a stage did not run (StageCached): its object
 	// exists, or its inputs hold the same bytes as when another object
-	// was made (early cutoff).
+	// was made (early cutoff); or why it starts again (StageStarted): the
+	// builder it ran on was lost.
 	Reason string `json:"reason,omitempty"`
+	// Builder names the executor block a stage runs on (StageStarted),
+	// for a stage that runs on one: with a pool of builders, the one it
+	// was placed on.
+	Builder string `json:"builder,omitempty"`
 
 	// Run events.
 	Recipe string   `json:"recipe,omitempty"` // RunStarted: the recipe file

@@ -49,6 +49,7 @@ var executorSchema = &hcl.BodySchema{
 		{Name: "identity"},
 		{Name: "arches"},
 		{Name: "image"},
+		{Name: "jobs"},
 	},
 }
 
@@ -384,7 +385,7 @@ func decodeExecutor(block *hcl.Block) (*Executor, hcl.Diagnostics) {
 		}
 		return nil
 	}
-	e.Connection, e.Identity, e.Arches, e.Image = get("connection"), get("identity"), get("arches"), get("image")
+	e.Connection, e.Identity, e.Arches, e.Image, e.Jobs = get("connection"), get("identity"), get("arches"), get("image"), get("jobs")
 	if badName.HasErrors() {
 		return nil, diags
 	}

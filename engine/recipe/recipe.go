@@ -114,6 +114,8 @@ type Executor struct {
 	Arches hcl.Expression
 	// Image is the default image of the stages that run here.
 	Image hcl.Expression
+	// Jobs is how many stages may run here at once (default 1).
+	Jobs hcl.Expression
 }
 
 // Cache is a `cache "oci" { ref = "host[:port]/repo" push = true }` block:

@@ -380,13 +380,15 @@ func writeLanguage(w *writer) {
 	w.line("|---|---|---|---|")
 	w.line("| `connection` | `string` | no | The service: `unix:///run/podman/podman.sock`, `ssh://user@host[:port]/run/podman/podman.sock` or `tcp://host:port`. Unset: `$CONTAINER_HOST`, else the default socket. |")
 	w.line("| `identity` | `string` | no | The SSH private key of an `ssh://` connection, relative to the recipe's directory. Unset: `$CONTAINER_SSHKEY`, else the keys of a running ssh-agent. |")
-	w.line("| `arches` | `list(string)` | no | Architectures whose stages run here unless they name an executor. An architecture is routed by one block at most. |")
-	w.line("| `image` | `string` | no | The image of the stages that run here and set none. A stage that runs here needs one or the other. |")
+	w.line("| `arches` | `list(string)` | no | Architectures whose stages run here unless they name an executor. The blocks that list the same architecture form its [pool of builders](remote-builders.md#builder-pools): its stages run on any of them. |")
+	w.line("| `image` | `string` | no | The image of the stages that run here and set none. A stage that runs here needs one or the other. The blocks of one pool have the same image. |")
+	w.line("| `jobs` | `number` | no | How many stages run here at once: a whole number from 1 to 256. Unset: 1. |")
 	w.nl()
 	w.p("Like the build block, an executor block can use variables and local values, but neither `arch` " +
 		"nor stage outputs. `imgpipe run` and `plan` connect to each service once, before any stage runs, " +
 		"to learn the ID of every image used there; a service that cannot be reached fails `run` with " +
-		"exit status 1 (`plan` warns and shows provisional stage IDs).")
+		"exit status 1 (`plan` warns and shows provisional stage IDs), unless another builder of its pool " +
+		"can serve: then it is skipped with a warning. `imgpipe builders RECIPE` shows each block's state.")
 	w.line("```hcl")
 	w.line("executor \"podman\" \"arm64\" {")
 	w.line("  connection = \"ssh://builder@arm-host/run/podman/podman.sock\"")

@@ -253,3 +253,45 @@ func Ping(ctx context.Context, connection, identityFile string) (uri, version st
 	}
 	return uri, v.Version, nil
 }
+
+// Service is what Inspect learns of a podman service.
+type Service struct {
+	// URI is the service's URI, without a password.
+	URI string
+	// Version is the service's podman version.
+	Version string
+	// ImageID is the ID (64 hex digits) of the image Inspect was asked
+	// about, "" if the service does not have it (New would pull it).
+	ImageID string
+	// ImageArch is that image's architecture (GOARCH), if it names one.
+	ImageArch string
+}
+
+// Inspect connects to the podman service at connection as Ping does and
+// looks image up there without pulling it (no image: only the version).
+// `imgpipe builders` uses it; errors are as New's.
+func Inspect(ctx context.Context, connection, identityFile, image string) (Service, error) {
+	full := connectionURI(connection)
+	s := Service{URI: redactURI(full)}
+	if _, err := isRemote(full); err != nil {
+		return s, err
+	}
+	svc, err := dial(ctx, full, identityFile)
+	if err != nil {
+		return s, &executor.ConnectionError{URI: s.URI, Err: err}
+	}
+	var v struct{ Version string }
+	if err := svc.do(ctx, http.MethodGet, "/version", nil, nil, &v); err != nil {
+		return s, fmt.Errorf("podman: version of %s: %w", s.URI, err)
+	}
+	s.Version = v.Version
+	if image == "" {
+		return s, nil
+	}
+	img, err := svc.image(ctx, image)
+	if err != nil {
+		return s, fmt.Errorf("podman: look up image %q: %w", image, err)
+	}
+	s.ImageID, s.ImageArch = strings.TrimPrefix(img.ID, "sha256:"), img.Architecture
+	return s, nil
+}
