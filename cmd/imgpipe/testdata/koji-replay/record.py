@@ -13,8 +13,11 @@ inst_tree or ksfile, opts]). The opts are what `koji image-build --config`
 (as pungi runs it) and `koji spin-livemedia` / `spin-appliance` send
 (cli/koji_cli/commands.py: _build_image_oz, _build_image).
 
-A response file is named METHOD-ARG[-ARG...].xml after the call's positional
-arguments (keyword arguments, such as request=True, are not in the name).
+Each call `imgpipe koji replay` makes (with the arguments its client sends:
+getTaskInfo(ID, True) passes request=True positionally) becomes one response
+file, METHOD-ARG[-ARG...].xml (booleans left out of the name), and an entry
+of hub/calls.json, the index internal/kojihub/kojihubtest's fake hub serves
+a directory of responses from ({"method", "params", "response"}).
 
 Run from this directory, with a checkout of Koji (https://pagure.io/koji) on
 PYTHONPATH:
@@ -27,6 +30,7 @@ installed, a no-op stand-in is used, which changes nothing in what dumps writes.
 """
 
 import base64
+import json
 import os
 import sys
 import types
@@ -53,13 +57,19 @@ OWNER = 3370  # releng
 CHANNEL = {'image': 11, 'livemedia': 14, 'appliance': 13, 'default': 1, 'createrepo': 2}
 
 
-def write(name, value):
+CALLS = []
+
+
+def write(method, params, value):
+    """Record the hub's answer to method(*params): a value, or a Fault."""
+    name = '-'.join([method] + [str(p) for p in params if not isinstance(p, bool)]) + '.xml'
     if isinstance(value, xmlrpcplus.Fault):
         data = xmlrpcplus.dumps(value, methodresponse=1)
     else:
         data = xmlrpcplus.dumps((value,), methodresponse=1, allow_none=1)
-    with open(os.path.join(OUT, name + '.xml'), 'w') as f:
+    with open(os.path.join(OUT, name), 'w') as f:
         f.write(data)
+    CALLS.append({'method': method, 'params': list(params), 'response': name})
 
 
 def task(id, method, request, parent=None, arch='noarch', label=None,
@@ -144,10 +154,10 @@ def image_build():
                          host=host, state=CLOSED if arch == 'x86_64' else FAILED))
     kids.append(task(tag, 'tagBuild', [15000, 2581234, False, None, True], parent=parent,
                      label='tag', channel='default', host=77))
-    write('getTaskInfo-%d' % parent, {k: v for k, v in p.items()})
-    write('getTaskChildren-%d' % parent, kids)
+    write('getTaskInfo', [parent, True], {k: v for k, v in p.items()})
+    write('getTaskChildren', [parent, True], kids)
     # a child walks up to its parent
-    write('getTaskInfo-%d' % arm, kids[1])
+    write('getTaskInfo', [arm, True], kids[1])
 
 
 def livemedia():
@@ -177,15 +187,15 @@ def livemedia():
                 'fedora-live-workstation.ks', opts]
         kids.append(task(id, 'createLiveMedia', creq, parent=parent, arch=arch,
                          label='livemedia %s' % arch, channel='livemedia', host=host))
-    write('getTaskInfo-%d' % parent, p)
-    write('getTaskChildren-%d' % parent, kids)
+    write('getTaskInfo', [parent, True], p)
+    write('getTaskChildren', [parent, True], kids)
     # the repo has expired since: still on disk until Koji's repo cleanup
-    write('repoInfo-6000101', dict(repo(6000101, 15001, 'f41-build', koji.REPO_STATES['EXPIRED'])))
+    write('repoInfo', [6000101], dict(repo(6000101, 15001, 'f41-build', koji.REPO_STATES['EXPIRED'])))
     for id in (x86, arm):
-        write('listTaskOutput-%d' % id, [
+        write('listTaskOutput', [id], [
             'checkout.log', 'fedora-live-workstation.ks',
             'koji-image-f41-build-%d.ks' % id, 'livemedia-out.log', 'mock_output.log'])
-        write('downloadTaskOutput-%d-checkout.log' % id,
+        write('downloadTaskOutput', [id, 'checkout.log'],
               b64(checkout_log(KS_REPO, 'f41', '3c2f1e0a9b7d',
                                'Workstation: drop the old logo package')))
 
@@ -214,11 +224,11 @@ def appliance():
         task(tag, 'tagBuild', [15100, 2581300, False, None, True], parent=parent,
              label='tag', channel='default', host=77),
     ]
-    write('getTaskInfo-%d' % parent, p)
-    write('getTaskChildren-%d' % parent, kids)
-    write('getTaskInfo-%d' % x86, kids[0])
+    write('getTaskInfo', [parent, True], p)
+    write('getTaskChildren', [parent, True], kids)
+    write('getTaskInfo', [x86, True], kids[0])
     deleted = repo(6000201, 15101, 'f41-appliance-build', koji.REPO_STATES['DELETED'])
-    write('repoInfo-6000201', deleted)
+    write('repoInfo', [6000201], deleted)
 
 
 def bad_inputs():
@@ -226,11 +236,11 @@ def bad_inputs():
     b = task(125000301, 'build', ['git+https://src.fedoraproject.org/rpms/bash.git#'
                                   '0d1b6fa9a3b4cbe1b0d3d5a0f2e4c8d7e6f5a4b3',
                                   'f41-candidate', {}], channel='default')
-    write('getTaskInfo-125000301', b)
+    write('getTaskInfo', [125000301, True], b)
     # No such task: the hub answers nil (strict=False).
-    write('getTaskInfo-125999999', None)
+    write('getTaskInfo', [125999999, True], None)
     # A hub that faults.
-    write('getTaskInfo-125000666', xmlrpcplus.Fault(
+    write('getTaskInfo', [125000666, True], xmlrpcplus.Fault(
         1014, 'ServerOffline: database outage'))
 
 
@@ -240,6 +250,9 @@ def main():
     livemedia()
     appliance()
     bad_inputs()
+    with open(os.path.join(OUT, 'calls.json'), 'w') as f:
+        json.dump(CALLS, f, indent=1)
+        f.write('\n')
 
 
 if __name__ == '__main__':
