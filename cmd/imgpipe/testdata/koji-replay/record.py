@@ -161,15 +161,14 @@ def image_build():
 
 
 def livemedia():
-    """A scratch spin-livemedia on two arches, the kickstart from a branch
-    (resolved by the builders' checkouts), no --repo: the build tag's repo,
-    since expired."""
-    parent, x86, arm = 125000101, 125000102, 125000103
+    """A spin-livemedia on two arches, the kickstart from a branch (resolved
+    by the builders' checkouts), no --release (the hub picks 1), no --repo:
+    the build tag's repo, since expired."""
+    parent, x86, arm, tag = 125000101, 125000102, 125000103, 125000104
     opts = {
         'ksurl': 'git+%s?#f41' % KS_REPO,
         'ksversion': 'DEVEL',
         'install_tree_url': COMPOSE + '/Everything/$basearch/os/',
-        'scratch': True,
         'volid': 'Fedora-WS-Live-41',
         'optional_arches': [],
         'nomacboot': True,
@@ -182,11 +181,13 @@ def livemedia():
     p = task(parent, 'livemedia', req, channel='livemedia')
     kids = []
     for id, arch, host in ((x86, 'x86_64', 503), (arm, 'aarch64', 614)):
-        # a scratch livemedia passes no release to its children
-        creq = ['Fedora-Workstation-Live', '41', None, arch, tgt, 15001, rinfo,
+        # the release initImageBuild gave the build
+        creq = ['Fedora-Workstation-Live', '41', '1', arch, tgt, 15001, rinfo,
                 'fedora-live-workstation.ks', opts]
         kids.append(task(id, 'createLiveMedia', creq, parent=parent, arch=arch,
                          label='livemedia %s' % arch, channel='livemedia', host=host))
+    kids.append(task(tag, 'tagBuild', [15000, 2581270, False, None, True], parent=parent,
+                     label='tag', channel='default', host=77))
     write('getTaskInfo', [parent, True], p)
     write('getTaskChildren', [parent, True], kids)
     # the repo has expired since: still on disk until Koji's repo cleanup
@@ -201,12 +202,13 @@ def livemedia():
 
 
 def appliance():
-    """A spin-appliance (one arch) without --repo, whose build tag repo has
-    since been deleted."""
-    parent, x86, tag = 125000201, 125000202, 125000203
+    """A scratch spin-appliance (one arch) without --repo, whose build tag
+    repo has since been deleted."""
+    parent, x86 = 125000201, 125000202
     opts = {
         'ksurl': 'git+%s?#%s' % (KS_REPO, KS_COMMIT),
         'ksversion': 'F41',
+        'scratch': True,
         'release': '3',
         'format': 'qcow2',
         'vmem': '2048',
@@ -221,8 +223,6 @@ def appliance():
         task(x86, 'createAppliance', ['fedora-minimal-appliance', '41', '3', 'x86_64', tgt,
                                       15101, rinfo, 'fedora-minimal-appliance.ks', opts],
              parent=parent, arch='x86_64', label='appliance', channel='appliance', host=505),
-        task(tag, 'tagBuild', [15100, 2581300, False, None, True], parent=parent,
-             label='tag', channel='default', host=77),
     ]
     write('getTaskInfo', [parent, True], p)
     write('getTaskChildren', [parent, True], kids)
