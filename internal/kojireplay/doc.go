@@ -20,7 +20,10 @@
 //     abbreviated form, which fetch-ks expands).
 //   - Without --repo (and without livemedia's --ksrepo), the build tag's
 //     repository the children installed from: <topurl>/repos/<build
-//     tag>/<repo ID>/<arch>, as kojid writes it into the kickstart. A repo
+//     tag>/<repo ID>/<arch>, as kojid writes it into the kickstart ($arch
+//     for image_build, which substitutes it as Koji's image-build does;
+//     dnf's $basearch for livemedia, whose repo Koji substitutes nothing
+//     in, so that the recipe still exports; the arch itself for appliance). A repo
 //     Koji has since deleted, or no longer knows, is kept with a comment and
 //     a warning; an expired one with a comment.
 //

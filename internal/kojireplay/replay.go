@@ -248,7 +248,9 @@ func (w *writer) resolve(ctx context.Context, hub Caller) error {
 	arch := "$arch" // image_build substitutes Koji's $arch
 	switch w.task.method {
 	case "livemedia":
-		arch = "${arch}" // an HCL template: Koji's livemedia substitutes nothing
+		// Koji's livemedia substitutes nothing in repo (a value per arch
+		// would not export); dnf's $basearch is the arch's repo directory.
+		arch = "$basearch"
 	case "appliance":
 		arch = c.arch
 	}

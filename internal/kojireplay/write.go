@@ -1,7 +1,6 @@
 package kojireplay
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -164,7 +163,7 @@ func (w *writer) write() []byte {
 				for _, n := range w.tagRepoNotes {
 					comment(body, n)
 				}
-				body.SetAttributeRaw(a.name, templateList(w.tagRepo))
+				body.SetAttributeValue(a.name, strList(w.tagRepo))
 			}
 		case "buildroot_image":
 			if image != "" {
@@ -340,22 +339,6 @@ func strList(l []string) cty.Value {
 		vals[i] = cty.StringVal(s)
 	}
 	return cty.ListVal(vals)
-}
-
-// templateList is a list of strings in which "${arch}" stays an HCL
-// template: the architecture each stage instance builds.
-func templateList(l []string) hclwrite.Tokens {
-	var items []hclwrite.Tokens
-	for _, s := range l {
-		toks := hclwrite.TokensForValue(cty.StringVal(s))
-		for _, t := range toks {
-			if t.Type == hclsyntax.TokenQuotedLit {
-				t.Bytes = bytes.ReplaceAll(t.Bytes, []byte("$${arch}"), []byte("${arch}"))
-			}
-		}
-		items = append(items, toks)
-	}
-	return hclwrite.TokensForTuple(items)
 }
 
 // comment appends "# text" lines, wrapped at about 96 columns.
