@@ -3,6 +3,7 @@ package kojireplay
 import (
 	"context"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -30,6 +31,9 @@ type Result struct {
 	Name string
 	// HCL is the recipe, formatted.
 	HCL []byte
+	// Files are files the recipe reads, to be written beside it: the
+	// kickstart a task without ksurl uploaded, by its base name.
+	Files map[string][]byte
 	// Warnings say what the recipe cannot reproduce, as its comments do.
 	Warnings []string
 }
@@ -91,7 +95,7 @@ func Replay(ctx context.Context, hub Caller, id int64, opts Options) (*Result, e
 		return nil, err
 	}
 	src := w.write()
-	return &Result{TaskID: t.id, Asked: asked.id, Method: t.method, Name: r.name, HCL: src, Warnings: w.warnings}, nil
+	return &Result{TaskID: t.id, Asked: asked.id, Method: t.method, Name: r.name, HCL: src, Files: w.files, Warnings: w.warnings}, nil
 }
 
 // request is a parent's request: [name, version, arches (image, livemedia)
@@ -148,10 +152,14 @@ type writer struct {
 
 	release, releaseNote string
 	ksurl, ksurlNote     string
-	tagRepo              []string // the build tag's repo URLs (one, with an arch placeholder)
-	tagRepoNotes         []string
-	warnings             []string
-	notes                []string // comments at the top: what Koji did that this recipe cannot
+	// kickstart replaces the request's kickstart path: the base name of
+	// the one the task uploaded, in files.
+	kickstart, kickstartNote string
+	files                    map[string][]byte
+	tagRepo                  []string // the build tag's repo URLs (one, with an arch placeholder)
+	tagRepoNotes             []string
+	warnings                 []string
+	notes                    []string // comments at the top: what Koji did that this recipe cannot
 }
 
 func (w *writer) warn(format string, args ...any) {
@@ -222,6 +230,12 @@ func (w *writer) resolve(ctx context.Context, hub Caller) error {
 					w.warn("task %d's builders checked out different commits of %s (%s and %s): the recipe pins %s for every arch", w.task.id, u, first, strings.Join(others, ", "), first)
 				}
 			}
+		}
+	}
+
+	if w.ksurl == "" {
+		if err := w.uploadedKickstart(ctx, hub); err != nil {
+			return err
 		}
 	}
 
@@ -302,4 +316,35 @@ func buildroot(tag string) (image string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// uploadedKickstart fetches the kickstart a task without ksurl ran from:
+// the koji CLI uploaded it into the hub's work directory (the request
+// names it there), and each child put the original into its output under
+// its base name (kojid fetchKickstart's uploadFile).
+func (w *writer) uploadedKickstart(ctx context.Context, hub Caller) error {
+	given := w.req.treeOrKS
+	if w.task.method == "image" {
+		given, _ = toString(w.req.opts["kickstart"])
+	}
+	name := path.Base(given)
+	if given == "" || name == "." || name == "/" {
+		return nil
+	}
+	for _, c := range w.kids {
+		data, found, err := taskFile(ctx, hub, c.task, name)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		w.kickstart = name
+		w.files = map[string][]byte{name: data}
+		w.kickstartNote = fmt.Sprintf("The task's kickstart was uploaded by the koji CLI (%s); this is the copy task %d kept in its output, written beside this recipe.", given, c.task.id)
+		return nil
+	}
+	w.kickstartNote = fmt.Sprintf("CANNOT BE REPRODUCED as is: the kickstart was uploaded by the koji CLI (%s), and no child task kept a copy in its output; put it beside this recipe.", given)
+	w.warn("task %d's kickstart %s was uploaded by the koji CLI and no child task kept a copy: the recipe names it, but you have to provide it", w.task.id, given)
+	return nil
 }

@@ -191,14 +191,9 @@ func checkoutLog(ctx context.Context, hub Caller, t *taskInfo) (commit, file str
 		if name != "checkout.log" && !(strings.HasPrefix(name, "checkout-") && strings.HasSuffix(name, ".log")) {
 			continue
 		}
-		v, err := hub.Call(ctx, "downloadTaskOutput", t.id, name)
+		data, err := download(ctx, hub, t, name)
 		if err != nil {
-			return "", "", fmt.Errorf("task %d: downloadTaskOutput %s: %w", t.id, name, err)
-		}
-		text, _ := v.(string)
-		data, err := base64.StdEncoding.DecodeString(text)
-		if err != nil {
-			return "", "", fmt.Errorf("task %d: %s is not base64, as downloadTaskOutput sends files: %w", t.id, name, err)
+			return "", "", err
 		}
 		if m := checkoutCommit.FindAllSubmatch(data, -1); len(m) > 0 {
 			return string(m[len(m)-1][1]), name, nil
@@ -206,6 +201,36 @@ func checkoutLog(ctx context.Context, hub Caller, t *taskInfo) (commit, file str
 		return "", name, nil
 	}
 	return "", "", nil
+}
+
+// taskFile reads a file of a task's output, if it has one of that name.
+func taskFile(ctx context.Context, hub Caller, t *taskInfo, name string) (data []byte, found bool, err error) {
+	v, err := hub.Call(ctx, "listTaskOutput", t.id)
+	if err != nil {
+		return nil, false, fmt.Errorf("task %d: listTaskOutput: %w", t.id, err)
+	}
+	files, _ := v.([]any)
+	if !slices.Contains(files, any(name)) {
+		return nil, false, nil
+	}
+	data, err = download(ctx, hub, t, name)
+	return data, err == nil, err
+}
+
+func download(ctx context.Context, hub Caller, t *taskInfo, name string) ([]byte, error) {
+	v, err := hub.Call(ctx, "downloadTaskOutput", t.id, name)
+	if err != nil {
+		return nil, fmt.Errorf("task %d: downloadTaskOutput %s: %w", t.id, name, err)
+	}
+	text, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("task %d: downloadTaskOutput %s returned %s, not a file's base64 text", t.id, name, typeName(v))
+	}
+	data, err := base64.StdEncoding.DecodeString(text)
+	if err != nil {
+		return nil, fmt.Errorf("task %d: %s is not base64, as downloadTaskOutput sends files: %w", t.id, name, err)
+	}
+	return data, nil
 }
 
 // Koji's REPO_STATES.

@@ -147,6 +147,12 @@ func (w *writer) write() []byte {
 			if w.task.method == "image" {
 				ks, _ = toString(o["kickstart"])
 			}
+			if w.kickstartNote != "" {
+				comment(body, w.kickstartNote)
+			}
+			if w.kickstart != "" {
+				ks = w.kickstart
+			}
 			body.SetAttributeValue(a.name, cty.StringVal(ks))
 		case "ksurl":
 			if w.ksurl != "" {

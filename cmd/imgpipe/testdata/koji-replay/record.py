@@ -201,12 +201,29 @@ def livemedia():
                                'Workstation: drop the old logo package')))
 
 
+APPLIANCE_KS = """\
+# fedora-minimal-appliance.ks
+lang en_US.UTF-8
+keyboard us
+timezone UTC
+rootpw --lock
+selinux --enforcing
+bootloader --timeout=1
+part / --size 2048 --fstype ext4
+repo --name=fedora --mirrorlist=https://mirrors.fedoraproject.org/mirrorlist?repo=fedora-41&arch=$basearch
+%packages
+@core
+kernel
+%end
+"""
+
+
 def appliance():
-    """A scratch spin-appliance (one arch) without --repo, whose build tag
-    repo has since been deleted."""
+    """A scratch spin-appliance (one arch) from a local kickstart, which the
+    koji CLI uploaded, without --repo: the build tag's repo, since
+    deleted."""
     parent, x86 = 125000201, 125000202
     opts = {
-        'ksurl': 'git+%s?#%s' % (KS_REPO, KS_COMMIT),
         'ksversion': 'F41',
         'scratch': True,
         'release': '3',
@@ -214,14 +231,15 @@ def appliance():
         'vmem': '2048',
         'vcpu': '2',
     }
-    req = ['fedora-minimal-appliance', '41', 'x86_64', 'f41-appliance',
-           'fedora-minimal-appliance.ks', opts]
+    # _build_image: session.uploadWrapper into unique_path('cli-appliance')
+    ksfile = 'cli-appliance/1730009412.551823.kJqLmTzD/fedora-minimal-appliance.ks'
+    req = ['fedora-minimal-appliance', '41', 'x86_64', 'f41-appliance', ksfile, opts]
     tgt = target('f41-appliance', 15101, 'f41-appliance-build', 15100, 'f41-appliance')
     rinfo = repo(6000201, 15101, 'f41-appliance-build', koji.REPO_STATES['READY'])
     p = task(parent, 'appliance', req, arch='x86_64', channel='appliance')
     kids = [
         task(x86, 'createAppliance', ['fedora-minimal-appliance', '41', '3', 'x86_64', tgt,
-                                      15101, rinfo, 'fedora-minimal-appliance.ks', opts],
+                                      15101, rinfo, ksfile, opts],
              parent=parent, arch='x86_64', label='appliance', channel='appliance', host=505),
     ]
     write('getTaskInfo', [parent, True], p)
@@ -229,6 +247,11 @@ def appliance():
     write('getTaskInfo', [x86, True], kids[0])
     deleted = repo(6000201, 15101, 'f41-appliance-build', koji.REPO_STATES['DELETED'])
     write('repoInfo', [6000201], deleted)
+    # kojid's ImageTask.fetchKickstart uploads the original kickstart
+    write('listTaskOutput', [x86], [
+        'fedora-minimal-appliance.ks', 'koji-image-f41-appliance-build-%d.ks' % x86,
+        'appliance.log', 'mock_output.log', 'root.log'])
+    write('downloadTaskOutput', [x86, 'fedora-minimal-appliance.ks'], b64(APPLIANCE_KS))
 
 
 def bad_inputs():
