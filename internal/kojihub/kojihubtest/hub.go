@@ -26,7 +26,7 @@ type Hub struct {
 	CAFile string
 
 	srv       *httptest.Server
-	closing   chan struct{} // closed by Close: ends the hanging calls
+	closing   chan struct{}     // closed by Close: ends the hanging calls
 	responses map[string]string // call key → response file
 	offline   string
 }
