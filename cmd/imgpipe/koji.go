@@ -20,6 +20,7 @@ import (
 func kojiCommands() []command {
 	return []command{
 		{"diff", "Compare a local published build with Koji's build of a task or N-V-R", cmdKojiDiff},
+		{"replay", "Write the pinned recipe that rebuilds a Koji image, livemedia or appliance task", cmdKojiReplay},
 	}
 }
 

@@ -2,19 +2,21 @@ package kojireplay
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/imgpipe/imgpipe/internal/kojihub"
 )
 
 // recorded serves the hub responses of cmd/imgpipe/testdata/koji-replay/hub,
 // written by Koji's own marshaller (record.py there), by the file naming
-// rule: METHOD-ARG[-ARG...].xml, booleans left out.
+// rule: METHOD-ARG[-ARG...].xml, booleans left out, decoded by the hub
+// client's decoder. The command's tests (cmd/imgpipe/kojireplay_test.go)
+// serve them over HTTPS through internal/kojihub/kojihubtest.
 type recorded struct {
 	dir   string
 	calls []string
@@ -33,132 +35,7 @@ func (r *recorded) Call(ctx context.Context, method string, args ...any) (any, e
 	if err != nil {
 		return nil, fmt.Errorf("no recorded response: %w", err)
 	}
-	return decodeResponse(data)
-}
-
-// decodeResponse is a minimal XML-RPC response reader for these tests;
-// internal/kojihub is the real one.
-func decodeResponse(data []byte) (any, error) {
-	d := xml.NewDecoder(strings.NewReader(string(data)))
-	var stack []string
-	var read func() (any, error)
-	read = func() (any, error) {
-		// at <value>: read its content up to </value>
-		var text strings.Builder
-		var out any
-		typ := ""
-		for {
-			tok, err := d.Token()
-			if err != nil {
-				return nil, err
-			}
-			switch t := tok.(type) {
-			case xml.StartElement:
-				switch t.Name.Local {
-				case "struct":
-					m := map[string]any{}
-					for {
-						tok, err := d.Token()
-						if err != nil {
-							return nil, err
-						}
-						if e, ok := tok.(xml.EndElement); ok && e.Name.Local == "struct" {
-							break
-						}
-						if s, ok := tok.(xml.StartElement); ok && s.Name.Local == "member" {
-							var name string
-							for {
-								tok, _ := d.Token()
-								if s, ok := tok.(xml.StartElement); ok && s.Name.Local == "name" {
-									tok, _ = d.Token()
-									name = string(tok.(xml.CharData))
-									d.Token()
-								}
-								if s, ok := tok.(xml.StartElement); ok && s.Name.Local == "value" {
-									v, err := read()
-									if err != nil {
-										return nil, err
-									}
-									m[name] = v
-									break
-								}
-							}
-						}
-					}
-					out = m
-					typ = "struct"
-				case "array":
-					var l []any
-					for {
-						tok, err := d.Token()
-						if err != nil {
-							return nil, err
-						}
-						if e, ok := tok.(xml.EndElement); ok && e.Name.Local == "array" {
-							break
-						}
-						if s, ok := tok.(xml.StartElement); ok && s.Name.Local == "value" {
-							v, err := read()
-							if err != nil {
-								return nil, err
-							}
-							l = append(l, v)
-						}
-					}
-					if l == nil {
-						l = []any{}
-					}
-					out, typ = l, "array"
-				case "nil":
-					typ = "nil"
-				default:
-					typ = t.Name.Local
-				}
-			case xml.CharData:
-				text.Write(t)
-			case xml.EndElement:
-				if t.Name.Local != "value" {
-					continue
-				}
-				s := text.String()
-				switch typ {
-				case "struct", "array", "nil":
-					return out, nil
-				case "int", "i4", "i8":
-					return strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-				case "boolean":
-					return strings.TrimSpace(s) == "1", nil
-				case "double":
-					return strconv.ParseFloat(strings.TrimSpace(s), 64)
-				}
-				return s, nil
-			}
-		}
-	}
-	fault := false
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return nil, err
-		}
-		if s, ok := tok.(xml.StartElement); ok {
-			stack = append(stack, s.Name.Local)
-			if s.Name.Local == "fault" {
-				fault = true
-			}
-			if s.Name.Local == "value" {
-				v, err := read()
-				if err != nil {
-					return nil, err
-				}
-				if fault {
-					m := v.(map[string]any)
-					return nil, fmt.Errorf("fault %v: %v", m["faultCode"], m["faultString"])
-				}
-				return v, nil
-			}
-		}
-	}
+	return kojihub.DecodeResponse(data)
 }
 
 func hub(t *testing.T) *recorded {
@@ -181,12 +58,23 @@ func TestReplayErrors(t *testing.T) {
 	}
 }
 
-func TestReplayPrint(t *testing.T) {
-	for _, id := range []int64{125000001, 125000003, 125000101, 125000202} {
-		r, err := Replay(context.Background(), hub(t), id, Options{Hub: "https://koji.example.org/kojihub", TopURL: "https://kojipkgs.example.org/"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%d:\n%s\n%q", id, r.HCL, r.Warnings)
+// A child task is replayed as its parent: the same recipe, which says
+// which task was asked for.
+func TestReplayWalksUp(t *testing.T) {
+	opts := Options{Hub: "https://koji.example.org/kojihub", TopURL: "https://kojipkgs.example.org"}
+	parent, err := Replay(context.Background(), hub(t), 125000001, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := Replay(context.Background(), hub(t), 125000003, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if child.TaskID != 125000001 || child.Asked != 125000003 || child.Method != "image" {
+		t.Errorf("child: task %d asked %d method %s, want 125000001, 125000003, image", child.TaskID, child.Asked, child.Method)
+	}
+	asked := "# Asked for task 125000003, a child of it.\n"
+	if got := strings.Replace(string(child.HCL), asked, "", 1); got != string(parent.HCL) {
+		t.Errorf("the child's recipe is not the parent's plus %q:\n%s\nparent's:\n%s", asked, child.HCL, parent.HCL)
 	}
 }

@@ -88,7 +88,7 @@ func stateName(s int64) string {
 func getTask(ctx context.Context, hub Caller, id int64) (*taskInfo, error) {
 	v, err := hub.Call(ctx, "getTaskInfo", id, true)
 	if err != nil {
-		return nil, fmt.Errorf("task %d: getTaskInfo: %w", id, err)
+		return nil, fmt.Errorf("task %d: %w", id, err)
 	}
 	if v == nil {
 		return nil, &NotFoundError{ID: id}
@@ -119,7 +119,7 @@ func readTask(id int64, m map[string]any) (*taskInfo, error) {
 func getChildren(ctx context.Context, hub Caller, parent *taskInfo) ([]*taskInfo, error) {
 	v, err := hub.Call(ctx, "getTaskChildren", parent.id, true)
 	if err != nil {
-		return nil, fmt.Errorf("task %d: getTaskChildren: %w", parent.id, err)
+		return nil, fmt.Errorf("task %d: %w", parent.id, err)
 	}
 	list, ok := v.([]any)
 	if !ok && v != nil {
@@ -183,7 +183,7 @@ var checkoutCommit = regexp.MustCompile(`(?m)^HEAD is now at ([0-9a-f]{7,64}) `)
 func checkoutLog(ctx context.Context, hub Caller, t *taskInfo) (commit, file string, err error) {
 	v, err := hub.Call(ctx, "listTaskOutput", t.id)
 	if err != nil {
-		return "", "", fmt.Errorf("task %d: listTaskOutput: %w", t.id, err)
+		return "", "", fmt.Errorf("task %d: %w", t.id, err)
 	}
 	files, _ := v.([]any)
 	for _, f := range files {
@@ -207,7 +207,7 @@ func checkoutLog(ctx context.Context, hub Caller, t *taskInfo) (commit, file str
 func taskFile(ctx context.Context, hub Caller, t *taskInfo, name string) (data []byte, found bool, err error) {
 	v, err := hub.Call(ctx, "listTaskOutput", t.id)
 	if err != nil {
-		return nil, false, fmt.Errorf("task %d: listTaskOutput: %w", t.id, err)
+		return nil, false, fmt.Errorf("task %d: %w", t.id, err)
 	}
 	files, _ := v.([]any)
 	if !slices.Contains(files, any(name)) {
@@ -220,7 +220,7 @@ func taskFile(ctx context.Context, hub Caller, t *taskInfo, name string) (data [
 func download(ctx context.Context, hub Caller, t *taskInfo, name string) ([]byte, error) {
 	v, err := hub.Call(ctx, "downloadTaskOutput", t.id, name)
 	if err != nil {
-		return nil, fmt.Errorf("task %d: downloadTaskOutput %s: %w", t.id, name, err)
+		return nil, fmt.Errorf("task %d: %s: %w", t.id, name, err)
 	}
 	text, ok := v.(string)
 	if !ok {
@@ -244,7 +244,7 @@ const (
 func repoState(ctx context.Context, hub Caller, id int64) (state int64, known bool, err error) {
 	v, err := hub.Call(ctx, "repoInfo", id)
 	if err != nil {
-		return 0, false, fmt.Errorf("repo %d: repoInfo: %w", id, err)
+		return 0, false, fmt.Errorf("repo %d: %w", id, err)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
