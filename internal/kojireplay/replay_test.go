@@ -78,3 +78,41 @@ func TestReplayWalksUp(t *testing.T) {
 		t.Errorf("the child's recipe is not the parent's plus %q:\n%s\nparent's:\n%s", asked, child.HCL, parent.HCL)
 	}
 }
+
+// A task as the koji command line submits it: --can-fail as a comma
+// string, the integer disk size, no format, no repo; and a ksurl branch
+// the builders checked out at two commits: the first child's is pinned,
+// and both the recipe and a warning say so.
+func TestReplayCommandLineTask(t *testing.T) {
+	r, err := Replay(context.Background(), hub(t), 125000401, Options{TopURL: "https://kojipkgs.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hcl := string(r.HCL)
+	// Words, not layout: hclwrite aligns the "=" of neighbours, and
+	// comments wrap.
+	words := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "#", "")), " ") }
+	for _, want := range []string{
+		`can_fail = ["aarch64"]`,
+		`disk_size = "10"`,
+		`repo = ["https://kojipkgs.example.org/repos/f41-build/6000401/$arch"]`,
+		`ksurl = "git+https://pagure.io/fedora-kickstarts.git?#5d0c3b1f2e4a"`,
+		"scratch = true",
+		`release = "20241027.n.0"`,
+		"Other builders checked out 8e7f6a5b4c3d in checkout-aarch64.log of task 125000403 (aarch64)",
+	} {
+		if !strings.Contains(words(hcl), words(want)) {
+			t.Errorf("the recipe has no %q:\n%s", want, hcl)
+		}
+	}
+	if strings.Contains(hcl, "format") {
+		t.Errorf("no format given, yet the recipe sets one:\n%s", hcl)
+	}
+	var warned bool
+	for _, w := range r.Warnings {
+		warned = warned || strings.Contains(w, "checked out different commits")
+	}
+	if !warned {
+		t.Errorf("no warning about the two commits: %q", r.Warnings)
+	}
+}

@@ -254,6 +254,39 @@ def appliance():
     write('downloadTaskOutput', [x86, 'fedora-minimal-appliance.ks'], b64(APPLIANCE_KS))
 
 
+def image_build_cli():
+    """An image-build task as `koji image-build` submits it from the command
+    line: --can-fail as one comma string, the default disk size as the
+    integer 10, no --format (an empty list), no --repo (the build tag's
+    repo), and a ksurl on a branch that moved between the two builders'
+    checkouts."""
+    parent, x86, arm = 125000401, 125000402, 125000403
+    opts = {
+        'ksurl': 'git+%s?#main' % KS_REPO,
+        'kickstart': 'fedora-container-base.ks',
+        'distro': 'Fedora-41',
+        'format': [],
+        'disk_size': 10,
+        'optional_arches': 'aarch64',
+        'scratch': True,
+    }
+    tree = COMPOSE + '/Everything/$arch/os/'
+    req = ['Fedora-Container-Base', '41', ['x86_64', 'aarch64'], 'f41', tree, opts]
+    tgt = target('f41', 15001, 'f41-build', 15000, 'f41')
+    rinfo = repo(6000401, 15001, 'f41-build', koji.REPO_STATES['READY'])
+    write('getTaskInfo', [parent, True], task(parent, 'image', req))
+    kids = []
+    for id, arch, host, commit in ((x86, 'x86_64', 501, '5d0c3b1f2e4a'), (arm, 'aarch64', 612, '8e7f6a5b4c3d')):
+        creq = ['Fedora-Container-Base', '41', '20241027.n.0', arch, tgt, 15001, rinfo,
+                tree.replace('$arch', arch), opts]
+        kids.append(task(id, 'createImage', creq, parent=parent, arch=arch, label=arch, host=host))
+        log = 'checkout-%s.log' % arch
+        write('listTaskOutput', [id], [log, 'fedora-container-base.ks', 'oz-%s.log' % arch])
+        write('downloadTaskOutput', [id, log], b64(checkout_log(KS_REPO, 'main', commit, 'Container: trim docs')))
+    write('getTaskChildren', [parent, True], kids)
+    write('repoInfo', [6000401], repo(6000401, 15001, 'f41-build', koji.REPO_STATES['READY']))
+
+
 def bad_inputs():
     # An RPM build: replay reproduces image tasks only.
     b = task(125000301, 'build', ['git+https://src.fedoraproject.org/rpms/bash.git#'
@@ -270,6 +303,7 @@ def bad_inputs():
 def main():
     os.makedirs(OUT, exist_ok=True)
     image_build()
+    image_build_cli()
     livemedia()
     appliance()
     bad_inputs()
