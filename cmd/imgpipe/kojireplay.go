@@ -27,7 +27,7 @@ func cmdKojiReplay(ctx context.Context, a *app, args []string) error {
 	var hf hubFlags
 	hf.register(fs)
 	out := fs.String("o", "", "write the recipe to this file (default: standard output; with --run, koji-TASK-ID.hcl)")
-	topurl := fs.String("topurl", "", "the hub's file tree (a koji profile's topurl, https://kojipkgs.fedoraproject.org for Fedora): the build tag's repository, for a task that gave no --repo, is under it")
+	topurl := fs.String("topurl", "", "the hub's file tree (https://kojipkgs.fedoraproject.org for Fedora; default: the --profile's topurl): the build tag's repository, for a task that gave no --repo, is under it")
 	runNow := fs.Bool("run", false, "run the recipe at once, as imgpipe run does (with its default flags)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -50,6 +50,13 @@ func cmdKojiReplay(ctx context.Context, a *app, args []string) error {
 	client, err := hf.client()
 	if err != nil {
 		return err
+	}
+	if *topurl == "" && hf.hub == "" {
+		// client has read the profile; its topurl names the file tree.
+		home, _ := os.UserHomeDir()
+		if prof, err := kojihub.ReadProfile(hf.profile, kojihub.ConfigFiles(home), home); err == nil {
+			*topurl = prof.TopURL
+		}
 	}
 	res, err := kojireplay.Replay(ctx, client, id, kojireplay.Options{Hub: client.Hub(), TopURL: *topurl})
 	if err != nil {

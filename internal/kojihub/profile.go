@@ -24,6 +24,8 @@ type Profile struct {
 	// expanded; ~/.koji/serverca.crt when that exists and none is set, as
 	// koji does), or "".
 	ServerCA string
+	// TopURL is the hub's file tree (the "topurl" option), or "".
+	TopURL string
 	// Timeout is the "timeout" option, in seconds in the file; 0 when
 	// unset.
 	Timeout time.Duration
@@ -97,6 +99,9 @@ func ReadProfile(name string, paths []string, home string) (Profile, error) {
 		found = true
 		if k, err := sec.GetKey("server"); err == nil {
 			prof.Server = strings.TrimSpace(k.String())
+		}
+		if k, err := sec.GetKey("topurl"); err == nil {
+			prof.TopURL = strings.TrimSpace(k.String())
 		}
 		if k, err := sec.GetKey("serverca"); err == nil {
 			prof.ServerCA = strings.TrimSpace(k.String())

@@ -47,7 +47,7 @@ type TopURLError struct {
 }
 
 func (e *TopURLError) Error() string {
-	return fmt.Sprintf("task %d installed from build tag %s's repository %d, which Koji serves under its topurl (<topurl>/repos/%s/%d/<arch>); give the hub's topurl with --topurl",
+	return fmt.Sprintf("task %d installed from build tag %s's repository %d, which Koji serves under its topurl (<topurl>/repos/%s/%d/<arch>); give the hub's topurl with --topurl (or a koji profile with topurl)",
 		e.ID, e.Tag, e.RepoID, e.Tag, e.RepoID)
 }
 
