@@ -273,3 +273,27 @@ func TestReadProfile(t *testing.T) {
 		t.Errorf("no configuration: %v", err)
 	}
 }
+
+// Whatever a hub answers, decoding gives a value or an error, never a
+// panic; the seeds are the responses recorded with Koji's marshaller.
+func FuzzDecodeResponse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(kojihubtest.Scenario("*"), "*.xml"))
+	files = append(files, filepath.Join(kojihubtest.Scenario(""), "offline.xml"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		v, err := kojihub.DecodeResponse(doc)
+		if err != nil && v != nil {
+			t.Errorf("a value with an error: %v, %v", v, err)
+		}
+		var fault *kojihub.Fault
+		if err != nil && !errors.Is(err, kojihub.ErrMalformed) && !errors.As(err, &fault) {
+			t.Errorf("an error neither malformed nor a fault: %v", err)
+		}
+	})
+}
