@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/kojihub"
 	"github.com/imgpipe/imgpipe/internal/kojireplay"
@@ -108,22 +107,16 @@ func cmdKojiReplay(ctx context.Context, a *app, args []string) error {
 }
 
 // taskArg reads a task ID, or a Koji web page URL naming one
-// (https://koji.fedoraproject.org/koji/taskinfo?taskID=N).
+// (parseTaskRef), with an error that says which it is not.
 func taskArg(s string) (int64, error) {
-	if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if id <= 0 {
-			return 0, usagef("%s is not a task ID: Koji's task IDs are positive", s)
-		}
+	if id, ok := parseTaskRef(s); ok {
 		return id, nil
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return 0, usagef("%q is neither a task ID nor a task's URL (https://koji.example.org/koji/taskinfo?taskID=N)", s)
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return 0, usagef("%s is not a task ID: Koji's task IDs are positive", s)
 	}
-	v := u.Query().Get("taskID")
-	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if v == "" || err != nil || id <= 0 {
+	if u, err := url.Parse(s); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		return 0, usagef("%s names no task: a Koji task's page is .../taskinfo?taskID=N", s)
 	}
-	return id, nil
+	return 0, usagef("%q is neither a task ID nor a task's URL (https://koji.example.org/koji/taskinfo?taskID=N)", s)
 }
