@@ -287,6 +287,31 @@ def image_build_cli():
     write('repoInfo', [6000401], repo(6000401, 15001, 'f41-build', koji.REPO_STATES['READY']))
 
 
+def image_build_failed():
+    """A failed image-build task: its distro, "Fedora" without a release,
+    is not one Koji's parseDistro reads, so its builder failed."""
+    parent, x86 = 125000501, 125000502
+    opts = {
+        'ksurl': 'git+%s?#%s' % (KS_REPO, KS_COMMIT),
+        'kickstart': 'fedora-cloud-base.ks',
+        'distro': 'Fedora',
+        'format': ['qcow2'],
+        'disk_size': '5',
+        'repo': [COMPOSE + '/Everything/$arch/os'],
+        'scratch': True,
+    }
+    tree = COMPOSE + '/Everything/$arch/os'
+    req = ['Fedora-Cloud-Base', '41', ['x86_64'], 'f41', tree, opts]
+    tgt = target('f41', 15001, 'f41-build', 15000, 'f41')
+    rinfo = repo(6000001, 15001, 'f41-build', koji.REPO_STATES['READY'])
+    write('getTaskInfo', [parent, True], task(parent, 'image', req, state=FAILED))
+    creq = ['Fedora-Cloud-Base', '41', '20241027.n.1', 'x86_64', tgt, 15001, rinfo,
+            tree.replace('$arch', 'x86_64'), opts]
+    write('getTaskChildren', [parent, True], [
+        task(x86, 'createImage', creq, parent=parent, arch='x86_64', label='x86_64', host=501,
+             state=FAILED)])
+
+
 def bad_inputs():
     # An RPM build: replay reproduces image tasks only.
     b = task(125000301, 'build', ['git+https://src.fedoraproject.org/rpms/bash.git#'
@@ -304,6 +329,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     image_build()
     image_build_cli()
+    image_build_failed()
     livemedia()
     appliance()
     bad_inputs()
