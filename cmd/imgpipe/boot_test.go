@@ -159,7 +159,8 @@ func bootSession(t *testing.T, args ...string) {
 // recipe with one arch) with `imgpipe run`, then logs in to its published
 // disk with `imgpipe boot` twice on a pty: the disk file with --tree naming
 // the tree root, and the build by its name from the store, which recorded
-// its tree.
+// its tree. `imgpipe koji diff` compares that build with Koji's
+// (kojidiff_test.go).
 func TestBootQuickstart(t *testing.T) {
 	tree := fixtures.Tree(t)
 	fixtures.NeedTools(t, "qemu-system-x86_64", "qemu-img")
@@ -186,6 +187,7 @@ func TestBootQuickstart(t *testing.T) {
 	okRun := newestRun(t, storeDir)
 	t.Run("disk", func(t *testing.T) { bootSession(t, "--tree", tree, disk) })
 	t.Run("build", func(t *testing.T) { bootSession(t, "--store", storeDir, "quickstart-1-1.x86_64") })
+	t.Run("koji diff", func(t *testing.T) { kojiDiffQuickstart(t, storeDir) })
 
 	// The reports of a succeeded and a failed quickstart, in Chromium: the
 	// failure is a tree that is not there (the quickstart's placeholder).

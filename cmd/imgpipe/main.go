@@ -15,6 +15,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/executor"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/kojihub"
 	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/internal/suggest"
 )
@@ -53,6 +54,7 @@ func commands() []command {
 		{"graph", "Print the stage graph as Graphviz dot or Mermaid", cmdGraph},
 		{"upgrade", "Print a Koji image-build INI as an HCL recipe", cmdUpgrade},
 		{"export-koji", "Print a preset recipe as Koji's INI or koji spin-* command", cmdExportKoji},
+		{"koji", "Read a Koji hub: diff a local build against Koji's", cmdKoji},
 		{"fmt", "Rewrite recipes in canonical HCL style", cmdFmt},
 		{"ks", "Kickstart tools: fetch, flatten, lint", cmdKs},
 		{"boot", "Boot a disk image or a published build with its serial console on this terminal", cmdBoot},
@@ -158,6 +160,11 @@ func exitCode(err error) int {
 		return exitInterrupted
 	}
 	if _, ok := errors.AsType[*store.ReleaseError](err); ok {
+		return exitInvalid
+	}
+	if _, ok := errors.AsType[*kojihub.Error](err); ok {
+		// A Koji hub that cannot be reached, fails or answers nonsense,
+		// an unknown task or build: nothing could be compared or made.
 		return exitInvalid
 	}
 	if errors.Is(err, errNoPodman) {

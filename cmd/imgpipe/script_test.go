@@ -12,6 +12,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/bigconfig"
 	"github.com/imgpipe/imgpipe/internal/gogetter/helper"
+	"github.com/imgpipe/imgpipe/internal/kojihub/kojihubtest"
 )
 
 // TestMain lets the test binary double as the imgpipe command: testscript
@@ -51,6 +52,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"gen":      cmdGen,
+			"kojihub":  cmdKojihub,
 		},
 	})
 }
@@ -106,4 +108,36 @@ func cmdGen(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("gen: %q is not a number", args[1])
 	}
 	ts.Check(bigconfig.WriteFile(ts.MkAbs(args[2]), args[0], n))
+}
+
+// cmdKojihub implements
+//
+//	kojihub [SCENARIO...]
+//
+// It starts the fake Koji hub (internal/kojihub/kojihubtest) answering the
+// recorded calls of the scenarios named (all of them by default) until the
+// script ends, and sets $KOJIHUB to its URL, $KOJIHUB_ROOT to the URL its
+// misbehaving paths hang from ($KOJIHUB_ROOT/hang/kojihub, see
+// kojihubtest.Hub.At), $KOJIHUB_CA to its CA certificate, and
+// $SSL_CERT_FILE to the same, so that --hub trusts it.
+func cmdKojihub(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! kojihub")
+	}
+	if len(args) == 0 {
+		names, err := kojihubtest.Scenarios()
+		ts.Check(err)
+		args = names
+	}
+	var dirs []string
+	for _, name := range args {
+		dirs = append(dirs, kojihubtest.Scenario(name))
+	}
+	hub, err := kojihubtest.Start(ts.MkAbs("."), dirs...)
+	ts.Check(err)
+	ts.Defer(hub.Close)
+	ts.Setenv("KOJIHUB", hub.URL)
+	ts.Setenv("KOJIHUB_ROOT", strings.TrimSuffix(hub.At("x"), "/x/kojihub"))
+	ts.Setenv("KOJIHUB_CA", hub.CAFile)
+	ts.Setenv("SSL_CERT_FILE", hub.CAFile)
 }

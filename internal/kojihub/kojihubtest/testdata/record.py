@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Record the fake hub's responses with Koji's own marshalling code.
+
+Each scenario NAME.py beside this script defines CALLS, a list of
+(method, args, kwargs, result): the call as koji's ClientSession sends it
+(koji.encode_args(*args, **kwargs)) and what the hub answers, a value or a
+koji exception (a fault). This script writes NAME/calls.json and one file
+per call, the response bytes as kojihub/kojixmlrpc.py writes them with
+koji/xmlrpcplus.py's dumps, plus offline.xml, the hub's ServerOffline
+reply (kojixmlrpc.offline_reply). README.md says how to run it.
+"""
+
+import datetime
+import json
+import os
+import runpy
+import shutil
+import sys
+
+import koji
+from koji.xmlrpcplus import ExtendedMarshaller, Fault, dumps
+
+
+class Marshaller(ExtendedMarshaller):
+    """kojihub/kojixmlrpc.py's Marshaller: datetimes as strings."""
+
+    dispatch = ExtendedMarshaller.dispatch.copy()
+
+    def dump_datetime(self, value, write):
+        value = value.isoformat(' ')
+        self.dump_unicode(value, write)
+    dispatch[datetime.datetime] = dump_datetime
+
+
+def response(result):
+    """The hub's answer, as kojixmlrpc.ModXMLRPCRequestHandler._wrap_handler
+    writes it (a GenericError's fault string is str(e))."""
+    if isinstance(result, koji.GenericError):
+        return dumps(Fault(result.faultCode, str(result)), marshaller=Marshaller)
+    if isinstance(result, Fault):
+        return dumps(result, marshaller=Marshaller)
+    return dumps((result,), methodresponse=1, marshaller=Marshaller)
+
+
+def record(scenario):
+    here = os.path.dirname(os.path.abspath(__file__))
+    name = os.path.splitext(os.path.basename(scenario))[0]
+    calls = runpy.run_path(scenario)['CALLS']
+    out = os.path.join(here, name)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    index = []
+    for i, (method, args, kwargs, result) in enumerate(calls, 1):
+        fname = '%03d-%s.xml' % (i, method)
+        with open(os.path.join(out, fname), 'w') as f:
+            f.write(response(result))
+        index.append({'method': method,
+                      'params': list(koji.encode_args(*args, **kwargs)),
+                      'response': fname})
+    with open(os.path.join(out, 'calls.json'), 'w') as f:
+        json.dump(index, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, 'offline.xml'), 'w') as f:
+        f.write(dumps(Fault(koji.ServerOffline.faultCode, "server is offline")))
+    for scenario in sys.argv[1:]:
+        record(scenario)
+
+
+if __name__ == '__main__':
+    main()
