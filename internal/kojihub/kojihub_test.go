@@ -297,3 +297,12 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 	})
 }
+
+// A call recorded in two scenarios is refused: the hub could answer only
+// one of them.
+func TestHubRefusesDuplicates(t *testing.T) {
+	q := kojihubtest.Scenario("quickstart")
+	if _, err := kojihubtest.Start(t.TempDir(), q, q); err == nil || !strings.Contains(err.Error(), "recorded twice") {
+		t.Errorf("a scenario loaded twice: %v", err)
+	}
+}
