@@ -224,14 +224,6 @@ func kojiNVRBuild(ctx context.Context, hub *kojihub.Client, nvr string) (*kojiBu
 	return kb, nil
 }
 
-func mapsKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 // isImageFile tells an image from what Koji keeps beside it: kickstarts,
 // the TDL and libvirt XML, logs (imgpipe publishes those under data/).
 func isImageFile(name string) bool {
@@ -344,7 +336,7 @@ func diffBuilds(kb *kojiBuild, meta *store.BuildMetadata, dir string) *buildDiff
 	d.Koji.Source = kb.Source
 	d.Koji.NVR = kb.Name + "-" + kb.Version + "-" + kb.Release
 	d.Local.NVR, d.Local.Dir = meta.NVR, dir
-	arches := mapsKeys(kb.Arches)
+	arches := slices.Collect(maps.Keys(kb.Arches))
 	for a := range meta.Builds {
 		if !slices.Contains(arches, a) {
 			arches = append(arches, a)
@@ -400,7 +392,7 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 	p := &ad.Packages
 	switch {
 	case len(ka.Packages) == 0:
-		p.Note = "Koji recorded no package list (a scratch build records none)"
+		p.Note = "Koji recorded no package list (it records none for scratch builds and livemedia)"
 		return
 	case len(la.Packages) == 0:
 		p.Note = "the local build recorded no package list"
@@ -418,7 +410,7 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 		q := diffPkg{Name: r.Name, Epoch: r.Epoch, Version: r.Version, Release: r.Release, Arch: r.Arch, SigMD5: r.Payloadhash}
 		localBy[q.Name+"."+q.Arch] = append(localBy[q.Name+"."+q.Arch], q)
 	}
-	keys := mapsKeys(kojiBy)
+	keys := slices.Collect(maps.Keys(kojiBy))
 	for k := range localBy {
 		if _, ok := kojiBy[k]; !ok {
 			keys = append(keys, k)

@@ -14,6 +14,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/imgpipe/imgpipe/internal/download"
 )
 
 // Defaults of Options.
@@ -75,6 +77,12 @@ func New(hubURL string, opts Options) (*Client, error) {
 		}
 		tlsConfig.RootCAs = pool
 	}
+	// The idle and total bounds of every HTTP request imgpipe makes
+	// (docs/reliability-limits.md) hold here too, under the call's own.
+	limits, err := download.FromEnv()
+	if err != nil {
+		return nil, err
+	}
 	dialer := &net.Dialer{Timeout: min(opts.Timeout, 30*time.Second)}
 	transport := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
@@ -85,7 +93,7 @@ func New(hubURL string, opts Options) (*Client, error) {
 	}
 	return &Client{
 		hub:  hubURL,
-		http: &http.Client{Transport: transport, Timeout: opts.Timeout},
+		http: &http.Client{Transport: download.Transport(transport, limits), Timeout: opts.Timeout},
 		max:  opts.MaxResponseBytes,
 		ua:   opts.UserAgent,
 	}, nil
@@ -185,6 +193,9 @@ func (c *Client) call(ctx context.Context, method string, args []any) (any, erro
 func (c *Client) transportError(ctx context.Context, err error) error {
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return ctx.Err()
+	}
+	if te, ok := errors.AsType[*download.TimeoutError](err); ok {
+		return fmt.Errorf("%w: %v", ErrTimeout, te)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {

@@ -104,6 +104,14 @@ func TestHelpers(t *testing.T) {
 	if task.ID != 1002 || task.Method != "createImage" || task.Parent != 1001 || task.Arch != "x86_64" || task.StateName() != "CLOSED" {
 		t.Errorf("task %+v", task)
 	}
+	task, err = c.GetTaskInfo(ctx, 1001, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(task.Request) != 6 || task.Request[0] != "quickstart" || task.Request[5].(map[string]any)["release"] != nil ||
+		task.Request[5].(map[string]any)["kickstart"] != "quickstart.ks" {
+		t.Errorf("request %#v", task.Request)
+	}
 	children, err := c.GetTaskChildren(ctx, 1003, false)
 	if err != nil || len(children) != 2 || children[1].Label != "aarch64" {
 		t.Errorf("children %+v, %v", children, err)
@@ -296,4 +304,13 @@ func FuzzDecodeResponse(f *testing.F) {
 			t.Errorf("an error neither malformed nor a fault: %v", err)
 		}
 	})
+}
+
+// A call recorded in two scenarios is refused: the hub could answer only
+// one of them.
+func TestHubRefusesDuplicates(t *testing.T) {
+	q := kojihubtest.Scenario("quickstart")
+	if _, err := kojihubtest.Start(t.TempDir(), q, q); err == nil || !strings.Contains(err.Error(), "recorded twice") {
+		t.Errorf("a scenario loaded twice: %v", err)
+	}
 }

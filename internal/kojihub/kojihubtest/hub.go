@@ -99,6 +99,9 @@ func Start(tmp string, dirs ...string) (*Hub, error) {
 			if err != nil {
 				return nil, err
 			}
+			if prev, ok := h.responses[key]; ok {
+				return nil, fmt.Errorf("%s is recorded twice: %s and %s; give the scenarios' tasks and builds other IDs", key, prev, filepath.Join(dir, c.Response))
+			}
 			h.responses[key] = filepath.Join(dir, c.Response)
 		}
 	}

@@ -122,8 +122,15 @@ CALLS = [
     ('listRPMs', (), {'imageID': 9001}, [rpm_row(i, p) for i, p in enumerate(KOJI_X86)]),
     ('getBuild', ('quickstart-1-9',), {}, None),
 
-    # Its task, 1001: an image task with one createImage child.
+    # Its task, 1001: an image task with one createImage child; with its
+    # request, as `koji call getTaskInfo 1001 request=True` shows it.
     ('getTaskInfo', (1001,), {}, task(1001, 'image', 'noarch')),
+    ('getTaskInfo', (1001,), {'request': True}, dict(task(1001, 'image', 'noarch'), request=[
+        NAME, VERSION, ['x86_64'], 'f40-candidate', 'https://example.org/$arch/os/',
+        {'ksurl': 'git+https://example.org/quickstart.git#0123456789abcdef0123456789abcdef01234567',
+         'kickstart': 'quickstart.ks', 'format': ['qcow2', 'vsphere-ova', 'vagrant-libvirt'],
+         'disk_size': '4', 'distro': 'Fedora-40', 'release': None, 'scratch': False,
+         'optional_arches': []}])),
     ('getTaskInfo', (1002,), {}, task(1002, 'createImage', 'x86_64', parent=1001, label='x86_64')),
     ('getTaskChildren', (1001,), {}, [task(1002, 'createImage', 'x86_64', parent=1001, label='x86_64'),
                                       task(1007, 'tagBuild', 'noarch', parent=1001, label='tag')]),

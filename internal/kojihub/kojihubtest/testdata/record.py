@@ -5,7 +5,7 @@ Each scenario NAME.py beside this script defines CALLS, a list of
 (method, args, kwargs, result): the call as koji's ClientSession sends it
 (koji.encode_args(*args, **kwargs)) and what the hub answers, a value or a
 koji exception (a fault). This script writes NAME/calls.json and one file
-per call, the response bytes as kojihub/kojixmlrpc.py writes them with
+per call (named after the call), the response bytes as kojihub/kojixmlrpc.py writes them with
 koji/xmlrpcplus.py's dumps, plus offline.xml, the hub's ServerOffline
 reply (kojixmlrpc.offline_reply). README.md says how to run it.
 """
@@ -13,6 +13,7 @@ reply (kojixmlrpc.offline_reply). README.md says how to run it.
 import datetime
 import json
 import os
+import re
 import runpy
 import shutil
 import sys
@@ -42,6 +43,13 @@ def response(result):
     return dumps((result,), methodresponse=1, marshaller=Marshaller)
 
 
+def file_name(method, args, kwargs):
+    """A response's file, named after its call: getTaskInfo-1001-request=True.xml."""
+    parts = [method] + [str(a) for a in args] + ['%s=%s' % kv for kv in sorted(kwargs.items())]
+    name = re.sub(r'[^A-Za-z0-9_.=+-]+', '_', '-'.join(parts))[:100]
+    return name + '.xml'
+
+
 def record(scenario):
     here = os.path.dirname(os.path.abspath(__file__))
     name = os.path.splitext(os.path.basename(scenario))[0]
@@ -50,8 +58,12 @@ def record(scenario):
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     index = []
-    for i, (method, args, kwargs, result) in enumerate(calls, 1):
-        fname = '%03d-%s.xml' % (i, method)
+    seen = set()
+    for method, args, kwargs, result in calls:
+        fname = file_name(method, args, kwargs)
+        if fname in seen:
+            sys.exit('%s: %s(%r, %r) is recorded twice' % (scenario, method, args, kwargs))
+        seen.add(fname)
         with open(os.path.join(out, fname), 'w') as f:
             f.write(response(result))
         index.append({'method': method,
