@@ -15,15 +15,22 @@ import (
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
 
-// cacheFlags are run's --cache-from and --cache-to: a team cache for one
-// run, over the recipe's cache block (docs/team-cache.md).
+// cacheFlags are run's (and doctor's) --cache-from and --cache-to, and
+// plan's --cache-from: a team cache for one command, over the recipe's
+// cache block (docs/team-cache.md).
 type cacheFlags struct {
 	from, to string
 }
 
 func (cf *cacheFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&cf.from, "cache-from", "", "pull stages' objects from this team cache, oci://host[:port]/repo, over the recipe's cache block (none: no cache)")
+	cf.registerFrom(fs)
 	fs.StringVar(&cf.to, "cache-to", "", "push the objects of the stages that succeed to this team cache, oci://host[:port]/repo, over the recipe's cache block (none: push nowhere)")
+}
+
+// registerFrom registers --cache-from alone, for a command that only
+// reads the cache.
+func (cf *cacheFlags) registerFrom(fs *flag.FlagSet) {
+	fs.StringVar(&cf.from, "cache-from", "", "pull stages' objects from this team cache, oci://host[:port]/repo, over the recipe's cache block (none: no cache)")
 }
 
 // check reads the flags' references, before a run opens anything.

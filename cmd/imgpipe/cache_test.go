@@ -8,12 +8,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -459,5 +461,93 @@ func TestTeamCacheMirror(t *testing.T) {
 		if !strings.Contains(out.String(), " exec  "+stage+" ") {
 			t.Errorf("the mirror lacks %s:\n%s", stage, out.String())
 		}
+	}
+}
+
+// planStatuses runs imgpipe plan --json with args and returns each
+// instance's status and reason by stage name, and plan's stderr.
+func planStatuses(t *testing.T, args ...string) (status, reason map[string]string, stderr string) {
+	t.Helper()
+	args = append([]string{"plan", "--json"}, args...)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), args, &out, &errOut); code != exitOK {
+		t.Fatalf("imgpipe %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
+	}
+	var doc struct {
+		Stages []struct{ Name, Status, Reason string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("plan --json: %v\n%s", err, out.String())
+	}
+	status, reason = map[string]string{}, map[string]string{}
+	for _, s := range doc.Stages {
+		status[s.Name], reason[s.Name] = s.Status, s.Reason
+	}
+	return status, reason, errOut.String()
+}
+
+// TestPlanAsksTeamCache: store A builds and pushes; plan with store B,
+// empty, asks the cache (named by --cache-from or by the recipe's block)
+// and shows the stages it holds as pull, naming the entry; the stage A
+// did not push (a secret) runs. Plan with store A finds its own objects
+// first. A cache that cannot be reached is one warning, and the statuses
+// are those without it.
+func TestPlanAsksTeamCache(t *testing.T) {
+	reg := podmantest.StartRegistry(t)
+	ref := "oci://" + reg + "/team/cache"
+	recipePath := writeCacheRecipe(t)
+	storeA, storeB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	cacheRun(t, recipePath, storeA, "--cache-to", ref)
+
+	want := map[string]string{"big": "pull", "use": "pull", "secretive": "run"}
+	blockRecipe := filepath.Join(t.TempDir(), "block.hcl")
+	block := fmt.Sprintf("cache \"oci\" {\n  ref = %q\n}\n", reg+"/team/cache")
+	if err := os.WriteFile(blockRecipe, []byte(cacheRecipe+block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--store", storeB, "--cache-from", ref, recipePath},
+		{"--store", storeB, blockRecipe},
+	} {
+		st, why, stderr := planStatuses(t, args...)
+		if !maps.Equal(st, want) {
+			t.Errorf("plan %s: %v, want %v", strings.Join(args, " "), st, want)
+		}
+		for _, s := range []string{"big", "use"} {
+			if !strings.Contains(why[s], "its object is in the team cache "+ref+" (by stage ID ") {
+				t.Errorf("plan %s: %s's reason is %q", strings.Join(args, " "), s, why[s])
+			}
+		}
+		if why["secretive"] != "" || stderr != "" {
+			t.Errorf("plan %s: secretive's reason %q, stderr %q", strings.Join(args, " "), why["secretive"], stderr)
+		}
+	}
+	if _, err := os.Stat(storeB); !os.IsNotExist(err) {
+		t.Errorf("plan made store B: %v", err)
+	}
+
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"plan", "--store", storeB, "--cache-from", ref, recipePath}, &out, &errOut); code != exitOK {
+		t.Fatalf("plan: %d %s", code, errOut.String())
+	}
+	for _, re := range []string{`(?m)^#1\s+big\s+exec\s+x86_64\s+pull\s`, `(?m)^pull: the team cache ` + regexp.QuoteMeta(ref) + ` has its object; a run pulls it`} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("plan's table does not match %s:\n%s", re, out.String())
+		}
+	}
+
+	if st, _, _ := planStatuses(t, "--store", storeA, "--cache-from", ref, recipePath); st["big"] != "cached" || st["use"] != "cached" {
+		t.Errorf("plan with store A: %v, want its own objects cached", st)
+	}
+
+	srv := httptest.NewServer(http.NotFoundHandler())
+	down := "oci://" + strings.TrimPrefix(srv.URL, "http://") + "/cache"
+	srv.Close() // nothing listens there now
+	st, why, stderr := planStatuses(t, "--store", storeB, "--cache-from", down, recipePath)
+	if want := map[string]string{"big": "run", "use": "unknown", "secretive": "run"}; !maps.Equal(st, want) {
+		t.Errorf("plan with the cache down: %v (%v), want %v", st, why, want)
+	}
+	if strings.Count(stderr, "warning: ") != 1 || !strings.Contains(stderr, "warning: cache "+down+" cannot be reached") || !strings.Contains(stderr, "the statuses are without it") {
+		t.Errorf("plan with the cache down: want one warning that it cannot be reached, stderr:\n%s", stderr)
 	}
 }

@@ -55,6 +55,10 @@ const (
 	// tag, a manifest, a record. A file's transfer is bounded by the
 	// idle timeout of internal/download instead.
 	requestTimeout = 30 * time.Second
+	// probeTimeout bounds a question that only tells whether the cache
+	// has an entry (plan): a registry that does not answer by then is
+	// taken as down.
+	probeTimeout = 5 * time.Second
 )
 
 // Cache is a team cache in one repository of a registry.
@@ -170,6 +174,26 @@ func (c *Cache) Fetch(ctx context.Context, st *store.Store, q cache.Query) (stri
 		return "", refuse(rdesc.Digest, "%v", err)
 	}
 	return res.ID, nil
+}
+
+// Has implements cache.Remote: a HEAD of the entry's manifest. A tag
+// naming something other than an image manifest is no entry (Fetch would
+// refuse it).
+func (c *Cache) Has(ctx context.Context, q cache.Query) (bool, error) {
+	tag := IDTag(q.ID)
+	if q.ContentKey != "" {
+		tag = KeyTag(q.ContentKey)
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	desc, err := c.repo.Resolve(ctx, tag)
+	switch {
+	case errors.Is(err, errdef.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, &cache.UnreachableError{Ref: c.ref.String(), Err: err}
+	}
+	return desc.MediaType == ocispec.MediaTypeImageManifest, nil
 }
 
 // manifest resolves a tag and reads its manifest, bounded.
