@@ -46,10 +46,10 @@ func (cf *cacheFlags) check() error {
 	return nil
 }
 
-// open returns the caches a run pulls from and pushes to: the flags', else
-// the recipe's cache block (which pushes only with push = true).
-func (cf *cacheFlags) open(block *recipe.Cache) (from, to cache.Remote, err error) {
-	fromRef, toRef := "", ""
+// refs returns the references of the caches a run pulls from and pushes
+// to, as given ("" or "none": no cache): the flags', else the recipe's
+// cache block (which pushes only with push = true).
+func (cf *cacheFlags) refs(block *recipe.Cache) (fromRef, toRef string) {
 	if block != nil {
 		fromRef = block.Ref
 		if block.Push {
@@ -62,6 +62,12 @@ func (cf *cacheFlags) open(block *recipe.Cache) (from, to cache.Remote, err erro
 	if cf.to != "" {
 		toRef = cf.to
 	}
+	return fromRef, toRef
+}
+
+// open returns the caches a run pulls from and pushes to (refs).
+func (cf *cacheFlags) open(block *recipe.Cache) (from, to cache.Remote, err error) {
+	fromRef, toRef := cf.refs(block)
 	opened := map[string]*oci.Cache{}
 	openRef := func(flagName, s string) (cache.Remote, error) {
 		if s == "" || s == "none" {

@@ -551,3 +551,93 @@ func TestPlanAsksTeamCache(t *testing.T) {
 		t.Errorf("plan with the cache down: want one warning that it cannot be reached, stderr:\n%s", stderr)
 	}
 }
+
+// doctorCache runs imgpipe doctor --json with args and returns its
+// findings about team caches, by check.
+func doctorCache(t *testing.T, args ...string) map[string]finding {
+	t.Helper()
+	args = append([]string{"doctor", "--json", "--store", filepath.Join(t.TempDir(), "store")}, args...)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), args, &out, &errOut); code == exitInvalid {
+		t.Fatalf("imgpipe %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
+	}
+	var found []finding
+	if err := json.Unmarshal(out.Bytes(), &found); err != nil {
+		t.Fatalf("doctor --json: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	caches := map[string]finding{}
+	for _, f := range found {
+		if strings.HasPrefix(f.Check, "cache ") {
+			caches[f.Check] = f
+		}
+	}
+	return caches
+}
+
+// TestDoctorTeamCache: doctor RECIPE checks the recipe's team cache as a
+// run would use it: one that answers and, with push = true, accepts a
+// push is ok and says whose credentials go; one that refuses pushes, or
+// that nobody answers for, is a warning with a fix.
+func TestDoctorTeamCache(t *testing.T) {
+	reg := podmantest.StartRegistry(t)
+	dir := t.TempDir()
+	recipeFor := func(name, ref string, push bool) string {
+		path := filepath.Join(dir, name)
+		block := fmt.Sprintf("cache \"oci\" {\n  ref  = %q\n  push = %v\n}\n", ref, push)
+		if err := os.WriteFile(path, []byte(cacheRecipe+block), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	// Credentials for the registry in a Docker config, and no other file.
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_RUNTIME_DIR", dir)
+	t.Setenv("REGISTRY_AUTH_FILE", "")
+	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, "docker"))
+	config := fmt.Sprintf(`{"auths": {%q: {"auth": "Y2k6c2VjcmV0"}}}`, reg)
+	if err := os.MkdirAll(filepath.Join(dir, "docker"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "docker", "config.json"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ref := "oci://" + reg + "/team/cache"
+	f := doctorCache(t, recipeFor("push.hcl", reg+"/team/cache", true))["cache "+ref]
+	if f.Status != statusOK || !strings.Contains(f.Detail, "answers and accepts a push; credentials from "+filepath.Join(dir, "docker", "config.json")) {
+		t.Errorf("doctor on a cache that accepts pushes: %+v", f)
+	}
+	f = doctorCache(t, recipeFor("pull.hcl", reg+"/team/cache", false))["cache "+ref]
+	if f.Status != statusOK || !strings.Contains(f.Detail, "answers, read-only") {
+		t.Errorf("doctor on a cache a run only pulls from: %+v", f)
+	}
+
+	// A registry that lets this machine read but not write.
+	target, _ := url.Parse("http://" + reg)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	readOnly := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, `{"errors":[{"code":"DENIED","message":"read-only here"}]}`, http.StatusForbidden)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer readOnly.Close()
+	roHost := strings.TrimPrefix(readOnly.URL, "http://")
+	f = doctorCache(t, recipeFor("ro.hcl", roHost+"/team/cache", true))["cache oci://"+roHost+"/team/cache"]
+	if f.Status != statusWarn || !strings.Contains(f.Detail, "push refused") || !strings.Contains(f.Detail, "no credentials for "+roHost) || !strings.Contains(f.Fix, "podman login "+roHost) {
+		t.Errorf("doctor on a cache that refuses pushes: %+v", f)
+	}
+	// The flags override the block, as run's do: pulling only is fine.
+	if f := doctorCache(t, "--cache-to", "none", filepath.Join(dir, "ro.hcl"))["cache oci://"+roHost+"/team/cache"]; f.Status != statusOK {
+		t.Errorf("doctor --cache-to none on a read-only cache: %+v", f)
+	}
+
+	srv := httptest.NewServer(http.NotFoundHandler())
+	downHost := strings.TrimPrefix(srv.URL, "http://")
+	srv.Close() // nothing listens there now
+	f = doctorCache(t, recipeFor("down.hcl", downHost+"/cache", false))["cache oci://"+downHost+"/cache"]
+	if f.Status != statusWarn || !strings.Contains(f.Detail, "cannot be reached") || !strings.Contains(f.Detail, "a run builds without it") || f.Fix == "" {
+		t.Errorf("doctor on a cache nobody answers for: %+v", f)
+	}
+}

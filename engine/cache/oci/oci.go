@@ -56,8 +56,8 @@ const (
 	// idle timeout of internal/download instead.
 	requestTimeout = 30 * time.Second
 	// probeTimeout bounds a question that only tells whether the cache
-	// has an entry (plan): a registry that does not answer by then is
-	// taken as down.
+	// answers or has an entry (plan, doctor): a registry that does not
+	// answer by then is taken as down.
 	probeTimeout = 5 * time.Second
 )
 
@@ -194,6 +194,35 @@ func (c *Cache) Has(ctx context.Context, q cache.Query) (bool, error) {
 		return false, &cache.UnreachableError{Ref: c.ref.String(), Err: err}
 	}
 	return desc.MediaType == ocispec.MediaTypeImageManifest, nil
+}
+
+// probeTag is the tag Check resolves: no entry has it (entries' tags start
+// with id- or key-), so the registry answers "not found" when it lets this
+// machine read the repository.
+const probeTag = "imgpipe-doctor-probe"
+
+// Check asks the registry what a run would: that it answers and lets this
+// machine read the repository (a manifest HEAD), and, with push, that it
+// accepts a blob: the empty JSON config every entry has, which adds
+// nothing a reader finds. It returns an *UnreachableError when it does
+// not (`imgpipe doctor`).
+func (c *Cache) Check(ctx context.Context, push bool) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	_, err := c.repo.Resolve(ctx, probeTag)
+	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
+		return &cache.UnreachableError{Ref: c.ref.String(), Err: err}
+	}
+	if !push {
+		return nil
+	}
+	empty := ocispec.DescriptorEmptyJSON
+	empty.Data = nil
+	err = c.repo.Push(ctx, empty, bytes.NewReader(ocispec.DescriptorEmptyJSON.Data))
+	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+		return &cache.UnreachableError{Ref: c.ref.String(), Err: fmt.Errorf("push refused: %w", err)}
+	}
+	return nil
 }
 
 // manifest resolves a tag and reads its manifest, bounded.
