@@ -145,7 +145,7 @@ func (p *Plan) statuses(ctx context.Context, st *store.Store, remote cache.Remot
 		if built {
 			key = contentKeyOf(n, release, func(dep *Node) *store.Result { return results[dep] })
 		}
-		pullable := remote != nil && !n.Kind.Uncached && shareable(p.Secrets, n) == ""
+		pullable := remote != nil && shareable(p.Secrets, n) == ""
 		switch {
 		case n.Unresolved:
 			status[n] = StatusUnknown
