@@ -28,7 +28,9 @@
 // events (engine/events). An instance routed to a pool of builders is
 // placed on one when it runs, and moved once to another when its builder is
 // lost (pool.go; docs/remote-builders.md#builder-pools); its ID never names
-// the builder.
+// the builder. Before anything runs, Plan.StatusesWithCache tells what a run
+// would do with each instance, asking the team cache only whether it has an
+// entry (status.go).
 //
 // The engine knows no stage kind: kinds are values (kind.Kind) registered by
 // the caller, normally stages.All(), and it imports no container library:

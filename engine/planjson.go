@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
+
+	"github.com/imgpipe/imgpipe/engine/cache"
 
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/engine/store"
@@ -50,13 +53,25 @@ type StageDoc struct {
 	// executor not opened decides its ID.
 	Status      Status `json:"status"`
 	Provisional bool   `json:"provisional,omitempty"`
+	// Reason says where the object of a StatusPull instance is: the team
+	// cache and the stage ID or content key it has an entry for.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Doc returns the plan as a PlanDoc, with each instance's status in the
 // store st (nil: no store yet).
 func (p *Plan) Doc(st *store.Store) PlanDoc {
+	doc, _ := p.DocWithCache(context.Background(), st, nil)
+	return doc
+}
+
+// DocWithCache is Doc whose statuses also ask the team cache remote (nil:
+// none), read-only (Plan.StatusesWithCache). The error says why the cache
+// could not be asked; the document is then the one without it.
+func (p *Plan) DocWithCache(ctx context.Context, st *store.Store, remote cache.Remote) (PlanDoc, error) {
 	doc := PlanDoc{Recipe: p.Recipe.Filename, Build: p.Build, Stages: []StageDoc{}}
-	status, provisional, ids := p.Statuses(st)
+	report := p.StatusesWithCache(ctx, st, remote)
+	status, provisional, ids := report.Status, report.Provisional, report.IDs
 	for _, n := range p.Nodes {
 		s := StageDoc{
 			Key: n.Key(), ID: ids[n], Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
@@ -65,6 +80,7 @@ func (p *Plan) Doc(st *store.Store) PlanDoc {
 			Config:   canonjson.Marshal(maskValue(p.Secrets, n.Config)),
 			Outputs:  n.outputs,
 			Status:   status[n], Provisional: provisional[n],
+			Reason: report.Reason[n],
 		}
 		if n.Executor != "host" {
 			s.ExecutorName = n.Executor
@@ -81,5 +97,5 @@ func (p *Plan) Doc(st *store.Store) PlanDoc {
 		}
 		doc.Stages = append(doc.Stages, s)
 	}
-	return doc
+	return doc, report.CacheErr
 }

@@ -59,19 +59,22 @@ func (s *remoteState) markDown(c cache.Remote) bool {
 // shareable says why n's object must not go through a team cache, or ""
 // when it may: upload runs every time; fetch-ks and flatten (Local kinds)
 // read sources with this machine's access and are cheap to redo; and a
-// stage whose configuration holds a secret (docs/reliability-secrets.md)
-// keeps it on this machine.
-func (r *runner) shareable(n *Node) string {
+// stage whose configuration holds one of secrets
+// (docs/reliability-secrets.md) keeps it on this machine. A run asks with
+// its secrets, plan with the plan's.
+func shareable(secrets *secret.Set, n *Node) string {
 	switch {
 	case n.Kind.Uncached:
 		return "its kind runs every time"
 	case n.Kind.Local:
 		return "its kind runs on this machine"
-	case holdsSecret(r.secrets, n.Config):
+	case holdsSecret(secrets, n.Config):
 		return "its configuration holds a secret"
 	}
 	return ""
 }
+
+func (r *runner) shareable(n *Node) string { return shareable(r.secrets, n) }
 
 // pull looks n up in the team cache, by its ID and then by its content
 // key, and settles it on the object it pulls. A refused entry is said in

@@ -124,7 +124,8 @@ func Plan() ([]byte, error) {
 			"stages[].arches":        "The architectures this instance serves.",
 			"stages[].depends_on":    "The IDs of the instances this one needs.",
 			"stages[].key":           "The instance's name in the plan: its stage and arch, as in \"disk [x86_64]\". Unique, unlike the ID: two stages that do the same thing share an ID (and one object in the store) but not a key.",
-			"stages[].status":        "What a run would do with the instance, as the store is now: cached (an object exists for its ID, or for its content key), run, unknown (an input is not built yet: early cutoff may still find its object), or check (a kind that checks its destination every run, upload, whose object exists).",
+			"stages[].status":        "What a run would do with the instance, as the store is now: cached (an object exists for its ID, or for its content key), run, unknown (an input is not built yet: early cutoff may still find its object), check (a kind that checks its destination every run, upload, whose object exists), or pull (the store has no object, the team cache has an entry for its ID or content key: a run pulls it; only when the recipe or --cache-from names a cache).",
+			"stages[].reason":        "pull: where its object is, the team cache and the stage ID or content key it has an entry for.",
 			"stages[].provisional":   "The run's release, a source that could not be resolved, or a container executor that could not be opened (its image named by name, not ID) decides the ID.",
 			"stages[].needs":         "The keys of the instances this one needs, in the order of depends_on.",
 			"stages[].executor":      "The identity of the executor that runs the stage.",
@@ -134,7 +135,7 @@ func Plan() ([]byte, error) {
 			"stages[].outputs":       "The stage's output names, referenced as stage.<name>.<output>.",
 			"stages[].timeout":       "The stage's timeout, if set.",
 		},
-		Enums: map[string][]any{"stages[].status": {"cached", "run", "unknown", "check"}},
+		Enums: map[string][]any{"stages[].status": {"cached", "run", "unknown", "check", "pull"}},
 	}
 	s, err := schemagen.For[engine.PlanDoc](g)
 	if err != nil {

@@ -15,15 +15,22 @@ import (
 	"github.com/imgpipe/imgpipe/engine/recipe"
 )
 
-// cacheFlags are run's --cache-from and --cache-to: a team cache for one
-// run, over the recipe's cache block (docs/team-cache.md).
+// cacheFlags are run's (and doctor's) --cache-from and --cache-to, and
+// plan's --cache-from: a team cache for one command, over the recipe's
+// cache block (docs/team-cache.md).
 type cacheFlags struct {
 	from, to string
 }
 
 func (cf *cacheFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&cf.from, "cache-from", "", "pull stages' objects from this team cache, oci://host[:port]/repo, over the recipe's cache block (none: no cache)")
+	cf.registerFrom(fs)
 	fs.StringVar(&cf.to, "cache-to", "", "push the objects of the stages that succeed to this team cache, oci://host[:port]/repo, over the recipe's cache block (none: push nowhere)")
+}
+
+// registerFrom registers --cache-from alone, for a command that only
+// reads the cache.
+func (cf *cacheFlags) registerFrom(fs *flag.FlagSet) {
+	fs.StringVar(&cf.from, "cache-from", "", "pull stages' objects from this team cache, oci://host[:port]/repo, over the recipe's cache block (none: no cache)")
 }
 
 // check reads the flags' references, before a run opens anything.
@@ -39,10 +46,10 @@ func (cf *cacheFlags) check() error {
 	return nil
 }
 
-// open returns the caches a run pulls from and pushes to: the flags', else
-// the recipe's cache block (which pushes only with push = true).
-func (cf *cacheFlags) open(block *recipe.Cache) (from, to cache.Remote, err error) {
-	fromRef, toRef := "", ""
+// refs returns the references of the caches a run pulls from and pushes
+// to, as given ("" or "none": no cache): the flags', else the recipe's
+// cache block (which pushes only with push = true).
+func (cf *cacheFlags) refs(block *recipe.Cache) (fromRef, toRef string) {
 	if block != nil {
 		fromRef = block.Ref
 		if block.Push {
@@ -55,6 +62,12 @@ func (cf *cacheFlags) open(block *recipe.Cache) (from, to cache.Remote, err erro
 	if cf.to != "" {
 		toRef = cf.to
 	}
+	return fromRef, toRef
+}
+
+// open returns the caches a run pulls from and pushes to (refs).
+func (cf *cacheFlags) open(block *recipe.Cache) (from, to cache.Remote, err error) {
+	fromRef, toRef := cf.refs(block)
 	opened := map[string]*oci.Cache{}
 	openRef := func(flagName, s string) (cache.Remote, error) {
 		if s == "" || s == "none" {

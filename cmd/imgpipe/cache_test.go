@@ -8,12 +8,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -459,5 +461,183 @@ func TestTeamCacheMirror(t *testing.T) {
 		if !strings.Contains(out.String(), " exec  "+stage+" ") {
 			t.Errorf("the mirror lacks %s:\n%s", stage, out.String())
 		}
+	}
+}
+
+// planStatuses runs imgpipe plan --json with args and returns each
+// instance's status and reason by stage name, and plan's stderr.
+func planStatuses(t *testing.T, args ...string) (status, reason map[string]string, stderr string) {
+	t.Helper()
+	args = append([]string{"plan", "--json"}, args...)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), args, &out, &errOut); code != exitOK {
+		t.Fatalf("imgpipe %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
+	}
+	var doc struct {
+		Stages []struct{ Name, Status, Reason string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("plan --json: %v\n%s", err, out.String())
+	}
+	status, reason = map[string]string{}, map[string]string{}
+	for _, s := range doc.Stages {
+		status[s.Name], reason[s.Name] = s.Status, s.Reason
+	}
+	return status, reason, errOut.String()
+}
+
+// TestPlanAsksTeamCache: store A builds and pushes; plan with store B,
+// empty, asks the cache (named by --cache-from or by the recipe's block)
+// and shows the stages it holds as pull, naming the entry; the stage A
+// did not push (a secret) runs. Plan with store A finds its own objects
+// first. A cache that cannot be reached is one warning, and the statuses
+// are those without it.
+func TestPlanAsksTeamCache(t *testing.T) {
+	reg := podmantest.StartRegistry(t)
+	ref := "oci://" + reg + "/team/cache"
+	recipePath := writeCacheRecipe(t)
+	storeA, storeB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	cacheRun(t, recipePath, storeA, "--cache-to", ref)
+
+	want := map[string]string{"big": "pull", "use": "pull", "secretive": "run"}
+	blockRecipe := filepath.Join(t.TempDir(), "block.hcl")
+	block := fmt.Sprintf("cache \"oci\" {\n  ref = %q\n}\n", reg+"/team/cache")
+	if err := os.WriteFile(blockRecipe, []byte(cacheRecipe+block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--store", storeB, "--cache-from", ref, recipePath},
+		{"--store", storeB, blockRecipe},
+	} {
+		st, why, stderr := planStatuses(t, args...)
+		if !maps.Equal(st, want) {
+			t.Errorf("plan %s: %v, want %v", strings.Join(args, " "), st, want)
+		}
+		for _, s := range []string{"big", "use"} {
+			if !strings.Contains(why[s], "its object is in the team cache "+ref+" (by stage ID ") {
+				t.Errorf("plan %s: %s's reason is %q", strings.Join(args, " "), s, why[s])
+			}
+		}
+		if why["secretive"] != "" || stderr != "" {
+			t.Errorf("plan %s: secretive's reason %q, stderr %q", strings.Join(args, " "), why["secretive"], stderr)
+		}
+	}
+	if _, err := os.Stat(storeB); !os.IsNotExist(err) {
+		t.Errorf("plan made store B: %v", err)
+	}
+
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"plan", "--store", storeB, "--cache-from", ref, recipePath}, &out, &errOut); code != exitOK {
+		t.Fatalf("plan: %d %s", code, errOut.String())
+	}
+	for _, re := range []string{`(?m)^#1\s+big\s+exec\s+x86_64\s+pull\s`, `(?m)^pull: the team cache ` + regexp.QuoteMeta(ref) + ` has its object; a run pulls it`} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("plan's table does not match %s:\n%s", re, out.String())
+		}
+	}
+
+	if st, _, _ := planStatuses(t, "--store", storeA, "--cache-from", ref, recipePath); st["big"] != "cached" || st["use"] != "cached" {
+		t.Errorf("plan with store A: %v, want its own objects cached", st)
+	}
+
+	srv := httptest.NewServer(http.NotFoundHandler())
+	down := "oci://" + strings.TrimPrefix(srv.URL, "http://") + "/cache"
+	srv.Close() // nothing listens there now
+	st, why, stderr := planStatuses(t, "--store", storeB, "--cache-from", down, recipePath)
+	if want := map[string]string{"big": "run", "use": "unknown", "secretive": "run"}; !maps.Equal(st, want) {
+		t.Errorf("plan with the cache down: %v (%v), want %v", st, why, want)
+	}
+	if strings.Count(stderr, "warning: ") != 1 || !strings.Contains(stderr, "warning: cache "+down+" cannot be reached") || !strings.Contains(stderr, "the statuses are without it") {
+		t.Errorf("plan with the cache down: want one warning that it cannot be reached, stderr:\n%s", stderr)
+	}
+}
+
+// doctorCache runs imgpipe doctor --json with args and returns its
+// findings about team caches, by check.
+func doctorCache(t *testing.T, args ...string) map[string]finding {
+	t.Helper()
+	args = append([]string{"doctor", "--json", "--store", filepath.Join(t.TempDir(), "store")}, args...)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), args, &out, &errOut); code == exitInvalid {
+		t.Fatalf("imgpipe %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
+	}
+	var found []finding
+	if err := json.Unmarshal(out.Bytes(), &found); err != nil {
+		t.Fatalf("doctor --json: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	caches := map[string]finding{}
+	for _, f := range found {
+		if strings.HasPrefix(f.Check, "cache ") {
+			caches[f.Check] = f
+		}
+	}
+	return caches
+}
+
+// TestDoctorTeamCache: doctor RECIPE checks the recipe's team cache as a
+// run would use it: one that answers and, with push = true, accepts a
+// push is ok and says whose credentials go; one that refuses pushes, or
+// that nobody answers for, is a warning with a fix.
+func TestDoctorTeamCache(t *testing.T) {
+	reg := podmantest.StartRegistry(t)
+	dir := t.TempDir()
+	recipeFor := func(name, ref string, push bool) string {
+		path := filepath.Join(dir, name)
+		block := fmt.Sprintf("cache \"oci\" {\n  ref  = %q\n  push = %v\n}\n", ref, push)
+		if err := os.WriteFile(path, []byte(cacheRecipe+block), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	// Credentials for the registry in a Docker config, and no other file.
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_RUNTIME_DIR", dir)
+	t.Setenv("REGISTRY_AUTH_FILE", "")
+	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, "docker"))
+	config := fmt.Sprintf(`{"auths": {%q: {"auth": "Y2k6c2VjcmV0"}}}`, reg)
+	if err := os.MkdirAll(filepath.Join(dir, "docker"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "docker", "config.json"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ref := "oci://" + reg + "/team/cache"
+	f := doctorCache(t, recipeFor("push.hcl", reg+"/team/cache", true))["cache "+ref]
+	if f.Status != statusOK || !strings.Contains(f.Detail, "answers and accepts a push; credentials from "+filepath.Join(dir, "docker", "config.json")) {
+		t.Errorf("doctor on a cache that accepts pushes: %+v", f)
+	}
+	f = doctorCache(t, recipeFor("pull.hcl", reg+"/team/cache", false))["cache "+ref]
+	if f.Status != statusOK || !strings.Contains(f.Detail, "answers, read-only") {
+		t.Errorf("doctor on a cache a run only pulls from: %+v", f)
+	}
+
+	// A registry that lets this machine read but not write.
+	target, _ := url.Parse("http://" + reg)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	readOnly := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, `{"errors":[{"code":"DENIED","message":"read-only here"}]}`, http.StatusForbidden)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer readOnly.Close()
+	roHost := strings.TrimPrefix(readOnly.URL, "http://")
+	f = doctorCache(t, recipeFor("ro.hcl", roHost+"/team/cache", true))["cache oci://"+roHost+"/team/cache"]
+	if f.Status != statusWarn || !strings.Contains(f.Detail, "push refused") || !strings.Contains(f.Detail, "no credentials for "+roHost) || !strings.Contains(f.Fix, "podman login "+roHost) {
+		t.Errorf("doctor on a cache that refuses pushes: %+v", f)
+	}
+	// The flags override the block, as run's do: pulling only is fine.
+	if f := doctorCache(t, "--cache-to", "none", filepath.Join(dir, "ro.hcl"))["cache oci://"+roHost+"/team/cache"]; f.Status != statusOK {
+		t.Errorf("doctor --cache-to none on a read-only cache: %+v", f)
+	}
+
+	srv := httptest.NewServer(http.NotFoundHandler())
+	downHost := strings.TrimPrefix(srv.URL, "http://")
+	srv.Close() // nothing listens there now
+	f = doctorCache(t, recipeFor("down.hcl", downHost+"/cache", false))["cache oci://"+downHost+"/cache"]
+	if f.Status != statusWarn || !strings.Contains(f.Detail, "cannot be reached") || !strings.Contains(f.Detail, "a run builds without it") || f.Fix == "" {
+		t.Errorf("doctor on a cache nobody answers for: %+v", f)
 	}
 }

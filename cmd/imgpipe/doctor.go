@@ -17,8 +17,12 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/engine/cache/oci"
+	"github.com/imgpipe/imgpipe/engine/cacheref"
 	"github.com/imgpipe/imgpipe/engine/executor"
+	"github.com/imgpipe/imgpipe/engine/recipe"
 	"github.com/imgpipe/imgpipe/internal/gogetter"
+	"github.com/imgpipe/imgpipe/internal/ociclient"
 	"github.com/imgpipe/imgpipe/internal/qemu"
 )
 
@@ -67,12 +71,17 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 	format := registerFormat(fs, "text", "json")
 	var rf recipeFlags
 	rf.register(fs)
+	var cf cacheFlags
+	cf.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 1 {
 		return usagef("doctor takes at most one recipe, got %d: %s", len(pos), strings.Join(pos, " "))
+	}
+	if err := cf.check(); err != nil {
+		return err
 	}
 	recipeDir := ""
 	if len(pos) == 1 {
@@ -108,11 +117,14 @@ func cmdDoctor(ctx context.Context, a *app, args []string) error {
 	if plan == nil || needs.podman {
 		found = append(found, checkPodman(ctx, "podman", "", ""))
 	}
+	var block *recipe.Cache
 	if plan != nil {
 		for _, b := range plan.ExecutorBlocks {
 			found = append(found, checkPodman(ctx, "executor "+b.Name, b.Connection, b.IdentityFile))
 		}
+		block = plan.Recipe.Cache
 	}
+	found = append(found, checkCaches(ctx, cf, block)...)
 
 	failed := false
 	for _, f := range found {
@@ -367,6 +379,70 @@ func checkPodman(ctx context.Context, name, connection, identity string) finding
 		}
 	default:
 		f.Status, f.Detail = statusOK, fmt.Sprintf("podman %s at %s", version, uri)
+	}
+	return f
+}
+
+// checkCaches checks the team caches a run with the same recipe and flags
+// would use (docs/team-cache.md): the one it pulls from and the one it
+// pushes to, once each.
+func checkCaches(ctx context.Context, cf cacheFlags, block *recipe.Cache) []finding {
+	fromRef, toRef := cf.refs(block)
+	parseRef := func(s string) *cacheref.Ref {
+		if s == "" || s == "none" {
+			return nil
+		}
+		ref, err := cacheref.ParseRef(s) // checked by the recipe and cf.check
+		if err != nil {
+			return nil
+		}
+		return &ref
+	}
+	from, to := parseRef(fromRef), parseRef(toRef)
+	if from != nil && to != nil && *from == *to {
+		return []finding{checkCache(ctx, *to, true)}
+	}
+	var found []finding
+	if from != nil {
+		found = append(found, checkCache(ctx, *from, false))
+	}
+	if to != nil {
+		found = append(found, checkCache(ctx, *to, true))
+	}
+	return found
+}
+
+// checkCache asks a team cache what a run would: that it answers and lets
+// this machine read it, and, for a cache the run pushes to, that it
+// accepts a push (oci.Cache.Check). It says whose credentials are sent. A
+// cache that fails is a warning: a run builds without it.
+func checkCache(ctx context.Context, ref cacheref.Ref, push bool) finding {
+	f := finding{Check: "cache " + ref.String(), Status: statusWarn}
+	fix := fmt.Sprintf("start the registry, or log in (podman login %s, or docker login) as an account that may read the repository", ref.Host)
+	if push {
+		fix += " and push to it"
+	}
+	fix += "; see docs/team-cache.md"
+	creds, err := ociclient.CredentialsFile(ctx, ref.Host)
+	if err != nil {
+		f.Detail, f.Fix = err.Error(), fix
+		return f
+	}
+	who := "no credentials for " + ref.Host + " in Docker's or Podman's files: anonymous"
+	if creds != "" {
+		who = "credentials from " + creds
+	}
+	c, err := oci.Open(ref)
+	if err == nil {
+		err = c.Check(ctx, push)
+	}
+	if err != nil {
+		f.Detail, f.Fix = fmt.Sprintf("%v (%s); a run builds without it", err, who), fix
+		return f
+	}
+	f.Status, f.Detail = statusOK, "answers, read-only (a run pulls from it); "+who
+	if push {
+		f.Detail = "answers and accepts a push; " + who
 	}
 	return f
 }

@@ -54,12 +54,17 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	rf.register(fs)
 	format := registerFormat(fs, "text", "json")
 	storeFlag := fs.String("store", "", "the store whose objects decide each stage's STATUS (default: .imgpipe beside the recipe, or $IMGPIPE_STORE)")
+	var cf cacheFlags
+	cf.registerFrom(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	path, err := oneRecipe("plan", pos)
 	if err != nil {
+		return err
+	}
+	if err := cf.check(); err != nil {
 		return err
 	}
 	plan, _, err := a.prepare(ctx, path, rf, forShow)
@@ -71,7 +76,15 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		st = nil // nothing built yet
 	}
-	doc := plan.Doc(st)
+	// The team cache a run would pull from, asked read-only.
+	cacheFrom, _, err := cf.open(plan.Recipe.Cache)
+	if err != nil {
+		return err
+	}
+	doc, cacheErr := plan.DocWithCache(ctx, st, cacheFrom)
+	if cacheErr != nil {
+		fmt.Fprintf(a.stderr, "warning: %v; the statuses are without it\n", cacheErr)
+	}
 	if format.json() {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
@@ -99,7 +112,7 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 	}
 	// #N is the number run's progress gives the same instance.
 	number := map[string]int{}
-	provisional := false
+	provisional, pull := false, false
 	for i, s := range doc.Stages {
 		number[s.Key] = i + 1
 		var needs []int
@@ -121,9 +134,13 @@ func cmdPlan(ctx context.Context, a *app, args []string) error {
 			provisional = true
 		}
 		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Kind, arch, s.Status, id, strings.Join(words, " "))
+		pull = pull || s.Status == engine.StatusPull
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if pull {
+		fmt.Fprintf(a.stdout, "\npull: the team cache %s has its object; a run pulls it, verified, instead of running it.\n", cacheFrom)
 	}
 	if provisional {
 		fmt.Fprintln(a.stdout, "\n~ provisional: the run's release, a source not resolved or an executor not opened decides this ID.")

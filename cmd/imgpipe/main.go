@@ -65,7 +65,7 @@ func commands() []command {
 		{"verify", "Check every object and build of a store against its digests", cmdVerify},
 		{"report", "Show a past run: its log, report.json or an HTML page", cmdReport},
 		{"serve", "Serve the store's runs and builds as web pages, read-only", cmdServe},
-		{"doctor", "Check this machine (and a recipe's builders) for what stages need", cmdDoctor},
+		{"doctor", "Check this machine (and a recipe's builders and team cache) for what stages need", cmdDoctor},
 		{"builders", "Show the state of a recipe's builders (executor blocks)", cmdBuilders},
 		{"version", "Print imgpipe's version", cmdVersion},
 		{"completion", "Print a shell completion script (bash, zsh, fish)", cmdCompletion},

@@ -20,6 +20,11 @@ type Remote interface {
 	// the entry does not verify, and an *UnreachableError when the cache
 	// cannot be asked.
 	Fetch(ctx context.Context, st *store.Store, q Query) (string, error)
+	// Has reports whether the cache has an entry for q, asking only for
+	// its manifest's descriptor (no blob is read, nothing is verified),
+	// within a short timeout: `imgpipe plan`'s question. It returns an
+	// *UnreachableError when the cache cannot be asked.
+	Has(ctx context.Context, q Query) (bool, error)
 	// Push copies the object id of st into the cache, named by its stage
 	// ID, the other stage IDs in aliases and its content key. A push that
 	// fails part way leaves no entry a reader accepts.

@@ -1,6 +1,8 @@
 package ociclient
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -39,6 +41,20 @@ func NewRepository(hostRepo string) (*remote.Repository, error) {
 		Header: http.Header{"User-Agent": {"imgpipe/" + version.Short()}},
 	}
 	var stores []credentials.Store
+	for _, ds := range credentialStores() {
+		stores = append(stores, ds)
+	}
+	if len(stores) > 0 {
+		client.Credential = credentials.Credential(credentials.NewStoreWithFallbacks(stores[0], stores[1:]...))
+	}
+	repo.Client = client
+	return repo, nil
+}
+
+// credentialStores are Docker's credentials, then Podman's files, in the
+// order NewRepository asks them.
+func credentialStores() []*credentials.DynamicStore {
+	var stores []*credentials.DynamicStore
 	if ds, err := credentials.NewStoreFromDocker(credentials.StoreOptions{}); err == nil {
 		stores = append(stores, ds)
 	}
@@ -47,11 +63,23 @@ func NewRepository(hostRepo string) (*remote.Repository, error) {
 			stores = append(stores, ds)
 		}
 	}
-	if len(stores) > 0 {
-		client.Credential = credentials.Credential(credentials.NewStoreWithFallbacks(stores[0], stores[1:]...))
+	return stores
+}
+
+// CredentialsFile returns the file whose credentials NewRepository would
+// use for host[:port] (the first of Docker's and Podman's that has some),
+// or "" when none has: requests go without credentials.
+func CredentialsFile(ctx context.Context, host string) (string, error) {
+	for _, ds := range credentialStores() {
+		cred, err := ds.Get(ctx, host)
+		if err != nil {
+			return "", fmt.Errorf("credentials for %s in %s: %w", host, ds.ConfigPath(), err)
+		}
+		if cred != auth.EmptyCredential {
+			return ds.ConfigPath(), nil
+		}
 	}
-	repo.Client = client
-	return repo, nil
+	return "", nil
 }
 
 // podmanAuthFiles are the auth.json files Podman logs in to.

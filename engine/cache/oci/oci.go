@@ -55,6 +55,10 @@ const (
 	// tag, a manifest, a record. A file's transfer is bounded by the
 	// idle timeout of internal/download instead.
 	requestTimeout = 30 * time.Second
+	// probeTimeout bounds a question that only tells whether the cache
+	// answers or has an entry (plan, doctor): a registry that does not
+	// answer by then is taken as down.
+	probeTimeout = 5 * time.Second
 )
 
 // Cache is a team cache in one repository of a registry.
@@ -170,6 +174,55 @@ func (c *Cache) Fetch(ctx context.Context, st *store.Store, q cache.Query) (stri
 		return "", refuse(rdesc.Digest, "%v", err)
 	}
 	return res.ID, nil
+}
+
+// Has implements cache.Remote: a HEAD of the entry's manifest. A tag
+// naming something other than an image manifest is no entry (Fetch would
+// refuse it).
+func (c *Cache) Has(ctx context.Context, q cache.Query) (bool, error) {
+	tag := IDTag(q.ID)
+	if q.ContentKey != "" {
+		tag = KeyTag(q.ContentKey)
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	desc, err := c.repo.Resolve(ctx, tag)
+	switch {
+	case errors.Is(err, errdef.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, &cache.UnreachableError{Ref: c.ref.String(), Err: err}
+	}
+	return desc.MediaType == ocispec.MediaTypeImageManifest, nil
+}
+
+// probeTag is the tag Check resolves: no entry has it (entries' tags start
+// with id- or key-), so the registry answers "not found" when it lets this
+// machine read the repository.
+const probeTag = "imgpipe-doctor-probe"
+
+// Check asks the registry what a run would: that it answers and lets this
+// machine read the repository (a manifest HEAD), and, with push, that it
+// accepts a blob: the empty JSON config every entry has, which adds
+// nothing a reader finds. It returns an *UnreachableError when it does
+// not (`imgpipe doctor`).
+func (c *Cache) Check(ctx context.Context, push bool) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	_, err := c.repo.Resolve(ctx, probeTag)
+	if err != nil && !errors.Is(err, errdef.ErrNotFound) {
+		return &cache.UnreachableError{Ref: c.ref.String(), Err: err}
+	}
+	if !push {
+		return nil
+	}
+	empty := ocispec.DescriptorEmptyJSON
+	empty.Data = nil
+	err = c.repo.Push(ctx, empty, bytes.NewReader(ocispec.DescriptorEmptyJSON.Data))
+	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+		return &cache.UnreachableError{Ref: c.ref.String(), Err: fmt.Errorf("push refused: %w", err)}
+	}
+	return nil
 }
 
 // manifest resolves a tag and reads its manifest, bounded.
