@@ -95,13 +95,19 @@ func (l *lease) release() {
 // left in its pool to run again on.
 var errNoOtherBuilder = errors.New("no other builder of its pool is healthy")
 
+// onPool reports whether n runs on a builder of its pool, placed by
+// acquire within the builders' jobs.
+func (e *Executors) onPool(n *Node) bool {
+	return len(n.Pool) > 0 && e.named[n.Executor] == nil
+}
+
 // acquire returns the executor n runs on. A node with a Pool (and no
 // executor given by its name: PrepareOptions.Executors) waits until
 // one of its builders has a free slot (place) or ctx is done. With avoid
 // set (the builder n was lost on), it takes only a healthy builder other
 // than that one, or returns errNoOtherBuilder.
 func (e *Executors) acquire(ctx context.Context, n *Node, avoid string) (*lease, error) {
-	if len(n.Pool) == 0 || e.named[n.Executor] != nil {
+	if !e.onPool(n) {
 		return &lease{exec: e.For(n)}, nil
 	}
 	var specs []executor.ContainerSpec

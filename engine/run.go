@@ -32,7 +32,9 @@ import (
 type RunOptions struct {
 	// RunID names the run; empty makes a new one.
 	RunID string
-	// Jobs bounds how many stages run at once; 0 means one per CPU.
+	// Jobs bounds how many stages run at once on this machine; 0 means one
+	// per CPU. Stages placed on a builder pool are bounded by its builders'
+	// jobs instead.
 	Jobs int
 	// Force lists glob patterns of stage names to rebuild even when their
 	// object exists; "*" rebuilds everything.
@@ -381,13 +383,18 @@ func (r *runner) visit(ctx context.Context, n *Node) {
 	if cacheable && r.pull(ctx, n, id, key) {
 		return
 	}
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
-		skip("cancelled: " + context.Cause(ctx).Error())
-		return
+	// --jobs bounds the stages that run on this machine; a stage bound for
+	// a builder pool waits for its builders' jobs instead (acquire), so a
+	// small laptop can keep a large pool busy.
+	if !r.execs.onPool(n) {
+		select {
+		case r.sem <- struct{}{}:
+		case <-ctx.Done():
+			skip("cancelled: " + context.Cause(ctx).Error())
+			return
+		}
+		defer func() { <-r.sem }()
 	}
-	defer func() { <-r.sem }()
 
 	start := time.Now()
 	out, res, cached, err := r.execute(ctx, n, forced, key)

@@ -342,7 +342,9 @@ func (pr *poolRun) drive(t *testing.T, remotes map[string]*podmantest.Remote) {
 // startPoolRun starts `imgpipe run` of the pool recipe with the attempt.
 func startPoolRun(t *testing.T, home, recipe, attempt string) *poolRun {
 	t.Helper()
-	rr := startRemoteRun(t, home, "run", "--progress", "json", "--jobs", "4", "-var", "attempt="+attempt, recipe)
+	// --jobs 1 bounds the stages on this machine, not those on the pool:
+	// two builders still run two stages at once.
+	rr := startRemoteRun(t, home, "run", "--progress", "json", "--jobs", "1", "-var", "attempt="+attempt, recipe)
 	return &poolRun{remoteRun: rr, on: map[string]string{}, waiting: map[string]string{}, ran: map[string][]string{}}
 }
 

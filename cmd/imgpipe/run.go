@@ -27,7 +27,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	var rf recipeFlags
 	rf.register(fs)
 	storeFlag := fs.String("store", "", "store directory (default: .imgpipe beside the recipe, or $IMGPIPE_STORE)")
-	jobs := fs.Int("jobs", 0, "how many stages may run at once (default: one per CPU)")
+	jobs := fs.Int("jobs", 0, "how many stages may run at once on this machine (default: one per CPU); stages on builder pools wait for their builders' jobs instead")
 	output := fs.String("output", "", "copy what the run made into this directory: the published images, or the final stages' files")
 	var force forceFlag
 	fs.Var(&force, "force", "rebuild stages even when cached: --force for all, --force=GLOB for matching stage names (repeatable)")
