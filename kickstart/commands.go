@@ -396,6 +396,7 @@ var impls = map[string]classImpl{
 	"F30_Url":   {parse: parseUrlF18, str: strUrlF30},
 	"RHEL8_Url": {parse: parseUrlF18, str: strUrlF30},
 
+	"F29_Module":   {parse: parseModule, str: renderList}, // RHEL8's without --disable
 	"F31_Module":   {parse: parseModule, str: renderList},
 	"RHEL8_Module": {parse: parseModule, str: renderList},
 

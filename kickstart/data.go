@@ -199,6 +199,7 @@ var dataImpls = map[string]dataImpl{
 	"F30_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"RHEL8_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 
+	"F29_ModuleData":   {str: strModuleData, eq: eqAttrs("name", "stream")}, // RHEL8's without enable
 	"F31_ModuleData":   {str: strModuleData, eq: eqAttrs("name", "stream")},
 	"RHEL8_ModuleData": {str: strModuleData, eq: eqAttrs("name", "stream")},
 
@@ -690,7 +691,7 @@ func strModuleData(d *dataObj) string {
 	if d.t("stream") {
 		s += " --stream=" + d.s("stream")
 	}
-	if !d.t("enable") {
+	if _, ok := d.a["enable"]; ok && !d.t("enable") {
 		s += " --disable"
 	}
 	return "module" + s + "\n"
