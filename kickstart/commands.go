@@ -393,6 +393,7 @@ var impls = map[string]classImpl{
 	"RHEL9_Raid":  {parse: parseRaid(true), str: renderList},
 	"RHEL10_Raid": {parse: parseRaid(true), str: renderList},
 
+	"F27_Url":   {parse: parseUrlF18, str: strUrlF30}, // F30's without the ssl options
 	"F30_Url":   {parse: parseUrlF18, str: strUrlF30},
 	"RHEL8_Url": {parse: parseUrlF18, str: strUrlF30},
 
@@ -429,6 +430,7 @@ var impls = map[string]classImpl{
 		return s + "harddrive --dir=\"" + o.s("dir") + "\" --partition=" + o.s("partition") + "\n"
 	}},
 
+	"F27_Repo":   {parse: parseRepo, str: renderList}, // F30's without the ssl options
 	"F30_Repo":   {parse: parseRepo, str: renderList}, // = RHEL8_Repo
 	"F33_Repo":   {parse: parseRepo, str: renderList},
 	"F40_Repo":   {parse: parseRepo, str: renderList},
@@ -1595,14 +1597,17 @@ func parseUrlF18(c *ctx) error {
 		return err
 	}
 	c.setToSelf(ns)
-	var used []string
+	var used, known []string
 	for _, o := range []struct{ attr, flag string }{{"mirrorlist", "--mirrorlist"}, {"url", "--url"}, {"metalink", "--metalink"}} {
+		if c.o.has(o.attr) { // F27_Url added --metalink
+			known = append(known, o.flag)
+		}
 		if truthy(ns[o.attr]) {
 			used = append(used, o.flag)
 		}
 	}
 	if len(used) == 0 {
-		return errf("One of --mirrorlist, --url, --metalink options must be specified for url command.")
+		return errf("One of %s options must be specified for url command.", strings.Join(known, ", "))
 	}
 	if len(used) > 1 {
 		return errf("Only one of %s options may be specified for url command.", strings.Join(used, ", "))

@@ -196,6 +196,7 @@ var dataImpls = map[string]dataImpl{
 	"RHEL8_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F29_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"RHEL8_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
+	"F27_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"F30_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"RHEL8_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 
