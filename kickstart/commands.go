@@ -54,6 +54,18 @@ func restOfLine(c *ctx) string {
 }
 
 var impls = map[string]classImpl{
+	"F20_Install": {parse: parseUpgrade(true), str: strUpgrade},
+
+	"FC3_DeviceProbe": {parse: func(c *ctx) error {
+		c.o.a["deviceprobe"] = strings.Join(c.args, " ")
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("deviceprobe") {
+			return ""
+		}
+		return "deviceprobe " + o.s("deviceprobe") + "\n"
+	}},
+
 	"F10_Rescue": {parse: func(c *ctx) error {
 		ns, err := c.parseArgs()
 		if err != nil {
@@ -380,14 +392,17 @@ var impls = map[string]classImpl{
 	}},
 
 	"F29_IgnoreDisk": {parse: parseIgnoreDiskF8, str: strIgnoreDisk},
+	"F25_IgnoreDisk": {parse: parseIgnoreDiskRHEL6, str: strIgnoreDisk},
 	"F34_IgnoreDisk": {parse: parseIgnoreDiskF8, str: strIgnoreDisk},
 
 	"F29_LogVol":    {parse: parseLogVol(false), str: renderList},
+	"F23_LogVol":    {parse: parseLogVol(false), str: renderList},
 	"RHEL8_LogVol":  {parse: parseLogVol(true), str: renderList},
 	"RHEL9_LogVol":  {parse: parseLogVol(true), str: renderList},
 	"RHEL10_LogVol": {parse: parseLogVol(true), str: renderList},
 
 	"F29_Raid":    {parse: parseRaid(false), str: renderList},
+	"F25_Raid":    {parse: parseRaid(false), str: renderList},
 	"F43_Raid":    {parse: parseRaid(false), str: renderList},
 	"RHEL8_Raid":  {parse: parseRaid(true), str: renderList},
 	"RHEL9_Raid":  {parse: parseRaid(true), str: renderList},
@@ -472,6 +487,7 @@ var impls = map[string]classImpl{
 	"F40_Logging": {parse: parseLoggingFC6, str: strLoggingF34},
 
 	"F29_Partition":    {parse: parsePartition(false, false), str: strPartition}, // F34's with --active
+	"F23_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F34_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F41_Partition":    {parse: parsePartition(false, true), str: strPartition},
 	"RHEL8_Partition":  {parse: parsePartition(true, false), str: strPartition},
@@ -513,6 +529,7 @@ var impls = map[string]classImpl{
 	}},
 
 	"F29_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart}, // F38's without --hibernation
+	"F26_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F38_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F41_AutoPart":    {parse: parseAutoPart(false, true), str: strAutoPart},
 	"RHEL8_AutoPart":  {parse: parseAutoPart(true, false), str: strAutoPart},
@@ -728,6 +745,7 @@ var impls = map[string]classImpl{
 	"RHEL10_Syspurpose": {parse: parseSyspurpose, str: strSyspurpose},
 
 	"F29_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL8_Bootloader
+	"F21_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)},
 	"F34_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL9_Bootloader
 	"F39_Bootloader":   {parse: parseBootloader(true), str: strBootloader(true)},
 	"RHEL8_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
@@ -2156,4 +2174,54 @@ func bootloaderArgs(o *cmdObj, f39 bool) string {
 		s += " --sdboot"
 	}
 	return s
+}
+
+// parseIgnoreDiskRHEL6 is RHEL6_IgnoreDisk.parse (F14 to F28): exactly one
+// of --drives, --only-use and --interactive.
+func parseIgnoreDiskRHEL6(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	n := 0
+	for _, k := range []string{"ignoredisk", "onlyuse", "interactive"} {
+		if c.o.t(k) {
+			n++
+		}
+	}
+	if n != 1 {
+		return errf("One of --drives , --only-use , or --interactive must be specified for ignoredisk command.")
+	}
+	if c.o.t("interactive") {
+		c.o.a["ignoredisk"] = []string{}
+	}
+	return nil
+}
+
+// parseUpgrade is F11_Upgrade.parse (install and upgrade) and, with
+// install, F20_Install's, which never upgrades.
+func parseUpgrade(install bool) func(c *ctx) error {
+	return func(c *ctx) error {
+		ns, err := c.parseArgs()
+		if err != nil {
+			return err
+		}
+		if rd, ok := ns["root_device"].(string); ok && rd == "" {
+			return errf("Kickstart command upgrade does not accept empty parameter --root-device")
+		}
+		c.o.a["root_device"] = ns["root_device"]
+		c.o.a["upgrade"] = !install && c.o.currentCmd == "upgrade"
+		return nil
+	}
+}
+
+func strUpgrade(o *cmdObj) string {
+	switch up := o.get("upgrade"); {
+	case up == nil:
+		return ""
+	case truthy(up) && o.get("root_device") != nil:
+		return "# Upgrade existing installation\nupgrade --root-device=" + o.s("root_device") + "\n"
+	case truthy(up):
+		return "# Upgrade existing installation\nupgrade\n"
+	}
+	return "# Install OS instead of upgrade\ninstall\n"
 }
