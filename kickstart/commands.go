@@ -336,16 +336,15 @@ var impls = map[string]classImpl{
 	"RHEL9_Network":  {parse: parseNetworkF39, str: strNetwork},
 	"RHEL10_Network": {parse: parseNetworkF39, str: strNetwork},
 
+	"FC3_Authconfig": {parse: func(c *ctx) error {
+		c.o.a["authconfig"] = restOfLine(c)
+		return nil
+	}, str: strAuthconfig},
 	"F28_Authconfig": {parse: func(c *ctx) error {
 		c.deprecation("The authconfig command will be deprecated, use authselect instead.")
 		c.o.a["authconfig"] = restOfLine(c)
 		return nil
-	}, str: func(o *cmdObj) string {
-		if !o.t("authconfig") {
-			return ""
-		}
-		return "# System authorization information\nauth " + o.s("authconfig") + "\n"
-	}},
+	}, str: strAuthconfig},
 
 	"F28_Authselect": {parse: func(c *ctx) error {
 		c.o.a["authselect"] = restOfLine(c)
@@ -357,21 +356,18 @@ var impls = map[string]classImpl{
 		return "# System authorization information\nauthselect " + o.s("authselect") + "\n"
 	}},
 
-	"F28_ClearPart": {parse: func(c *ctx) error {
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		if c.o.t("devices") {
-			c.o.a["type"] = pyInt(clearpartList)
-		}
-		return nil
-	}, str: strClearPartF28},
+	"F21_ClearPart":   {parse: parseClearPartF17, str: strClearPartF28}, // F28's without --cdl
+	"F25_ClearPart":   {parse: parseClearPartF17, str: strClearPartF28},
+	"F28_ClearPart":   {parse: parseClearPartF17, str: strClearPartF28},
+	"RHEL7_ClearPart": {parse: parseClearPartF17, str: strClearPartF28},
 
 	"F28_Fcoe":     {parse: parseFcoe, str: renderList},
+	"F13_Fcoe":     {parse: parseFcoe, str: renderList},
 	"RHEL8_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL9_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL10_Fcoe":  {parse: parseFcoe, str: renderList},
 	"F28_Firewall": {parse: parseSelf, str: strFirewallF28},
+	"F20_Firewall": {parse: parseSelf, str: strFirewallF28}, // F28's without --use-system-defaults
 
 	"F28_Hmc": {parse: noArgs, str: func(o *cmdObj) string {
 		if !o.seen {
@@ -382,6 +378,7 @@ var impls = map[string]classImpl{
 
 	// F28_Method (RHEL8) has no parse: pykickstart fails with a TypeError.
 	"F28_Method": {},
+	"F19_Method": {},
 
 	"F28_Nvdimm": {parse: parseNvdimm, str: func(o *cmdObj) string {
 		s := renderList(o)
@@ -2224,4 +2221,22 @@ func strUpgrade(o *cmdObj) string {
 		return "# Upgrade existing installation\nupgrade\n"
 	}
 	return "# Install OS instead of upgrade\ninstall\n"
+}
+
+// parseClearPartF17 is F17_ClearPart.parse: --list makes the type a list.
+func parseClearPartF17(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	if c.o.t("devices") {
+		c.o.a["type"] = pyInt(clearpartList)
+	}
+	return nil
+}
+
+func strAuthconfig(o *cmdObj) string {
+	if !o.t("authconfig") {
+		return ""
+	}
+	return "# System authorization information\nauth " + o.s("authconfig") + "\n"
 }

@@ -185,6 +185,7 @@ var dataImpls = map[string]dataImpl{
 	"RHEL9_NetworkData": {str: strNetworkData(true), eq: eqAttrs("device")},
 
 	"F28_FcoeData":     {str: strFcoeData, eq: eqAttrs("nic")},
+	"F13_FcoeData":     {str: strFcoeData, eq: eqAttrs("nic")},
 	"RHEL8_FcoeData":   {str: strFcoeData, eq: eqAttrs("nic")},
 	"RHEL9_FcoeData":   {str: strFcoeData, eq: eqAttrs("nic")},
 	"RHEL10_FcoeData":  {str: strFcoeData, eq: eqAttrs("nic")},
