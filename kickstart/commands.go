@@ -332,6 +332,7 @@ var impls = map[string]classImpl{
 	}},
 
 	"F27_Network":    {parse: parseNetworkF27, str: strNetwork},
+	"F25_Network":    {parse: parseNetworkF27, str: strNetwork}, // F27's without --bindto
 	"F39_Network":    {parse: parseNetworkF39, str: strNetwork},
 	"RHEL9_Network":  {parse: parseNetworkF39, str: strNetwork},
 	"RHEL10_Network": {parse: parseNetworkF39, str: strNetwork},
@@ -406,6 +407,7 @@ var impls = map[string]classImpl{
 	"RHEL10_Raid": {parse: parseRaid(true), str: renderList},
 
 	"F27_Url":   {parse: parseUrlF18, str: strUrlF30}, // F30's without the ssl options
+	"F18_Url":   {parse: parseUrlF18, str: strUrlF30}, // F27's without --metalink
 	"F30_Url":   {parse: parseUrlF18, str: strUrlF30},
 	"RHEL8_Url": {parse: parseUrlF18, str: strUrlF30},
 
@@ -443,6 +445,7 @@ var impls = map[string]classImpl{
 	}},
 
 	"F27_Repo":   {parse: parseRepo, str: renderList}, // F30's without the ssl options
+	"F21_Repo":   {parse: parseRepo, str: renderList}, // F27's without --metalink
 	"F30_Repo":   {parse: parseRepo, str: renderList}, // = RHEL8_Repo
 	"F33_Repo":   {parse: parseRepo, str: renderList},
 	"F40_Repo":   {parse: parseRepo, str: renderList},

@@ -181,6 +181,7 @@ var dataImpls = map[string]dataImpl{
 	}, eq: eqAttrs("mount_point")},
 
 	"F27_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F25_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F39_NetworkData":   {str: strNetworkData(true), eq: eqAttrs("device")},
 	"RHEL9_NetworkData": {str: strNetworkData(true), eq: eqAttrs("device")},
 
@@ -201,6 +202,7 @@ var dataImpls = map[string]dataImpl{
 	"F25_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"RHEL8_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
 	"F27_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
+	"F21_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"F30_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"RHEL8_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 
