@@ -287,39 +287,8 @@ var impls = map[string]classImpl{
 	"F40_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--utc")},
 	"RHEL10_Timezone": {parse: parseTimezoneF25, str: strTimezone("--utc")},
 
-	"F26_DisplayMode": {parse: func(c *ctx) error {
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		switch c.o.currentCmd {
-		case "cmdline":
-			c.o.a["displayMode"] = pyInt(displayCmdline)
-		case "graphical":
-			c.o.a["displayMode"] = pyInt(displayGraphical)
-		case "text":
-			c.o.a["displayMode"] = pyInt(displayText)
-		}
-		if c.o.currentCmd == "cmdline" && c.o.t("nonInteractive") {
-			return errf("Kickstart command cmdline does not support --non-interactive parameter")
-		}
-		return nil
-	}, str: func(o *cmdObj) string {
-		var s string
-		switch m := o.get("displayMode"); {
-		case m == nil:
-			return ""
-		case intIs(m, displayCmdline):
-			s = "cmdline\n"
-		case intIs(m, displayGraphical):
-			s = "# Use graphical install\ngraphical\n"
-		case intIs(m, displayText):
-			s = "# Use text mode install\ntext\n"
-		}
-		if o.t("nonInteractive") {
-			s = pyRStrip(s) + " --non-interactive\n"
-		}
-		return s
-	}},
+	"FC3_DisplayMode": {parse: parseDisplayMode, str: strDisplayMode}, // F26's without --non-interactive
+	"F26_DisplayMode": {parse: parseDisplayMode, str: strDisplayMode},
 
 	"F26_Snapshot": {parse: parseSnapshot, str: renderList},
 
@@ -530,6 +499,7 @@ var impls = map[string]classImpl{
 
 	"F29_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart}, // F38's without --hibernation
 	"F26_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
+	"F23_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F38_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F41_AutoPart":    {parse: parseAutoPart(false, true), str: strAutoPart},
 	"RHEL8_AutoPart":  {parse: parseAutoPart(true, false), str: strAutoPart},
@@ -2242,4 +2212,40 @@ func strAuthconfig(o *cmdObj) string {
 		return ""
 	}
 	return "# System authorization information\nauth " + o.s("authconfig") + "\n"
+}
+
+func parseDisplayMode(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	switch c.o.currentCmd {
+	case "cmdline":
+		c.o.a["displayMode"] = pyInt(displayCmdline)
+	case "graphical":
+		c.o.a["displayMode"] = pyInt(displayGraphical)
+	case "text":
+		c.o.a["displayMode"] = pyInt(displayText)
+	}
+	if c.o.currentCmd == "cmdline" && c.o.t("nonInteractive") {
+		return errf("Kickstart command cmdline does not support --non-interactive parameter")
+	}
+	return nil
+}
+
+func strDisplayMode(o *cmdObj) string {
+	var s string
+	switch m := o.get("displayMode"); {
+	case m == nil:
+		return ""
+	case intIs(m, displayCmdline):
+		s = "cmdline\n"
+	case intIs(m, displayGraphical):
+		s = "# Use graphical install\ngraphical\n"
+	case intIs(m, displayText):
+		s = "# Use text mode install\ntext\n"
+	}
+	if o.t("nonInteractive") {
+		s = pyRStrip(s) + " --non-interactive\n"
+	}
+	return s
 }
