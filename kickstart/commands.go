@@ -282,6 +282,7 @@ var impls = map[string]classImpl{
 	}), str: renderList},
 
 	"F25_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--isUtc")},
+	"F23_Timezone":    {parse: parseTimezoneF23, str: strTimezoneF18},
 	"F32_Timezone":    {parse: parseTimezoneF32, str: strTimezone("--utc")},
 	"F33_Timezone":    {parse: parseTimezoneF33, str: strTimezone("--utc")},
 	"F40_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--utc")},
@@ -302,6 +303,7 @@ var impls = map[string]classImpl{
 
 	"F27_Network":    {parse: parseNetworkF27, str: strNetwork},
 	"F25_Network":    {parse: parseNetworkF27, str: strNetwork}, // F27's without --bindto
+	"F24_Network":    {parse: parseNetworkF27, str: strNetwork}, // F25's without --no-activate
 	"F39_Network":    {parse: parseNetworkF39, str: strNetwork},
 	"RHEL9_Network":  {parse: parseNetworkF39, str: strNetwork},
 	"RHEL10_Network": {parse: parseNetworkF39, str: strNetwork},
@@ -360,6 +362,7 @@ var impls = map[string]classImpl{
 
 	"F29_IgnoreDisk": {parse: parseIgnoreDiskF8, str: strIgnoreDisk},
 	"F25_IgnoreDisk": {parse: parseIgnoreDiskRHEL6, str: strIgnoreDisk},
+	"F14_IgnoreDisk": {parse: parseIgnoreDiskRHEL6, str: strIgnoreDisk},
 	"F34_IgnoreDisk": {parse: parseIgnoreDiskF8, str: strIgnoreDisk},
 
 	"F29_LogVol":    {parse: parseLogVol(false), str: renderList},
@@ -370,6 +373,7 @@ var impls = map[string]classImpl{
 
 	"F29_Raid":    {parse: parseRaid(false), str: renderList},
 	"F25_Raid":    {parse: parseRaid(false), str: renderList},
+	"F23_Raid":    {parse: parseRaid(false), str: renderList},
 	"F43_Raid":    {parse: parseRaid(false), str: renderList},
 	"RHEL8_Raid":  {parse: parseRaid(true), str: renderList},
 	"RHEL9_Raid":  {parse: parseRaid(true), str: renderList},
@@ -2248,4 +2252,32 @@ func strDisplayMode(o *cmdObj) string {
 		s = pyRStrip(s) + " --non-interactive\n"
 	}
 	return s
+}
+
+// parseTimezoneF23 is F23_Timezone.parse: FC3's (exactly one timezone,
+// nothing unknown), then --nontp and --ntpservers exclude each other.
+func parseTimezoneF23(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	c.setToSelf(ns)
+	if len(extra) > 0 {
+		return c.unexpected("timezone", extra)
+	}
+	if tz, _ := ns["timezone"].([]string); len(tz) > 0 {
+		c.o.a["timezone"] = tz[0]
+	}
+	if c.o.t("ntpservers") && c.o.t("nontp") {
+		return errf("Options --nontp and --ntpservers are mutually exclusive")
+	}
+	return nil
+}
+
+// strTimezoneF18 is F18_Timezone.__str__: nothing without a timezone.
+func strTimezoneF18(o *cmdObj) string {
+	if !o.t("timezone") {
+		return ""
+	}
+	return strTimezone("--isUtc")(o)
 }

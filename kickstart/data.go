@@ -182,6 +182,7 @@ var dataImpls = map[string]dataImpl{
 
 	"F27_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F25_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F22_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F39_NetworkData":   {str: strNetworkData(true), eq: eqAttrs("device")},
 	"RHEL9_NetworkData": {str: strNetworkData(true), eq: eqAttrs("device")},
 
@@ -200,6 +201,7 @@ var dataImpls = map[string]dataImpl{
 	"RHEL8_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F29_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"F25_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
+	"F23_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"RHEL8_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
 	"F27_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"F21_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
