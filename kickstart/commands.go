@@ -54,6 +54,10 @@ func restOfLine(c *ctx) string {
 }
 
 var impls = map[string]classImpl{
+	"F8_Device":     {parse: parseDevice, str: renderList},
+	"FC6_DmRaid":    {parse: parseDmRaid, str: renderList},
+	"FC6_MultiPath": {parse: parseMultiPath, str: renderList},
+
 	"F20_Install": {parse: parseUpgrade(true), str: strUpgrade},
 
 	"FC3_DeviceProbe": {parse: func(c *ctx) error {
@@ -255,31 +259,11 @@ var impls = map[string]classImpl{
 		return ""
 	}},
 
-	"F24_SshPw": {parse: func(c *ctx) error {
-		d := c.newData()
-		ns, extra, err := c.parseKnown()
-		if err != nil {
-			return err
-		}
-		pw, _ := ns["password"].([]string)
-		if len(pw) == 0 {
-			return errf("A single argument is expected for the sshpw command")
-		}
-		if len(extra) > 0 {
-			return c.unexpected("sshpw", extra)
-		}
-		setToObj(ns, d.a)
-		d.a["password"] = strings.Join(pw, " ")
-		if c.isDuplicate(d) {
-			c.warn("An ssh user with the name %s has already been defined.", d.s("username"))
-		}
-		c.data = d
-		return nil
-	}, str: renderList},
+	"F13_SshPw": {parse: parseSshPw, str: renderList}, // F24's without --sshkey
+	"F24_SshPw": {parse: parseSshPw, str: renderList},
 
-	"F24_User": {parse: listParse(nil, func(c *ctx, d *dataObj) {
-		c.warn("A user with the name %s has already been defined.", d.s("name"))
-	}), str: renderList},
+	"F19_User": {parse: parseUser, str: renderList}, // F24's without group IDs in --groups' help
+	"F24_User": {parse: parseUser, str: renderList},
 
 	"F25_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--isUtc")},
 	"F23_Timezone":    {parse: parseTimezoneF23, str: strTimezoneF18},
@@ -304,6 +288,7 @@ var impls = map[string]classImpl{
 	"F27_Network":    {parse: parseNetworkF27, str: strNetwork},
 	"F25_Network":    {parse: parseNetworkF27, str: strNetwork}, // F27's without --bindto
 	"F24_Network":    {parse: parseNetworkF27, str: strNetwork}, // F25's without --no-activate
+	"F22_Network":    {parse: parseNetworkF22, str: strNetwork},
 	"F39_Network":    {parse: parseNetworkF39, str: strNetwork},
 	"RHEL9_Network":  {parse: parseNetworkF39, str: strNetwork},
 	"RHEL10_Network": {parse: parseNetworkF39, str: strNetwork},
@@ -1223,7 +1208,15 @@ func parseMount(c *ctx) error {
 	return nil
 }
 
-func parseNetworkF27(c *ctx) error {
+// parseNetworkF27 is F27_Network.parse (and F24's, F25's: the options
+// they lack are never set).
+func parseNetworkF27(c *ctx) error { return parseNetwork(c, true) }
+
+// parseNetworkF22 is F22_Network.parse (and F21's), which keeps the
+// bootproto of a --noipv4 device.
+func parseNetworkF22(c *ctx) error { return parseNetwork(c, false) }
+
+func parseNetwork(c *ctx, noIPv4ClearsBootProto bool) error {
 	ns, err := c.parseArgs()
 	if err != nil {
 		return err
@@ -1244,7 +1237,7 @@ func parseNetworkF27(c *ctx) error {
 			}
 		}
 	}
-	if d.t("noipv4") {
+	if noIPv4ClearsBootProto && d.t("noipv4") {
 		d.a["bootProto"] = ""
 	}
 	if d.s("bindto") == "mac" && d.get("bindto") != nil && d.t("vlanid") && !d.t("bondopts") {
@@ -2280,4 +2273,112 @@ func strTimezoneF18(o *cmdObj) string {
 		return ""
 	}
 	return strTimezone("--isUtc")(o)
+}
+
+// parseSshPw is F13_SshPw.parse.
+func parseSshPw(c *ctx) error {
+	d := c.newData()
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	pw, _ := ns["password"].([]string)
+	if len(pw) == 0 {
+		return errf("A single argument is expected for the sshpw command")
+	}
+	if len(extra) > 0 {
+		return c.unexpected("sshpw", extra)
+	}
+	setToObj(ns, d.a)
+	d.a["password"] = strings.Join(pw, " ")
+	if c.isDuplicate(d) {
+		c.warn("An ssh user with the name %s has already been defined.", d.s("username"))
+	}
+	c.data = d
+	return nil
+}
+
+var parseUser = listParse(nil, func(c *ctx, d *dataObj) {
+	c.warn("A user with the name %s has already been defined.", d.s("name"))
+})
+
+// parseDevice is F8_Device.parse: one module name, --opts.
+func parseDevice(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	if len(extra) != 1 {
+		return errf("device command requires a single argument: module name")
+	}
+	if strings.HasPrefix(extra[0], "-") {
+		return c.unexpected("device", extra)
+	}
+	d := c.newData()
+	setToObj(ns, d.a)
+	d.a["moduleName"] = extra[0]
+	if c.isDuplicate(d) {
+		c.warn("A module with the name %s has already been defined.", extra[0])
+	}
+	c.data = d
+	return nil
+}
+
+// parseDmRaid is FC6_DmRaid.parse: the name loses its directories.
+func parseDmRaid(c *ctx) error {
+	d := c.newData()
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	setToObj(ns, d.a)
+	name := d.s("name")
+	d.a["name"] = name[strings.LastIndex(name, "/")+1:]
+	if c.isDuplicate(d) {
+		c.warn("A DM RAID device with the name %s and devices %s has already been defined.", d.s("name"), pyStr(d.get("devices")))
+	}
+	c.data = d
+	return nil
+}
+
+// parseMultiPath is FC6_MultiPath.parse. A path joins the multipath of its
+// name, except the first one ("if not parent" takes index 0 for none):
+// then it starts a new multipath. A path that joins one is also appended
+// to the command's list itself, where it prints without a line break, and
+// the next multipath line fails (pykickstart: AttributeError, no paths).
+func parseMultiPath(c *ctx) error {
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	path := &dataObj{cls: "FC6_MpPathData", a: attrs{"mpdev": "", "device": "", "rule": "", "name": ""}}
+	setToObj(ns, path.a)
+	name := path.s("name")
+	path.a["mpdev"] = name[strings.LastIndex(name, "/")+1:]
+	parent := -1
+	for x, mp := range c.o.list {
+		paths, ok := mp.a["paths"].([]*dataObj)
+		if !ok {
+			return errf("pykickstart fails on this multipath line (AttributeError: a path was added to the list of multipaths); give each multipath name its paths in one place")
+		}
+		for _, p := range paths {
+			if p.s("device") == path.s("device") {
+				return errf("Device '%s' is already used in multipath '%s'", p.s("device"), p.s("mpdev"))
+			}
+		}
+		if mp.s("name") == path.s("mpdev") {
+			parent = x
+		}
+	}
+	if parent <= 0 {
+		mp := c.newData()
+		mp.a["name"] = name
+		mp.a["paths"] = []*dataObj{path}
+		c.data = mp
+		return nil
+	}
+	mp := c.o.list[parent]
+	mp.a["paths"] = append(mp.a["paths"].([]*dataObj), path)
+	c.data = path
+	return nil
 }

@@ -135,22 +135,8 @@ var dataImpls = map[string]dataImpl{
 		return s + " " + strings.Join(d.list_("devices"), " ") + "\n"
 	}, eq: eqAttrs("mountpoint")},
 
-	"F24_SshPwData": {str: func(d *dataObj) string {
-		s := "sshpw --username=" + d.s("username")
-		if d.t("sshkey") {
-			s += " --sshkey"
-		} else {
-			if d.t("lock") {
-				s += " --lock"
-			}
-			if d.t("isCrypted") {
-				s += " --iscrypted"
-			} else {
-				s += " --plaintext"
-			}
-		}
-		return s + " " + d.s("password") + "\n"
-	}, eq: eqAttrs("username")},
+	"F13_SshPwData": {str: strSshPwData, eq: eqAttrs("username")}, // F24's without sshkey
+	"F24_SshPwData": {str: strSshPwData, eq: eqAttrs("username")},
 
 	"F26_SnapshotData": {str: func(d *dataObj) string {
 		when := ""
@@ -182,6 +168,7 @@ var dataImpls = map[string]dataImpl{
 
 	"F27_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F25_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F21_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F22_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F39_NetworkData":   {str: strNetworkData(true), eq: eqAttrs("device")},
 	"RHEL9_NetworkData": {str: strNetworkData(true), eq: eqAttrs("device")},
@@ -234,9 +221,33 @@ var dataImpls = map[string]dataImpl{
 
 	// Data of commands that are deprecated or removed in every supported
 	// version: never created.
-	"F8_DeviceData":     {str: func(*dataObj) string { return "" }},
-	"FC6_DmRaidData":    {str: func(*dataObj) string { return "" }},
-	"FC6_MultiPathData": {str: func(*dataObj) string { return "" }},
+	"F8_DeviceData": {str: func(d *dataObj) string {
+		s := ""
+		if d.t("moduleName") {
+			s = "device " + d.s("moduleName")
+			if d.t("moduleOpts") {
+				s += " --opts=\"" + d.s("moduleOpts") + "\""
+			}
+		}
+		return s + "\n"
+	}, eq: eqAttrs("moduleName")},
+	"FC6_DmRaidData": {str: func(d *dataObj) string {
+		s := "dmraid --name=" + d.s("name")
+		for _, dev := range d.list_("devices") {
+			s += " --dev=\"" + dev + "\""
+		}
+		return s + "\n"
+	}, eq: eqAttrs("name", "devices")},
+	"FC6_MultiPathData": {str: func(d *dataObj) string {
+		var b strings.Builder
+		paths, _ := d.get("paths").([]*dataObj)
+		for _, p := range paths {
+			b.WriteString("multipath --name=" + d.s("name") + strMpPathData(p) + "\n")
+		}
+		return b.String()
+	}},
+	// A path the multipath list holds itself (see parseMultiPath).
+	"FC6_MpPathData": {str: strMpPathData},
 }
 
 // eqAttrs is an __eq__ comparing the given attributes.
@@ -704,4 +715,25 @@ func strModuleData(d *dataObj) string {
 		s += " --disable"
 	}
 	return "module" + s + "\n"
+}
+
+func strSshPwData(d *dataObj) string {
+	s := "sshpw --username=" + d.s("username")
+	if d.t("sshkey") {
+		s += " --sshkey"
+	} else {
+		if d.t("lock") {
+			s += " --lock"
+		}
+		if d.t("isCrypted") {
+			s += " --iscrypted"
+		} else {
+			s += " --plaintext"
+		}
+	}
+	return s + " " + d.s("password") + "\n"
+}
+
+func strMpPathData(d *dataObj) string {
+	return " --device=" + d.s("device") + " --rule=\"" + d.s("rule") + "\""
 }
