@@ -3,6 +3,7 @@ package kickstart
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 )
 
@@ -224,40 +225,12 @@ var impls = map[string]classImpl{
 		return nil
 	}, str: renderList},
 
-	"F23_BTRFS": {parse: parseBTRFSF23, str: renderList},
+	"F23_BTRFS":   {parse: parseBTRFSF23, str: renderList},
+	"F17_BTRFS":   {parse: parseBTRFSF23, str: renderList}, // F23's without --mkfsoptions
+	"RHEL7_BTRFS": {parse: parseBTRFSF23, str: renderList},
 
-	"F23_Reboot": {parse: func(c *ctx) error {
-		switch c.o.currentCmd {
-		case "reboot":
-			c.o.a["action"] = pyInt(ksReboot)
-		case "shutdown", "poweroff":
-			c.o.a["action"] = pyInt(ksShutdown)
-		}
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		if c.o.currentCmd == "halt" {
-			c.o.a["action"] = pyInt(ksWait)
-		}
-		return nil
-	}, str: func(o *cmdObj) string {
-		args := ""
-		if o.t("eject") {
-			args += " --eject"
-		}
-		if o.t("kexec") {
-			args += " --kexec"
-		}
-		switch {
-		case intIs(o.get("action"), ksReboot):
-			return "# Reboot after installation\nreboot" + args + "\n"
-		case intIs(o.get("action"), ksShutdown):
-			return "# Shutdown after installation\nshutdown" + args + "\n"
-		case intIs(o.get("action"), ksWait):
-			return "# Halt after installation\nhalt" + args + "\n"
-		}
-		return ""
-	}},
+	"F18_Reboot": {parse: parseReboot, str: strReboot}, // F23's without --kexec
+	"F23_Reboot": {parse: parseReboot, str: strReboot},
 
 	"F13_SshPw": {parse: parseSshPw, str: renderList}, // F24's without --sshkey
 	"F24_SshPw": {parse: parseSshPw, str: renderList},
@@ -267,6 +240,7 @@ var impls = map[string]classImpl{
 
 	"F25_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--isUtc")},
 	"F23_Timezone":    {parse: parseTimezoneF23, str: strTimezoneF18},
+	"F18_Timezone":    {parse: parseTimezoneF18, str: strTimezoneF18},
 	"F32_Timezone":    {parse: parseTimezoneF32, str: strTimezone("--utc")},
 	"F33_Timezone":    {parse: parseTimezoneF33, str: strTimezone("--utc")},
 	"F40_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--utc")},
@@ -352,6 +326,7 @@ var impls = map[string]classImpl{
 
 	"F29_LogVol":    {parse: parseLogVol(false), str: renderList},
 	"F23_LogVol":    {parse: parseLogVol(false), str: renderList},
+	"F21_LogVol":    {parse: parseLogVol(false), str: renderList},
 	"RHEL8_LogVol":  {parse: parseLogVol(true), str: renderList},
 	"RHEL9_LogVol":  {parse: parseLogVol(true), str: renderList},
 	"RHEL10_LogVol": {parse: parseLogVol(true), str: renderList},
@@ -359,6 +334,7 @@ var impls = map[string]classImpl{
 	"F29_Raid":    {parse: parseRaid(false), str: renderList},
 	"F25_Raid":    {parse: parseRaid(false), str: renderList},
 	"F23_Raid":    {parse: parseRaid(false), str: renderList},
+	"F20_Raid":    {parse: parseRaid(false), str: renderList},
 	"F43_Raid":    {parse: parseRaid(false), str: renderList},
 	"RHEL8_Raid":  {parse: parseRaid(true), str: renderList},
 	"RHEL9_Raid":  {parse: parseRaid(true), str: renderList},
@@ -446,6 +422,7 @@ var impls = map[string]classImpl{
 
 	"F29_Partition":    {parse: parsePartition(false, false), str: strPartition}, // F34's with --active
 	"F23_Partition":    {parse: parsePartition(false, false), str: strPartition},
+	"F20_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F34_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F41_Partition":    {parse: parsePartition(false, true), str: strPartition},
 	"RHEL8_Partition":  {parse: parsePartition(true, false), str: strPartition},
@@ -489,6 +466,7 @@ var impls = map[string]classImpl{
 	"F29_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart}, // F38's without --hibernation
 	"F26_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F23_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
+	"F21_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F38_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F41_AutoPart":    {parse: parseAutoPart(false, true), str: strAutoPart},
 	"RHEL8_AutoPart":  {parse: parseAutoPart(true, false), str: strAutoPart},
@@ -1212,7 +1190,7 @@ func parseMount(c *ctx) error {
 // they lack are never set).
 func parseNetworkF27(c *ctx) error { return parseNetwork(c, true) }
 
-// parseNetworkF22 is F22_Network.parse (and F21's), which keeps the
+// parseNetworkF22 is F22_Network.parse, which keeps the
 // bootproto of a --noipv4 device.
 func parseNetworkF22(c *ctx) error { return parseNetwork(c, false) }
 
@@ -2380,5 +2358,58 @@ func parseMultiPath(c *ctx) error {
 	mp := c.o.list[parent]
 	mp.a["paths"] = append(mp.a["paths"].([]*dataObj), path)
 	c.data = path
+	return nil
+}
+
+func parseReboot(c *ctx) error {
+	switch c.o.currentCmd {
+	case "reboot":
+		c.o.a["action"] = pyInt(ksReboot)
+	case "shutdown", "poweroff":
+		c.o.a["action"] = pyInt(ksShutdown)
+	}
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	if c.o.currentCmd == "halt" {
+		c.o.a["action"] = pyInt(ksWait)
+	}
+	return nil
+}
+
+func strReboot(o *cmdObj) string {
+	args := ""
+	if o.t("eject") {
+		args += " --eject"
+	}
+	if o.t("kexec") {
+		args += " --kexec"
+	}
+	switch {
+	case intIs(o.get("action"), ksReboot):
+		return "# Reboot after installation\nreboot" + args + "\n"
+	case intIs(o.get("action"), ksShutdown):
+		return "# Shutdown after installation\nshutdown" + args + "\n"
+	case intIs(o.get("action"), ksWait):
+		return "# Halt after installation\nhalt" + args + "\n"
+	}
+	return ""
+}
+
+// parseTimezoneF18 is F18_Timezone.parse: F23's, with each NTP server
+// once. pykickstart makes them a set, which it prints in an order that
+// changes from run to run (string hashing is randomised); this port keeps
+// the first of each in the order written.
+func parseTimezoneF18(c *ctx) error {
+	if err := parseTimezoneF23(c); err != nil {
+		return err
+	}
+	var servers []string
+	for _, s := range c.o.list_("ntpservers") {
+		if !slices.Contains(servers, s) {
+			servers = append(servers, s)
+		}
+	}
+	c.o.a["ntpservers"] = servers
 	return nil
 }

@@ -109,31 +109,9 @@ var dataImpls = map[string]dataImpl{
 	"F38_SshKeyData":   {str: strSshKeyDataF38, eq: eqAttrs("username")},
 	"RHEL9_SshKeyData": {str: strSshKeyDataF38, eq: eqAttrs("username")},
 
-	"F23_BTRFSData": {str: func(d *dataObj) string {
-		s := "btrfs " + d.s("mountpoint")
-		if !d.t("format") {
-			s += " --noformat"
-		}
-		if d.t("preexist") {
-			s += " --useexisting"
-		}
-		if d.t("label") {
-			s += " --label=\"" + d.s("label") + "\""
-		}
-		if d.t("dataLevel") {
-			s += " --data=" + strings.ToLower(d.s("dataLevel"))
-		}
-		if d.t("metaDataLevel") {
-			s += " --metadata=" + strings.ToLower(d.s("metaDataLevel"))
-		}
-		if d.t("subvol") {
-			s += " --subvol --name=" + d.s("name")
-		}
-		if d.t("mkfsopts") {
-			s += " --mkfsoptions=\"" + d.s("mkfsopts") + "\""
-		}
-		return s + " " + strings.Join(d.list_("devices"), " ") + "\n"
-	}, eq: eqAttrs("mountpoint")},
+	"F17_BTRFSData":   {str: strBTRFSData, eq: eqAttrs("mountpoint")}, // F23's without mkfsopts
+	"F23_BTRFSData":   {str: strBTRFSData, eq: eqAttrs("mountpoint")},
+	"RHEL7_BTRFSData": {str: strBTRFSData, eq: eqAttrs("mountpoint")},
 
 	"F13_SshPwData": {str: strSshPwData, eq: eqAttrs("username")}, // F24's without sshkey
 	"F24_SshPwData": {str: strSshPwData, eq: eqAttrs("username")},
@@ -168,7 +146,6 @@ var dataImpls = map[string]dataImpl{
 
 	"F27_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F25_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
-	"F21_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F22_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F39_NetworkData":   {str: strNetworkData(true), eq: eqAttrs("device")},
 	"RHEL9_NetworkData": {str: strNetworkData(true), eq: eqAttrs("device")},
@@ -181,14 +158,17 @@ var dataImpls = map[string]dataImpl{
 	"F28_NvdimmData":   {str: strNvdimmData, eq: eqAttrs("action", "namespace", "blockdevs")},
 	"F29_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"F23_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F21_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"RHEL8_LogVolData": {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"F29_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F23_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F18_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F41_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
 	"RHEL8_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F29_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"F25_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"F23_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
+	"F18_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"RHEL8_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
 	"F27_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"F21_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
@@ -736,4 +716,30 @@ func strSshPwData(d *dataObj) string {
 
 func strMpPathData(d *dataObj) string {
 	return " --device=" + d.s("device") + " --rule=\"" + d.s("rule") + "\""
+}
+
+func strBTRFSData(d *dataObj) string {
+	s := "btrfs " + d.s("mountpoint")
+	if !d.t("format") {
+		s += " --noformat"
+	}
+	if d.t("preexist") {
+		s += " --useexisting"
+	}
+	if d.t("label") {
+		s += " --label=\"" + d.s("label") + "\""
+	}
+	if d.t("dataLevel") {
+		s += " --data=" + strings.ToLower(d.s("dataLevel"))
+	}
+	if d.t("metaDataLevel") {
+		s += " --metadata=" + strings.ToLower(d.s("metaDataLevel"))
+	}
+	if d.t("subvol") {
+		s += " --subvol --name=" + d.s("name")
+	}
+	if d.t("mkfsopts") {
+		s += " --mkfsoptions=\"" + d.s("mkfsopts") + "\""
+	}
+	return s + " " + strings.Join(d.list_("devices"), " ") + "\n"
 }
