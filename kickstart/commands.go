@@ -60,6 +60,20 @@ var impls = map[string]classImpl{
 	"FC6_MultiPath": {parse: parseMultiPath, str: renderList},
 
 	"F20_Install": {parse: parseUpgrade(true), str: strUpgrade},
+	"F11_Upgrade": {parse: parseUpgrade(false), str: strUpgrade},
+
+	"RHEL6_UnsupportedHardware": {parse: func(c *ctx) error {
+		if _, err := c.parseArgs(); err != nil {
+			return err
+		}
+		c.o.a["unsupported_hardware"] = true
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("unsupported_hardware") {
+			return ""
+		}
+		return "unsupported_hardware\n"
+	}},
 
 	"FC3_DeviceProbe": {parse: func(c *ctx) error {
 		c.o.a["deviceprobe"] = strings.Join(c.args, " ")
@@ -201,6 +215,7 @@ var impls = map[string]classImpl{
 	}},
 
 	"F21_VolGroup":    {parse: parseVolGroupF16, str: renderList},
+	"RHEL7_VolGroup":  {parse: parseVolGroupF16, str: renderList},
 	"RHEL8_VolGroup":  {parse: parseVolGroupF16, str: renderList},
 	"RHEL9_VolGroup":  {parse: parseVolGroupF16, str: renderList},
 	"RHEL10_VolGroup": {parse: parseVolGroupF16, str: renderList},
@@ -240,6 +255,7 @@ var impls = map[string]classImpl{
 
 	"F25_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--isUtc")},
 	"F23_Timezone":    {parse: parseTimezoneF23, str: strTimezoneF18},
+	"RHEL7_Timezone":  {parse: parseTimezoneF25, str: strTimezoneF18},
 	"F18_Timezone":    {parse: parseTimezoneF18, str: strTimezoneF18},
 	"F32_Timezone":    {parse: parseTimezoneF32, str: strTimezone("--utc")},
 	"F33_Timezone":    {parse: parseTimezoneF33, str: strTimezone("--utc")},
@@ -263,6 +279,7 @@ var impls = map[string]classImpl{
 	"F25_Network":    {parse: parseNetworkF27, str: strNetwork}, // F27's without --bindto
 	"F24_Network":    {parse: parseNetworkF27, str: strNetwork}, // F25's without --no-activate
 	"F22_Network":    {parse: parseNetworkF22, str: strNetwork},
+	"RHEL7_Network":  {parse: parseNetworkRHEL7, str: strNetwork},
 	"F39_Network":    {parse: parseNetworkF39, str: strNetwork},
 	"RHEL9_Network":  {parse: parseNetworkF39, str: strNetwork},
 	"RHEL10_Network": {parse: parseNetworkF39, str: strNetwork},
@@ -294,22 +311,20 @@ var impls = map[string]classImpl{
 
 	"F28_Fcoe":     {parse: parseFcoe, str: renderList},
 	"F13_Fcoe":     {parse: parseFcoe, str: renderList},
+	"RHEL7_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL8_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL9_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL10_Fcoe":  {parse: parseFcoe, str: renderList},
 	"F28_Firewall": {parse: parseSelf, str: strFirewallF28},
 	"F20_Firewall": {parse: parseSelf, str: strFirewallF28}, // F28's without --use-system-defaults
 
-	"F28_Hmc": {parse: noArgs, str: func(o *cmdObj) string {
-		if !o.seen {
-			return ""
-		}
-		return "# Use installation media via SE/HMC\nhmc\n"
-	}},
+	"RHEL7_Hmc": {parse: noArgs, str: strHmc},
+	"F28_Hmc":   {parse: noArgs, str: strHmc},
 
 	// F28_Method (RHEL8) has no parse: pykickstart fails with a TypeError.
-	"F28_Method": {},
-	"F19_Method": {},
+	"F28_Method":   {},
+	"RHEL7_Method": {},
+	"F19_Method":   {},
 
 	"F28_Nvdimm": {parse: parseNvdimm, str: func(o *cmdObj) string {
 		s := renderList(o)
@@ -326,6 +341,7 @@ var impls = map[string]classImpl{
 
 	"F29_LogVol":    {parse: parseLogVol(false), str: renderList},
 	"F23_LogVol":    {parse: parseLogVol(false), str: renderList},
+	"RHEL7_LogVol":  {parse: parseLogVol(false), str: renderList}, // F21's with --mkfsoptions
 	"F21_LogVol":    {parse: parseLogVol(false), str: renderList},
 	"RHEL8_LogVol":  {parse: parseLogVol(true), str: renderList},
 	"RHEL9_LogVol":  {parse: parseLogVol(true), str: renderList},
@@ -333,6 +349,7 @@ var impls = map[string]classImpl{
 
 	"F29_Raid":    {parse: parseRaid(false), str: renderList},
 	"F25_Raid":    {parse: parseRaid(false), str: renderList},
+	"RHEL7_Raid":  {parse: parseRaid(false), str: renderList}, // = F25_Raid
 	"F23_Raid":    {parse: parseRaid(false), str: renderList},
 	"F20_Raid":    {parse: parseRaid(false), str: renderList},
 	"F43_Raid":    {parse: parseRaid(false), str: renderList},
@@ -380,6 +397,7 @@ var impls = map[string]classImpl{
 
 	"F27_Repo":   {parse: parseRepo, str: renderList}, // F30's without the ssl options
 	"F21_Repo":   {parse: parseRepo, str: renderList}, // F27's without --metalink
+	"RHEL7_Repo": {parse: parseRepo, str: renderList}, // = F21_Repo
 	"F30_Repo":   {parse: parseRepo, str: renderList}, // = RHEL8_Repo
 	"F33_Repo":   {parse: parseRepo, str: renderList},
 	"F40_Repo":   {parse: parseRepo, str: renderList},
@@ -387,22 +405,8 @@ var impls = map[string]classImpl{
 
 	"F33_Timesource": {parse: parseTimesource, str: renderList},
 
-	"F23_ReqPart": {parse: func(c *ctx) error {
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		c.o.a["reqpart"] = true
-		return nil
-	}, str: func(o *cmdObj) string {
-		if !o.t("reqpart") {
-			return ""
-		}
-		s := "reqpart"
-		if o.t("addBoot") {
-			s += " --add-boot"
-		}
-		return s + "\n"
-	}},
+	"F23_ReqPart":   {parse: parseReqPart, str: strReqPart},
+	"RHEL7_ReqPart": {parse: parseReqPart, str: strReqPart},
 
 	"FC6_Logging": {parse: parseLoggingFC6, str: func(o *cmdObj) string {
 		s := ""
@@ -422,6 +426,7 @@ var impls = map[string]classImpl{
 
 	"F29_Partition":    {parse: parsePartition(false, false), str: strPartition}, // F34's with --active
 	"F23_Partition":    {parse: parsePartition(false, false), str: strPartition},
+	"RHEL7_Partition":  {parse: parsePartition(false, false), str: strPartition}, // = F23_Partition
 	"F20_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F34_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F41_Partition":    {parse: parsePartition(false, true), str: strPartition},
@@ -464,6 +469,7 @@ var impls = map[string]classImpl{
 	}},
 
 	"F29_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart}, // F38's without --hibernation
+	"RHEL7_AutoPart":  {parse: parseAutoPart(false, false), str: strAutoPart}, // F21's with --nohome
 	"F26_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F23_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F21_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
@@ -478,6 +484,7 @@ var impls = map[string]classImpl{
 	"RHEL9_OSTreeContainer": {parse: parseOSTreeContainer, str: strOSTreeContainer},
 
 	"F21_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup}, // F38's without conflicts
+	"RHEL7_OSTreeSetup": {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"F38_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"F43_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"RHEL8_OSTreeSetup": {parse: parseOSTreeSetup, str: strOSTreeSetup},
@@ -683,6 +690,7 @@ var impls = map[string]classImpl{
 
 	"F29_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL8_Bootloader
 	"F21_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)},
+	"RHEL7_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
 	"F34_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL9_Bootloader
 	"F39_Bootloader":   {parse: parseBootloader(true), str: strBootloader(true)},
 	"RHEL8_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
@@ -1188,13 +1196,18 @@ func parseMount(c *ctx) error {
 
 // parseNetworkF27 is F27_Network.parse (and F24's, F25's: the options
 // they lack are never set).
-func parseNetworkF27(c *ctx) error { return parseNetwork(c, true) }
+func parseNetworkF27(c *ctx) error { return parseNetwork(c, true, false) }
 
 // parseNetworkF22 is F22_Network.parse, which keeps the
 // bootproto of a --noipv4 device.
-func parseNetworkF22(c *ctx) error { return parseNetwork(c, false) }
+func parseNetworkF22(c *ctx) error { return parseNetwork(c, false, false) }
 
-func parseNetwork(c *ctx, noIPv4ClearsBootProto bool) error {
+// parseNetworkRHEL7 is RHEL7_Network.parse: F21's, then the checks of
+// --interfacename (validate_network_interface_name), --bridgeopts and
+// --bindto.
+func parseNetworkRHEL7(c *ctx) error { return parseNetwork(c, false, true) }
+
+func parseNetwork(c *ctx, noIPv4ClearsBootProto, checkInterfaceName bool) error {
 	ns, err := c.parseArgs()
 	if err != nil {
 		return err
@@ -1203,6 +1216,11 @@ func parseNetwork(c *ctx, noIPv4ClearsBootProto bool) error {
 	setToObj(ns, d.a)
 	if c.isDuplicate(d) {
 		c.warn("A network device with the name %s has already been defined.", d.s("device"))
+	}
+	if checkInterfaceName {
+		if msg := interfaceNameError(d.s("interfacename")); msg != "" {
+			return errf("%s", msg)
+		}
 	}
 	if d.t("bridgeopts") {
 		if !d.t("bridgeslaves") {
@@ -2412,4 +2430,58 @@ func parseTimezoneF18(c *ctx) error {
 	}
 	c.o.a["ntpservers"] = servers
 	return nil
+}
+
+func strHmc(o *cmdObj) string {
+	if !o.seen {
+		return ""
+	}
+	return "# Use installation media via SE/HMC\nhmc\n"
+}
+
+func parseReqPart(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	c.o.a["reqpart"] = true
+	return nil
+}
+
+func strReqPart(o *cmdObj) string {
+	if !o.t("reqpart") {
+		return ""
+	}
+	s := "reqpart"
+	if o.t("addBoot") {
+		s += " --add-boot"
+	}
+	return s + "\n"
+}
+
+// interfaceNameError is validate_network_interface_name: a VLAN interface
+// name (prefix.ID or vlanID) needs an ID from 0 to 4095, read as Python's
+// int() reads it.
+func interfaceNameError(name string) string {
+	var id *big.Int
+	if prefix, candidate, dot := strings.Cut(name, "."); dot {
+		if prefix == "vlan" {
+			return "When using the <prefix>.<vlan id> interface name notation, <prefix> can't be equal to 'vlan'."
+		}
+		n, ok := parsePyInt(candidate)
+		if !ok {
+			return "If network --interfacename contains a '.', valid vlan id should follow."
+		}
+		id = n
+	}
+	if before, candidate, found := strings.Cut(name, "vlan"); found && before == "" {
+		n, ok := parsePyInt(candidate)
+		if !ok {
+			return "If network --interfacename starts with 'vlan', valid vlan id should follow."
+		}
+		id = n
+	}
+	if id != nil && (id.Sign() < 0 || id.Cmp(big.NewInt(4095)) > 0) {
+		return "The vlan id is out of the 0-4095 vlan id range."
+	}
+	return ""
 }

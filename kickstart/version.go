@@ -14,8 +14,8 @@ type Version int
 
 // The versions pykickstart 3.74 knows (pykickstart/version.py), with its
 // numbers. This package reproduces those with tables (Supported):
-// F22 to F45 and RHEL8 to RHEL11. The others, FC3 to F21 and RHEL3 to
-// RHEL7, ParseVersion names but refuses. DEVEL is the newest Fedora, as in
+// F22 to F45 and RHEL7 to RHEL11. The others, FC3 to F21 and RHEL3 to
+// RHEL6, ParseVersion names but refuses. DEVEL is the newest Fedora, as in
 // pykickstart.
 const (
 	RHEL3  Version = 900
