@@ -355,7 +355,7 @@ var impls = map[string]classImpl{
 	"F43_Raid":    {parse: parseRaid(false), str: renderList},
 	"RHEL8_Raid":  {parse: parseRaid(true), str: renderList},
 	"RHEL9_Raid":  {parse: parseRaid(true), str: renderList},
-	"RHEL10_Raid": {parse: parseRaid(true), str: renderList},
+	"RHEL10_Raid": {parse: parseRaid(false), str: renderList}, // F43_Raid, not RHEL8_Raid: btrfs is accepted
 
 	"F27_Url":   {parse: parseUrlF18, str: strUrlF30}, // F30's without the ssl options
 	"F18_Url":   {parse: parseUrlF18, str: strUrlF30}, // F27's without --metalink

@@ -8,6 +8,9 @@ The inputs are the command lines pykickstart's own tests parse
 (tests/commands/*.py: the first argument of assert_parse, assert_parse_error
 and assert_deprecated, when it is a plain string) and the self-contained
 kickstarts under the given corpus directories (files without %include).
+With --pairs, each test line is also followed by the next test line of the
+same command: pykickstart merges a repeated command option by option and
+appends to a list command, which one line alone does not show.
 
 Usage, from the repository root, with a checkout of the pykickstart release
 to follow:
@@ -78,11 +81,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--tests', action='append', default=[])
     ap.add_argument('--corpus', action='append', default=[])
+    ap.add_argument('--pairs', action='store_true')
     ap.add_argument('versions', nargs='+')
     opts = ap.parse_args()
     inputs = []
     for d in opts.tests:
-        inputs += [s if s.endswith('\n') else s + '\n' for s in test_inputs(d)]
+        lines = [s if s.endswith('\n') else s + '\n' for s in test_inputs(d)]
+        inputs += lines
+        if opts.pairs:
+            inputs += [a + b for a, b in zip(lines, lines[1:]) if a.split()[:1] == b.split()[:1]]
     for d in opts.corpus:
         inputs += corpus_inputs(d)
     seen = set()
