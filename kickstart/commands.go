@@ -3,6 +3,7 @@ package kickstart
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 )
 
@@ -54,6 +55,36 @@ func restOfLine(c *ctx) string {
 }
 
 var impls = map[string]classImpl{
+	"F8_Device":     {parse: parseDevice, str: renderList},
+	"FC6_DmRaid":    {parse: parseDmRaid, str: renderList},
+	"FC6_MultiPath": {parse: parseMultiPath, str: renderList},
+
+	"F20_Install": {parse: parseUpgrade(true), str: strUpgrade},
+	"F11_Upgrade": {parse: parseUpgrade(false), str: strUpgrade},
+
+	"RHEL6_UnsupportedHardware": {parse: func(c *ctx) error {
+		if _, err := c.parseArgs(); err != nil {
+			return err
+		}
+		c.o.a["unsupported_hardware"] = true
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("unsupported_hardware") {
+			return ""
+		}
+		return "unsupported_hardware\n"
+	}},
+
+	"FC3_DeviceProbe": {parse: func(c *ctx) error {
+		c.o.a["deviceprobe"] = strings.Join(c.args, " ")
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("deviceprobe") {
+			return ""
+		}
+		return "deviceprobe " + o.s("deviceprobe") + "\n"
+	}},
+
 	"F10_Rescue": {parse: func(c *ctx) error {
 		ns, err := c.parseArgs()
 		if err != nil {
@@ -184,6 +215,7 @@ var impls = map[string]classImpl{
 	}},
 
 	"F21_VolGroup":    {parse: parseVolGroupF16, str: renderList},
+	"RHEL7_VolGroup":  {parse: parseVolGroupF16, str: renderList},
 	"RHEL8_VolGroup":  {parse: parseVolGroupF16, str: renderList},
 	"RHEL9_VolGroup":  {parse: parseVolGroupF16, str: renderList},
 	"RHEL10_VolGroup": {parse: parseVolGroupF16, str: renderList},
@@ -208,106 +240,30 @@ var impls = map[string]classImpl{
 		return nil
 	}, str: renderList},
 
-	"F23_BTRFS": {parse: parseBTRFSF23, str: renderList},
+	"F23_BTRFS":   {parse: parseBTRFSF23, str: renderList},
+	"F17_BTRFS":   {parse: parseBTRFSF23, str: renderList}, // F23's without --mkfsoptions
+	"RHEL7_BTRFS": {parse: parseBTRFSF23, str: renderList},
 
-	"F23_Reboot": {parse: func(c *ctx) error {
-		switch c.o.currentCmd {
-		case "reboot":
-			c.o.a["action"] = pyInt(ksReboot)
-		case "shutdown", "poweroff":
-			c.o.a["action"] = pyInt(ksShutdown)
-		}
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		if c.o.currentCmd == "halt" {
-			c.o.a["action"] = pyInt(ksWait)
-		}
-		return nil
-	}, str: func(o *cmdObj) string {
-		args := ""
-		if o.t("eject") {
-			args += " --eject"
-		}
-		if o.t("kexec") {
-			args += " --kexec"
-		}
-		switch {
-		case intIs(o.get("action"), ksReboot):
-			return "# Reboot after installation\nreboot" + args + "\n"
-		case intIs(o.get("action"), ksShutdown):
-			return "# Shutdown after installation\nshutdown" + args + "\n"
-		case intIs(o.get("action"), ksWait):
-			return "# Halt after installation\nhalt" + args + "\n"
-		}
-		return ""
-	}},
+	"F18_Reboot": {parse: parseReboot, str: strReboot}, // F23's without --kexec
+	"F23_Reboot": {parse: parseReboot, str: strReboot},
 
-	"F24_SshPw": {parse: func(c *ctx) error {
-		d := c.newData()
-		ns, extra, err := c.parseKnown()
-		if err != nil {
-			return err
-		}
-		pw, _ := ns["password"].([]string)
-		if len(pw) == 0 {
-			return errf("A single argument is expected for the sshpw command")
-		}
-		if len(extra) > 0 {
-			return c.unexpected("sshpw", extra)
-		}
-		setToObj(ns, d.a)
-		d.a["password"] = strings.Join(pw, " ")
-		if c.isDuplicate(d) {
-			c.warn("An ssh user with the name %s has already been defined.", d.s("username"))
-		}
-		c.data = d
-		return nil
-	}, str: renderList},
+	"F13_SshPw": {parse: parseSshPw, str: renderList}, // F24's without --sshkey
+	"F24_SshPw": {parse: parseSshPw, str: renderList},
 
-	"F24_User": {parse: listParse(nil, func(c *ctx, d *dataObj) {
-		c.warn("A user with the name %s has already been defined.", d.s("name"))
-	}), str: renderList},
+	"F19_User": {parse: parseUser, str: renderList}, // F24's without group IDs in --groups' help
+	"F24_User": {parse: parseUser, str: renderList},
 
 	"F25_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--isUtc")},
+	"F23_Timezone":    {parse: parseTimezoneF23, str: strTimezoneF18},
+	"RHEL7_Timezone":  {parse: parseTimezoneF25, str: strTimezoneF18},
+	"F18_Timezone":    {parse: parseTimezoneF18, str: strTimezoneF18},
 	"F32_Timezone":    {parse: parseTimezoneF32, str: strTimezone("--utc")},
 	"F33_Timezone":    {parse: parseTimezoneF33, str: strTimezone("--utc")},
 	"F40_Timezone":    {parse: parseTimezoneF25, str: strTimezone("--utc")},
 	"RHEL10_Timezone": {parse: parseTimezoneF25, str: strTimezone("--utc")},
 
-	"F26_DisplayMode": {parse: func(c *ctx) error {
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		switch c.o.currentCmd {
-		case "cmdline":
-			c.o.a["displayMode"] = pyInt(displayCmdline)
-		case "graphical":
-			c.o.a["displayMode"] = pyInt(displayGraphical)
-		case "text":
-			c.o.a["displayMode"] = pyInt(displayText)
-		}
-		if c.o.currentCmd == "cmdline" && c.o.t("nonInteractive") {
-			return errf("Kickstart command cmdline does not support --non-interactive parameter")
-		}
-		return nil
-	}, str: func(o *cmdObj) string {
-		var s string
-		switch m := o.get("displayMode"); {
-		case m == nil:
-			return ""
-		case intIs(m, displayCmdline):
-			s = "cmdline\n"
-		case intIs(m, displayGraphical):
-			s = "# Use graphical install\ngraphical\n"
-		case intIs(m, displayText):
-			s = "# Use text mode install\ntext\n"
-		}
-		if o.t("nonInteractive") {
-			s = pyRStrip(s) + " --non-interactive\n"
-		}
-		return s
-	}},
+	"FC3_DisplayMode": {parse: parseDisplayMode, str: strDisplayMode}, // F26's without --non-interactive
+	"F26_DisplayMode": {parse: parseDisplayMode, str: strDisplayMode},
 
 	"F26_Snapshot": {parse: parseSnapshot, str: renderList},
 
@@ -320,20 +276,23 @@ var impls = map[string]classImpl{
 	}},
 
 	"F27_Network":    {parse: parseNetworkF27, str: strNetwork},
+	"F25_Network":    {parse: parseNetworkF27, str: strNetwork}, // F27's without --bindto
+	"F24_Network":    {parse: parseNetworkF27, str: strNetwork}, // F25's without --no-activate
+	"F22_Network":    {parse: parseNetworkF22, str: strNetwork},
+	"RHEL7_Network":  {parse: parseNetworkRHEL7, str: strNetwork},
 	"F39_Network":    {parse: parseNetworkF39, str: strNetwork},
 	"RHEL9_Network":  {parse: parseNetworkF39, str: strNetwork},
 	"RHEL10_Network": {parse: parseNetworkF39, str: strNetwork},
 
+	"FC3_Authconfig": {parse: func(c *ctx) error {
+		c.o.a["authconfig"] = restOfLine(c)
+		return nil
+	}, str: strAuthconfig},
 	"F28_Authconfig": {parse: func(c *ctx) error {
 		c.deprecation("The authconfig command will be deprecated, use authselect instead.")
 		c.o.a["authconfig"] = restOfLine(c)
 		return nil
-	}, str: func(o *cmdObj) string {
-		if !o.t("authconfig") {
-			return ""
-		}
-		return "# System authorization information\nauth " + o.s("authconfig") + "\n"
-	}},
+	}, str: strAuthconfig},
 
 	"F28_Authselect": {parse: func(c *ctx) error {
 		c.o.a["authselect"] = restOfLine(c)
@@ -345,31 +304,27 @@ var impls = map[string]classImpl{
 		return "# System authorization information\nauthselect " + o.s("authselect") + "\n"
 	}},
 
-	"F28_ClearPart": {parse: func(c *ctx) error {
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		if c.o.t("devices") {
-			c.o.a["type"] = pyInt(clearpartList)
-		}
-		return nil
-	}, str: strClearPartF28},
+	"F21_ClearPart":   {parse: parseClearPartF17, str: strClearPartF28}, // F28's without --cdl
+	"F25_ClearPart":   {parse: parseClearPartF17, str: strClearPartF28},
+	"F28_ClearPart":   {parse: parseClearPartF17, str: strClearPartF28},
+	"RHEL7_ClearPart": {parse: parseClearPartF17, str: strClearPartF28},
 
 	"F28_Fcoe":     {parse: parseFcoe, str: renderList},
+	"F13_Fcoe":     {parse: parseFcoe, str: renderList},
+	"RHEL7_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL8_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL9_Fcoe":   {parse: parseFcoe, str: renderList},
 	"RHEL10_Fcoe":  {parse: parseFcoe, str: renderList},
 	"F28_Firewall": {parse: parseSelf, str: strFirewallF28},
+	"F20_Firewall": {parse: parseSelf, str: strFirewallF28}, // F28's without --use-system-defaults
 
-	"F28_Hmc": {parse: noArgs, str: func(o *cmdObj) string {
-		if !o.seen {
-			return ""
-		}
-		return "# Use installation media via SE/HMC\nhmc\n"
-	}},
+	"RHEL7_Hmc": {parse: noArgs, str: strHmc},
+	"F28_Hmc":   {parse: noArgs, str: strHmc},
 
 	// F28_Method (RHEL8) has no parse: pykickstart fails with a TypeError.
-	"F28_Method": {},
+	"F28_Method":   {},
+	"RHEL7_Method": {},
+	"F19_Method":   {},
 
 	"F28_Nvdimm": {parse: parseNvdimm, str: func(o *cmdObj) string {
 		s := renderList(o)
@@ -380,22 +335,34 @@ var impls = map[string]classImpl{
 	}},
 
 	"F29_IgnoreDisk": {parse: parseIgnoreDiskF8, str: strIgnoreDisk},
+	"F25_IgnoreDisk": {parse: parseIgnoreDiskRHEL6, str: strIgnoreDisk},
+	"F14_IgnoreDisk": {parse: parseIgnoreDiskRHEL6, str: strIgnoreDisk},
 	"F34_IgnoreDisk": {parse: parseIgnoreDiskF8, str: strIgnoreDisk},
 
 	"F29_LogVol":    {parse: parseLogVol(false), str: renderList},
+	"F23_LogVol":    {parse: parseLogVol(false), str: renderList},
+	"RHEL7_LogVol":  {parse: parseLogVol(false), str: renderList}, // F21's with --mkfsoptions
+	"F21_LogVol":    {parse: parseLogVol(false), str: renderList},
 	"RHEL8_LogVol":  {parse: parseLogVol(true), str: renderList},
 	"RHEL9_LogVol":  {parse: parseLogVol(true), str: renderList},
 	"RHEL10_LogVol": {parse: parseLogVol(true), str: renderList},
 
 	"F29_Raid":    {parse: parseRaid(false), str: renderList},
+	"F25_Raid":    {parse: parseRaid(false), str: renderList},
+	"RHEL7_Raid":  {parse: parseRaid(false), str: renderList}, // = F25_Raid
+	"F23_Raid":    {parse: parseRaid(false), str: renderList},
+	"F20_Raid":    {parse: parseRaid(false), str: renderList},
 	"F43_Raid":    {parse: parseRaid(false), str: renderList},
 	"RHEL8_Raid":  {parse: parseRaid(true), str: renderList},
 	"RHEL9_Raid":  {parse: parseRaid(true), str: renderList},
-	"RHEL10_Raid": {parse: parseRaid(true), str: renderList},
+	"RHEL10_Raid": {parse: parseRaid(false), str: renderList}, // F43_Raid, not RHEL8_Raid: btrfs is accepted
 
+	"F27_Url":   {parse: parseUrlF18, str: strUrlF30}, // F30's without the ssl options
+	"F18_Url":   {parse: parseUrlF18, str: strUrlF30}, // F27's without --metalink
 	"F30_Url":   {parse: parseUrlF18, str: strUrlF30},
 	"RHEL8_Url": {parse: parseUrlF18, str: strUrlF30},
 
+	"F29_Module":   {parse: parseModule, str: renderList}, // RHEL8's without --disable
 	"F31_Module":   {parse: parseModule, str: renderList},
 	"RHEL8_Module": {parse: parseModule, str: renderList},
 
@@ -428,6 +395,9 @@ var impls = map[string]classImpl{
 		return s + "harddrive --dir=\"" + o.s("dir") + "\" --partition=" + o.s("partition") + "\n"
 	}},
 
+	"F27_Repo":   {parse: parseRepo, str: renderList}, // F30's without the ssl options
+	"F21_Repo":   {parse: parseRepo, str: renderList}, // F27's without --metalink
+	"RHEL7_Repo": {parse: parseRepo, str: renderList}, // = F21_Repo
 	"F30_Repo":   {parse: parseRepo, str: renderList}, // = RHEL8_Repo
 	"F33_Repo":   {parse: parseRepo, str: renderList},
 	"F40_Repo":   {parse: parseRepo, str: renderList},
@@ -435,22 +405,8 @@ var impls = map[string]classImpl{
 
 	"F33_Timesource": {parse: parseTimesource, str: renderList},
 
-	"F23_ReqPart": {parse: func(c *ctx) error {
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		c.o.a["reqpart"] = true
-		return nil
-	}, str: func(o *cmdObj) string {
-		if !o.t("reqpart") {
-			return ""
-		}
-		s := "reqpart"
-		if o.t("addBoot") {
-			s += " --add-boot"
-		}
-		return s + "\n"
-	}},
+	"F23_ReqPart":   {parse: parseReqPart, str: strReqPart},
+	"RHEL7_ReqPart": {parse: parseReqPart, str: strReqPart},
 
 	"FC6_Logging": {parse: parseLoggingFC6, str: func(o *cmdObj) string {
 		s := ""
@@ -469,6 +425,9 @@ var impls = map[string]classImpl{
 	"F40_Logging": {parse: parseLoggingFC6, str: strLoggingF34},
 
 	"F29_Partition":    {parse: parsePartition(false, false), str: strPartition}, // F34's with --active
+	"F23_Partition":    {parse: parsePartition(false, false), str: strPartition},
+	"RHEL7_Partition":  {parse: parsePartition(false, false), str: strPartition}, // = F23_Partition
+	"F20_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F34_Partition":    {parse: parsePartition(false, false), str: strPartition},
 	"F41_Partition":    {parse: parsePartition(false, true), str: strPartition},
 	"RHEL8_Partition":  {parse: parsePartition(true, false), str: strPartition},
@@ -510,6 +469,10 @@ var impls = map[string]classImpl{
 	}},
 
 	"F29_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart}, // F38's without --hibernation
+	"RHEL7_AutoPart":  {parse: parseAutoPart(false, false), str: strAutoPart}, // F21's with --nohome
+	"F26_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
+	"F23_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
+	"F21_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F38_AutoPart":    {parse: parseAutoPart(false, false), str: strAutoPart},
 	"F41_AutoPart":    {parse: parseAutoPart(false, true), str: strAutoPart},
 	"RHEL8_AutoPart":  {parse: parseAutoPart(true, false), str: strAutoPart},
@@ -521,6 +484,7 @@ var impls = map[string]classImpl{
 	"RHEL9_OSTreeContainer": {parse: parseOSTreeContainer, str: strOSTreeContainer},
 
 	"F21_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup}, // F38's without conflicts
+	"RHEL7_OSTreeSetup": {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"F38_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"F43_OSTreeSetup":   {parse: parseOSTreeSetup, str: strOSTreeSetup},
 	"RHEL8_OSTreeSetup": {parse: parseOSTreeSetup, str: strOSTreeSetup},
@@ -725,6 +689,8 @@ var impls = map[string]classImpl{
 	"RHEL10_Syspurpose": {parse: parseSyspurpose, str: strSyspurpose},
 
 	"F29_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL8_Bootloader
+	"F21_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)},
+	"RHEL7_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
 	"F34_Bootloader":   {parse: parseBootloader(false), str: strBootloader(false)}, // = RHEL9_Bootloader
 	"F39_Bootloader":   {parse: parseBootloader(true), str: strBootloader(true)},
 	"RHEL8_Bootloader": {parse: parseBootloader(false), str: strBootloader(false)},
@@ -1228,7 +1194,20 @@ func parseMount(c *ctx) error {
 	return nil
 }
 
-func parseNetworkF27(c *ctx) error {
+// parseNetworkF27 is F27_Network.parse (and F24's, F25's: the options
+// they lack are never set).
+func parseNetworkF27(c *ctx) error { return parseNetwork(c, true, false) }
+
+// parseNetworkF22 is F22_Network.parse, which keeps the
+// bootproto of a --noipv4 device.
+func parseNetworkF22(c *ctx) error { return parseNetwork(c, false, false) }
+
+// parseNetworkRHEL7 is RHEL7_Network.parse: F21's, then the checks of
+// --interfacename (validate_network_interface_name), --bridgeopts and
+// --bindto.
+func parseNetworkRHEL7(c *ctx) error { return parseNetwork(c, false, true) }
+
+func parseNetwork(c *ctx, noIPv4ClearsBootProto, checkInterfaceName bool) error {
 	ns, err := c.parseArgs()
 	if err != nil {
 		return err
@@ -1237,6 +1216,11 @@ func parseNetworkF27(c *ctx) error {
 	setToObj(ns, d.a)
 	if c.isDuplicate(d) {
 		c.warn("A network device with the name %s has already been defined.", d.s("device"))
+	}
+	if checkInterfaceName {
+		if msg := interfaceNameError(d.s("interfacename")); msg != "" {
+			return errf("%s", msg)
+		}
 	}
 	if d.t("bridgeopts") {
 		if !d.t("bridgeslaves") {
@@ -1249,7 +1233,7 @@ func parseNetworkF27(c *ctx) error {
 			}
 		}
 	}
-	if d.t("noipv4") {
+	if noIPv4ClearsBootProto && d.t("noipv4") {
 		d.a["bootProto"] = ""
 	}
 	if d.s("bindto") == "mac" && d.get("bindto") != nil && d.t("vlanid") && !d.t("bondopts") {
@@ -1594,14 +1578,17 @@ func parseUrlF18(c *ctx) error {
 		return err
 	}
 	c.setToSelf(ns)
-	var used []string
+	var used, known []string
 	for _, o := range []struct{ attr, flag string }{{"mirrorlist", "--mirrorlist"}, {"url", "--url"}, {"metalink", "--metalink"}} {
+		if c.o.has(o.attr) { // F27_Url added --metalink
+			known = append(known, o.flag)
+		}
 		if truthy(ns[o.attr]) {
 			used = append(used, o.flag)
 		}
 	}
 	if len(used) == 0 {
-		return errf("One of --mirrorlist, --url, --metalink options must be specified for url command.")
+		return errf("One of %s options must be specified for url command.", strings.Join(known, ", "))
 	}
 	if len(used) > 1 {
 		return errf("Only one of %s options may be specified for url command.", strings.Join(used, ", "))
@@ -2150,4 +2137,351 @@ func bootloaderArgs(o *cmdObj, f39 bool) string {
 		s += " --sdboot"
 	}
 	return s
+}
+
+// parseIgnoreDiskRHEL6 is RHEL6_IgnoreDisk.parse (F14 to F28): exactly one
+// of --drives, --only-use and --interactive.
+func parseIgnoreDiskRHEL6(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	n := 0
+	for _, k := range []string{"ignoredisk", "onlyuse", "interactive"} {
+		if c.o.t(k) {
+			n++
+		}
+	}
+	if n != 1 {
+		return errf("One of --drives , --only-use , or --interactive must be specified for ignoredisk command.")
+	}
+	if c.o.t("interactive") {
+		c.o.a["ignoredisk"] = []string{}
+	}
+	return nil
+}
+
+// parseUpgrade is F11_Upgrade.parse (install and upgrade) and, with
+// install, F20_Install's, which never upgrades.
+func parseUpgrade(install bool) func(c *ctx) error {
+	return func(c *ctx) error {
+		ns, err := c.parseArgs()
+		if err != nil {
+			return err
+		}
+		if rd, ok := ns["root_device"].(string); ok && rd == "" {
+			return errf("Kickstart command upgrade does not accept empty parameter --root-device")
+		}
+		c.o.a["root_device"] = ns["root_device"]
+		c.o.a["upgrade"] = !install && c.o.currentCmd == "upgrade"
+		return nil
+	}
+}
+
+func strUpgrade(o *cmdObj) string {
+	switch up := o.get("upgrade"); {
+	case up == nil:
+		return ""
+	case truthy(up) && o.get("root_device") != nil:
+		return "# Upgrade existing installation\nupgrade --root-device=" + o.s("root_device") + "\n"
+	case truthy(up):
+		return "# Upgrade existing installation\nupgrade\n"
+	}
+	return "# Install OS instead of upgrade\ninstall\n"
+}
+
+// parseClearPartF17 is F17_ClearPart.parse: --list makes the type a list.
+func parseClearPartF17(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	if c.o.t("devices") {
+		c.o.a["type"] = pyInt(clearpartList)
+	}
+	return nil
+}
+
+func strAuthconfig(o *cmdObj) string {
+	if !o.t("authconfig") {
+		return ""
+	}
+	return "# System authorization information\nauth " + o.s("authconfig") + "\n"
+}
+
+func parseDisplayMode(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	switch c.o.currentCmd {
+	case "cmdline":
+		c.o.a["displayMode"] = pyInt(displayCmdline)
+	case "graphical":
+		c.o.a["displayMode"] = pyInt(displayGraphical)
+	case "text":
+		c.o.a["displayMode"] = pyInt(displayText)
+	}
+	if c.o.currentCmd == "cmdline" && c.o.t("nonInteractive") {
+		return errf("Kickstart command cmdline does not support --non-interactive parameter")
+	}
+	return nil
+}
+
+func strDisplayMode(o *cmdObj) string {
+	var s string
+	switch m := o.get("displayMode"); {
+	case m == nil:
+		return ""
+	case intIs(m, displayCmdline):
+		s = "cmdline\n"
+	case intIs(m, displayGraphical):
+		s = "# Use graphical install\ngraphical\n"
+	case intIs(m, displayText):
+		s = "# Use text mode install\ntext\n"
+	}
+	if o.t("nonInteractive") {
+		s = pyRStrip(s) + " --non-interactive\n"
+	}
+	return s
+}
+
+// parseTimezoneF23 is F23_Timezone.parse: FC3's (exactly one timezone,
+// nothing unknown), then --nontp and --ntpservers exclude each other.
+func parseTimezoneF23(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	c.setToSelf(ns)
+	if len(extra) > 0 {
+		return c.unexpected("timezone", extra)
+	}
+	if tz, _ := ns["timezone"].([]string); len(tz) > 0 {
+		c.o.a["timezone"] = tz[0]
+	}
+	if c.o.t("ntpservers") && c.o.t("nontp") {
+		return errf("Options --nontp and --ntpservers are mutually exclusive")
+	}
+	return nil
+}
+
+// strTimezoneF18 is F18_Timezone.__str__: nothing without a timezone.
+func strTimezoneF18(o *cmdObj) string {
+	if !o.t("timezone") {
+		return ""
+	}
+	return strTimezone("--isUtc")(o)
+}
+
+// parseSshPw is F13_SshPw.parse.
+func parseSshPw(c *ctx) error {
+	d := c.newData()
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	pw, _ := ns["password"].([]string)
+	if len(pw) == 0 {
+		return errf("A single argument is expected for the sshpw command")
+	}
+	if len(extra) > 0 {
+		return c.unexpected("sshpw", extra)
+	}
+	setToObj(ns, d.a)
+	d.a["password"] = strings.Join(pw, " ")
+	if c.isDuplicate(d) {
+		c.warn("An ssh user with the name %s has already been defined.", d.s("username"))
+	}
+	c.data = d
+	return nil
+}
+
+var parseUser = listParse(nil, func(c *ctx, d *dataObj) {
+	c.warn("A user with the name %s has already been defined.", d.s("name"))
+})
+
+// parseDevice is F8_Device.parse: one module name, --opts.
+func parseDevice(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	if len(extra) != 1 {
+		return errf("device command requires a single argument: module name")
+	}
+	if strings.HasPrefix(extra[0], "-") {
+		return c.unexpected("device", extra)
+	}
+	d := c.newData()
+	setToObj(ns, d.a)
+	d.a["moduleName"] = extra[0]
+	if c.isDuplicate(d) {
+		c.warn("A module with the name %s has already been defined.", extra[0])
+	}
+	c.data = d
+	return nil
+}
+
+// parseDmRaid is FC6_DmRaid.parse: the name loses its directories.
+func parseDmRaid(c *ctx) error {
+	d := c.newData()
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	setToObj(ns, d.a)
+	name := d.s("name")
+	d.a["name"] = name[strings.LastIndex(name, "/")+1:]
+	if c.isDuplicate(d) {
+		c.warn("A DM RAID device with the name %s and devices %s has already been defined.", d.s("name"), pyStr(d.get("devices")))
+	}
+	c.data = d
+	return nil
+}
+
+// parseMultiPath is FC6_MultiPath.parse. A path joins the multipath of its
+// name, except the first one ("if not parent" takes index 0 for none):
+// then it starts a new multipath. A path that joins one is also appended
+// to the command's list itself, where it prints without a line break, and
+// the next multipath line fails (pykickstart: AttributeError, no paths).
+func parseMultiPath(c *ctx) error {
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	path := &dataObj{cls: "FC6_MpPathData", a: attrs{"mpdev": "", "device": "", "rule": "", "name": ""}}
+	setToObj(ns, path.a)
+	name := path.s("name")
+	path.a["mpdev"] = name[strings.LastIndex(name, "/")+1:]
+	parent := -1
+	for x, mp := range c.o.list {
+		paths, ok := mp.a["paths"].([]*dataObj)
+		if !ok {
+			return errf("pykickstart fails on this multipath line (AttributeError: a path was added to the list of multipaths); give each multipath name its paths in one place")
+		}
+		for _, p := range paths {
+			if p.s("device") == path.s("device") {
+				return errf("Device '%s' is already used in multipath '%s'", p.s("device"), p.s("mpdev"))
+			}
+		}
+		if mp.s("name") == path.s("mpdev") {
+			parent = x
+		}
+	}
+	if parent <= 0 {
+		mp := c.newData()
+		mp.a["name"] = name
+		mp.a["paths"] = []*dataObj{path}
+		c.data = mp
+		return nil
+	}
+	mp := c.o.list[parent]
+	mp.a["paths"] = append(mp.a["paths"].([]*dataObj), path)
+	c.data = path
+	return nil
+}
+
+func parseReboot(c *ctx) error {
+	switch c.o.currentCmd {
+	case "reboot":
+		c.o.a["action"] = pyInt(ksReboot)
+	case "shutdown", "poweroff":
+		c.o.a["action"] = pyInt(ksShutdown)
+	}
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	if c.o.currentCmd == "halt" {
+		c.o.a["action"] = pyInt(ksWait)
+	}
+	return nil
+}
+
+func strReboot(o *cmdObj) string {
+	args := ""
+	if o.t("eject") {
+		args += " --eject"
+	}
+	if o.t("kexec") {
+		args += " --kexec"
+	}
+	switch {
+	case intIs(o.get("action"), ksReboot):
+		return "# Reboot after installation\nreboot" + args + "\n"
+	case intIs(o.get("action"), ksShutdown):
+		return "# Shutdown after installation\nshutdown" + args + "\n"
+	case intIs(o.get("action"), ksWait):
+		return "# Halt after installation\nhalt" + args + "\n"
+	}
+	return ""
+}
+
+// parseTimezoneF18 is F18_Timezone.parse: F23's, with each NTP server
+// once. pykickstart makes them a set, which it prints in an order that
+// changes from run to run (string hashing is randomised); this port keeps
+// the first of each in the order written.
+func parseTimezoneF18(c *ctx) error {
+	if err := parseTimezoneF23(c); err != nil {
+		return err
+	}
+	var servers []string
+	for _, s := range c.o.list_("ntpservers") {
+		if !slices.Contains(servers, s) {
+			servers = append(servers, s)
+		}
+	}
+	c.o.a["ntpservers"] = servers
+	return nil
+}
+
+func strHmc(o *cmdObj) string {
+	if !o.seen {
+		return ""
+	}
+	return "# Use installation media via SE/HMC\nhmc\n"
+}
+
+func parseReqPart(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	c.o.a["reqpart"] = true
+	return nil
+}
+
+func strReqPart(o *cmdObj) string {
+	if !o.t("reqpart") {
+		return ""
+	}
+	s := "reqpart"
+	if o.t("addBoot") {
+		s += " --add-boot"
+	}
+	return s + "\n"
+}
+
+// interfaceNameError is validate_network_interface_name: a VLAN interface
+// name (prefix.ID or vlanID) needs an ID from 0 to 4095, read as Python's
+// int() reads it.
+func interfaceNameError(name string) string {
+	var id *big.Int
+	if prefix, candidate, dot := strings.Cut(name, "."); dot {
+		if prefix == "vlan" {
+			return "When using the <prefix>.<vlan id> interface name notation, <prefix> can't be equal to 'vlan'."
+		}
+		n, ok := parsePyInt(candidate)
+		if !ok {
+			return "If network --interfacename contains a '.', valid vlan id should follow."
+		}
+		id = n
+	}
+	if before, candidate, found := strings.Cut(name, "vlan"); found && before == "" {
+		n, ok := parsePyInt(candidate)
+		if !ok {
+			return "If network --interfacename starts with 'vlan', valid vlan id should follow."
+		}
+		id = n
+	}
+	if id != nil && (id.Sign() < 0 || id.Cmp(big.NewInt(4095)) > 0) {
+		return "The vlan id is out of the 0-4095 vlan id range."
+	}
+	return ""
 }

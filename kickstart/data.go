@@ -99,6 +99,7 @@ var dataImpls = map[string]dataImpl{
 	}, eq: eqAttrs("name")},
 
 	"F21_VolGroupData":    {str: strVolGroupData, eq: eqAttrs("vgname")},
+	"RHEL7_VolGroupData":  {str: strVolGroupData, eq: eqAttrs("vgname")},
 	"RHEL8_VolGroupData":  {str: strVolGroupData, eq: eqAttrs("vgname")},
 	"RHEL9_VolGroupData":  {str: strVolGroupData, eq: eqAttrs("vgname")},
 	"RHEL10_VolGroupData": {str: strVolGroupData, eq: eqAttrs("vgname")},
@@ -109,48 +110,12 @@ var dataImpls = map[string]dataImpl{
 	"F38_SshKeyData":   {str: strSshKeyDataF38, eq: eqAttrs("username")},
 	"RHEL9_SshKeyData": {str: strSshKeyDataF38, eq: eqAttrs("username")},
 
-	"F23_BTRFSData": {str: func(d *dataObj) string {
-		s := "btrfs " + d.s("mountpoint")
-		if !d.t("format") {
-			s += " --noformat"
-		}
-		if d.t("preexist") {
-			s += " --useexisting"
-		}
-		if d.t("label") {
-			s += " --label=\"" + d.s("label") + "\""
-		}
-		if d.t("dataLevel") {
-			s += " --data=" + strings.ToLower(d.s("dataLevel"))
-		}
-		if d.t("metaDataLevel") {
-			s += " --metadata=" + strings.ToLower(d.s("metaDataLevel"))
-		}
-		if d.t("subvol") {
-			s += " --subvol --name=" + d.s("name")
-		}
-		if d.t("mkfsopts") {
-			s += " --mkfsoptions=\"" + d.s("mkfsopts") + "\""
-		}
-		return s + " " + strings.Join(d.list_("devices"), " ") + "\n"
-	}, eq: eqAttrs("mountpoint")},
+	"F17_BTRFSData":   {str: strBTRFSData, eq: eqAttrs("mountpoint")}, // F23's without mkfsopts
+	"F23_BTRFSData":   {str: strBTRFSData, eq: eqAttrs("mountpoint")},
+	"RHEL7_BTRFSData": {str: strBTRFSData, eq: eqAttrs("mountpoint")},
 
-	"F24_SshPwData": {str: func(d *dataObj) string {
-		s := "sshpw --username=" + d.s("username")
-		if d.t("sshkey") {
-			s += " --sshkey"
-		} else {
-			if d.t("lock") {
-				s += " --lock"
-			}
-			if d.t("isCrypted") {
-				s += " --iscrypted"
-			} else {
-				s += " --plaintext"
-			}
-		}
-		return s + " " + d.s("password") + "\n"
-	}, eq: eqAttrs("username")},
+	"F13_SshPwData": {str: strSshPwData, eq: eqAttrs("username")}, // F24's without sshkey
+	"F24_SshPwData": {str: strSshPwData, eq: eqAttrs("username")},
 
 	"F26_SnapshotData": {str: func(d *dataObj) string {
 		when := ""
@@ -181,24 +146,43 @@ var dataImpls = map[string]dataImpl{
 	}, eq: eqAttrs("mount_point")},
 
 	"F27_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F25_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F22_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"RHEL7_NetworkData": {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F39_NetworkData":   {str: strNetworkData(true), eq: eqAttrs("device")},
 	"RHEL9_NetworkData": {str: strNetworkData(true), eq: eqAttrs("device")},
 
 	"F28_FcoeData":     {str: strFcoeData, eq: eqAttrs("nic")},
+	"F13_FcoeData":     {str: strFcoeData, eq: eqAttrs("nic")},
+	"RHEL7_FcoeData":   {str: strFcoeData, eq: eqAttrs("nic")},
 	"RHEL8_FcoeData":   {str: strFcoeData, eq: eqAttrs("nic")},
 	"RHEL9_FcoeData":   {str: strFcoeData, eq: eqAttrs("nic")},
 	"RHEL10_FcoeData":  {str: strFcoeData, eq: eqAttrs("nic")},
 	"F28_NvdimmData":   {str: strNvdimmData, eq: eqAttrs("action", "namespace", "blockdevs")},
 	"F29_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F23_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F21_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"RHEL7_LogVolData": {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"RHEL8_LogVolData": {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"F29_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F23_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
+	"RHEL7_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F18_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F41_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
 	"RHEL8_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F29_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
+	"F25_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
+	"F23_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
+	"RHEL7_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
+	"F18_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"RHEL8_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
+	"F27_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
+	"F21_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
+	"RHEL7_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 	"F30_RepoData":     {str: strRepoData, eq: eqAttrs("name")},
 	"RHEL8_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 
+	"F29_ModuleData":   {str: strModuleData, eq: eqAttrs("name", "stream")}, // RHEL8's without enable
 	"F31_ModuleData":   {str: strModuleData, eq: eqAttrs("name", "stream")},
 	"RHEL8_ModuleData": {str: strModuleData, eq: eqAttrs("name", "stream")},
 
@@ -224,9 +208,33 @@ var dataImpls = map[string]dataImpl{
 
 	// Data of commands that are deprecated or removed in every supported
 	// version: never created.
-	"F8_DeviceData":     {str: func(*dataObj) string { return "" }},
-	"FC6_DmRaidData":    {str: func(*dataObj) string { return "" }},
-	"FC6_MultiPathData": {str: func(*dataObj) string { return "" }},
+	"F8_DeviceData": {str: func(d *dataObj) string {
+		s := ""
+		if d.t("moduleName") {
+			s = "device " + d.s("moduleName")
+			if d.t("moduleOpts") {
+				s += " --opts=\"" + d.s("moduleOpts") + "\""
+			}
+		}
+		return s + "\n"
+	}, eq: eqAttrs("moduleName")},
+	"FC6_DmRaidData": {str: func(d *dataObj) string {
+		s := "dmraid --name=" + d.s("name")
+		for _, dev := range d.list_("devices") {
+			s += " --dev=\"" + dev + "\""
+		}
+		return s + "\n"
+	}, eq: eqAttrs("name", "devices")},
+	"FC6_MultiPathData": {str: func(d *dataObj) string {
+		var b strings.Builder
+		paths, _ := d.get("paths").([]*dataObj)
+		for _, p := range paths {
+			b.WriteString("multipath --name=" + d.s("name") + strMpPathData(p) + "\n")
+		}
+		return b.String()
+	}},
+	// A path the multipath list holds itself (see parseMultiPath).
+	"FC6_MpPathData": {str: strMpPathData},
 }
 
 // eqAttrs is an __eq__ comparing the given attributes.
@@ -690,8 +698,55 @@ func strModuleData(d *dataObj) string {
 	if d.t("stream") {
 		s += " --stream=" + d.s("stream")
 	}
-	if !d.t("enable") {
+	if _, ok := d.a["enable"]; ok && !d.t("enable") {
 		s += " --disable"
 	}
 	return "module" + s + "\n"
+}
+
+func strSshPwData(d *dataObj) string {
+	s := "sshpw --username=" + d.s("username")
+	if d.t("sshkey") {
+		s += " --sshkey"
+	} else {
+		if d.t("lock") {
+			s += " --lock"
+		}
+		if d.t("isCrypted") {
+			s += " --iscrypted"
+		} else {
+			s += " --plaintext"
+		}
+	}
+	return s + " " + d.s("password") + "\n"
+}
+
+func strMpPathData(d *dataObj) string {
+	return " --device=" + d.s("device") + " --rule=\"" + d.s("rule") + "\""
+}
+
+func strBTRFSData(d *dataObj) string {
+	s := "btrfs " + d.s("mountpoint")
+	if !d.t("format") {
+		s += " --noformat"
+	}
+	if d.t("preexist") {
+		s += " --useexisting"
+	}
+	if d.t("label") {
+		s += " --label=\"" + d.s("label") + "\""
+	}
+	if d.t("dataLevel") {
+		s += " --data=" + strings.ToLower(d.s("dataLevel"))
+	}
+	if d.t("metaDataLevel") {
+		s += " --metadata=" + strings.ToLower(d.s("metaDataLevel"))
+	}
+	if d.t("subvol") {
+		s += " --subvol --name=" + d.s("name")
+	}
+	if d.t("mkfsopts") {
+		s += " --mkfsoptions=\"" + d.s("mkfsopts") + "\""
+	}
+	return s + " " + strings.Join(d.list_("devices"), " ") + "\n"
 }

@@ -20,10 +20,10 @@ func TestEveryClassImplemented(t *testing.T) {
 				t.Errorf("%v %s: no behaviour for %s", v, name, cn)
 				continue
 			}
-			if impl.str == nil && cn != "F28_Method" {
+			if impl.str == nil && !methodProxy[cn] {
 				t.Errorf("%v %s: %s has no __str__", v, name, cn)
 			}
-			if impl.parse == nil && cn != "F28_Method" {
+			if impl.parse == nil && !methodProxy[cn] {
 				t.Errorf("%v %s: %s has no parse", v, name, cn)
 			}
 		}
@@ -37,3 +37,7 @@ func TestEveryClassImplemented(t *testing.T) {
 		}
 	}
 }
+
+// methodProxy are the method classes: proxies to cdrom, harddrive, nfs,
+// url (...) with neither parse nor __str__ of their own.
+var methodProxy = map[string]bool{"F19_Method": true, "F28_Method": true, "RHEL7_Method": true}

@@ -13,8 +13,9 @@ import (
 type Version int
 
 // The versions pykickstart 3.74 knows (pykickstart/version.py), with its
-// numbers. This package reproduces those with tables (Supported); the
-// others ParseVersion names but refuses. DEVEL is the newest Fedora, as in
+// numbers. This package reproduces those with tables (Supported):
+// F22 to F45 and RHEL7 to RHEL11. The others, FC3 to F21 and RHEL3 to
+// RHEL6, ParseVersion names but refuses. DEVEL is the newest Fedora, as in
 // pykickstart.
 const (
 	RHEL3  Version = 900
