@@ -224,9 +224,7 @@ var dataImpls = map[string]dataImpl{
 
 	// Data of commands that are deprecated or removed in every supported
 	// version: never created.
-	"F8_DeviceData":     {str: func(*dataObj) string { return "" }},
-	"FC6_DmRaidData":    {str: func(*dataObj) string { return "" }},
-	"FC6_MultiPathData": {str: func(*dataObj) string { return "" }},
+	"F8_DeviceData": {str: func(*dataObj) string { return "" }},
 }
 
 // eqAttrs is an __eq__ comparing the given attributes.

@@ -1,6 +1,9 @@
 package kickstart
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Every command class a supported version uses has its behaviour written,
 // and so has every data class.
@@ -20,10 +23,10 @@ func TestEveryClassImplemented(t *testing.T) {
 				t.Errorf("%v %s: no behaviour for %s", v, name, cn)
 				continue
 			}
-			if impl.str == nil && cn != "F28_Method" {
+			if impl.str == nil && !strings.HasSuffix(cn, "_Method") {
 				t.Errorf("%v %s: %s has no __str__", v, name, cn)
 			}
-			if impl.parse == nil && cn != "F28_Method" {
+			if impl.parse == nil && !strings.HasSuffix(cn, "_Method") {
 				t.Errorf("%v %s: %s has no parse", v, name, cn)
 			}
 		}

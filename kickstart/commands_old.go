@@ -1,0 +1,997 @@
+package kickstart
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The behaviour of the command and data classes only the oldest versions
+// (FC3 upward) use, in the same terms as commands.go and data.go. They
+// are kept apart so the newer ports read as they did; init adds them to
+// impls and dataImpls.
+
+func init() {
+	for k, v := range oldImpls {
+		if _, dup := impls[k]; dup {
+			panic("kickstart: class " + k + " ported twice")
+		}
+		impls[k] = v
+	}
+	for k, v := range oldDataImpls {
+		if _, dup := dataImpls[k]; dup {
+			panic("kickstart: data class " + k + " ported twice")
+		}
+		dataImpls[k] = v
+	}
+}
+
+var oldImpls = map[string]classImpl{
+	"FC3_Authconfig": {parse: func(c *ctx) error {
+		c.o.a["authconfig"] = restOfLine(c)
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("authconfig") {
+			return ""
+		}
+		return "# System authorization information\nauth " + o.s("authconfig") + "\n"
+	}},
+
+	"FC3_AutoPart": {parse: func(c *ctx) error {
+		if len(c.args) > 0 {
+			return &ksError{msg: "Kickstart command autopart does not take any arguments", arg: 0}
+		}
+		c.o.a["autopart"] = true
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("autopart") {
+			return ""
+		}
+		return "autopart\n"
+	}},
+
+	"FC3_Bootloader": {parse: parseBootloaderFC3, str: strBootloaderFC3(bootloaderArgsFC3)},
+	"FC3_Lilo":       {parse: parseBootloaderFC3, str: strBootloaderFC3(bootloaderArgsFC3)},
+
+	"FC3_ClearPart": {parse: parseSelf, str: strClearPartF28},
+
+	"FC3_Device": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		if len(extra) != 2 {
+			return errf("device command requires two arguments: module type and name")
+		}
+		if anyDash(extra) {
+			return c.unexpected("device", extra)
+		}
+		c.o.a["moduleOpts"] = ns["moduleOpts"]
+		c.o.a["type"] = extra[0]
+		c.o.a["moduleName"] = extra[1]
+		return nil
+	}, str: func(o *cmdObj) string {
+		s := ""
+		if o.t("moduleName") {
+			s = "device " + o.s("type") + " " + o.s("moduleName")
+			if o.t("moduleOpts") {
+				s += " --opts=\"" + o.s("moduleOpts") + "\""
+			}
+		}
+		return s + "\n"
+	}},
+
+	"FC3_DeviceProbe": {parse: func(c *ctx) error {
+		c.o.a["deviceprobe"] = strings.Join(c.args, " ")
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("deviceprobe") {
+			return ""
+		}
+		return "deviceprobe " + o.s("deviceprobe") + "\n"
+	}},
+
+	"FC3_DisplayMode": {parse: func(c *ctx) error {
+		if err := parseSelf(c); err != nil {
+			return err
+		}
+		switch c.o.currentCmd {
+		case "cmdline":
+			c.o.a["displayMode"] = pyInt(displayCmdline)
+		case "graphical":
+			c.o.a["displayMode"] = pyInt(displayGraphical)
+		case "text":
+			c.o.a["displayMode"] = pyInt(displayText)
+		}
+		return nil
+	}, str: func(o *cmdObj) string {
+		switch m := o.get("displayMode"); {
+		case m == nil:
+			return ""
+		case intIs(m, displayCmdline):
+			return "cmdline\n"
+		case intIs(m, displayGraphical):
+			return "# Use graphical install\ngraphical\n"
+		case intIs(m, displayText):
+			return "# Use text mode install\ntext\n"
+		}
+		return ""
+	}},
+
+	"FC3_DriverDisk": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		part, _ := ns["partition"].([]string)
+		src := truthy(ns["source"])
+		switch {
+		case len(part) > 1:
+			return errf("Only one partition may be specified for driverdisk command.")
+		case len(extra) > 0:
+			return c.unexpected("driverdisk", extra)
+		case len(part) > 0 && src:
+			return errf("Only one of --source and partition may be specified for driverdisk command.")
+		case len(part) == 0 && !src:
+			return errf("One of --source or partition must be specified for driverdisk command.")
+		}
+		d := c.newData()
+		setToObj(ns, d.a)
+		if len(part) > 0 {
+			d.a["partition"] = part[0]
+		}
+		c.data = d
+		return nil
+	}, str: renderList},
+
+	"FC3_Firewall": {parse: parseSelf, str: strFirewallFC3},
+
+	"FC3_IgnoreDisk": {parse: parseSelf, str: func(o *cmdObj) string {
+		if !o.t("ignoredisk") {
+			return ""
+		}
+		return "ignoredisk --drives=" + strings.Join(o.list_("ignoredisk"), ",") + "\n"
+	}},
+
+	"FC3_Interactive": {parse: func(c *ctx) error {
+		if _, err := c.parseArgs(); err != nil {
+			return err
+		}
+		c.o.a["interactive"] = true
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("interactive") {
+			return ""
+		}
+		return "# Use interactive kickstart installation method\ninteractive\n"
+	}},
+
+	"FC3_Keyboard": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		kbd, _ := ns["kbd"].([]string)
+		if len(kbd) != 1 {
+			return errf("Kickstart command keyboard requires one argument")
+		}
+		if len(extra) > 0 {
+			return c.unexpected("keyboard", extra)
+		}
+		c.o.a["keyboard"] = kbd[0]
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("keyboard") {
+			return ""
+		}
+		return "# System keyboard\nkeyboard " + o.s("keyboard") + "\n"
+	}},
+
+	"FC3_Lang": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		if len(extra) > 0 {
+			return c.unexpected("lang", extra)
+		}
+		c.setToSelf(ns)
+		if l, ok := ns["lang"].([]string); ok && len(l) > 0 {
+			c.o.a["lang"] = l[0]
+		}
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("lang") {
+			return ""
+		}
+		return "# System language\nlang " + o.s("lang") + "\n"
+	}},
+
+	"FC3_LangSupport": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		if anyDash(extra) {
+			return c.unexpected("langsupport", extra)
+		}
+		c.setToSelf(ns)
+		if extra == nil {
+			extra = []string{}
+		}
+		c.o.a["supported"] = extra
+		return nil
+	}, str: func(o *cmdObj) string {
+		s := ""
+		if o.t("deflang") {
+			s = "langsupport --default=" + o.s("deflang")
+			if o.t("supported") {
+				s += " " + strings.Join(o.list_("supported"), " ")
+			}
+		}
+		return s + "\n"
+	}},
+
+	"FC3_LiloCheck": {parse: func(c *ctx) error {
+		if _, err := c.parseArgs(); err != nil {
+			return err
+		}
+		c.o.a["check"] = true
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("check") {
+			return ""
+		}
+		return "lilocheck\n"
+	}},
+
+	"FC3_LogVol": {parse: parseLogVolFC3, str: renderList},
+
+	"FC3_Method": {},
+
+	"FC3_Monitor": {parse: parseSelf, str: func(o *cmdObj) string {
+		s := ""
+		if o.t("hsync") {
+			s += " --hsync=" + o.s("hsync")
+		}
+		if o.t("monitor") {
+			s += " --monitor=\"" + o.s("monitor") + "\""
+		}
+		if o.t("vsync") {
+			s += " --vsync=" + o.s("vsync")
+		}
+		if s == "" {
+			return ""
+		}
+		return "monitor" + s + "\n"
+	}},
+
+	"FC3_Mouse": {},
+
+	"FC3_NFS": {parse: parseSelf, str: func(o *cmdObj) string {
+		if !o.seen {
+			return ""
+		}
+		return "# Use NFS installation media\nnfs --server=" + o.s("server") + " --dir=\"" + o.s("dir") + "\"\n"
+	}},
+
+	"FC3_Network": {parse: parseNetworkFC3, str: strNetwork},
+
+	"FC3_Partition": {parse: parsePartitionFC3, str: strPartition},
+
+	"FC3_Raid": {parse: parseRaidFC3(true), str: renderList},
+
+	"FC3_Reboot": {parse: func(c *ctx) error {
+		switch c.o.currentCmd {
+		case "reboot":
+			c.o.a["action"] = pyInt(ksReboot)
+		case "shutdown", "poweroff":
+			c.o.a["action"] = pyInt(ksShutdown)
+		}
+		return nil
+	}, str: strRebootFC3("")},
+
+	"FC3_RootPw": {parse: parseRootPwFC3, str: func(o *cmdObj) string {
+		args := ""
+		if o.t("isCrypted") {
+			args = " --iscrypted"
+		}
+		return strRootPwFC3(o, args)
+	}},
+
+	"FC3_Timezone": {parse: parseTimezoneFC3, str: strTimezoneFC3("--utc")},
+
+	"FC3_Upgrade": {parse: func(c *ctx) error {
+		if _, err := c.parseArgs(); err != nil {
+			return err
+		}
+		c.o.a["upgrade"] = c.o.currentCmd == "upgrade"
+		return nil
+	}, str: func(o *cmdObj) string {
+		switch u := o.get("upgrade"); {
+		case u == nil:
+			return ""
+		case truthy(u):
+			return "# Upgrade existing installation\nupgrade\n"
+		}
+		return "# Install OS instead of upgrade\ninstall\n"
+	}},
+
+	"FC3_Url": {parse: parseSelf, str: func(o *cmdObj) string {
+		if !o.seen {
+			return ""
+		}
+		return "# Use network installation\nurl --url=\"" + o.s("url") + "\"\n"
+	}},
+
+	"FC3_Vnc": {parse: func(c *ctx) error {
+		c.o.a["enabled"] = true
+		return parseSelf(c)
+	}, str: func(o *cmdObj) string {
+		if !o.t("enabled") {
+			return ""
+		}
+		s := "vnc"
+		if o.t("connect") {
+			s += " --connect=" + o.s("connect")
+		}
+		if o.t("password") {
+			s += " --password=" + o.s("password")
+		}
+		return s + "\n"
+	}},
+
+	"RHEL3_Mouse": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		if len(extra) != 1 {
+			return errf("Kickstart command mouse requires one argument")
+		}
+		if anyDash(extra) {
+			return c.unexpected("mouse", extra)
+		}
+		c.setToSelf(ns)
+		c.o.a["mouse"] = extra[0]
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("mouse") {
+			return ""
+		}
+		opts := ""
+		if o.t("device") {
+			opts += "--device=" + o.s("device") + " "
+		}
+		if o.t("emulthree") {
+			opts += "--emulthree "
+		}
+		return "# System mouse\nmouse " + opts + o.s("mouse") + "\n"
+	}},
+
+	"RHEL4_Network": {parse: parseNetworkFC3, str: strNetwork},
+
+	"FC4_Bootloader": {parse: parseSelf, str: strBootloaderFC3(bootloaderArgsFC4)},
+	"FC4_DriverDisk": {parse: parseDriverDiskFC4, str: renderList},
+	"FC4_LogVol":     {parse: parseLogVolFC3, str: renderList},
+	"FC4_Network":    {parse: parseNetworkFC3, str: strNetwork},
+	"FC4_Partition":  {parse: parsePartitionFC3, str: strPartition},
+	"FC4_Raid":       {parse: parseRaidFC3(true), str: renderList},
+
+	"FC5_LangSupport": {},
+	"FC5_Raid":        {parse: parseRaidFC3(true), str: renderList},
+
+	"FC6_DmRaid": {parse: func(c *ctx) error {
+		d := c.newData()
+		ns, err := c.parseArgs()
+		if err != nil {
+			return err
+		}
+		setToObj(ns, d.a)
+		name := d.s("name")
+		d.a["name"] = name[strings.LastIndex(name, "/")+1:]
+		if c.isDuplicate(d) {
+			c.warn("A DM RAID device with the name %s and devices %s has already been defined.", d.s("name"), pyStr(d.get("devices")))
+		}
+		c.data = d
+		return nil
+	}, str: renderList},
+
+	"FC6_Iscsi": {parse: listParse(nil, nil), str: renderList},
+
+	"FC6_Method": {},
+
+	"FC6_Monitor": {parse: parseSelf, str: func(o *cmdObj) string {
+		s := ""
+		if o.t("hsync") {
+			s += " --hsync=" + o.s("hsync")
+		}
+		if o.t("monitor") {
+			s += " --monitor=\"" + o.s("monitor") + "\""
+		}
+		if !o.t("probe") {
+			s += " --noprobe"
+		}
+		if o.t("vsync") {
+			s += " --vsync=" + o.s("vsync")
+		}
+		if s == "" {
+			return ""
+		}
+		return "monitor" + s + "\n"
+	}},
+
+	"FC6_MultiPath": {parse: parseMultiPathFC6, str: renderList},
+
+	"FC6_Network": {parse: parseNetworkFC3, str: strNetwork},
+
+	"FC6_Reboot": {parse: parseRebootFC6, str: func(o *cmdObj) string {
+		args := ""
+		if o.t("eject") {
+			args = " --eject"
+		}
+		return strRebootFC3(args)(o)
+	}},
+
+	"FC6_Repo": {parse: parseRepoFC6, str: renderList},
+
+	"FC6_Timezone": {parse: parseTimezoneFC3, str: strTimezoneFC3("--isUtc")},
+
+	"FC6_User": {parse: listParse(nil, func(c *ctx, d *dataObj) {
+		c.warn("A user with the name %s has already been defined.", d.s("name"))
+	}), str: renderList},
+
+	"FC6_Vnc": {parse: func(c *ctx) error {
+		c.o.a["enabled"] = true
+		if err := parseSelf(c); err != nil {
+			return err
+		}
+		if conn := c.o.get("_connect"); truthy(conn) {
+			host, port, hasPort := strings.Cut(pyStr(conn), ":")
+			c.o.a["host"] = host
+			if hasPort {
+				port, _, _ = strings.Cut(port, ":")
+				c.o.a["port"] = port
+			}
+		}
+		delete(c.o.a, "_connect")
+		return nil
+	}, str: impls["F9_Vnc"].str},
+
+	"FC6_XConfig": {parse: parseSelf, str: strXConfigFC6},
+
+	"FC3_VolGroup": {parse: parseVolGroupF16, str: renderList},
+
+	"FC3_XConfig": {parse: parseSelf, str: func(o *cmdObj) string {
+		s := ""
+		opt := func(attr, flag string) {
+			if o.t(attr) {
+				s += " " + flag + "=" + o.s(attr)
+			}
+		}
+		opt("card", "--card")
+		opt("defaultdesktop", "--defaultdesktop")
+		if !intIs(o.get("depth"), 0) {
+			s += " --depth=" + pyD(o.get("depth"))
+		}
+		opt("hsync", "--hsync")
+		opt("monitor", "--monitor")
+		if o.t("noProbe") {
+			s += " --noprobe"
+		}
+		opt("resolution", "--resolution")
+		opt("server", "--server")
+		if o.t("startX") {
+			s += " --startxonboot"
+		}
+		opt("videoRam", "--videoram")
+		opt("vsync", "--vsync")
+		if s == "" {
+			return ""
+		}
+		return "# X Window System configuration information\nxconfig " + s + "\n"
+	}},
+
+	"FC3_ZFCP": {parse: listParse(nil, func(c *ctx, _ *dataObj) {
+		c.warn("A zfcp with this information has already been defined.")
+	}), str: renderList},
+
+	"FC3_ZeroMbr": {parse: func(c *ctx) error {
+		_, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		if len(extra) > 0 {
+			c.deprecation("Ignoring deprecated option on line %d:  The zerombr command no longer takes any options.  In future releases, this will result in a fatal error from kickstart.  Please modify your kickstart file to remove any options.", c.cmd.Range.Start.Line)
+		}
+		c.o.a["zerombr"] = true
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("zerombr") {
+			return ""
+		}
+		return "# Clear the Master Boot Record\nzerombr\n"
+	}},
+}
+
+var oldDataImpls = map[string]dataImpl{
+	"FC3_DriverDiskData": {str: func(d *dataObj) string {
+		s := ""
+		if d.t("partition") {
+			s = d.s("partition")
+			if d.t("type") {
+				s += " --type=" + d.s("type")
+			}
+		} else if d.t("source") {
+			s = "--source=" + d.s("source")
+		}
+		return "driverdisk " + s + "\n"
+	}},
+	"FC4_DriverDiskData": {str: strDriverDiskDataFC4},
+	"FC4_LogVolData":     {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"FC4_NetworkData":    {str: strNetworkData(false), eq: eqAttrs("device")},
+	"FC4_PartData":       {str: strPartData, eq: eqAttrs("mountpoint")},
+	"FC4_RaidData":       {str: strRaidData, eq: eqAttrs("device")},
+	"RHEL4_NetworkData":  {str: strNetworkData(false), eq: eqAttrs("device")},
+	"FC5_RaidData":       {str: strRaidData, eq: eqAttrs("device")},
+
+	"FC6_DmRaidData": {str: func(d *dataObj) string {
+		s := "dmraid --name=" + d.s("name")
+		for _, dev := range d.list_("devices") {
+			s += " --dev=\"" + dev + "\""
+		}
+		return s + "\n"
+	}, eq: eqAttrs("name", "devices")},
+	"FC6_IscsiData": {str: func(d *dataObj) string {
+		s := "iscsi"
+		if d.t("target") {
+			s += " --target=" + d.s("target")
+		}
+		if d.t("ipaddr") {
+			s += " --ipaddr=" + d.s("ipaddr")
+		}
+		if !intIs(d.get("port"), 3260) {
+			s += " --port=" + d.s("port")
+		}
+		if d.t("user") {
+			s += " --user=" + d.s("user")
+		}
+		if d.t("password") {
+			s += " --password=" + d.s("password")
+		}
+		return s + "\n"
+	}},
+	"FC6_MultiPathData": {str: func(d *dataObj) string {
+		s := ""
+		paths, _ := d.get("paths").([]*dataObj)
+		for _, p := range paths {
+			s += "multipath --name=" + d.s("name") + strMpPathData(p)
+			s += "\n"
+		}
+		return s
+	}},
+	"FC6_MpPathData":  {str: strMpPathData},
+	"FC6_NetworkData": {str: strNetworkData(false), eq: eqAttrs("device")},
+	"FC6_RepoData":    {str: strRepoData, eq: eqAttrs("name")},
+	"FC6_UserData":    {str: dataImpls["F19_UserData"].str, eq: eqAttrs("name")},
+
+	"FC3_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"FC3_NetworkData":  {str: strNetworkData(false), eq: eqAttrs("device")},
+	"FC3_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
+	"FC3_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
+	"FC3_VolGroupData": {str: strVolGroupData, eq: eqAttrs("vgname")},
+	"FC3_ZFCPData": {str: func(d *dataObj) string {
+		s := "zfcp"
+		for _, k := range []string{"devnum", "wwpn", "fcplun", "scsiid", "scsilun"} {
+			if d.t(k) {
+				s += " --" + k + "=" + d.s(k)
+			}
+		}
+		return s + "\n"
+	}, eq: eqAttrs("devnum", "wwpn", "fcplun", "scsiid", "scsilun")},
+}
+
+// anyDash reports whether an argument looks like an option.
+func anyDash(args []string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return true
+		}
+	}
+	return false
+}
+
+func parseBootloaderFC3(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	if c.o.currentCmd == "lilo" {
+		c.o.a["useLilo"] = true
+	}
+	return nil
+}
+
+// strBootloaderFC3 is FC3_Bootloader.__str__ around a class's
+// _getArgsAsStr.
+func strBootloaderFC3(args func(o *cmdObj) string) func(o *cmdObj) string {
+	return func(o *cmdObj) string {
+		if !o.t("location") {
+			return ""
+		}
+		return "# System bootloader configuration\nbootloader" + args(o) + "\n"
+	}
+}
+
+func bootloaderArgsFC3(o *cmdObj) string {
+	s := ""
+	if o.t("appendLine") {
+		s += " --append=\"" + o.s("appendLine") + "\""
+	}
+	if o.t("linear") {
+		s += " --linear"
+	}
+	if o.t("location") {
+		s += " --location=" + o.s("location")
+	}
+	if o.t("forceLBA") {
+		s += " --lba32"
+	}
+	if o.t("password") {
+		s += " --password=\"" + o.s("password") + "\""
+	}
+	if o.t("md5pass") {
+		s += " --md5pass=\"" + o.s("md5pass") + "\""
+	}
+	if o.t("upgrade") {
+		s += " --upgrade"
+	}
+	if o.t("useLilo") {
+		s += " --useLilo"
+	}
+	if len(o.list_("driveorder")) > 0 {
+		s += " --driveorder=\"" + strings.Join(o.list_("driveorder"), ",") + "\""
+	}
+	return s
+}
+
+func bootloaderArgsFC4(o *cmdObj) string {
+	s := ""
+	if o.t("appendLine") {
+		s += " --append=\"" + o.s("appendLine") + "\""
+	}
+	if o.t("location") {
+		s += " --location=" + o.s("location")
+	}
+	if o.t("forceLBA") {
+		s += " --lba32"
+	}
+	if o.t("password") {
+		s += " --password=\"" + o.s("password") + "\""
+	}
+	if o.t("md5pass") {
+		s += " --md5pass=\"" + o.s("md5pass") + "\""
+	}
+	if o.t("upgrade") {
+		s += " --upgrade"
+	}
+	if len(o.list_("driveorder")) > 0 {
+		s += " --driveorder=\"" + strings.Join(o.list_("driveorder"), ",") + "\""
+	}
+	return s
+}
+
+func strDriverDiskDataFC4(d *dataObj) string {
+	s := ""
+	switch {
+	case d.t("partition"):
+		s = d.s("partition")
+		if d.t("type") {
+			s += " --type=" + d.s("type")
+		}
+	case d.t("source"):
+		s = "--source=" + d.s("source")
+	case d.t("biospart"):
+		s = "--biospart=" + d.s("biospart")
+	}
+	return "driverdisk " + s + "\n"
+}
+
+func strFirewallFC3(o *cmdObj) string {
+	en := o.get("enabled")
+	if en == nil {
+		return ""
+	}
+	if !truthy(en) {
+		return "# Firewall configuration\nfirewall --disabled\n"
+	}
+	extra, ports := "", []string{}
+	for _, p := range o.list_("ports") {
+		switch p {
+		case "ssh:tcp":
+			extra += " --ssh"
+		case "telnet:tcp":
+			extra += " --telnet"
+		case "smtp:tcp":
+			extra += " --smtp"
+		case "http:tcp":
+			extra += " --http"
+		case "ftp:tcp":
+			extra += " --ftp"
+		default:
+			ports = append(ports, p)
+		}
+	}
+	s := "# Firewall configuration\nfirewall --enabled" + extra
+	if len(ports) > 0 {
+		s += " --port=" + strings.Join(ports, ",")
+	}
+	if t := o.list_("trusts"); len(t) > 0 {
+		s += " --trust=" + strings.Join(t, ",")
+	}
+	return s + "\n"
+}
+
+func parseLogVolFC3(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		return c.unexpected("logvol", extra)
+	}
+	d := c.newData()
+	setToObj(ns, d.a)
+	if mp, ok := ns["mntpoint"].([]string); ok && len(mp) > 0 {
+		d.a["mountpoint"] = mp[0]
+	}
+	if !d.t("format") {
+		d.a["preexist"] = true
+	}
+	if c.isDuplicate(d) {
+		c.warn("A logical volume with the name %s has already been defined in volume group %s.", d.s("name"), d.s("vgname"))
+	}
+	c.data = d
+	return nil
+}
+
+func parseNetworkFC3(c *ctx) error {
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	d := c.newData()
+	setToObj(ns, d.a)
+	if c.isDuplicate(d) {
+		c.warn("A network device with the name %s has already been defined.", d.s("device"))
+	}
+	c.data = d
+	return nil
+}
+
+func parsePartitionFC3(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		return c.unexpected("partition", extra)
+	}
+	d := c.newData()
+	setToObj(ns, d.a)
+	if mp, ok := ns["mntpoint"].([]string); ok && len(mp) > 0 {
+		d.a["mountpoint"] = mp[0]
+	}
+	if d.s("mountpoint") != "swap" && c.isDuplicate(d) {
+		c.warn("A partition with the mountpoint %s has already been defined.", d.s("mountpoint"))
+	}
+	c.data = d
+	return nil
+}
+
+// parseRaidFC3 is FC3_Raid.parse; intDevice is its _getDevice, int(),
+// which F19_Raid drops.
+func parseRaidFC3(intDevice bool) func(c *ctx) error {
+	return func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		if anyDash(extra) {
+			return c.unexpected("raid", extra)
+		}
+		parts, _ := ns["partitions"].([]string)
+		if len(parts) == 0 && len(extra) > 0 {
+			parts = extra
+			ns["partitions"] = parts
+		}
+		if !truthy(ns["format"]) {
+			ns["preexist"] = true
+		}
+		pre := truthy(ns["preexist"])
+		if len(parts) == 0 && !pre {
+			return errf("Partitions required for raid")
+		} else if len(parts) > 0 && pre {
+			return errf("Members may not be specified for preexisting RAID device")
+		}
+		d := c.newData()
+		setToObj(ns, d.a)
+		if intDevice {
+			dev, isStr := d.get("device").(string)
+			n, ok := parsePyInt(dev)
+			if !isStr || !ok {
+				// int(None) or int("md0"): pykickstart fails with a
+				// TypeError or ValueError, not a parse error.
+				return errf("pykickstart's %s raid command needs a numeric --device (it calls int() on %s)", c.p.h.v, pyRepr(dev))
+			}
+			d.a["device"] = n
+		}
+		if mp, ok := ns["mntpoint"].([]string); ok && len(mp) > 0 {
+			d.a["mountpoint"] = mp[0]
+		}
+		if len(parts) > 0 {
+			d.a["members"] = parts
+		}
+		if c.isDuplicate(d) {
+			c.warn("A RAID device with the name %s has already been defined.", d.s("device"))
+		}
+		if !d.t("preexist") && !d.t("level") {
+			return errf("RAID Partition defined without RAID level")
+		}
+		if d.t("preexist") && d.get("device") != nil && d.s("device") == "" {
+			return errf("Device required for preexisting RAID device")
+		}
+		c.data = d
+		return nil
+	}
+}
+
+func strRebootFC3(args string) func(o *cmdObj) string {
+	return func(o *cmdObj) string {
+		switch {
+		case intIs(o.get("action"), ksReboot):
+			return "# Reboot after installation\nreboot" + args + "\n"
+		case intIs(o.get("action"), ksShutdown):
+			return "# Shutdown after installation\nshutdown" + args + "\n"
+		}
+		return ""
+	}
+}
+
+func parseRebootFC6(c *ctx) error {
+	switch c.o.currentCmd {
+	case "reboot":
+		c.o.a["action"] = pyInt(ksReboot)
+	case "shutdown", "poweroff":
+		c.o.a["action"] = pyInt(ksShutdown)
+	}
+	return parseSelf(c)
+}
+
+// parseRepoFC6 is FC6_Repo.parse: --baseurl or --mirrorlist, one of
+// them (urlRequired is true in every version that has this parse).
+func parseRepoFC6(c *ctx) error {
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	var used []string
+	for _, o := range []struct{ attr, flag string }{{"mirrorlist", "--mirrorlist"}, {"baseurl", "--baseurl"}} {
+		if truthy(ns[o.attr]) {
+			used = append(used, o.flag)
+		}
+	}
+	if len(used) == 0 {
+		return errf("One of -%s options must be specified for repo command.", "--mirrorlist, --baseurl")
+	}
+	if len(used) > 1 {
+		return errf("Only one of %s options may be specified for repo command.", strings.Join(used, ", "))
+	}
+	d := c.newData()
+	setToObj(ns, d.a)
+	if c.isDuplicate(d) {
+		c.warn("A repo with the name %s has already been defined.", d.s("name"))
+	}
+	c.data = d
+	return nil
+}
+
+// parseMultiPathFC6 is FC6_MultiPath.parse, quirks included: a path
+// joins an existing multipath of its name only when that is not the first
+// one in the list (pykickstart tests "not parent" on the index), and then
+// the path is also appended to the list itself, where it renders without
+// a line break and makes the next multipath line fail.
+func parseMultiPathFC6(c *ctx) error {
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	dd := &dataObj{cls: "FC6_MpPathData", a: attrs{"mpdev": "", "device": "", "rule": "", "name": ""}}
+	setToObj(ns, dd.a)
+	name := dd.s("name")
+	dd.a["mpdev"] = name[strings.LastIndex(name, "/")+1:]
+	parent := -1
+	for x, mpath := range c.o.list {
+		if mpath.cls == "FC6_MpPathData" {
+			return errf("pykickstart's multipath fails here with an AttributeError: a path was appended to the list of multipaths by an earlier line")
+		}
+		paths, _ := mpath.get("paths").([]*dataObj)
+		for _, p := range paths {
+			if pyEq(p.get("device"), dd.get("device")) {
+				return errf("Device '%s' is already used in multipath '%s'", p.s("device"), p.s("mpdev"))
+			}
+		}
+		if pyEq(mpath.get("name"), dd.get("mpdev")) {
+			parent = x
+		}
+	}
+	if parent <= 0 {
+		m := c.newData()
+		m.a["name"] = dd.get("name")
+		m.a["paths"] = []*dataObj{dd}
+		c.data = m
+		return nil
+	}
+	m := c.o.list[parent]
+	paths, _ := m.get("paths").([]*dataObj)
+	m.a["paths"] = append(append([]*dataObj{}, paths...), dd)
+	c.data = dd
+	return nil
+}
+
+func strMpPathData(d *dataObj) string {
+	return " --device=" + d.s("device") + " --rule=\"" + d.s("rule") + "\""
+}
+
+func strTimezoneFC3(utcFlag string) func(o *cmdObj) string {
+	return func(o *cmdObj) string {
+		if !o.t("timezone") {
+			return ""
+		}
+		utc := ""
+		if o.t("isUtc") {
+			utc = utcFlag
+		}
+		return "# System timezone\ntimezone " + utc + " " + o.s("timezone") + "\n"
+	}
+}
+
+func parseRootPwFC3(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	if !truthy(ns["password"]) {
+		return errf("A single argument is expected for the rootpw command")
+	}
+	if len(extra) > 0 {
+		return c.unexpected("rootpw", extra)
+	}
+	c.setToSelf(ns)
+	return nil
+}
+
+// strRootPwFC3 is FC3_RootPw.__str__ with a class's _getArgsAsStr.
+func strRootPwFC3(o *cmdObj, args string) string {
+	if !o.t("password") {
+		return ""
+	}
+	pw := o.s("password")
+	if strings.Contains(pw, "#") {
+		pw = "\"" + pw + "\""
+	}
+	return fmt.Sprintf("# Root password\nrootpw%s %s\n", args, pw)
+}
+
+func parseTimezoneFC3(c *ctx) error {
+	ns, extra, err := c.parseKnown()
+	if err != nil {
+		return err
+	}
+	c.setToSelf(ns)
+	if len(extra) > 0 {
+		return c.unexpected("timezone", extra)
+	}
+	if tz, ok := ns["timezone"].([]string); ok && len(tz) > 0 {
+		c.o.a["timezone"] = tz[0]
+	}
+	return nil
+}
