@@ -306,22 +306,9 @@ var oldImpls = map[string]classImpl{
 		}
 		c.o.a["upgrade"] = c.o.currentCmd == "upgrade"
 		return nil
-	}, str: func(o *cmdObj) string {
-		switch u := o.get("upgrade"); {
-		case u == nil:
-			return ""
-		case truthy(u):
-			return "# Upgrade existing installation\nupgrade\n"
-		}
-		return "# Install OS instead of upgrade\ninstall\n"
-	}},
+	}, str: strUpgradeFC3},
 
-	"FC3_Url": {parse: parseSelf, str: func(o *cmdObj) string {
-		if !o.seen {
-			return ""
-		}
-		return "# Use network installation\nurl --url=\"" + o.s("url") + "\"\n"
-	}},
+	"FC3_Url": {parse: parseSelf, str: strUrlFC3},
 
 	"FC3_Vnc": {parse: func(c *ctx) error {
 		c.o.a["enabled"] = true
@@ -459,6 +446,154 @@ var oldImpls = map[string]classImpl{
 
 	"FC6_XConfig": {parse: parseSelf, str: strXConfigFC6},
 
+	"F8_IgnoreDisk": {parse: parseIgnoreDiskF8, str: strIgnoreDisk},
+
+	"RHEL5_Bootloader": {parse: parseSelf, str: strBootloaderFC3(func(o *cmdObj) string {
+		s := bootloaderArgsFC4(o)
+		if o.t("hvArgs") {
+			s += " --hvargs=\"" + o.s("hvArgs") + "\""
+		}
+		return s
+	})},
+	"RHEL5_Key": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		c.setToSelf(ns)
+		switch {
+		case c.o.t("skip"):
+			c.o.a["key"] = pyInt(ksInstKeySkip)
+		case len(extra) != 1:
+			return errf("Kickstart command key requires one argument")
+		case anyDash(extra):
+			return c.unexpected("key", extra)
+		default:
+			c.o.a["key"] = extra[0]
+		}
+		return nil
+	}, str: func(o *cmdObj) string {
+		switch k := o.get("key"); {
+		case intIs(k, ksInstKeySkip) && k != nil:
+			return "key --skip\n"
+		case truthy(k):
+			return "key " + pyStr(k) + "\n"
+		}
+		return ""
+	}},
+	"RHEL5_LogVol":    {parse: parseLogVolFC3, str: renderList},
+	"RHEL5_Network":   {parse: parseNetworkFC3, str: strNetwork},
+	"RHEL5_Partition": {parse: parsePartitionFC3, str: strPartition},
+	"RHEL5_Raid":      {parse: parseRaidFC3(true), str: renderList},
+
+	"F7_LangSupport": {},
+	"F7_Mouse":       {},
+	"F7_Raid":        {parse: parseRaidFC3(true), str: renderList},
+
+	"F8_Bootloader": {parse: parseSelf, str: strBootloaderFC3(bootloaderArgsF8)},
+	"F8_Device": {parse: func(c *ctx) error {
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		if len(extra) != 1 {
+			return errf("device command requires a single argument: module name")
+		}
+		if anyDash(extra) {
+			return c.unexpected("device", extra)
+		}
+		d := c.newData()
+		setToObj(ns, d.a)
+		d.a["moduleName"] = extra[0]
+		if c.isDuplicate(d) {
+			c.warn("A module with the name %s has already been defined.", d.s("moduleName"))
+		}
+		c.data = d
+		return nil
+	}, str: renderList},
+	"F8_Network": {parse: parseNetworkFC3, str: strNetwork},
+	"F8_Repo":    {parse: parseRepoFC6, str: renderList},
+	"F8_RootPw": {parse: parseRootPwFC3, str: func(o *cmdObj) string {
+		return strRootPwFC3(o, rootPwArgsF8(o))
+	}},
+	"F8_User": {parse: listParse(nil, func(c *ctx, d *dataObj) {
+		c.warn("A user with the name %s has already been defined.", d.s("name"))
+	}), str: renderList},
+
+	"F9_AutoPart":  {parse: parseAutoPartF9, str: strAutoPartF9},
+	"F9_Firewall":  {parse: parseSelf, str: strFirewallFC3},
+	"F9_LogVol":    {parse: parseLogVolFC3, str: renderList},
+	"F9_Network":   {parse: parseNetworkFC3, str: strNetwork},
+	"F9_Partition": {parse: parsePartitionFC3, str: strPartition},
+	"F9_Raid":      {parse: parseRaidFC3(true), str: renderList},
+	"F9_XConfig":   {parse: parseSelf, str: strXConfigFC6},
+
+	"F10_Firewall": {parse: parseSelf, str: strFirewallF10},
+	"F10_Iscsi":    {parse: listParse(nil, nil), str: renderList},
+	"F10_Monitor":  {},
+	"F10_XConfig":  {parse: parseSelf, str: strXConfigFC6},
+
+	"F11_Partition": {parse: parsePartitionFC3, str: strPartition},
+	"F11_Repo":      {parse: parseRepoFC6, str: renderList},
+	"F11_Upgrade": {parse: func(c *ctx) error {
+		ns, err := c.parseArgs()
+		if err != nil {
+			return err
+		}
+		if rd, ok := ns["root_device"].(string); ok && rd == "" {
+			return errf("Kickstart command upgrade does not accept empty parameter --root-device")
+		}
+		c.o.a["root_device"] = ns["root_device"]
+		c.o.a["upgrade"] = c.o.currentCmd == "upgrade"
+		return nil
+	}, str: func(o *cmdObj) string {
+		if o.t("upgrade") && o.get("root_device") != nil {
+			return "# Upgrade existing installation\nupgrade --root-device=" + o.s("root_device") + "\n"
+		}
+		return strUpgradeFC3(o)
+	}},
+
+	"F12_AutoPart":   {parse: parseAutoPartF9, str: strAutoPartF12},
+	"F12_Bootloader": {parse: parseSelf, str: strBootloaderFC3(bootloaderArgsF8)},
+	"F12_DriverDisk": {parse: parseDriverDiskFC4, str: renderList},
+	"F12_Fcoe":       {parse: parseFcoe, str: renderList},
+	"F12_LogVol":     {parse: parseLogVolFC3, str: renderList},
+	"F12_Partition":  {parse: parsePartitionFC3, str: strPartition},
+	"F12_Raid":       {parse: parseRaidFC3(true), str: renderList},
+	"F12_User": {parse: listParse(nil, func(c *ctx, d *dataObj) {
+		c.warn("A user with the name %s has already been defined.", d.s("name"))
+	}), str: renderList},
+	"F12_ZFCP": {parse: listParse(nil, func(c *ctx, _ *dataObj) {
+		c.warn("A zfcp with this information has already been defined.")
+	}), str: renderList},
+
+	"F13_Fcoe":   {parse: parseFcoe, str: renderList},
+	"F13_Method": {},
+	"F13_Raid":   {parse: parseRaidFC3(true), str: renderList},
+	"F13_Repo":   {parse: parseRepoFC6, str: renderList},
+	"F13_SshPw": {parse: func(c *ctx) error {
+		d := c.newData()
+		ns, extra, err := c.parseKnown()
+		if err != nil {
+			return err
+		}
+		pw, _ := ns["password"].([]string)
+		if len(pw) == 0 {
+			return errf("A single argument is expected for the sshpw command")
+		}
+		if len(extra) > 0 {
+			return c.unexpected("sshpw", extra)
+		}
+		setToObj(ns, d.a)
+		d.a["password"] = strings.Join(pw, " ")
+		if c.isDuplicate(d) {
+			c.warn("An ssh user with the name %s has already been defined.", d.s("username"))
+		}
+		c.data = d
+		return nil
+	}, str: renderList},
+	"F13_Url": {parse: parseSelf, str: strUrlF13},
+
 	"FC3_VolGroup": {parse: parseVolGroupF16, str: renderList},
 
 	"FC3_XConfig": {parse: parseSelf, str: func(o *cmdObj) string {
@@ -574,6 +709,43 @@ var oldDataImpls = map[string]dataImpl{
 	"FC6_RepoData":    {str: strRepoData, eq: eqAttrs("name")},
 	"FC6_UserData":    {str: dataImpls["F19_UserData"].str, eq: eqAttrs("name")},
 
+	"RHEL5_LogVolData": {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"RHEL5_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
+	"RHEL5_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
+	"F7_RaidData":      {str: strRaidData, eq: eqAttrs("device")},
+	"F8_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F8_RepoData":      {str: strRepoData, eq: eqAttrs("name")},
+	"F8_UserData":      {str: dataImpls["F19_UserData"].str, eq: eqAttrs("name")},
+
+	"F9_LogVolData":      {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F9_PartData":        {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F9_RaidData":        {str: strRaidData, eq: eqAttrs("device")},
+	"F10_IscsiData":      {str: dataImpls["F17_IscsiData"].str},
+	"F11_PartData":       {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F11_RepoData":       {str: strRepoData, eq: eqAttrs("name")},
+	"F12_DriverDiskData": {str: strDriverDiskDataFC4},
+	"F12_FcoeData":       {str: strFcoeData, eq: eqAttrs("nic")},
+	"F12_LogVolData":     {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F12_PartData":       {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F12_RaidData":       {str: strRaidData, eq: eqAttrs("device")},
+	"F12_UserData":       {str: dataImpls["F19_UserData"].str, eq: eqAttrs("name")},
+	"F12_ZFCPData":       {str: strZFCPData, eq: eqAttrs("devnum", "wwpn", "fcplun")},
+	"F13_FcoeData":       {str: strFcoeData, eq: eqAttrs("nic")},
+	"F13_RaidData":       {str: strRaidData, eq: eqAttrs("device")},
+	"F13_RepoData":       {str: strRepoData, eq: eqAttrs("name")},
+	"F13_SshPwData": {str: func(d *dataObj) string {
+		s := "sshpw --username=" + d.s("username")
+		if d.t("lock") {
+			s += " --lock"
+		}
+		if d.t("isCrypted") {
+			s += " --iscrypted"
+		} else {
+			s += " --plaintext"
+		}
+		return s + " " + d.s("password") + "\n"
+	}, eq: eqAttrs("username")},
+
 	"FC3_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"FC3_NetworkData":  {str: strNetworkData(false), eq: eqAttrs("device")},
 	"FC3_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
@@ -675,6 +847,111 @@ func bootloaderArgsFC4(o *cmdObj) string {
 	}
 	if len(o.list_("driveorder")) > 0 {
 		s += " --driveorder=\"" + strings.Join(o.list_("driveorder"), ",") + "\""
+	}
+	return s
+}
+
+// ksInstKeySkip is pykickstart's KS_INSTKEY_SKIP (key --skip).
+const ksInstKeySkip = -99
+
+func bootloaderArgsF8(o *cmdObj) string {
+	s := bootloaderArgsFC4(o)
+	if o.get("timeout") != nil {
+		s += " --timeout=" + pyD(o.get("timeout"))
+	}
+	if o.t("default") {
+		s += " --default=" + o.s("default")
+	}
+	return s
+}
+
+func rootPwArgsF8(o *cmdObj) string {
+	s := ""
+	if o.t("isCrypted") {
+		s += " --iscrypted"
+	}
+	if o.t("lock") {
+		s += " --lock"
+	}
+	if !o.t("isCrypted") {
+		s += " --plaintext"
+	}
+	return s
+}
+
+func parseAutoPartF9(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	c.o.a["autopart"] = true
+	return nil
+}
+
+func strAutoPartF9(o *cmdObj) string {
+	if !o.t("autopart") {
+		return ""
+	}
+	s := "autopart"
+	if o.t("encrypted") {
+		s += " --encrypted"
+		if o.t("passphrase") {
+			s += " --passphrase=\"" + o.s("passphrase") + "\""
+		}
+	}
+	return s + "\n"
+}
+
+func strAutoPartF12(o *cmdObj) string {
+	s := strAutoPartF9(o)
+	if !o.t("autopart") {
+		return s
+	}
+	if o.t("encrypted") && o.t("escrowcert") {
+		s = pyStrip(s) + " --escrowcert=\"" + o.s("escrowcert") + "\""
+		if o.t("backuppassphrase") {
+			s += " --backuppassphrase"
+		}
+		s += "\n"
+	}
+	return s
+}
+
+func strFirewallF10(o *cmdObj) string {
+	if o.get("enabled") == nil {
+		return ""
+	}
+	s := strFirewallFC3(o)
+	if !truthy(o.get("enabled")) {
+		return s
+	}
+	svc := ""
+	if l := o.list_("services"); len(l) > 0 {
+		svc = " --service=" + strings.Join(l, ",")
+	}
+	return pyStrip(s) + svc + "\n"
+}
+
+func strUpgradeFC3(o *cmdObj) string {
+	switch u := o.get("upgrade"); {
+	case u == nil:
+		return ""
+	case truthy(u):
+		return "# Upgrade existing installation\nupgrade\n"
+	}
+	return "# Install OS instead of upgrade\ninstall\n"
+}
+
+func strUrlFC3(o *cmdObj) string {
+	if !o.seen {
+		return ""
+	}
+	return "# Use network installation\nurl --url=\"" + o.s("url") + "\"\n"
+}
+
+func strUrlF13(o *cmdObj) string {
+	s := strUrlFC3(o)
+	if o.seen && o.t("proxy") {
+		s = pyStrip(s) + " --proxy=\"" + o.s("proxy") + "\"\n"
 	}
 	return s
 }

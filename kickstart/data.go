@@ -222,9 +222,16 @@ var dataImpls = map[string]dataImpl{
 		return "timesource" + s + "\n"
 	}},
 
-	// Data of commands that are deprecated or removed in every supported
-	// version: never created.
-	"F8_DeviceData": {str: func(*dataObj) string { return "" }},
+	"F8_DeviceData": {str: func(d *dataObj) string {
+		s := ""
+		if d.t("moduleName") {
+			s = "device " + d.s("moduleName")
+			if d.t("moduleOpts") {
+				s += " --opts=\"" + d.s("moduleOpts") + "\""
+			}
+		}
+		return s + "\n"
+	}, eq: eqAttrs("moduleName")},
 }
 
 // eqAttrs is an __eq__ comparing the given attributes.
