@@ -111,9 +111,9 @@ def flatten(v, s):
         warnings.simplefilter('ignore')
         try:
             p.readKickstartFromString(s)
+            return str(h)
         except Exception:  # a crash (TypeError, AttributeError) fails ksflatten too
             return 'ERROR'
-    return str(h)
 
 
 def main():
