@@ -531,7 +531,7 @@ var oldImpls = map[string]classImpl{
 	"F10_Firewall": {parse: parseSelf, str: strFirewallF10},
 	"F10_Iscsi":    {parse: listParse(nil, nil), str: renderList},
 	"F10_Monitor":  {},
-	"F10_XConfig":  {parse: parseSelf, str: strXConfigFC6},
+	"F10_XConfig":  {parse: parseXConfigF10, str: strXConfigFC6},
 
 	"F11_Partition": {parse: parsePartitionFC3, str: strPartition},
 	"F11_Repo":      {parse: parseRepoFC6, str: renderList},
@@ -729,7 +729,7 @@ var oldDataImpls = map[string]dataImpl{
 	"F12_PartData":       {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F12_RaidData":       {str: strRaidData, eq: eqAttrs("device")},
 	"F12_UserData":       {str: dataImpls["F19_UserData"].str, eq: eqAttrs("name")},
-	"F12_ZFCPData":       {str: strZFCPData, eq: eqAttrs("devnum", "wwpn", "fcplun")},
+	"F12_ZFCPData":       {str: strZFCPDataFC3, eq: eqAttrs("devnum", "wwpn", "fcplun")},
 	"F13_FcoeData":       {str: strFcoeData, eq: eqAttrs("nic")},
 	"F13_RaidData":       {str: strRaidData, eq: eqAttrs("device")},
 	"F13_RepoData":       {str: strRepoData, eq: eqAttrs("name")},
@@ -751,15 +751,7 @@ var oldDataImpls = map[string]dataImpl{
 	"FC3_PartData":     {str: strPartData, eq: eqAttrs("mountpoint")},
 	"FC3_RaidData":     {str: strRaidData, eq: eqAttrs("device")},
 	"FC3_VolGroupData": {str: strVolGroupData, eq: eqAttrs("vgname")},
-	"FC3_ZFCPData": {str: func(d *dataObj) string {
-		s := "zfcp"
-		for _, k := range []string{"devnum", "wwpn", "fcplun", "scsiid", "scsilun"} {
-			if d.t(k) {
-				s += " --" + k + "=" + d.s(k)
-			}
-		}
-		return s + "\n"
-	}, eq: eqAttrs("devnum", "wwpn", "fcplun", "scsiid", "scsilun")},
+	"FC3_ZFCPData":     {str: strZFCPDataFC3, eq: eqAttrs("devnum", "wwpn", "fcplun", "scsiid", "scsilun")},
 }
 
 // anyDash reports whether an argument looks like an option.
@@ -954,6 +946,31 @@ func strUrlF13(o *cmdObj) string {
 		s = pyStrip(s) + " --proxy=\"" + o.s("proxy") + "\"\n"
 	}
 	return s
+}
+
+// strZFCPDataFC3 writes --scsiid and --scsilun when set: F12_ZFCPData
+// drops them from a fresh object, but its parser still sets them.
+func strZFCPDataFC3(d *dataObj) string {
+	s := "zfcp"
+	for _, k := range []string{"devnum", "wwpn", "fcplun", "scsiid", "scsilun"} {
+		if d.t(k) {
+			s += " --" + k + "=" + d.s(k)
+		}
+	}
+	return s + "\n"
+}
+
+// parseXConfigF10 is FC3_XConfig.parse for F10 to F13, whose deprecated
+// --depth keeps its value as a string: FC6_XConfig.__str__ then fails on
+// "%d" (TypeError), so the kickstart cannot be written.
+func parseXConfigF10(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	if d, ok := c.o.get("depth").(string); ok {
+		return errf("xconfig --depth=%s cannot be written back: pykickstart's %s keeps the deprecated option as text and its __str__ fails on it with a TypeError; remove --depth", d, c.p.h.v)
+	}
+	return nil
 }
 
 func strDriverDiskDataFC4(d *dataObj) string {
