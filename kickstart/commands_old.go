@@ -594,6 +594,17 @@ var oldImpls = map[string]classImpl{
 	}, str: renderList},
 	"F13_Url": {parse: parseSelf, str: strUrlF13},
 
+	"F14_Bootloader":  {parse: parseSelf, str: strBootloaderFC3(bootloaderArgsF8)},
+	"F14_Firewall":    {parse: parseSelf, str: strFirewallF10},
+	"F14_IgnoreDisk":  {parse: parseIgnoreDiskRHEL6, str: strIgnoreDisk},
+	"F14_Interactive": {},
+	"F14_LogVol":      {parse: parseLogVolFC3, str: renderList},
+	"F14_Method":      {},
+	"F14_Partition":   {parse: parsePartitionFC3, str: strPartition},
+	"F14_Raid":        {parse: parseRaidFC3(true), str: renderList},
+	"F14_Repo":        {parse: parseRepoFC6, str: renderList},
+	"F14_Url":         {parse: parseSelf, str: strUrlF14},
+
 	"FC3_VolGroup": {parse: parseVolGroupF16, str: renderList},
 
 	"FC3_XConfig": {parse: parseSelf, str: func(o *cmdObj) string {
@@ -745,6 +756,11 @@ var oldDataImpls = map[string]dataImpl{
 		}
 		return s + " " + d.s("password") + "\n"
 	}, eq: eqAttrs("username")},
+
+	"F14_LogVolData": {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F14_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F14_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
+	"F14_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 
 	"FC3_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"FC3_NetworkData":  {str: strNetworkData(false), eq: eqAttrs("device")},
@@ -971,6 +987,35 @@ func parseXConfigF10(c *ctx) error {
 		return errf("xconfig --depth=%s cannot be written back: pykickstart's %s keeps the deprecated option as text and its __str__ fails on it with a TypeError; remove --depth", d, c.p.h.v)
 	}
 	return nil
+}
+
+// parseIgnoreDiskRHEL6 is RHEL6_IgnoreDisk.parse (F14's too): exactly
+// one of --drives, --only-use and --interactive.
+func parseIgnoreDiskRHEL6(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	n := 0
+	for _, k := range []string{"ignoredisk", "onlyuse", "interactive"} {
+		if c.o.t(k) {
+			n++
+		}
+	}
+	if n != 1 {
+		return errf("One of --drives , --only-use , or --interactive must be specified for ignoredisk command.")
+	}
+	if c.o.t("interactive") {
+		c.o.a["ignoredisk"] = []string{}
+	}
+	return nil
+}
+
+func strUrlF14(o *cmdObj) string {
+	s := strUrlF13(o)
+	if o.seen && o.t("noverifyssl") {
+		s = pyStrip(s) + " --noverifyssl\n"
+	}
+	return s
 }
 
 func strDriverDiskDataFC4(d *dataObj) string {
