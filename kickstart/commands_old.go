@@ -605,6 +605,12 @@ var oldImpls = map[string]classImpl{
 	"F14_Repo":        {parse: parseRepoFC6, str: renderList},
 	"F14_Url":         {parse: parseSelf, str: strUrlF14},
 
+	"F15_Bootloader":  {parse: parseBootloaderF15, str: strBootloaderFC3(bootloaderArgsF15)},
+	"F15_Interactive": {},
+	"F15_LogVol":      {parse: parseLogVolFC3, str: renderList},
+	"F15_Raid":        {parse: parseRaidFC3(true), str: renderList},
+	"F15_Repo":        {parse: parseRepoF15, str: renderList},
+
 	"FC3_VolGroup": {parse: parseVolGroupF16, str: renderList},
 
 	"FC3_XConfig": {parse: parseSelf, str: func(o *cmdObj) string {
@@ -761,6 +767,10 @@ var oldDataImpls = map[string]dataImpl{
 	"F14_PartData":   {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F14_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
 	"F14_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
+
+	"F15_LogVolData": {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F15_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
+	"F15_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 
 	"FC3_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"FC3_NetworkData":  {str: strNetworkData(false), eq: eqAttrs("device")},
@@ -1018,6 +1028,30 @@ func strUrlF14(o *cmdObj) string {
 	return s
 }
 
+// parseBootloaderF15 is F15_Bootloader.parse (and RHEL6's): --md5pass
+// sets the password and marks it crypted.
+func parseBootloaderF15(c *ctx) error {
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	if md5 := ns["_md5pass"]; truthy(md5) {
+		ns["password"] = md5
+		ns["isCrypted"] = true
+	}
+	delete(ns, "_md5pass")
+	c.setToSelf(ns)
+	return nil
+}
+
+func bootloaderArgsF15(o *cmdObj) string {
+	s := bootloaderArgsF8(o)
+	if o.t("isCrypted") {
+		s += " --iscrypted"
+	}
+	return s
+}
+
 func strDriverDiskDataFC4(d *dataObj) string {
 	s := ""
 	switch {
@@ -1205,9 +1239,14 @@ func parseRebootFC6(c *ctx) error {
 	return parseSelf(c)
 }
 
-// parseRepoFC6 is FC6_Repo.parse: --baseurl or --mirrorlist, one of
-// them (urlRequired is true in every version that has this parse).
-func parseRepoFC6(c *ctx) error {
+// parseRepoFC6 is FC6_Repo.parse: --baseurl or --mirrorlist, exactly one
+// of them.
+func parseRepoFC6(c *ctx) error { return parseRepoURL(c, true) }
+
+// parseRepoF15 is the same parse with F15_Repo's urlRequired = False.
+func parseRepoF15(c *ctx) error { return parseRepoURL(c, false) }
+
+func parseRepoURL(c *ctx, urlRequired bool) error {
 	ns, err := c.parseArgs()
 	if err != nil {
 		return err
@@ -1218,7 +1257,7 @@ func parseRepoFC6(c *ctx) error {
 			used = append(used, o.flag)
 		}
 	}
-	if len(used) == 0 {
+	if urlRequired && len(used) == 0 {
 		return errf("One of -%s options must be specified for repo command.", "--mirrorlist, --baseurl")
 	}
 	if len(used) > 1 {
