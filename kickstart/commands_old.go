@@ -611,6 +611,52 @@ var oldImpls = map[string]classImpl{
 	"F15_Raid":        {parse: parseRaidFC3(true), str: renderList},
 	"F15_Repo":        {parse: parseRepoF15, str: renderList},
 
+	"F16_VolGroup": {parse: parseVolGroupF16, str: renderList},
+
+	"RHEL6_AutoPart": {parse: parseAutoPartF9, str: func(o *cmdObj) string {
+		s := strAutoPartF12(o)
+		if o.t("autopart") && o.t("encrypted") && o.t("cipher") {
+			s = pyStrip(s) + " --cipher=\"" + o.s("cipher") + "\"\n"
+		}
+		return s
+	}},
+	"RHEL6_Bootloader": {parse: parseBootloaderF15, str: strBootloaderFC3(bootloaderArgsF15)},
+	"RHEL6_IgnoreDisk": {parse: parseIgnoreDiskRHEL6, str: strIgnoreDisk},
+	"RHEL6_Iscsi":      {parse: listParse(nil, nil), str: renderList},
+	"RHEL6_LogVol": {parse: func(c *ctx) error {
+		if err := parseLogVolFC3(c); err != nil {
+			return err
+		}
+		d := c.data
+		switch {
+		case d.t("thin_volume") && d.t("thin_pool"):
+			return errf("--thin and --thinpool cannot both be specified for the same logvol")
+		case d.t("thin_volume") && !d.t("pool_name"):
+			return errf("--thin requires --poolname to specify pool name")
+		case (d.t("chunk_size") || d.t("metadata_size")) && !d.t("thin_pool"):
+			return errf("--chunksize and --metadatasize are for thin pools only")
+		}
+		return nil
+	}, str: renderList},
+	"RHEL6_Method":    {},
+	"RHEL6_Network":   {parse: parseNetworkFC3, str: strNetwork},
+	"RHEL6_Partition": {parse: parsePartitionFC3, str: strPartition},
+	"RHEL6_Raid":      {parse: parseRaidFC3(true), str: renderList},
+	"RHEL6_Repo":      {parse: parseRepoFC6, str: renderList},
+	"RHEL6_UnsupportedHardware": {parse: func(c *ctx) error {
+		if _, err := c.parseArgs(); err != nil {
+			return err
+		}
+		c.o.a["unsupported_hardware"] = true
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("unsupported_hardware") {
+			return ""
+		}
+		return "unsupported_hardware\n"
+	}},
+	"RHEL6_Url": {parse: parseSelf, str: strUrlF14},
+
 	"FC3_VolGroup": {parse: parseVolGroupF16, str: renderList},
 
 	"FC3_XConfig": {parse: parseSelf, str: func(o *cmdObj) string {
@@ -771,6 +817,14 @@ var oldDataImpls = map[string]dataImpl{
 	"F15_LogVolData": {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"F15_RaidData":   {str: strRaidData, eq: eqAttrs("device")},
 	"F15_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
+
+	"F16_VolGroupData":  {str: strVolGroupData, eq: eqAttrs("vgname")},
+	"RHEL6_IscsiData":   {str: dataImpls["F17_IscsiData"].str},
+	"RHEL6_LogVolData":  {str: strLogVolDataRHEL6, eq: eqAttrs("vgname", "name")},
+	"RHEL6_NetworkData": {str: strNetworkDataRHEL6, eq: eqAttrs("device")},
+	"RHEL6_PartData":    {str: strPartDataRHEL6, eq: eqAttrs("mountpoint")},
+	"RHEL6_RaidData":    {str: strRaidData, eq: eqAttrs("device")},
+	"RHEL6_RepoData":    {str: strRepoData, eq: eqAttrs("name")},
 
 	"FC3_LogVolData":   {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"FC3_NetworkData":  {str: strNetworkData(false), eq: eqAttrs("device")},
@@ -1050,6 +1104,78 @@ func bootloaderArgsF15(o *cmdObj) string {
 		s += " --iscrypted"
 	}
 	return s
+}
+
+// without is a copy of a data object lacking the given attributes, for
+// writing the options an older class shares with the newer port in the
+// newer port's order, then the rest in the older class's order.
+func without(d *dataObj, names ...string) *dataObj {
+	c := &dataObj{cls: d.cls, a: d.a.clone(), cmd: d.cmd}
+	for _, n := range names {
+		delete(c.a, n)
+	}
+	return c
+}
+
+// strNetworkDataRHEL6 is RHEL6_NetworkData: F8's options, then
+// --activate, --nodefroute, --vlanid, --bondslaves, --bondopts.
+func strNetworkDataRHEL6(d *dataObj) string {
+	s := strings.TrimSuffix(strNetworkData(false)(without(d, "activate", "nodefroute", "vlanid", "bondslaves", "bondopts")), "\n")
+	if d.t("activate") {
+		s += " --activate"
+	}
+	if d.t("nodefroute") {
+		s += " --nodefroute"
+	}
+	for _, k := range []string{"vlanid", "bondslaves", "bondopts"} {
+		if d.t(k) {
+			s += " --" + k + "=" + d.s(k)
+		}
+	}
+	return s + "\n"
+}
+
+// strPartDataRHEL6 is RHEL6_PartData: F12's options, then --cipher and
+// --hibernation.
+func strPartDataRHEL6(d *dataObj) string {
+	s := strings.TrimSuffix(strPartData(without(d, "cipher", "hibernation")), "\n")
+	if d.t("encrypted") && d.t("cipher") {
+		s += " --cipher=\"" + d.s("cipher") + "\""
+	}
+	if d.t("hibernation") {
+		s += " --hibernation"
+	}
+	return s + "\n"
+}
+
+// strLogVolDataRHEL6 is RHEL6_LogVolData: F12's options, then --cipher,
+// --hibernation, thin provisioning and --profile, then --name and
+// --vgname.
+func strLogVolDataRHEL6(d *dataObj) string {
+	tail := " --name=" + d.s("name") + " --vgname=" + d.s("vgname") + "\n"
+	s := strings.TrimSuffix(strLogVolData(without(d, "cipher", "hibernation", "thin_pool", "metadata_size", "chunk_size", "thin_volume", "pool_name", "profile")), tail)
+	if d.t("encrypted") && d.t("cipher") {
+		s += " --cipher=\"" + d.s("cipher") + "\""
+	}
+	if d.t("hibernation") {
+		s += " --hibernation"
+	}
+	if d.t("thin_pool") {
+		s += " --thinpool"
+		if d.t("metadata_size") {
+			s += " --metadatasize=" + pyD(d.get("metadata_size"))
+		}
+		if d.t("chunk_size") {
+			s += " --chunksize=" + pyD(d.get("chunk_size"))
+		}
+	}
+	if d.t("thin_volume") {
+		s += " --thin --poolname=" + d.s("pool_name")
+	}
+	if d.t("profile") {
+		s += " --profile=" + d.s("profile")
+	}
+	return s + tail
 }
 
 func strDriverDiskDataFC4(d *dataObj) string {
