@@ -613,6 +613,9 @@ var oldImpls = map[string]classImpl{
 
 	"F16_VolGroup": {parse: parseVolGroupF16, str: renderList},
 
+	"F16_AutoPart": {parse: parseAutoPartF9, str: strAutoPartF16},
+	"F16_Network":  {parse: parseNetworkFC3, str: strNetwork},
+
 	"RHEL6_AutoPart": {parse: parseAutoPartF9, str: func(o *cmdObj) string {
 		s := strAutoPartF12(o)
 		if o.t("autopart") && o.t("encrypted") && o.t("cipher") {
@@ -819,6 +822,9 @@ var oldDataImpls = map[string]dataImpl{
 	"F15_RepoData":   {str: strRepoData, eq: eqAttrs("name")},
 
 	"F16_VolGroupData":  {str: strVolGroupData, eq: eqAttrs("vgname")},
+	"F16_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F17_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F17_PartData":      {str: strPartData, eq: eqAttrs("mountpoint")},
 	"RHEL6_IscsiData":   {str: dataImpls["F17_IscsiData"].str},
 	"RHEL6_LogVolData":  {str: strLogVolDataRHEL6, eq: eqAttrs("vgname", "name")},
 	"RHEL6_NetworkData": {str: strNetworkDataRHEL6, eq: eqAttrs("device")},
@@ -984,6 +990,14 @@ func strAutoPartF12(o *cmdObj) string {
 			s += " --backuppassphrase"
 		}
 		s += "\n"
+	}
+	return s
+}
+
+func strAutoPartF16(o *cmdObj) string {
+	s := strAutoPartF12(o)
+	if o.t("autopart") && !o.t("lvm") {
+		s = pyStrip(s) + " --nolvm\n"
 	}
 	return s
 }
