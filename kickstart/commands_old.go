@@ -616,6 +616,21 @@ var oldImpls = map[string]classImpl{
 	"F16_AutoPart": {parse: parseAutoPartF9, str: strAutoPartF16},
 	"F16_Network":  {parse: parseNetworkFC3, str: strNetwork},
 
+	"F17_AutoPart":   {parse: parseAutoPartF17, str: strAutoPartF17},
+	"F17_BTRFS":      {parse: parseBTRFSF23, str: renderList},
+	"F17_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(bootloaderArgsF17)},
+	"F17_ClearPart": {parse: func(c *ctx) error {
+		if err := parseSelf(c); err != nil {
+			return err
+		}
+		if c.o.t("devices") {
+			c.o.a["type"] = pyInt(clearpartList)
+		}
+		return nil
+	}, str: strClearPartF28},
+	"F17_LogVol":    {parse: parseLogVolF17, str: renderList},
+	"F17_Partition": {parse: parsePartitionF17, str: strPartition},
+
 	"RHEL6_AutoPart": {parse: parseAutoPartF9, str: func(o *cmdObj) string {
 		s := strAutoPartF12(o)
 		if o.t("autopart") && o.t("encrypted") && o.t("cipher") {
@@ -825,6 +840,7 @@ var oldDataImpls = map[string]dataImpl{
 	"F16_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F17_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"F17_PartData":      {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F17_BTRFSData":     {str: dataImpls["F23_BTRFSData"].str, eq: eqAttrs("mountpoint")},
 	"RHEL6_IscsiData":   {str: dataImpls["F17_IscsiData"].str},
 	"RHEL6_LogVolData":  {str: strLogVolDataRHEL6, eq: eqAttrs("vgname", "name")},
 	"RHEL6_NetworkData": {str: strNetworkDataRHEL6, eq: eqAttrs("device")},
@@ -1000,6 +1016,71 @@ func strAutoPartF16(o *cmdObj) string {
 		s = pyStrip(s) + " --nolvm\n"
 	}
 	return s
+}
+
+func parseAutoPartF17(c *ctx) error {
+	if err := parseAutoPartF9(c); err != nil {
+		return err
+	}
+	c.o.a["lvm"] = true
+	return nil
+}
+
+func strAutoPartF17(o *cmdObj) string {
+	s := strAutoPartF16(o)
+	if !o.t("autopart") {
+		return s
+	}
+	if ty := autopartTypeName(o.get("type")); ty != "" {
+		s = pyStrip(s) + " --type=" + ty + "\n"
+	}
+	return s
+}
+
+func parseBootloaderF17(c *ctx) error {
+	if err := parseBootloaderF15(c); err != nil {
+		return err
+	}
+	if strings.Contains(c.o.s("bootDrive"), ",") {
+		return errf("--boot-drive accepts only one argument")
+	}
+	return nil
+}
+
+func bootloaderArgsF17(o *cmdObj) string {
+	s := bootloaderArgsF15(o)
+	if o.t("bootDrive") {
+		s += " --boot-drive=" + o.s("bootDrive")
+	}
+	return s
+}
+
+func parseLogVolF17(c *ctx) error {
+	if err := parseLogVolFC3(c); err != nil {
+		return err
+	}
+	d := c.data
+	if d.t("resize") && !d.t("preexist") {
+		return errf("--resize can only be used in conjunction with --useexisting")
+	}
+	if d.t("resize") && !d.t("size") {
+		return errf("--resize requires --size to indicate new size")
+	}
+	return nil
+}
+
+func parsePartitionF17(c *ctx) error {
+	if err := parsePartitionFC3(c); err != nil {
+		return err
+	}
+	d := c.data
+	if d.t("resize") && !d.t("onPart") {
+		return errf("--resize can only be used in conjunction with --onpart")
+	}
+	if d.t("resize") && !d.t("size") {
+		return errf("--resize requires --size to specify new size")
+	}
+	return nil
 }
 
 func strFirewallF10(o *cmdObj) string {

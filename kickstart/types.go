@@ -64,8 +64,9 @@ var typeFuncs = map[string]typeFunc{
 		}
 		return strings.TrimPrefix(s, "md"), nil
 	},
-	"_type_cb": func(_, s string) (Value, error) {
-		if t, ok := autopartTypes[strings.ToLower(s)]; ok {
+	"_type_cb": func(cls, s string) (Value, error) {
+		// F17_AutoPart and F18_AutoPart know no thinp.
+		if t, ok := autopartTypes[strings.ToLower(s)]; ok && !(t == autopartThinp && (cls == "F17_AutoPart" || cls == "F18_AutoPart")) {
 			return pyInt(t), nil
 		}
 		return nil, &ksTypeError{msg: "Invalid autopart type: " + s}
