@@ -631,6 +631,115 @@ var oldImpls = map[string]classImpl{
 	"F17_LogVol":    {parse: parseLogVolF17, str: renderList},
 	"F17_Partition": {parse: parsePartitionF17, str: strPartition},
 
+	"F18_AutoPart": {parse: parseAutoPartF17, str: strAutoPartF18},
+	"F18_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(func(o *cmdObj) string {
+		s := bootloaderArgsF17(o)
+		if o.t("leavebootorder") {
+			s += " --leavebootorder"
+		}
+		return s
+	})},
+	"F18_LogVol":    {parse: parseLogVolF17, str: renderList},
+	"F18_Method":    {},
+	"F18_Monitor":   {},
+	"F18_Network":   {parse: parseNetworkFC3, str: strNetwork},
+	"F18_Partition": {parse: parsePartitionF17, str: strPartition},
+	"F18_Raid":      {parse: parseRaidFC3(true), str: renderList},
+	"F18_Reboot": {parse: func(c *ctx) error {
+		if err := parseRebootFC6(c); err != nil {
+			return err
+		}
+		if c.o.currentCmd == "halt" {
+			c.o.a["action"] = pyInt(ksWait)
+		}
+		return nil
+	}, str: func(o *cmdObj) string {
+		args := ""
+		if o.t("eject") {
+			args = " --eject"
+		}
+		if intIs(o.get("action"), ksWait) && o.get("action") != nil {
+			return "# Halt after installation\nhalt" + args + "\n"
+		}
+		return strRebootFC3(args)(o)
+	}},
+	"F18_Timezone": {parse: func(c *ctx) error {
+		if err := parseTimezoneFC3(c); err != nil {
+			return err
+		}
+		// list(set(ntpservers)): the duplicates go. pykickstart's order
+		// is then the set's, which varies from run to run (string
+		// hashing is randomised); the first-seen order is kept here.
+		var uniq []string
+		seen := map[string]bool{}
+		for _, n := range c.o.list_("ntpservers") {
+			if !seen[n] {
+				seen[n] = true
+				uniq = append(uniq, n)
+			}
+		}
+		if uniq == nil {
+			uniq = []string{}
+		}
+		c.o.a["ntpservers"] = uniq
+		if len(uniq) > 0 && c.o.t("nontp") {
+			return errf("Options --nontp and --ntpservers are mutually exclusive")
+		}
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.t("timezone") {
+			return ""
+		}
+		s := o.s("timezone")
+		if o.t("isUtc") {
+			s += " --isUtc"
+		}
+		if o.t("nontp") {
+			s += " --nontp"
+		}
+		if l := o.list_("ntpservers"); len(l) > 0 {
+			s += " --ntpservers=" + strings.Join(l, ",")
+		}
+		return "# System timezone\ntimezone " + s + "\n"
+	}},
+	"F18_Url": {parse: func(c *ctx) error {
+		ns, err := c.parseArgs()
+		if err != nil {
+			return err
+		}
+		c.setToSelf(ns)
+		var used []string
+		for _, o := range []struct{ attr, flag string }{{"mirrorlist", "--mirrorlist"}, {"url", "--url"}} {
+			if truthy(ns[o.attr]) {
+				used = append(used, o.flag)
+			}
+		}
+		if len(used) == 0 {
+			return errf("One of ---mirrorlist, --url options must be specified for url command.")
+		}
+		if len(used) > 1 {
+			return errf("Only one of %s options may be specified for url command.", strings.Join(used, ", "))
+		}
+		return nil
+	}, str: func(o *cmdObj) string {
+		if !o.seen {
+			return ""
+		}
+		s := "# Use network installation\n"
+		if o.t("url") {
+			s += "url --url=\"" + o.s("url") + "\""
+		} else if o.t("mirrorlist") {
+			s += "url --mirrorlist=\"" + o.s("mirrorlist") + "\""
+		}
+		if o.t("proxy") {
+			s += " --proxy=\"" + o.s("proxy") + "\""
+		}
+		if o.t("noverifyssl") {
+			s += " --noverifyssl"
+		}
+		return s + "\n"
+	}},
+
 	"RHEL6_AutoPart": {parse: parseAutoPartF9, str: func(o *cmdObj) string {
 		s := strAutoPartF12(o)
 		if o.t("autopart") && o.t("encrypted") && o.t("cipher") {
@@ -841,6 +950,10 @@ var oldDataImpls = map[string]dataImpl{
 	"F17_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"F17_PartData":      {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F17_BTRFSData":     {str: dataImpls["F23_BTRFSData"].str, eq: eqAttrs("mountpoint")},
+	"F18_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F18_PartData":      {str: strPartData, eq: eqAttrs("mountpoint")},
+	"F18_RaidData":      {str: strRaidData, eq: eqAttrs("device")},
+	"RHEL7_FcoeData":    {str: strFcoeData, eq: eqAttrs("nic")},
 	"RHEL6_IscsiData":   {str: dataImpls["F17_IscsiData"].str},
 	"RHEL6_LogVolData":  {str: strLogVolDataRHEL6, eq: eqAttrs("vgname", "name")},
 	"RHEL6_NetworkData": {str: strNetworkDataRHEL6, eq: eqAttrs("device")},
@@ -1033,6 +1146,14 @@ func strAutoPartF17(o *cmdObj) string {
 	}
 	if ty := autopartTypeName(o.get("type")); ty != "" {
 		s = pyStrip(s) + " --type=" + ty + "\n"
+	}
+	return s
+}
+
+func strAutoPartF18(o *cmdObj) string {
+	s := strAutoPartF17(o)
+	if o.t("autopart") && o.t("encrypted") && o.t("cipher") {
+		s = pyStrip(s) + " --cipher=\"" + o.s("cipher") + "\"\n"
 	}
 	return s
 }
