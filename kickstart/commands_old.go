@@ -631,20 +631,14 @@ var oldImpls = map[string]classImpl{
 	"F17_LogVol":    {parse: parseLogVolF17, str: renderList},
 	"F17_Partition": {parse: parsePartitionF17, str: strPartition},
 
-	"F18_AutoPart": {parse: parseAutoPartF17, str: strAutoPartF18},
-	"F18_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(func(o *cmdObj) string {
-		s := bootloaderArgsF17(o)
-		if o.t("leavebootorder") {
-			s += " --leavebootorder"
-		}
-		return s
-	})},
-	"F18_LogVol":    {parse: parseLogVolF17, str: renderList},
-	"F18_Method":    {},
-	"F18_Monitor":   {},
-	"F18_Network":   {parse: parseNetworkFC3, str: strNetwork},
-	"F18_Partition": {parse: parsePartitionF17, str: strPartition},
-	"F18_Raid":      {parse: parseRaidFC3(true), str: renderList},
+	"F18_AutoPart":   {parse: parseAutoPartF17, str: strAutoPartF18},
+	"F18_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(bootloaderArgsF18)},
+	"F18_LogVol":     {parse: parseLogVolF17, str: renderList},
+	"F18_Method":     {},
+	"F18_Monitor":    {},
+	"F18_Network":    {parse: parseNetworkFC3, str: strNetwork},
+	"F18_Partition":  {parse: parsePartitionF17, str: strPartition},
+	"F18_Raid":       {parse: parseRaidFC3(true), str: renderList},
 	"F18_Reboot": {parse: func(c *ctx) error {
 		if err := parseRebootFC6(c); err != nil {
 			return err
@@ -739,6 +733,14 @@ var oldImpls = map[string]classImpl{
 		}
 		return s + "\n"
 	}},
+
+	"F19_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(bootloaderArgsF19)},
+	"F19_Method":     {},
+	"F19_Network":    {parse: parseNetworkFC3, str: strNetwork},
+	"F19_Raid":       {parse: parseRaidFC3(false), str: renderList},
+	"F19_User": {parse: listParse(nil, func(c *ctx, d *dataObj) {
+		c.warn("A user with the name %s has already been defined.", d.s("name"))
+	}), str: renderList},
 
 	"RHEL6_AutoPart": {parse: parseAutoPartF9, str: func(o *cmdObj) string {
 		s := strAutoPartF12(o)
@@ -954,6 +956,8 @@ var oldDataImpls = map[string]dataImpl{
 	"F18_PartData":      {str: strPartData, eq: eqAttrs("mountpoint")},
 	"F18_RaidData":      {str: strRaidData, eq: eqAttrs("device")},
 	"RHEL7_FcoeData":    {str: strFcoeData, eq: eqAttrs("nic")},
+	"F19_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F20_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"RHEL6_IscsiData":   {str: dataImpls["F17_IscsiData"].str},
 	"RHEL6_LogVolData":  {str: strLogVolDataRHEL6, eq: eqAttrs("vgname", "name")},
 	"RHEL6_NetworkData": {str: strNetworkDataRHEL6, eq: eqAttrs("device")},
@@ -1154,6 +1158,22 @@ func strAutoPartF18(o *cmdObj) string {
 	s := strAutoPartF17(o)
 	if o.t("autopart") && o.t("encrypted") && o.t("cipher") {
 		s = pyStrip(s) + " --cipher=\"" + o.s("cipher") + "\"\n"
+	}
+	return s
+}
+
+func bootloaderArgsF18(o *cmdObj) string {
+	s := bootloaderArgsF17(o)
+	if o.t("leavebootorder") {
+		s += " --leavebootorder"
+	}
+	return s
+}
+
+func bootloaderArgsF19(o *cmdObj) string {
+	s := bootloaderArgsF18(o)
+	if o.t("extlinux") {
+		s += " --extlinux"
 	}
 	return s
 }
