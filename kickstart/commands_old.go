@@ -2,6 +2,7 @@ package kickstart
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 )
 
@@ -535,23 +536,7 @@ var oldImpls = map[string]classImpl{
 
 	"F11_Partition": {parse: parsePartitionFC3, str: strPartition},
 	"F11_Repo":      {parse: parseRepoFC6, str: renderList},
-	"F11_Upgrade": {parse: func(c *ctx) error {
-		ns, err := c.parseArgs()
-		if err != nil {
-			return err
-		}
-		if rd, ok := ns["root_device"].(string); ok && rd == "" {
-			return errf("Kickstart command upgrade does not accept empty parameter --root-device")
-		}
-		c.o.a["root_device"] = ns["root_device"]
-		c.o.a["upgrade"] = c.o.currentCmd == "upgrade"
-		return nil
-	}, str: func(o *cmdObj) string {
-		if o.t("upgrade") && o.get("root_device") != nil {
-			return "# Upgrade existing installation\nupgrade --root-device=" + o.s("root_device") + "\n"
-		}
-		return strUpgradeFC3(o)
-	}},
+	"F11_Upgrade":   {parse: parseUpgradeF11, str: strUpgradeF11},
 
 	"F12_AutoPart":   {parse: parseAutoPartF9, str: strAutoPartF12},
 	"F12_Bootloader": {parse: parseSelf, str: strBootloaderFC3(bootloaderArgsF8)},
@@ -741,6 +726,30 @@ var oldImpls = map[string]classImpl{
 	"F19_User": {parse: listParse(nil, func(c *ctx, d *dataObj) {
 		c.warn("A user with the name %s has already been defined.", d.s("name"))
 	}), str: renderList},
+
+	"F20_AutoPart": {parse: parseAutoPartF17, str: strAutoPartF18},
+	"F20_Firewall": {parse: parseSelf, str: strFirewallF28},
+	"F20_Install": {parse: func(c *ctx) error {
+		if err := parseUpgradeF11(c); err != nil {
+			return err
+		}
+		c.o.a["upgrade"] = false
+		return nil
+	}, str: strUpgradeF11},
+	"F20_LogVol":  {parse: parseLogVolF20, str: renderList},
+	"F20_Network": {parse: parseNetworkFC3, str: strNetwork},
+	"F20_Partition": {parse: func(c *ctx) error {
+		if err := parsePartitionF17(c); err != nil {
+			return err
+		}
+		d := c.data
+		if d.s("fstype") == "tmpfs" && (d.t("grow") || !intIs(d.get("maxSizeMB"), 0)) {
+			return errf("The --fstype=tmpfs option can't be used together with --grow or --maxsize")
+		}
+		return nil
+	}, str: strPartition},
+	"F20_Raid":    {parse: parseRaidFC3(false), str: renderList},
+	"F20_Upgrade": {},
 
 	"RHEL6_AutoPart": {parse: parseAutoPartF9, str: func(o *cmdObj) string {
 		s := strAutoPartF12(o)
@@ -958,6 +967,7 @@ var oldDataImpls = map[string]dataImpl{
 	"RHEL7_FcoeData":    {str: strFcoeData, eq: eqAttrs("nic")},
 	"F19_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F20_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F20_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"RHEL6_IscsiData":   {str: dataImpls["F17_IscsiData"].str},
 	"RHEL6_LogVolData":  {str: strLogVolDataRHEL6, eq: eqAttrs("vgname", "name")},
 	"RHEL6_NetworkData": {str: strNetworkDataRHEL6, eq: eqAttrs("device")},
@@ -1176,6 +1186,47 @@ func bootloaderArgsF19(o *cmdObj) string {
 		s += " --extlinux"
 	}
 	return s
+}
+
+func parseUpgradeF11(c *ctx) error {
+	ns, err := c.parseArgs()
+	if err != nil {
+		return err
+	}
+	if rd, ok := ns["root_device"].(string); ok && rd == "" {
+		return errf("Kickstart command upgrade does not accept empty parameter --root-device")
+	}
+	c.o.a["root_device"] = ns["root_device"]
+	c.o.a["upgrade"] = c.o.currentCmd == "upgrade"
+	return nil
+}
+
+func strUpgradeF11(o *cmdObj) string {
+	if o.t("upgrade") && o.get("root_device") != nil {
+		return "# Upgrade existing installation\nupgrade --root-device=" + o.s("root_device") + "\n"
+	}
+	return strUpgradeFC3(o)
+}
+
+func parseLogVolF20(c *ctx) error {
+	if err := parseLogVolF17(c); err != nil {
+		return err
+	}
+	d := c.data
+	switch {
+	case d.t("thin_volume") && d.t("thin_pool"):
+		return errf("--thin and --thinpool cannot both be specified for the same logvol")
+	case d.t("thin_volume") && !d.t("pool_name"):
+		return errf("--thin requires --poolname to specify pool name")
+	case (d.t("chunk_size") || d.t("metadata_size")) && !d.t("thin_pool"):
+		return errf("--chunksize and --metadatasize are for thin pools only")
+	case !d.t("preexist") && !d.t("percent") && !d.t("size") && !d.t("recommended") && !d.t("hibernation"):
+		return errf("No size given for logical volume. Use one of --useexisting, --noformat, --size, --percent, or --hibernation.")
+	}
+	if p, ok := d.get("percent").(*big.Int); ok && (p.Sign() < 0 || p.Cmp(big.NewInt(100)) > 0) {
+		return errf("Percentage must be between 0 and 100.")
+	}
+	return nil
 }
 
 func parseBootloaderF17(c *ctx) error {
