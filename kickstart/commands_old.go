@@ -604,17 +604,9 @@ var oldImpls = map[string]classImpl{
 	"F17_AutoPart":   {parse: parseAutoPartF17, str: strAutoPartF17},
 	"F17_BTRFS":      {parse: parseBTRFSF23, str: renderList},
 	"F17_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(bootloaderArgsF17)},
-	"F17_ClearPart": {parse: func(c *ctx) error {
-		if err := parseSelf(c); err != nil {
-			return err
-		}
-		if c.o.t("devices") {
-			c.o.a["type"] = pyInt(clearpartList)
-		}
-		return nil
-	}, str: strClearPartF28},
-	"F17_LogVol":    {parse: parseLogVolF17, str: renderList},
-	"F17_Partition": {parse: parsePartitionF17, str: strPartition},
+	"F17_ClearPart":  {parse: oldClearPartF17, str: strClearPartF28},
+	"F17_LogVol":     {parse: parseLogVolF17, str: renderList},
+	"F17_Partition":  {parse: parsePartitionF17, str: strPartition},
 
 	"F18_AutoPart":   {parse: parseAutoPartF17, str: strAutoPartF18},
 	"F18_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(bootloaderArgsF18)},
@@ -750,6 +742,47 @@ var oldImpls = map[string]classImpl{
 	}, str: strPartition},
 	"F20_Raid":    {parse: parseRaidFC3(false), str: renderList},
 	"F20_Upgrade": {},
+
+	"F21_AutoPart": {parse: func(c *ctx) error {
+		if err := parseAutoPartF17(c); err != nil {
+			return err
+		}
+		if c.o.s("fstype") == "btrfs" && c.o.get("fstype") != nil {
+			return errf("autopart --fstype=btrfs is not valid fstype, use --type=btrfs instead")
+		}
+		if autopartTypeName(c.o.get("type")) == "btrfs" && c.o.t("fstype") {
+			return errf("autopart --fstype cannot be used with --type=btrfs")
+		}
+		return nil
+	}, str: func(o *cmdObj) string {
+		s := strAutoPartF18(o)
+		if o.t("autopart") && o.t("fstype") {
+			s = pyStrip(s) + " --fstype=" + o.s("fstype") + "\n"
+		}
+		return s
+	}},
+	"F21_Bootloader": {parse: parseBootloaderF17, str: strBootloaderFC3(func(o *cmdObj) string {
+		if o.t("disabled") {
+			return " --disabled"
+		}
+		s := bootloaderArgsF19(o)
+		if o.t("nombr") {
+			s += " --nombr"
+		}
+		return s
+	})},
+	"F21_ClearPart": {parse: oldClearPartF17, str: strClearPartF28},
+	"F21_LogVol": {parse: func(c *ctx) error {
+		if err := parseLogVolF20(c); err != nil {
+			return err
+		}
+		if c.data.t("size") && c.data.t("percent") {
+			return errf("--size and --percent cannot both be specified for the same logvol")
+		}
+		return nil
+	}, str: renderList},
+	"F21_Network": {parse: parseNetworkFC3, str: strNetwork},
+	"F21_Repo":    {parse: parseRepoF15, str: renderList},
 
 	"RHEL6_AutoPart": {parse: parseAutoPartF9, str: func(o *cmdObj) string {
 		s := strAutoPartF12(o)
@@ -968,6 +1001,9 @@ var oldDataImpls = map[string]dataImpl{
 	"F19_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
 	"F20_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
 	"F20_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F21_LogVolData":    {str: strLogVolData, eq: eqAttrs("vgname", "name")},
+	"F21_NetworkData":   {str: strNetworkData(false), eq: eqAttrs("device")},
+	"F21_RepoData":      {str: strRepoData, eq: eqAttrs("name")},
 	"RHEL6_IscsiData":   {str: dataImpls["F17_IscsiData"].str},
 	"RHEL6_LogVolData":  {str: strLogVolDataRHEL6, eq: eqAttrs("vgname", "name")},
 	"RHEL6_NetworkData": {str: strNetworkDataRHEL6, eq: eqAttrs("device")},
@@ -1225,6 +1261,17 @@ func parseLogVolF20(c *ctx) error {
 	}
 	if p, ok := d.get("percent").(*big.Int); ok && (p.Sign() < 0 || p.Cmp(big.NewInt(100)) > 0) {
 		return errf("Percentage must be between 0 and 100.")
+	}
+	return nil
+}
+
+// oldClearPartF17 is F17_ClearPart.parse: --list makes the type "list".
+func oldClearPartF17(c *ctx) error {
+	if err := parseSelf(c); err != nil {
+		return err
+	}
+	if c.o.t("devices") {
+		c.o.a["type"] = pyInt(clearpartList)
 	}
 	return nil
 }
