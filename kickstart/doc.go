@@ -7,11 +7,10 @@
 // commands are sorted by priority, options re-ordered and re-quoted,
 // repeated commands merged option by option, comments dropped, %packages
 // sorted and de-duplicated, and includes followed. This package reproduces
-// that for the versions of pykickstart 3.74 that Versions lists (F31 to
-// F45, DEVEL being F45, RHEL8 to RHEL11, and the oldest ones
-// docs/kickstart.md names), including its lexing (shlex rules, "#"
-// comments in the middle of words, every line break Python's
-// str.splitlines knows),
+// that for the versions of pykickstart 3.74 that Versions lists (FC3 to
+// F21 and F31 to F45, DEVEL being F45, RHEL3 to RHEL6 and RHEL8 to
+// RHEL11), including its lexing (shlex rules, "#" comments in the middle
+// of words, every line break Python's str.splitlines knows),
 // %include lookup, scripts and the sections it keeps as text, and its
 // quirks (a whitespace-only script's body leaking into the next one, "%end"
 // glued to "%anaconda").

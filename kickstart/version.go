@@ -13,9 +13,10 @@ import (
 type Version int
 
 // The versions pykickstart 3.74 knows (pykickstart/version.py), with its
-// numbers. This package reproduces those with tables (Supported); the
-// others ParseVersion names but refuses. DEVEL is the newest Fedora, as in
-// pykickstart.
+// numbers. This package reproduces those with tables (Supported): FC3 to
+// F21, F31 to F45, RHEL3 to RHEL6 and RHEL8 to RHEL11; the others (F22 to
+// F30, RHEL7) ParseVersion names but refuses. DEVEL is the newest Fedora,
+// as in pykickstart.
 const (
 	RHEL3  Version = 900
 	FC3    Version = 1000
