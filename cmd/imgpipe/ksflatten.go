@@ -18,7 +18,7 @@ import (
 // text with its includes inlined.
 func cmdKsFlatten(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("ks flatten", "FILE")
-	version := fs.String("v", "DEVEL", "kickstart syntax version: F31 to F45, RHEL8 to RHEL11, by name or number (F41, 41000); DEVEL is the newest (F45)")
+	version := fs.String("v", "DEVEL", "kickstart syntax version: FC3 to F21, F31 to F45, RHEL3 to RHEL6, RHEL8 to RHEL11, by name or number (F41, 41000); DEVEL is the newest (F45)")
 	preserve := fs.Bool("preserve", false, "print the kickstart as written, comments and all, with its includes inlined (for reading)")
 	ksappend := fs.Bool("ksappend", false, "expand %ksappend lines as Anaconda does, relative to the working directory (ksflatten and Koji drop them)")
 	output := fs.String("o", "", "write the result to this file instead of standard output")
