@@ -391,7 +391,7 @@ var impls = map[string]classImpl{
 	"F43_Raid":    {parse: parseRaid(false), str: renderList},
 	"RHEL8_Raid":  {parse: parseRaid(true), str: renderList},
 	"RHEL9_Raid":  {parse: parseRaid(true), str: renderList},
-	"RHEL10_Raid": {parse: parseRaid(true), str: renderList},
+	"RHEL10_Raid": {parse: parseRaid(false), str: renderList}, // from F43_Raid: no btrfs check
 
 	"F30_Url":   {parse: parseUrlF18, str: strUrlF30},
 	"RHEL8_Url": {parse: parseUrlF18, str: strUrlF30},

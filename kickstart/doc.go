@@ -53,7 +53,10 @@
 // internal/gen/tables.py: which class handles each command in each version,
 // the argparse actions of its option parser, the attributes a fresh object
 // starts with, write priorities. What each class's parse() checks and
-// __str__() prints is written by hand in commands.go and data.go; argparse,
-// shlex and the Python string semantics they rely on are reimplemented in
-// argparse.go, shlex.go and py.go.
+// __str__() prints is written by hand in commands.go and data.go (and, for
+// the classes only FC3 to F21 and RHEL3 to RHEL6 use, commands_old.go);
+// argparse, shlex and the Python string semantics they rely on are
+// reimplemented in argparse.go, shlex.go and py.go.
+// internal/gen/record_oracle_old.py records pykickstart's own output for
+// the oracle test (oracle_test.go).
 package kickstart
