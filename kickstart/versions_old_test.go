@@ -1,6 +1,9 @@
 package kickstart
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // The oldest versions (FC3 upward), one case per version with every
 // command class it added to the port (named in the comment). Every
@@ -832,5 +835,14 @@ func TestOldestVersions(t *testing.T) {
 		errs:  []string{"autopart --fstype cannot be used with --type=btrfs"},
 	}} {
 		t.Run(c.name, c.run)
+	}
+}
+
+// Each class has one port: commands_old.go adds only classes commands.go
+// and data.go do not have.
+func TestOldPortsNotDuplicated(t *testing.T) {
+	if len(oldDuplicates) > 0 {
+		slices.Sort(oldDuplicates)
+		t.Errorf("classes ported twice (drop one port from commands_old.go): %v", oldDuplicates)
 	}
 }
