@@ -6,7 +6,8 @@ assert_parse and assert_parse_error (each test run, its inputs captured),
 plus a few multi-line cases; for each version named on the command line and
 each input whose command that version knows, it writes one JSON line
 {"v": version, "in": kickstart, "out": str(handler) or "ERROR"}, as
-tools/ksflatten.py prints it.
+tools/ksflatten.py prints it ("ERROR" also when pykickstart crashes, as
+ksflatten then fails too). It works for any version, not only the old ones.
 
 Usage, from the repository root, with a pykickstart checkout (its tests/
 directory is read):
@@ -27,7 +28,6 @@ import contextlib
 
 from pykickstart.parser import KickstartParser
 from pykickstart.version import makeVersion
-from pykickstart.errors import KickstartError
 
 EXTRA = [
     "part / --size=100\npart / --size=200\n",
