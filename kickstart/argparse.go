@@ -70,16 +70,6 @@ func (a *action) name() string {
 	return a.dest
 }
 
-func (a *action) constValue() Value {
-	switch a.kind {
-	case aStoreTrue:
-		return true
-	case aStoreFalse:
-		return false
-	}
-	return a.konst
-}
-
 // argParser is one parser: its actions in order, and what parsing needs
 // of them, computed once.
 type argParser struct {

@@ -271,7 +271,7 @@ func (c *ctx) deprecation(format string, a ...any) {
 // isDuplicate reports whether d equals an object already in the list, by
 // its data class's __eq__.
 func (c *ctx) isDuplicate(d *dataObj) bool {
-	di := dataImpls[d.cls]
+	di, _ := dataImplOf(d.cls)
 	if di.eq == nil {
 		return false
 	}
@@ -282,5 +282,3 @@ func (c *ctx) isDuplicate(d *dataObj) bool {
 	}
 	return false
 }
-
-func (c *ctx) errf(format string, a ...any) error { return errf(format, a...) }

@@ -7,8 +7,8 @@
 // commands are sorted by priority, options re-ordered and re-quoted,
 // repeated commands merged option by option, comments dropped, %packages
 // sorted and de-duplicated, and includes followed. This package reproduces
-// that for the versions F22 to F45 (DEVEL is F45) and RHEL7 to RHEL11
-// of pykickstart 3.74, including its lexing (shlex rules, "#" comments in
+// that for every version of pykickstart 3.74 (FC3 to F45, DEVEL being F45,
+// and RHEL3 to RHEL11), including its lexing (shlex rules, "#" comments in
 // the middle of words, every line break Python's str.splitlines knows),
 // %include lookup, scripts and the sections it keeps as text, and its
 // quirks (a whitespace-only script's body leaking into the next one, "%end"
@@ -52,7 +52,10 @@
 // internal/gen/tables.py: which class handles each command in each version,
 // the argparse actions of its option parser, the attributes a fresh object
 // starts with, write priorities. What each class's parse() checks and
-// __str__() prints is written by hand in commands.go and data.go; argparse,
-// shlex and the Python string semantics they rely on are reimplemented in
-// argparse.go, shlex.go and py.go.
+// __str__() prints is written by hand in commands.go and data.go (and, for
+// the classes only FC3 to F21 and RHEL3 to RHEL6 use, commands_old.go);
+// argparse, shlex and the Python string semantics they rely on are
+// reimplemented in argparse.go, shlex.go and py.go.
+// internal/gen/record_oracle_old.py records pykickstart's own output for
+// the oracle test (oracle_test.go).
 package kickstart

@@ -124,7 +124,7 @@ func infoFor(v Version) *versionInfo {
 		}
 		seen[cn] = true
 		cls := pyClasses[cn]
-		impl := impls[cn]
+		impl, _ := implOf(cn)
 		vi.defaults[cn] = &cmdObj{cls: cls, impl: &impl, a: cls.attrs}
 		if !cls.noWrite {
 			vi.order = append(vi.order, cls)
@@ -217,7 +217,8 @@ func (h *handler) render() string {
 func renderList(o *cmdObj) string {
 	var b strings.Builder
 	for _, d := range o.list {
-		b.WriteString(dataImpls[d.cls].str(d))
+		di, _ := dataImplOf(d.cls)
+		b.WriteString(di.str(d))
 	}
 	return b.String()
 }

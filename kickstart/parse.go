@@ -351,6 +351,10 @@ func (p *parser) readSection(it *lineIter) error {
 		if !ok {
 			return nil
 		}
+		if l.eof && p.depth == 0 && p.h.v < F8 {
+			// Before F8 a section may end with the file.
+			return p.finalize(sh, sec)
+		}
 		if l.eof && p.depth == 0 {
 			p.errorAt(sec.Header.Range, "Section not closed",
 				fmt.Sprintf("Section %s does not end with %%end: the file ends first.", sh.name()))
@@ -384,6 +388,10 @@ func (p *parser) readSection(it *lineIter) error {
 				}
 			case len(toks) > 0 && toks[0].val == "%ksappend":
 				// Unreachable, as in pykickstart: %ksappend is body text.
+			case len(toks) > 0 && p.secs[toks[0].val] != nil && p.h.v < F8:
+				// Before F8 the next section's header ends a section.
+				it.putBack(l)
+				return p.finalize(sh, sec)
 			case len(toks) > 0 && p.secs[toks[0].val] != nil:
 				p.errorAt(wordRange(l, toks[0]), "Section not closed",
 					fmt.Sprintf("Section %s (line %d of %s) does not end with %%end before %s starts.", sh.name(), sec.Header.Range.Start.Line, sec.Header.Range.Filename, toks[0].val))

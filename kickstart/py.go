@@ -4,7 +4,6 @@ import (
 	"math/big"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // This file holds the bits of Python's string semantics that pykickstart's
@@ -368,6 +367,3 @@ func normpath(p string) string {
 	}
 	return s
 }
-
-// runeCount is the number of characters in s (invalid bytes count one each).
-func runeCount(s string) int { return utf8.RuneCountInString(s) }

@@ -89,7 +89,10 @@ func (s *script) render(v Version) string {
 	if !strings.HasSuffix(s.body, "\n") {
 		b.WriteString("\n")
 	}
-	b.WriteString("%end\n")
+	if v >= F8 {
+		// Before F8 sections had no %end.
+		b.WriteString("%end\n")
+	}
 	return b.String()
 }
 
@@ -341,6 +344,9 @@ func (pk *packages) render(v Version) string {
 	if flags == "" && items == "" && !pk.seen {
 		return ""
 	}
+	if v < F8 {
+		return "\n%packages" + flags + "\n" + items + "\n"
+	}
 	return "\n%packages" + flags + "\n" + items + "\n%end\n"
 }
 
@@ -490,26 +496,49 @@ func (s *packageSection) header(p *parser, sec *Section, args []string) error {
 	}
 	pk := p.h.packages
 	v := p.h.v
+	// Each version applies the options it knew; the parser of an older
+	// one may accept an option it then ignores (F7's --nobase).
 	pk.seen = true
 	pk.excludeDocs = truthy(ns["excludedocs"])
 	pk.ignoreMissing = truthy(ns["ignoremissing"])
+	if v < F7 {
+		return nil
+	}
 	if truthy(ns["defaultPackages"]) {
 		pk.dflt = true
 	}
+	if v < F9 {
+		return nil
+	}
 	if s, ok := ns["instLangs"].(string); ok {
 		pk.instLangs = &s
+	}
+	if v < RHEL6 {
+		return nil
 	}
 	if truthy(ns["defaultPackages"]) && truthy(ns["nobase"]) {
 		return errf("--default and --nobase cannot be used together")
 	}
 	pk.addBase = !truthy(ns["nobase"])
+	if v < F18 {
+		return nil
+	}
 	pk.multiLib = truthy(ns["multiLib"])
+	if v < F21 {
+		return nil
+	}
 	if truthy(ns["defaultPackages"]) && truthy(ns["nocore"]) {
 		return errf("--default and --nocore cannot be used together")
 	}
 	pk.nocore = truthy(ns["nocore"])
+	if v < RHEL7 {
+		return nil
+	}
 	pk.timeout, _ = ns["timeout"].(*big.Int)
 	pk.retries, _ = ns["retries"].(*big.Int)
+	if v < F24 {
+		return nil
+	}
 	pk.excludeWeakdeps = truthy(ns["excludeWeakdeps"])
 	if v >= F32 {
 		pk.ignoreBroken = truthy(ns["ignorebroken"])

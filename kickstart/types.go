@@ -51,8 +51,9 @@ var typeFuncs = map[string]typeFunc{
 		}
 		return nil, &ksTypeError{msg: "Invalid btrfs level: " + s}
 	},
-	"_level_cb": func(_, s string) (Value, error) {
-		if l, ok := raidLevels[strings.ToUpper(s)]; ok {
+	"_level_cb": func(cls, s string) (Value, error) {
+		l, ok := raidLevels[strings.ToUpper(s)]
+		if ok && !(l == "RAID4" && raidWithoutRAID4[cls]) && !(l == "RAID10" && raidWithoutRAID10[cls]) {
 			return l, nil
 		}
 		return nil, &ksTypeError{msg: "Invalid raid level: " + s}
@@ -63,8 +64,9 @@ var typeFuncs = map[string]typeFunc{
 		}
 		return strings.TrimPrefix(s, "md"), nil
 	},
-	"_type_cb": func(_, s string) (Value, error) {
-		if t, ok := autopartTypes[strings.ToLower(s)]; ok {
+	"_type_cb": func(cls, s string) (Value, error) {
+		// F17_AutoPart and F18_AutoPart know no thinp.
+		if t, ok := autopartTypes[strings.ToLower(s)]; ok && !(t == autopartThinp && (cls == "F17_AutoPart" || cls == "F18_AutoPart")) {
 			return pyInt(t), nil
 		}
 		return nil, &ksTypeError{msg: "Invalid autopart type: " + s}
@@ -101,6 +103,13 @@ var raidLevels = map[string]string{
 	"RAID4": "RAID4", "4": "RAID4", "RAID5": "RAID5", "5": "RAID5",
 	"RAID6": "RAID6", "6": "RAID6", "RAID10": "RAID10", "10": "RAID10",
 }
+
+// The raid classes whose levelMap lacks RAID4 (before F13 and RHEL6) or
+// RAID10 (before F7 and RHEL5).
+var (
+	raidWithoutRAID4  = map[string]bool{"FC3_Raid": true, "FC4_Raid": true, "FC5_Raid": true, "F7_Raid": true, "F9_Raid": true, "F12_Raid": true, "RHEL5_Raid": true}
+	raidWithoutRAID10 = map[string]bool{"FC3_Raid": true, "FC4_Raid": true, "FC5_Raid": true}
+)
 
 // Autopart types (pykickstart.constants).
 const (

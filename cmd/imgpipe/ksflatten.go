@@ -18,7 +18,7 @@ import (
 // text with its includes inlined.
 func cmdKsFlatten(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("ks flatten", "FILE")
-	version := fs.String("v", "DEVEL", "kickstart syntax version: F22 to F45, RHEL7 to RHEL11, by name or number (F41, 41000); DEVEL is the newest (F45)")
+	version := fs.String("v", "DEVEL", "kickstart syntax version: FC3 to F45 or RHEL3 to RHEL11 (every version pykickstart 3.74 knows), by name or number (F41, 41000); DEVEL is the newest (F45)")
 	preserve := fs.Bool("preserve", false, "print the kickstart as written, comments and all, with its includes inlined (for reading)")
 	ksappend := fs.Bool("ksappend", false, "expand %ksappend lines as Anaconda does, relative to the working directory (ksflatten and Koji drop them)")
 	output := fs.String("o", "", "write the result to this file instead of standard output")

@@ -23,7 +23,7 @@ import (
 // input for the build), 0 otherwise.
 func cmdKsLint(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("ks lint", "FILE")
-	version := fs.String("v", "DEVEL", "kickstart syntax version: F22 to F45, RHEL7 to RHEL11, by name or number (F41, 41000); DEVEL is the newest (F45)")
+	version := fs.String("v", "DEVEL", "kickstart syntax version: FC3 to F45 or RHEL3 to RHEL11 (every version pykickstart 3.74 knows), by name or number (F41, 41000); DEVEL is the newest (F45)")
 	target := fs.String("for", "", "the build the kickstart is for: image-build, livemedia or appliance (adds its rules; without it only the syntax is checked)")
 	asJSON := fs.Bool("json", false, "print the findings as a JSON list of {rule, severity, file, line, column, end_line, end_column, message, hint}; the same as --format json")
 	format := fs.String("format", "text", "output format: text, or json (as --json)")

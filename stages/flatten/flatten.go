@@ -64,7 +64,7 @@ include, ...) fails the stage whatever lint says: it cannot be flattened.`,
 	Local: true,
 	Attrs: []kind.Attr{
 		{Name: "source", Type: cty.String, Required: true, Doc: "The kickstart file to flatten (usually stage.<fetch-ks>.kickstart)."},
-		{Name: "version", Type: cty.String, Default: cty.StringVal("DEVEL"), Doc: "The pykickstart syntax version: F22 to F45, RHEL7 to RHEL11, by name or number (F41, 41000); DEVEL is the newest (F45)."},
+		{Name: "version", Type: cty.String, Default: cty.StringVal("DEVEL"), Doc: "The pykickstart syntax version: FC3 to F45 or RHEL3 to RHEL11 (every version pykickstart 3.74 knows), by name or number (F41, 41000); DEVEL is the newest (F45)."},
 		{Name: "repos", Type: cty.List(cty.String), Doc: "Repository URLs for the install. A literal $arch is not replaced here (the image_build preset replaces Koji's $arch before); write ${arch}."},
 		{Name: "repo_mode", Type: cty.String, Default: cty.StringVal("override"), OneOf: []string{"override", "append", "keep"}, Doc: "override replaces the kickstart's repos (Koji), append adds to them, keep leaves them (Koji --ksrepo)."},
 		{Name: "install_tree", Type: cty.String, Doc: "Sets the kickstart's url command to this install tree."},

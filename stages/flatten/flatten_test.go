@@ -349,7 +349,7 @@ func TestValidate(t *testing.T) {
 		want  string
 		sev   hcl.DiagnosticSeverity
 	}{
-		{map[string]cty.Value{"version": cty.StringVal("F21")}, "Unsupported kickstart version", hcl.DiagError},
+		{map[string]cty.Value{"version": cty.StringVal("FC3")}, "", 0},
 		{map[string]cty.Value{"version": cty.StringVal("F46")}, "Unsupported kickstart version", hcl.DiagError},
 		{map[string]cty.Value{"version": cty.StringVal("39000")}, "", 0},
 		{map[string]cty.Value{"version": cty.StringVal("rhel9")}, "", 0},

@@ -26,7 +26,7 @@ from pykickstart.version import makeVersion, versionToString
 from pykickstart.base import RemovedCommand, DeprecatedCommand
 from pykickstart.parser import KickstartParser
 
-VERSIONS = ['F22', 'F23', 'F24', 'F25', 'F26', 'F27', 'F28', 'F29', 'F30', 'F31', 'F32', 'F33', 'F34', 'F35', 'F36', 'F37', 'F38', 'F39', 'F40', 'F41', 'F42', 'F43', 'F44', 'F45', 'RHEL7', 'RHEL8', 'RHEL9', 'RHEL10', 'RHEL11']
+VERSIONS = ['FC3', 'FC4', 'FC5', 'FC6', 'F7', 'F8', 'F9', 'F10', 'F11', 'F12', 'F13', 'F14', 'F15', 'F16', 'F17', 'F18', 'F19', 'F20', 'F21', 'F22', 'F23', 'F24', 'F25', 'F26', 'F27', 'F28', 'F29', 'F30', 'F31', 'F32', 'F33', 'F34', 'F35', 'F36', 'F37', 'F38', 'F39', 'F40', 'F41', 'F42', 'F43', 'F44', 'F45', 'RHEL3', 'RHEL4', 'RHEL5', 'RHEL6', 'RHEL7', 'RHEL8', 'RHEL9', 'RHEL10', 'RHEL11']
 SKIP = {'op', 'handler', 'currentCmd', 'currentLine', 'lineno', 'seen', 'writePriority',
         'typeMap', 'levelMap', 'whenMap', 'bootprotoList', 'bind_to_choices',
         'exclusive_required_options', 'validActions', 'validModes'}
