@@ -57,6 +57,11 @@ func (p *plain) Emit(e events.Event) {
 		prefix := p.number(e)
 		p.tally.add(e.Type)
 		switch e.Type {
+		case events.StageStarted:
+			// A pool's stage says which builder it was placed on.
+			if e.Builder != "" {
+				p.line(prefix, "on builder "+e.Builder)
+			}
 		case events.StageLog:
 			for _, l := range splitLines(e.Line) {
 				p.line(prefix, l)

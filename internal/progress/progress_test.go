@@ -46,7 +46,9 @@ func script() []events.Event {
 	add(st(events.StageStarted, "rootfs", "x86_64"))
 	add(st(events.StageCached, "rootfs", "aarch64"))
 	add(withLine(st(events.StageLog, "rootfs", "x86_64"), "installing 212 packages"))
-	add(st(events.StageStarted, "disk", "aarch64"))
+	onBuilder := st(events.StageStarted, "disk", "aarch64")
+	onBuilder.Builder = "arm-b" // a builder pool's stage
+	add(onBuilder)
 	add(withLine(st(events.StageLog, "rootfs", "x86_64"), ""))
 	add(withLine(st(events.StageLog, "disk", "aarch64"), "mkfs.ext4 /dev/loop0p2"))
 	add(withLine(st(events.StageLog, "rootfs", "x86_64"), "\tconfiguring systemd"))
@@ -70,6 +72,7 @@ const wantPlain = `run r1: build.yaml for x86_64, aarch64 (7 stages)
 #2 CACHED
 #1 installing 212 packages
 #3 [aarch64] disk (exec)
+#3 on builder arm-b
 #1
 #3 mkfs.ext4 /dev/loop0p2
 #1 	configuring systemd

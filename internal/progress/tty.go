@@ -135,6 +135,9 @@ func (t *tty) Emit(e events.Event) {
 		}
 	case events.StageStarted:
 		s := t.stage(e)
+		if e.Builder != "" {
+			s.label = sanitize(label(e) + " on " + e.Builder)
+		}
 		if !s.running {
 			s.running = true
 			s.started = t.now()

@@ -43,8 +43,8 @@ func TestTTY(t *testing.T) {
 	assertScreen(t, "first frame", b.String(), 60, []string{
 		"run r1: build.yaml for x86_64, aarch64 (7 stages)",
 		"✔ [aarch64] rootfs CACHED",
-		"[x86_64] rootfs   6.0s   configuring systemd",
-		"[aarch64] disk    3.0s  writing partition table xxxxxxxxxx…",
+		"[x86_64] rootfs           6.0s   configuring systemd",
+		"[aarch64] disk on arm-b   3.0s  writing partition table xx…",
 	})
 
 	// Nothing changed but the clock: the live area is redrawn in place.
@@ -53,8 +53,8 @@ func TestTTY(t *testing.T) {
 	assertScreen(t, "second frame", b.String(), 60, []string{
 		"run r1: build.yaml for x86_64, aarch64 (7 stages)",
 		"✔ [aarch64] rootfs CACHED",
-		"[x86_64] rootfs   7.5s   configuring systemd",
-		"[aarch64] disk    4.5s  writing partition table xxxxxxxxxx…",
+		"[x86_64] rootfs           7.5s   configuring systemd",
+		"[aarch64] disk on arm-b   4.5s  writing partition table xx…",
 	})
 
 	emit(es[10:])
@@ -69,7 +69,7 @@ func TestTTY(t *testing.T) {
 		"run r1: build.yaml for x86_64, aarch64 (7 stages)",
 		"✔ [aarch64] rootfs CACHED",
 		"✔ [x86_64] rootfs 41.3s",
-		"✘ [aarch64] disk 3.2s ERROR: exit status 1",
+		"✘ [aarch64] disk on arm-b 3.2s ERROR: exit status 1",
 		"  │ mkfs.ext4 /dev/loop0p2",
 		"  │ writing partition table " + strings.Repeat("x", 80),
 		"  │ mount: permission denied",
