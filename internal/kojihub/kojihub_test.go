@@ -280,6 +280,21 @@ func TestReadProfile(t *testing.T) {
 	if _, err := kojihub.ReadProfile("koji", []string{filepath.Join(dir, "none")}, home); err == nil || !strings.Contains(err.Error(), "no koji configuration") {
 		t.Errorf("no configuration: %v", err)
 	}
+
+	// One ConfigParser reads all the files (koji/__init__.py
+	// read_config_files): [DEFAULT] in one file serves a profile of
+	// another, and %(name)s interpolates from the profile or [DEFAULT].
+	other := t.TempDir()
+	conf := filepath.Join(other, "koji.conf.d")
+	if err := os.MkdirAll(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(conf, "00-defaults.conf"), []byte("[DEFAULT]\ntimeout = 7\ntop = https://pkgs.example.org\n"), 0o644)
+	os.WriteFile(filepath.Join(conf, "10-ex.conf"), []byte("[ex]\nserver = https://koji.example.org/kojihub\ntopurl = %(top)s/koji\n"), 0o644)
+	p, err = kojihub.ReadProfile("ex", []string{conf}, home)
+	if err != nil || p.Server != "https://koji.example.org/kojihub" || p.TopURL != "https://pkgs.example.org/koji" || p.Timeout != 7*time.Second {
+		t.Errorf("[DEFAULT] and interpolation: %+v, %v", p, err)
+	}
 }
 
 // Whatever a hub answers, decoding gives a value or an error, never a

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,49 +85,49 @@ func ReadProfile(name string, paths []string, home string) (Profile, error) {
 		}
 	}
 	prof := Profile{Name: name, Files: files}
-	found := false
-	for _, f := range files {
-		cfg, err := ini.LoadSources(iniOptions, f)
-		if err != nil {
-			return prof, fmt.Errorf("koji configuration %s: %w", f, err)
-		}
-		sec, err := cfg.GetSection(name)
-		if err != nil {
-			continue
-		}
-		found = true
-		if k, err := sec.GetKey("server"); err == nil {
-			prof.Server = strings.TrimSpace(k.String())
-		}
-		if k, err := sec.GetKey("topurl"); err == nil {
-			prof.TopURL = strings.TrimSpace(k.String())
-		}
-		if k, err := sec.GetKey("serverca"); err == nil {
-			prof.ServerCA = strings.TrimSpace(k.String())
-		}
-		if k, err := sec.GetKey("timeout"); err == nil {
-			secs, err := strconv.Atoi(strings.TrimSpace(k.String()))
-			if err != nil || secs < 0 {
-				return prof, fmt.Errorf("koji configuration %s: [%s] timeout = %q is not a number of seconds", f, name, k.String())
-			}
-			prof.Timeout = time.Duration(secs) * time.Second
-		}
+	if len(files) == 0 {
+		return prof, fmt.Errorf("no koji profile %q: no koji configuration in %s; name the hub with --hub URL", name, strings.Join(paths, ", "))
 	}
-	if !found {
+	// One parser reads every file in order, as read_config_files does: a
+	// later file's value wins, [DEFAULT] serves every profile, and
+	// %(name)s is replaced from the profile or [DEFAULT] (ini.v1's
+	// Key.String).
+	sources := make([]any, len(files))
+	for i, f := range files {
+		sources[i] = f
+	}
+	cfg, err := ini.LoadSources(iniOptions, sources[0], sources[1:]...)
+	if err != nil {
+		return prof, fmt.Errorf("koji configuration %s: %w", strings.Join(files, ", "), err)
+	}
+	sec, err := cfg.GetSection(name)
+	if err != nil {
 		var sections []string
-		for _, f := range files {
-			if cfg, err := ini.LoadSources(iniOptions, f); err == nil {
-				for _, s := range cfg.SectionStrings() {
-					if s != ini.DefaultSection && !slices.Contains(sections, s) {
-						sections = append(sections, s)
-					}
-				}
+		for _, s := range cfg.SectionStrings() {
+			if s != ini.DefaultSection {
+				sections = append(sections, s)
 			}
-		}
-		if len(files) == 0 {
-			return prof, fmt.Errorf("no koji profile %q: no koji configuration in %s; name the hub with --hub URL", name, strings.Join(paths, ", "))
 		}
 		return prof, fmt.Errorf("no koji profile %q in %s (profiles: %s); name the hub with --hub URL", name, strings.Join(files, ", "), orNone(sections))
+	}
+	get := func(key string) (string, bool) {
+		k, err := sec.GetKey(key)
+		if err != nil {
+			if k, err = cfg.Section(ini.DefaultSection).GetKey(key); err != nil {
+				return "", false
+			}
+		}
+		return strings.TrimSpace(k.String()), true
+	}
+	prof.Server, _ = get("server")
+	prof.TopURL, _ = get("topurl")
+	prof.ServerCA, _ = get("serverca")
+	if v, ok := get("timeout"); ok {
+		secs, err := strconv.Atoi(v)
+		if err != nil || secs < 0 {
+			return prof, fmt.Errorf("koji configuration %s: [%s] timeout = %q is not a number of seconds", strings.Join(files, ", "), name, v)
+		}
+		prof.Timeout = time.Duration(secs) * time.Second
 	}
 	if prof.Server == "" {
 		return prof, fmt.Errorf("koji profile %q has no server option (%s)", name, strings.Join(files, ", "))
