@@ -41,6 +41,7 @@ type stageLog struct {
 	buf       []byte   // the line being written
 	head      int64    // bytes in file
 	cur, prev *segment // the tail, once the head is full
+	segments  int      // how many segments were made
 	leftOut   count    // what dropped segments held
 	sent      count    // what was sent as events
 	capped    bool     // events stopped
@@ -106,10 +107,13 @@ func (l *stageLog) toFile(s []byte) {
 // rotate starts a new tail segment; the one before the current one is
 // dropped. It changes nothing when the new segment cannot be created.
 func (l *stageLog) rotate() error {
-	f, err := os.CreateTemp(filepath.Dir(l.file.Name()), "log.tail-*")
+	// Numbered, so that the segments a killed run leaves can be put back in
+	// order after the log (engine/store: CleanTmp).
+	f, err := os.CreateTemp(filepath.Dir(l.file.Name()), fmt.Sprintf("log.tail-%d-*", l.segments+1))
 	if err != nil {
 		return err
 	}
+	l.segments++
 	if l.prev != nil {
 		l.leftOut.lines += l.prev.lines
 		l.leftOut.bytes += l.prev.bytes

@@ -38,3 +38,14 @@ func inspectService(ctx context.Context, connection, identity, image string) (se
 	s, err := podman.Inspect(ctx, connection, identity, image)
 	return serviceInfo{URI: s.URI, Version: s.Version, ImageID: s.ImageID, ImageArch: s.ImageArch}, err
 }
+
+// sweepContainers removes the containers killed imgpipes left on the
+// default podman service (podman.SweepContainers) and says what it removed.
+func sweepContainers(ctx context.Context) ([]string, error) {
+	removed, err := podman.SweepContainers(ctx, "")
+	var said []string
+	for _, r := range removed {
+		said = append(said, r.String())
+	}
+	return said, err
+}

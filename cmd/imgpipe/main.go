@@ -249,13 +249,21 @@ func maskFiles(set *secret.Set, files map[string]*hcl.File) map[string]*hcl.File
 }
 
 // sweepOrphans ends what an imgpipe that was killed left running (the
-// processes of its stages: engine/executor.SweepOrphans), saying so; a
+// processes of its stages: engine/executor.SweepOrphans; the containers it
+// made on the default podman service: podman.SweepContainers), saying so; a
 // leftover it cannot end is a warning, not a reason not to go on. Commands
 // that run stages or touch what they made call it first.
 func (a *app) sweepOrphans(ctx context.Context) {
 	left, err := executor.SweepOrphans(ctx)
 	for _, l := range left {
 		fmt.Fprintf(a.stderr, "imgpipe: %s\n", l)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "imgpipe: warning: %s\n", err)
+	}
+	removed, err := sweepContainers(ctx)
+	for _, r := range removed {
+		fmt.Fprintf(a.stderr, "imgpipe: %s\n", r)
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "imgpipe: warning: %s\n", err)

@@ -30,6 +30,7 @@ type orphanTest struct {
 	dir      string
 	cgroup   *os.File // nil without cgroups
 	cgroupAt string
+	env      []string // more environment for the commands
 	out      bytes.Buffer
 }
 
@@ -54,6 +55,7 @@ func newOrphanTest(t *testing.T) *orphanTest {
 func (o *orphanTest) command(args ...string) *exec.Cmd {
 	cmd := imgpipeCmd(args...)
 	cmd.Env = append(cmd.Env, "XDG_RUNTIME_DIR="+o.dir)
+	cmd.Env = append(cmd.Env, o.env...)
 	cmd.Stdout, cmd.Stderr = &o.out, &o.out
 	if o.cgroup != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(o.cgroup.Fd())}

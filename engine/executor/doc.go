@@ -8,7 +8,9 @@
 //
 // Host ends every process it started, and all they started, before Run
 // returns (in a cgroup of their own where it can make one); SweepOrphans ends
-// what a killed imgpipe left (docs/ states the guarantee).
+// what a killed imgpipe left (docs/ states the guarantee). OwnerLabels and
+// OwnerGone name this process for what outlives it elsewhere (podman's
+// containers), so that the next imgpipe can tell a killed owner's leftovers.
 //
 // This package is not a process supervisor: it does not retry, time out or
 // log on its own. Deadlines and cancellation come from the context.

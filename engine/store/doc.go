@@ -16,6 +16,8 @@
 //	                          compacts them (ContentIndex)
 //	runs/<run>/               events.jsonl, report.json, objects.list (Uses), and
 //	runs/<run>/<arch>/<stage>/log  each stage's output, if it printed any
+//	runs/<run>/<arch>/<stage>/log.tail-<n>-*  its tail while it runs; a
+//	                          killed run's are appended to the log (CleanTmp, GC)
 //	tmp/<id>.<random>/        objects being written
 //	tmp/run-<run>/            a run's scratch space, removed when it ends
 //	tmp/locks                 the byte-range locks of Lock

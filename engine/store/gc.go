@@ -190,6 +190,9 @@ func (s *Store) GC(opts GCOptions) (*GCResult, error) {
 			return res, err
 		}
 	}
+	if _, err := s.finishKilledLogs(); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -226,8 +229,10 @@ func (s *Store) runObjects(dir string) []string {
 
 // CleanTmp removes leftovers of killed runs: temporary objects whose
 // stage nobody is building now, and the scratch directories of runs that
-// are over. A run calls it when it starts, so that what a killed run left
-// in tmp/ does not wait for gc. It returns what it removed.
+// are over; and it appends to a killed run's stage logs the tail segments
+// they left beside them (finishKilledLogs). A run calls it when it
+// starts, so that what a killed run left in tmp/ does not wait for gc. It
+// returns what it removed.
 func (s *Store) CleanTmp() ([]string, error) {
 	temp, err := s.leftovers()
 	if err != nil {
@@ -240,7 +245,8 @@ func (s *Store) CleanTmp() ([]string, error) {
 		}
 		removed = append(removed, path)
 	}
-	return removed, nil
+	_, err = s.finishKilledLogs()
+	return removed, err
 }
 
 // leftovers lists the entries of tmp/ that no live run owns.

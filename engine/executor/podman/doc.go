@@ -14,6 +14,10 @@
 // OutputDir available at the same paths inside (bind mounts on a local
 // service, copies through the API on a remote one), streams the output,
 // waits, and removes the container on every path, cancellation included.
+// Only a SIGKILLed imgpipe leaves one: each container carries its owner's
+// labels (executor.OwnerLabels), and SweepContainers, run by the next
+// imgpipe command, removes those whose owner is gone from the local
+// service (docs/reliability-processes.md).
 // A Cmd's Privileged, Network and Devices add to the executor's Options for
 // that container only.
 //

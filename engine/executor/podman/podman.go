@@ -75,7 +75,9 @@ type Options struct {
 //
 // A container is removed when Run returns, also when ctx is done; only if
 // imgpipe itself is killed, or the connection to a remote service breaks,
-// is one left, labelled io.imgpipe.executor.
+// is one left, labelled io.imgpipe.executor and with its owner's labels
+// (executor.OwnerLabels): SweepContainers, which the next imgpipe command
+// runs, removes those of a killed imgpipe from the local service.
 //
 // A remote service's connection that cannot be made (New) or breaks (Run)
 // is an *executor.ConnectionError naming the URI; the ssh connection is

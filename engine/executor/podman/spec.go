@@ -99,7 +99,10 @@ func containerSpec(name, imageID string, opts Options, cmd executor.Cmd, remote 
 	}
 	s := &createSpec{Image: imageID}
 	s.Name = name
-	s.Labels = map[string]string{labelKey: "podman"}
+	// The owner's labels let the next imgpipe remove the container if this
+	// one is killed before it can (SweepContainers).
+	s.Labels = executor.OwnerLabels()
+	s.Labels[labelKey] = "podman"
 	// The whole argv as the entrypoint: neither the image's ENTRYPOINT nor
 	// its CMD is used.
 	s.Entrypoint = slices.Clone(cmd.Argv)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,7 +32,11 @@ func TestContainerSpec(t *testing.T) {
 	}
 	want := specgen.NewSpecGenerator("0123abcd", false)
 	want.Name = "imgpipe-1"
-	want.Labels = map[string]string{labelKey: "podman"}
+	want.Labels = executor.OwnerLabels()
+	want.Labels[labelKey] = "podman"
+	if want.Labels[executor.LabelOwnerPID] != strconv.Itoa(os.Getpid()) {
+		t.Errorf("owner labels %v do not name this process (pid %d)", want.Labels, os.Getpid())
+	}
 	want.Entrypoint = cmd.Argv
 	want.Env = map[string]string{"A": "2", "B": "x=y"}
 	want.WorkDir = "/out"
