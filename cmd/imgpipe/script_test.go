@@ -50,9 +50,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitcode,
-			"gen":      cmdGen,
-			"kojihub":  cmdKojihub,
+			"exitcode":     cmdExitcode,
+			"gen":          cmdGen,
+			"kojihub":      cmdKojihub,
+			"plan-matches": cmdPlanMatches,
+			"opts-match":   cmdOptsMatch,
 		},
 	})
 }
