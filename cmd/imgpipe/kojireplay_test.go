@@ -109,6 +109,7 @@ var replayPinned = map[int64]map[string][]string{
 		"kickstart": {"fedora-minimal-appliance.ks"}, // the uploaded one, beside the recipe
 		"repo":      {"https://kojipkgs.example.org/repos/f41-appliance-build/6000201/x86_64"},
 	},
+	125000601: {"release": {"1"}}, // kojid's BuildLiveCDTask asked the hub (getNextRelease)
 }
 
 // cmdOptsMatch implements

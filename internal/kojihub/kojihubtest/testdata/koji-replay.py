@@ -4,12 +4,13 @@ script/koji_replay*.txtar): record.py makes koji-replay/ from it.
 The values are shaped as kojihub.py returns them (getTaskInfo,
 getTaskChildren: Task.fields plus request; repoInfo: RepoQuery's fields;
 listTaskOutput; downloadTaskOutput: base64 text), and the task requests as
-the hub's buildImageOz and buildImage make them
+the hub's buildImageOz and buildImage make them (buildImage for
+livemedia, appliance and livecd)
 ([name, version, arches, target, inst_tree, opts] and [name, version, arch,
 target, ksfile, opts]) and kojid's parents pass to their children ([name,
 version, release, arch, target_info, build_tag, repo_info, inst_tree or
 ksfile, opts]). The opts are what `koji image-build --config` (as pungi runs
-it) and `koji spin-livemedia` / `spin-appliance` send
+it) and `koji spin-livemedia` / `spin-appliance` / `spin-livecd` send
 (koji_cli/commands.py: _build_image_oz, _build_image).
 
 Each call `imgpipe koji replay` makes is recorded with the arguments its
@@ -26,7 +27,7 @@ CLOSED = koji.TASK_STATES['CLOSED']
 FAILED = koji.TASK_STATES['FAILED']
 PRIO = koji.PRIO_DEFAULT
 OWNER = 3370  # releng
-CHANNEL = {'image': 11, 'livemedia': 14, 'appliance': 13, 'default': 1, 'createrepo': 2}
+CHANNEL = {'image': 11, 'livecd': 12, 'livemedia': 14, 'appliance': 13, 'default': 1, 'createrepo': 2}
 
 
 CALLS = []
@@ -277,6 +278,33 @@ def image_build_failed():
              state=FAILED)])
 
 
+def livecd():
+    """A spin-livecd (one arch) of a kickstart in git at a full commit, with
+    --repo, --volid and --skip-tag, no --release: kojid's BuildLiveCDTask
+    asks the hub's getNextRelease (1) and passes it to its createLiveCD
+    child. Options as _build_image passes them: only the ones given."""
+    parent, x86 = 125000601, 125000602
+    opts = {
+        'ksurl': 'git+%s?#%s' % (KS_REPO, KS_COMMIT),
+        'ksversion': 'DEVEL',
+        'repo': [COMPOSE + '/Everything/x86_64/os/'],
+        'volid': 'Fedora-Xfce-Live-41',
+        'skip_tag': True,
+    }
+    req = ['Fedora-Xfce-Live', '41', 'x86_64', 'f41', 'fedora-live-xfce.ks', opts]
+    tgt = target('f41', 15001, 'f41-build', 15000, 'f41')
+    rinfo = repo(6000601, 15001, 'f41-build', koji.REPO_STATES['READY'])
+    p = task(parent, 'livecd', req, arch='x86_64', channel='livecd')
+    kids = [
+        task(x86, 'createLiveCD', ['Fedora-Xfce-Live', '41', '1', 'x86_64', tgt, 15001, rinfo,
+                                   'fedora-live-xfce.ks', opts],
+             parent=parent, arch='x86_64', label='livecd', channel='livecd', host=507),
+    ]
+    write('getTaskInfo', [parent, True], p)
+    write('getTaskChildren', [parent, True], kids)
+    write('getTaskInfo', [x86, True], kids[0])
+
+
 def bad_inputs():
     # An RPM build: replay reproduces image tasks only.
     b = task(125000301, 'build', ['git+https://src.fedoraproject.org/rpms/bash.git#'
@@ -295,4 +323,5 @@ image_build_cli()
 image_build_failed()
 livemedia()
 appliance()
+livecd()
 bad_inputs()
