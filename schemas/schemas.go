@@ -8,6 +8,7 @@ import (
 	"github.com/imgpipe/imgpipe/engine"
 	"github.com/imgpipe/imgpipe/engine/events"
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/kojidiff"
 	"github.com/imgpipe/imgpipe/internal/schemagen"
 )
 
@@ -29,6 +30,7 @@ func Files() []File {
 		{Name: "events.schema.json", Generate: Events},
 		{Name: "plan.schema.json", Generate: Plan},
 		{Name: "metadata.schema.json", Generate: Metadata},
+		{Name: "kojidiff.schema.json", Generate: KojiDiff},
 	}
 }
 
@@ -210,5 +212,69 @@ func Metadata() ([]byte, error) {
 	s.Title = "imgpipe build metadata"
 	s.Description = "A published build's metadata.json, in builds/<name>/<version>/<release>/ or scratch/<user>/<run>/. " +
 		"It is written last: a build exists iff its metadata.json does."
+	return schemagen.Marshal(s)
+}
+
+// KojiDiff generates kojidiff.schema.json: the document `imgpipe koji diff
+// --format json` prints, a kojidiff.Doc.
+func KojiDiff() ([]byte, error) {
+	file := map[string]string{
+		"name":   "The file's name: Koji's archive file name, or the local image's (under images/).",
+		"format": "The local image's format (qcow2, vsphere-ova, ...) or Koji's archive type, when known.",
+	}
+	pkg := map[string]string{
+		"name":    "The package's name.",
+		"epoch":   "Its epoch, or null when it has none.",
+		"version": "Its version.",
+		"release": "Its release.",
+		"arch":    "Its architecture.",
+		"sigmd5":  "Its SIGMD5 (Koji's payloadhash), when known.",
+	}
+	docs := map[string]string{
+		"koji":                              "Koji's side.",
+		"koji.source":                       "What was asked for: \"task N\" or \"build N-V-R\".",
+		"koji.nvr":                          "The N-V-R of Koji's build.",
+		"local":                             "The local side: a build published in the store.",
+		"local.nvr":                         "The local build's N-V-R.",
+		"local.dir":                         "The local build's directory in the store.",
+		"equal":                             "Whether the builds are the same: the same arches, image files and packages (the exit status is 0 then, 1 otherwise).",
+		"arches":                            "Each architecture of either build, sorted.",
+		"arches[].arch":                     "The architecture.",
+		"arches[].in":                       "Which builds have it: both, koji (Koji's only) or local (the local build's only).",
+		"arches[].files":                    "The image files, compared by name (empty when the architecture is in one build only).",
+		"arches[].files.added":              "In the local build only.",
+		"arches[].files.removed":            "In Koji's build only.",
+		"arches[].files.same":               "In both, by name.",
+		"arches[].packages":                 "The installed packages, compared by name and arch.",
+		"arches[].packages.compared":        "False when a side recorded no package list (a scratch build or a livemedia in Koji; an upload given none locally): the lists are then empty.",
+		"arches[].packages.added":           "In the local build only.",
+		"arches[].packages.removed":         "In Koji's build only.",
+		"arches[].packages.changed":         "In both with another epoch, version, release or signature.",
+		"arches[].packages.changed[].koji":  "Koji's package.",
+		"arches[].packages.changed[].local": "The local package.",
+		"arches[].packages.same":            "How many are the same in both.",
+		"arches[].packages.note":            "Why the packages were not compared, when they were not.",
+	}
+	for _, list := range []string{"arches[].files.added[]", "arches[].files.removed[]"} {
+		for k, v := range file {
+			docs[list+"."+k] = v
+		}
+	}
+	for _, p := range []string{"arches[].packages.added[]", "arches[].packages.removed[]", "arches[].packages.changed[].koji", "arches[].packages.changed[].local"} {
+		for k, v := range pkg {
+			docs[p+"."+k] = v
+		}
+	}
+	g := &schemagen.Generator{
+		RequireDocs: true,
+		Docs:        docs,
+		Enums:       map[string][]any{"arches[].in": {"both", "koji", "local"}},
+	}
+	s, err := schemagen.For[kojidiff.Doc](g)
+	if err != nil {
+		return nil, err
+	}
+	s.Title = "imgpipe koji diff"
+	s.Description = "The output of `imgpipe koji diff --format json`: a local published build compared with Koji's, per architecture (docs/koji-replay.md)."
 	return schemagen.Marshal(s)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/engine/store"
+	"github.com/imgpipe/imgpipe/internal/kojidiff"
 	"github.com/imgpipe/imgpipe/internal/kojihub"
 )
 
@@ -76,7 +77,7 @@ func cmdKojiDiff(ctx context.Context, a *app, args []string) error {
 		b, _ := json.MarshalIndent(d, "", "  ")
 		fmt.Fprintf(a.stdout, "%s\n", b)
 	} else {
-		d.print(a)
+		printDiff(a, d)
 	}
 	if !d.Equal {
 		return &silentError{code: exitFailed}
@@ -108,7 +109,7 @@ type kojiBuild struct {
 
 type kojiArch struct {
 	// Files are the image files, with their archive type when known.
-	Files    []diffFile
+	Files    []kojidiff.File
 	Packages []kojihub.RPM
 }
 
@@ -162,7 +163,7 @@ func kojiTaskBuild(ctx context.Context, hub *kojihub.Client, id int64) (*kojiBui
 		files, _ := m["files"].([]any)
 		for _, f := range files {
 			if name, ok := f.(string); ok && isImageFile(name) {
-				ka.Files = append(ka.Files, diffFile{Name: name})
+				ka.Files = append(ka.Files, kojidiff.File{Name: name})
 			}
 		}
 		rpms, _ := m["rpmlist"].([]any)
@@ -208,7 +209,7 @@ func kojiNVRBuild(ctx context.Context, hub *kojihub.Client, nvr string) (*kojiBu
 			kb.Arches[ar.Arch] = ka
 			first[ar.Arch] = ar.ID
 		}
-		ka.Files = append(ka.Files, diffFile{Name: ar.Filename, Format: ar.TypeName})
+		ka.Files = append(ka.Files, kojidiff.File{Name: ar.Filename, Format: ar.TypeName})
 	}
 	if len(kb.Arches) == 0 {
 		return nil, usagef("koji build %s has no image archives: is it an image build?", b.NVR)
@@ -260,79 +261,8 @@ func localBuild(st *store.Store, kb *kojiBuild, named []string) (store.BuildReco
 	return store.BuildRecord{}, usagef("no published build of %s-%s in %s to compare with Koji's %s; name one: imgpipe koji diff %s N-V-R", kb.Name, kb.Version, st.Dir, kb.Source, strings.Fields(kb.Source)[1])
 }
 
-// buildDiff is the comparison, as --format json prints it.
-type buildDiff struct {
-	Koji struct {
-		Source string `json:"source"`
-		NVR    string `json:"nvr"`
-	} `json:"koji"`
-	Local struct {
-		NVR string `json:"nvr"`
-		Dir string `json:"dir"`
-	} `json:"local"`
-	Equal  bool       `json:"equal"`
-	Arches []archDiff `json:"arches"`
-}
-
-// archDiff is one arch's comparison. In is "both", "koji" (Koji's build
-// only) or "local" (the local build only). Added means in the local build
-// only, removed in Koji's only; changed packages have both versions.
-type archDiff struct {
-	Arch  string `json:"arch"`
-	In    string `json:"in"`
-	Files struct {
-		Added   []diffFile `json:"added"`
-		Removed []diffFile `json:"removed"`
-		Same    []string   `json:"same"`
-	} `json:"files"`
-	Packages struct {
-		// Compared is false when a side recorded no package list (a
-		// scratch build in Koji; an upload given none locally).
-		Compared bool        `json:"compared"`
-		Added    []diffPkg   `json:"added"`
-		Removed  []diffPkg   `json:"removed"`
-		Changed  []pkgChange `json:"changed"`
-		Same     int         `json:"same"`
-		Note     string      `json:"note,omitempty"`
-	} `json:"packages"`
-}
-
-type diffFile struct {
-	Name string `json:"name"`
-	// Format is the local format (qcow2, vsphere-ova, ...) or Koji's
-	// archive type, when known.
-	Format string `json:"format,omitempty"`
-}
-
-// diffPkg is a package as Koji's icicle has it; SigMD5 is its
-// payloadhash.
-type diffPkg struct {
-	Name    string `json:"name"`
-	Epoch   *int64 `json:"epoch"`
-	Version string `json:"version"`
-	Release string `json:"release"`
-	Arch    string `json:"arch"`
-	SigMD5  string `json:"sigmd5,omitempty"`
-}
-
-type pkgChange struct {
-	Koji  diffPkg `json:"koji"`
-	Local diffPkg `json:"local"`
-}
-
-func (p diffPkg) evr() string {
-	if p.Epoch != nil {
-		return fmt.Sprintf("%d:%s-%s", *p.Epoch, p.Version, p.Release)
-	}
-	return p.Version + "-" + p.Release
-}
-
-func (p diffPkg) sameEVR(q diffPkg) bool {
-	return p.evr() == q.evr()
-}
-
-func diffBuilds(kb *kojiBuild, meta *store.BuildMetadata, dir string) *buildDiff {
-	d := &buildDiff{Equal: true, Arches: []archDiff{}}
+func diffBuilds(kb *kojiBuild, meta *store.BuildMetadata, dir string) *kojidiff.Doc {
+	d := &kojidiff.Doc{Equal: true, Arches: []kojidiff.Arch{}}
 	d.Koji.Source = kb.Source
 	d.Koji.NVR = kb.Name + "-" + kb.Version + "-" + kb.Release
 	d.Local.NVR, d.Local.Dir = meta.NVR, dir
@@ -345,9 +275,9 @@ func diffBuilds(kb *kojiBuild, meta *store.BuildMetadata, dir string) *buildDiff
 	slices.Sort(arches)
 	for _, arch := range arches {
 		ka, la := kb.Arches[arch], meta.Builds[arch]
-		ad := archDiff{Arch: arch, In: "both"}
-		ad.Files.Added, ad.Files.Removed, ad.Files.Same = []diffFile{}, []diffFile{}, []string{}
-		ad.Packages.Added, ad.Packages.Removed, ad.Packages.Changed = []diffPkg{}, []diffPkg{}, []pkgChange{}
+		ad := kojidiff.Arch{Arch: arch, In: "both"}
+		ad.Files.Added, ad.Files.Removed, ad.Files.Same = []kojidiff.File{}, []kojidiff.File{}, []string{}
+		ad.Packages.Added, ad.Packages.Removed, ad.Packages.Changed = []kojidiff.Package{}, []kojidiff.Package{}, []kojidiff.Change{}
 		switch {
 		case la == nil:
 			ad.In = "koji"
@@ -366,8 +296,8 @@ func diffBuilds(kb *kojiBuild, meta *store.BuildMetadata, dir string) *buildDiff
 	return d
 }
 
-func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
-	kojiFiles := map[string]diffFile{}
+func diffArch(ad *kojidiff.Arch, ka *kojiArch, la *store.ArchMetadata) {
+	kojiFiles := map[string]kojidiff.File{}
 	for _, f := range ka.Files {
 		kojiFiles[f.Name] = f
 	}
@@ -378,7 +308,7 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 			delete(kojiFiles, name)
 			continue
 		}
-		ad.Files.Added = append(ad.Files.Added, diffFile{Name: name, Format: img.Format})
+		ad.Files.Added = append(ad.Files.Added, kojidiff.File{Name: name, Format: img.Format})
 	}
 	for _, f := range ka.Files {
 		if _, ok := kojiFiles[f.Name]; ok {
@@ -386,8 +316,8 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 		}
 	}
 	slices.Sort(ad.Files.Same)
-	slices.SortFunc(ad.Files.Added, func(x, y diffFile) int { return cmp.Compare(x.Name, y.Name) })
-	slices.SortFunc(ad.Files.Removed, func(x, y diffFile) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(ad.Files.Added, func(x, y kojidiff.File) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(ad.Files.Removed, func(x, y kojidiff.File) int { return cmp.Compare(x.Name, y.Name) })
 
 	p := &ad.Packages
 	switch {
@@ -401,13 +331,13 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 	p.Compared = true
 	// Packages are matched by name and arch; one name and arch may be
 	// installed at several versions (kernels), matched version by version.
-	kojiBy, localBy := map[string][]diffPkg{}, map[string][]diffPkg{}
+	kojiBy, localBy := map[string][]kojidiff.Package{}, map[string][]kojidiff.Package{}
 	for _, r := range ka.Packages {
-		q := diffPkg{Name: r.Name, Epoch: r.Epoch, Version: r.Version, Release: r.Release, Arch: r.Arch, SigMD5: r.Payloadhash}
+		q := kojidiff.Package{Name: r.Name, Epoch: r.Epoch, Version: r.Version, Release: r.Release, Arch: r.Arch, SigMD5: r.Payloadhash}
 		kojiBy[q.Name+"."+q.Arch] = append(kojiBy[q.Name+"."+q.Arch], q)
 	}
 	for _, r := range la.Packages {
-		q := diffPkg{Name: r.Name, Epoch: r.Epoch, Version: r.Version, Release: r.Release, Arch: r.Arch, SigMD5: r.Payloadhash}
+		q := kojidiff.Package{Name: r.Name, Epoch: r.Epoch, Version: r.Version, Release: r.Release, Arch: r.Arch, SigMD5: r.Payloadhash}
 		localBy[q.Name+"."+q.Arch] = append(localBy[q.Name+"."+q.Arch], q)
 	}
 	keys := slices.Collect(maps.Keys(kojiBy))
@@ -419,9 +349,9 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		kp, lp := kojiBy[k], localBy[k]
-		var kLeft []diffPkg
+		var kLeft []kojidiff.Package
 		for _, q := range kp {
-			i := slices.IndexFunc(lp, q.sameEVR)
+			i := slices.IndexFunc(lp, q.SameEVR)
 			if i < 0 {
 				kLeft = append(kLeft, q)
 				continue
@@ -429,13 +359,13 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 			l := lp[i]
 			lp = slices.Delete(lp, i, i+1)
 			if q.SigMD5 != "" && l.SigMD5 != "" && !strings.EqualFold(q.SigMD5, l.SigMD5) {
-				p.Changed = append(p.Changed, pkgChange{Koji: q, Local: l})
+				p.Changed = append(p.Changed, kojidiff.Change{Koji: q, Local: l})
 				continue
 			}
 			p.Same++
 		}
 		if len(kLeft) == 1 && len(lp) == 1 {
-			p.Changed = append(p.Changed, pkgChange{Koji: kLeft[0], Local: lp[0]})
+			p.Changed = append(p.Changed, kojidiff.Change{Koji: kLeft[0], Local: lp[0]})
 			continue
 		}
 		p.Removed = append(p.Removed, kLeft...)
@@ -443,7 +373,8 @@ func diffArch(ad *archDiff, ka *kojiArch, la *store.ArchMetadata) {
 	}
 }
 
-func (d *buildDiff) print(a *app) {
+// printDiff writes the comparison as text.
+func printDiff(a *app, d *kojidiff.Doc) {
 	w := a.stdout
 	if strings.HasPrefix(d.Koji.Source, "build ") {
 		fmt.Fprintf(w, "Koji's %s against the local build %s\n", d.Koji.Source, d.Local.NVR)
@@ -476,17 +407,17 @@ func (d *buildDiff) print(a *app) {
 			fmt.Fprintf(w, "  - %s%s\n", x.Name, paren(x.Format))
 		}
 		for _, x := range p.Added {
-			fmt.Fprintf(w, "  + %s %s %s\n", x.Name, x.evr(), x.Arch)
+			fmt.Fprintf(w, "  + %s %s %s\n", x.Name, x.EVR(), x.Arch)
 		}
 		for _, x := range p.Removed {
-			fmt.Fprintf(w, "  - %s %s %s\n", x.Name, x.evr(), x.Arch)
+			fmt.Fprintf(w, "  - %s %s %s\n", x.Name, x.EVR(), x.Arch)
 		}
 		for _, c := range p.Changed {
-			if c.Koji.sameEVR(c.Local) {
-				fmt.Fprintf(w, "  ~ %s %s %s: sigmd5 %s -> %s\n", c.Local.Name, c.Local.evr(), c.Local.Arch, c.Koji.SigMD5, c.Local.SigMD5)
+			if c.Koji.SameEVR(c.Local) {
+				fmt.Fprintf(w, "  ~ %s %s %s: sigmd5 %s -> %s\n", c.Local.Name, c.Local.EVR(), c.Local.Arch, c.Koji.SigMD5, c.Local.SigMD5)
 				continue
 			}
-			fmt.Fprintf(w, "  ~ %s %s: %s -> %s\n", c.Local.Name, c.Local.Arch, c.Koji.evr(), c.Local.evr())
+			fmt.Fprintf(w, "  ~ %s %s: %s -> %s\n", c.Local.Name, c.Local.Arch, c.Koji.EVR(), c.Local.EVR())
 		}
 	}
 	if d.Equal {

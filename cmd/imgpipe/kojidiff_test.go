@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/imgpipe/imgpipe/internal/kojidiff"
+
 	"bytes"
 	"errors"
 	"os/exec"
@@ -90,29 +92,29 @@ func TestDiffPackages(t *testing.T) {
 		local("d", "1", "x86_64", "dddd"), // another arch: added, and d.i686 removed
 	}}
 	la.Packages[0].Payloadhash = "aaaa"
-	var ad archDiff
+	var ad kojidiff.Arch
 	diffArch(&ad, ka, la)
 	p := ad.Packages
-	names := func(pkgs []diffPkg) (out []string) {
+	names := func(pkgs []kojidiff.Package) (out []string) {
 		for _, q := range pkgs {
-			out = append(out, q.Name+"-"+q.evr()+"."+q.Arch)
+			out = append(out, q.Name+"-"+q.EVR()+"."+q.Arch)
 		}
 		return out
 	}
 	if !p.Compared || p.Same != 3 ||
 		!slices.Equal(names(p.Added), []string{"d-1-1.x86_64", "kernel-6.3-1.x86_64", "kernel-6.4-1.x86_64"}) ||
 		!slices.Equal(names(p.Removed), []string{"d-1-1.i686", "kernel-6.1-1.x86_64"}) ||
-		len(p.Changed) != 1 || p.Changed[0].Koji.evr() != "1:1-1" || p.Changed[0].Local.evr() != "1-1" {
+		len(p.Changed) != 1 || p.Changed[0].Koji.EVR() != "1:1-1" || p.Changed[0].Local.EVR() != "1-1" {
 		t.Errorf("packages: %+v", p)
 	}
 	la.Packages[0].Payloadhash = "ffff"
-	ad = archDiff{}
+	ad = kojidiff.Arch{}
 	diffArch(&ad, ka, la)
 	if n := len(ad.Packages.Changed); n != 2 {
 		t.Errorf("a sigmd5 that differs: %d changed, want 2", n)
 	}
 
-	ad = archDiff{}
+	ad = kojidiff.Arch{}
 	diffArch(&ad, &kojiArch{}, la)
 	if ad.Packages.Compared || !strings.Contains(ad.Packages.Note, "Koji recorded no package list") {
 		t.Errorf("no list in Koji: %+v", ad.Packages)

@@ -3,13 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -17,49 +14,9 @@ import (
 	"github.com/imgpipe/imgpipe/internal/kojihub/kojihubtest"
 )
 
-// TestKojiReplay runs testdata/koji-replay/script/*.txtar against a fake
-// Koji hub (internal/kojihub/kojihubtest) serving the responses of
-// testdata/koji-replay/hub, which record.py there wrote with Koji's own
-// marshalling code. Scripts find the hub at $KOJIHUB (and misbehaving at
-// $KOJIHUB_GARBAGE and $KOJIHUB_HANG), trusted through SSL_CERT_FILE, and the
-// hand-written goldens in $REPLAY.
-func TestKojiReplay(t *testing.T) {
-	data, err := filepath.Abs(filepath.Join("testdata", "koji-replay"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join(data, "script"),
-		RequireExplicitExec: true,
-		RequireUniqueNames:  true,
-		Setup: func(env *testscript.Env) error {
-			vars := env.Vars[:0]
-			for _, kv := range env.Vars {
-				if !strings.HasPrefix(kv, "IMGPIPE_STORE=") {
-					vars = append(vars, kv)
-				}
-			}
-			env.Vars = vars
-			hub, err := kojihubtest.Start(t.TempDir(), filepath.Join(data, "hub"))
-			if err != nil {
-				return err
-			}
-			env.Defer(hub.Close)
-			env.Setenv("HOME", env.WorkDir)
-			env.Setenv("SSL_CERT_FILE", hub.CAFile)
-			env.Setenv("KOJIHUB", hub.URL)
-			env.Setenv("KOJIHUB_GARBAGE", hub.At("garbage"))
-			env.Setenv("KOJIHUB_HANG", hub.At("hang"))
-			env.Setenv("REPLAY", data)
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":     cmdExitcode,
-			"plan-matches": cmdPlanMatches,
-			"opts-match":   cmdOptsMatch,
-		},
-	})
-}
+// The commands the koji replay scripts (testdata/script/koji_replay*.txtar)
+// check its recipes with, registered on TestScripts: plan-matches and
+// opts-match.
 
 // planGolden is a hand-written expectation of `plan --json`: the build
 // exactly, the stage instances by key, and of each its kind, executor,
@@ -85,9 +42,7 @@ func cmdPlanMatches(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: plan-matches GOLDEN.json")
 	}
 	var golden planGolden
-	b, err := os.ReadFile(args[0])
-	ts.Check(err)
-	ts.Check(json.Unmarshal(b, &golden))
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &golden))
 	var plan struct {
 		Build  map[string]any `json:"build"`
 		Stages []struct {
@@ -154,6 +109,7 @@ var replayPinned = map[int64]map[string][]string{
 		"kickstart": {"fedora-minimal-appliance.ks"}, // the uploaded one, beside the recipe
 		"repo":      {"https://kojipkgs.example.org/repos/f41-appliance-build/6000201/x86_64"},
 	},
+	125000601: {"release": {"1"}}, // kojid's BuildLiveCDTask asked the hub (getNextRelease)
 }
 
 // cmdOptsMatch implements
@@ -162,7 +118,7 @@ var replayPinned = map[int64]map[string][]string{
 //
 // checking the last command's stdout, an `export-koji` (the INI of
 // image-build, or a koji spin-* command line), against the request of
-// TASK-ID as the fake hub records it: its name, version, target, arches,
+// TASK-ID as the fake hub's koji-replay scenario records it: its name, version, target, arches,
 // install tree or kickstart, and every option, plus replayPinned.
 func cmdOptsMatch(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
@@ -170,7 +126,7 @@ func cmdOptsMatch(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	ts.Check(err)
-	b, err := os.ReadFile(filepath.Join(ts.Getenv("REPLAY"), "hub", fmt.Sprintf("getTaskInfo-%d.xml", id)))
+	b, err := kojihubtest.Response(kojihubtest.Scenario("koji-replay"), "getTaskInfo", id, true)
 	ts.Check(err)
 	v, err := kojihub.DecodeResponse(b)
 	ts.Check(err)

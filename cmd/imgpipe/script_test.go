@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -9,10 +10,12 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/imgpipe/imgpipe/internal/bigconfig"
 	"github.com/imgpipe/imgpipe/internal/gogetter/helper"
 	"github.com/imgpipe/imgpipe/internal/kojihub/kojihubtest"
+	"github.com/imgpipe/imgpipe/schemas"
 )
 
 // TestMain lets the test binary double as the imgpipe command: testscript
@@ -50,9 +53,12 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitcode,
-			"gen":      cmdGen,
-			"kojihub":  cmdKojihub,
+			"exitcode":     cmdExitcode,
+			"gen":          cmdGen,
+			"kojihub":      cmdKojihub,
+			"plan-matches": cmdPlanMatches,
+			"opts-match":   cmdOptsMatch,
+			"schema-valid": cmdSchemaValid,
 		},
 	})
 }
@@ -140,4 +146,33 @@ func cmdKojihub(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("KOJIHUB_ROOT", strings.TrimSuffix(hub.At("x"), "/x/kojihub"))
 	ts.Setenv("KOJIHUB_CA", hub.CAFile)
 	ts.Setenv("SSL_CERT_FILE", hub.CAFile)
+}
+
+// cmdSchemaValid implements
+//
+//	schema-valid NAME.schema.json
+//
+// checking the last command's stdout, one JSON document, against the
+// schema of that name in schemas/ (as embedded in the schemas package),
+// formats asserted.
+func cmdSchemaValid(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: schema-valid NAME.schema.json")
+	}
+	b, err := schemas.FS.ReadFile(args[0])
+	ts.Check(err)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	ts.Check(err)
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	ts.Check(c.AddResource("mem:///"+args[0], doc))
+	sch, err := c.Compile("mem:///" + args[0])
+	ts.Check(err)
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(ts.ReadFile("stdout"))))
+	if err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		ts.Fatalf("stdout does not match schemas/%s: %v", args[0], err)
+	}
 }

@@ -1,8 +1,9 @@
 // Package kojireplay turns a Koji image task into a pinned imgpipe recipe,
 // as `imgpipe koji replay` does: it reads the task from a Koji hub (the
-// parent `image`, `livemedia` or `appliance` task, walking up from a
-// createImage, createLiveMedia or createAppliance child), and writes the
-// image_build, livemedia or appliance block that rebuilds it.
+// parent `image`, `livemedia`, `appliance` or `livecd` task, walking up
+// from a createImage, createLiveMedia, createAppliance or createLiveCD
+// child), and writes the image_build, livemedia, appliance or livecd block
+// that rebuilds it.
 //
 // What the recipe pins, and where each value comes from (Koji's
 // cli/koji_cli/commands.py makes the requests, builder/kojid runs them):
@@ -13,7 +14,8 @@
 //     line, a comma string), formats, disk size, distro, kickstart,
 //     ksversion, repos, OVA options and factory parameters, scratch, ...
 //   - The release the children were given: the task's own, or the one the
-//     hub picked (a scratch livemedia or appliance has none: left unset).
+//     hub picked (a scratch livemedia or appliance has none: left unset;
+//     kojid's livecd asks getNextRelease even for a scratch build).
 //   - The ksurl's commit: a ksurl pinned to a full commit is kept; one on a
 //     branch or tag is pinned to the commit the builders checked out, read
 //     from the children's checkout log ("HEAD is now at <commit>", git's
@@ -23,7 +25,7 @@
 //     tag>/<repo ID>/<arch>, as kojid writes it into the kickstart ($arch
 //     for image_build, which substitutes it as Koji's image-build does;
 //     dnf's $basearch for livemedia, whose repo Koji substitutes nothing
-//     in, so that the recipe still exports; the arch itself for appliance). A repo
+//     in, so that the recipe still exports; the arch itself for appliance and livecd). A repo
 //     Koji has since deleted, or no longer knows, is kept with a comment and
 //     a warning; an expired one with a comment.
 //

@@ -3,6 +3,7 @@ package kojireplay
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -59,7 +60,7 @@ func Replay(ctx context.Context, hub Caller, id int64, opts Options) (*Result, e
 	}
 	asked := t
 	if _, ok := childMethod[t.method]; !ok {
-		if !slices.Contains([]string{"createImage", "createLiveMedia", "createAppliance"}, t.method) {
+		if !slices.Contains(slices.Collect(maps.Values(childMethod)), t.method) {
 			return nil, &MethodError{ID: t.id, Method: t.method}
 		}
 		if t.parent == 0 {
@@ -99,7 +100,7 @@ func Replay(ctx context.Context, hub Caller, id int64, opts Options) (*Result, e
 }
 
 // request is a parent's request: [name, version, arches (image, livemedia)
-// or arch (appliance), target, inst_tree (image) or ksfile, opts].
+// or arch (appliance, livecd), target, inst_tree (image) or ksfile, opts].
 type request struct {
 	name, version, target string
 	arches                []string
@@ -265,8 +266,8 @@ func (w *writer) resolve(ctx context.Context, hub Caller) error {
 		// Koji's livemedia substitutes nothing in repo (a value per arch
 		// would not export); dnf's $basearch is the arch's repo directory.
 		arch = "$basearch"
-	case "appliance":
-		arch = c.arch
+	case "appliance", "livecd":
+		arch = c.arch // one arch: kojid writes <repo>/<arch>
 	}
 	url := fmt.Sprintf("%s/repos/%s/%d/%s", strings.TrimRight(w.opts.TopURL, "/"), c.buildTagName, c.repoID, arch)
 	w.tagRepo = []string{url}

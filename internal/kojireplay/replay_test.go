@@ -3,43 +3,30 @@ package kojireplay
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/imgpipe/imgpipe/internal/kojihub"
+	"github.com/imgpipe/imgpipe/internal/kojihub/kojihubtest"
 )
 
-// recorded serves the hub responses of cmd/imgpipe/testdata/koji-replay/hub,
-// written by Koji's own marshaller (record.py there), by the file naming
-// rule: METHOD-ARG[-ARG...].xml, booleans left out, decoded by the hub
-// client's decoder. The command's tests (cmd/imgpipe/kojireplay_test.go)
-// serve them over HTTPS through internal/kojihub/kojihubtest.
-type recorded struct {
-	dir   string
-	calls []string
-}
+// recorded serves the hub responses of the fake hub's koji-replay
+// scenario (internal/kojihub/kojihubtest/testdata/koji-replay.py, written
+// by Koji's own marshaller), decoded by the hub client's decoder. The
+// command's tests (cmd/imgpipe/testdata/script/koji_replay*.txtar) serve
+// them over HTTPS through internal/kojihub/kojihubtest.
+type recorded struct{ dir string }
 
 func (r *recorded) Call(ctx context.Context, method string, args ...any) (any, error) {
-	name := method
-	for _, a := range args {
-		if _, ok := a.(bool); ok {
-			continue
-		}
-		name += "-" + fmt.Sprint(a)
-	}
-	r.calls = append(r.calls, name)
-	data, err := os.ReadFile(filepath.Join(r.dir, name+".xml"))
+	data, err := kojihubtest.Response(r.dir, method, args...)
 	if err != nil {
-		return nil, fmt.Errorf("no recorded response: %w", err)
+		return nil, err
 	}
 	return kojihub.DecodeResponse(data)
 }
 
 func hub(t *testing.T) *recorded {
-	return &recorded{dir: filepath.Join("..", "..", "cmd", "imgpipe", "testdata", "koji-replay", "hub")}
+	return &recorded{dir: kojihubtest.Scenario("koji-replay")}
 }
 
 func TestReplayErrors(t *testing.T) {

@@ -22,11 +22,12 @@ type Caller interface {
 
 // Methods Koji gives the parent tasks replay reproduces, and their
 // children's (kojid BuildBaseImageTask, BuildLiveMediaTask,
-// BuildApplianceTask).
+// BuildApplianceTask, BuildLiveCDTask).
 var childMethod = map[string]string{
 	"image":     "createImage",
 	"livemedia": "createLiveMedia",
 	"appliance": "createAppliance",
+	"livecd":    "createLiveCD",
 }
 
 // NotFoundError is a task ID the hub does not know.
@@ -36,8 +37,8 @@ func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("task %d: no such task on the hub (getTaskInfo returned nothing); check the ID and the hub (--hub, --profile)", e.ID)
 }
 
-// MethodError is a task replay cannot reproduce: not an image, livemedia or
-// appliance task, nor one of their children.
+// MethodError is a task replay cannot reproduce: not an image, livemedia,
+// appliance or livecd task, nor one of their children.
 type MethodError struct {
 	ID     int64
 	Method string
@@ -48,10 +49,8 @@ func (e *MethodError) Error() string {
 	switch e.Method {
 	case "build", "buildArch", "buildSRPMFromSCM":
 		what = " (an RPM build)"
-	case "livecd", "createLiveCD":
-		what = " (koji spin-livecd)"
 	}
-	return fmt.Sprintf("task %d is a %s task%s: replay reproduces the image, livemedia and appliance tasks of koji image-build, spin-livemedia and spin-appliance, or their createImage, createLiveMedia and createAppliance children",
+	return fmt.Sprintf("task %d is a %s task%s: replay reproduces the image, livemedia, appliance and livecd tasks of koji image-build, spin-livemedia, spin-appliance and spin-livecd, or their createImage, createLiveMedia, createAppliance and createLiveCD children",
 		e.ID, e.Method, what)
 }
 
@@ -148,7 +147,7 @@ func getChildren(ctx context.Context, hub Caller, parent *taskInfo) ([]*taskInfo
 // build_tag, repo_info, inst_tree or ksfile, opts].
 type child struct {
 	task         *taskInfo
-	release      string // "" : none (a scratch livemedia or appliance)
+	release      string // "" : none (a scratch livemedia or appliance; livecd always has one)
 	arch         string
 	buildTagName string
 	repoID       int64

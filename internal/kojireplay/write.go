@@ -55,7 +55,7 @@ func imageAttrs() []attrSpec {
 	return out
 }
 
-// livemediaAttrs and applianceAttrs follow the presets' attribute order
+// livemediaAttrs, applianceAttrs and livecdAttrs follow the presets' attribute order
 // (stages/koji/presets.go), which is the koji CLI's.
 var livemediaAttrs = []attrSpec{
 	{name: "version"}, {name: "release"}, {name: "target"}, {name: "arches"},
@@ -76,14 +76,22 @@ var applianceAttrs = []attrSpec{
 	{name: "buildroot_image"},
 }
 
+var livecdAttrs = []attrSpec{
+	{name: "version"}, {name: "release"}, {name: "target"}, {name: "arches"},
+	{name: "kickstart"}, {name: "ksurl"}, spec("ksversion", optString), spec("scratch", optBool),
+	{name: "repo"}, spec("volid", optString), spec("specfile", optString), spec("skip_tag", optBool),
+	{name: "buildroot_image"},
+}
+
 // consumed are options read other than through an attrSpec.
 var consumed = map[string][]string{
 	"image":     {"ksurl", "repo", "release", "ova_option", "factory_parameter", "kickstart"},
 	"livemedia": {"ksurl", "repo", "release"},
 	"appliance": {"ksurl", "repo", "release"},
+	"livecd":    {"ksurl", "repo", "release"},
 }
 
-var presetOf = map[string]string{"image": "image_build", "livemedia": "livemedia", "appliance": "appliance"}
+var presetOf = map[string]string{"image": "image_build", "livemedia": "livemedia", "appliance": "appliance", "livecd": "livecd"}
 
 // write is the recipe: a header comment, the preset block, the comments
 // that say what it cannot carry.
@@ -96,6 +104,8 @@ func (w *writer) write() []byte {
 		attrs = imageAttrs()
 	case "livemedia":
 		attrs = livemediaAttrs
+	case "livecd":
+		attrs = livecdAttrs
 	default:
 		attrs = applianceAttrs
 	}

@@ -5,7 +5,10 @@
 // lists calls (a method and its arguments, as koji's encode_args sends
 // them) and their results or faults, and becomes testdata/NAME/, the
 // response bytes koji.xmlrpcplus.dumps writes and calls.json, which maps
-// each call to its file.
+// each call to its file. Response reads one recording without a server.
+// The scenarios serve every CLI test of Koji (cmd/imgpipe's testscript
+// command `kojihub`): quickstart for koji diff, koji-replay for koji
+// replay.
 //
 // The hub can misbehave, by the first element of the path it is called
 // at (Hub.At): /hang never answers, /garbage answers with what is not

@@ -80,29 +80,15 @@ func Start(tmp string, dirs ...string) (*Hub, error) {
 	}
 	h.offline = offline
 	for _, dir := range dirs {
-		b, err := os.ReadFile(filepath.Join(dir, "calls.json"))
+		responses, err := loadCalls(dir)
 		if err != nil {
 			return nil, err
 		}
-		var calls []call
-		if err := json.Unmarshal(b, &calls); err != nil {
-			return nil, fmt.Errorf("%s/calls.json: %w", dir, err)
-		}
-		for _, c := range calls {
-			var params []any
-			d := json.NewDecoder(bytes.NewReader(c.Params))
-			d.UseNumber()
-			if err := d.Decode(&params); err != nil {
-				return nil, fmt.Errorf("%s/calls.json: %s: %w", dir, c.Method, err)
-			}
-			key, err := Key(c.Method, params)
-			if err != nil {
-				return nil, err
-			}
+		for key, file := range responses {
 			if prev, ok := h.responses[key]; ok {
-				return nil, fmt.Errorf("%s is recorded twice: %s and %s; give the scenarios' tasks and builds other IDs", key, prev, filepath.Join(dir, c.Response))
+				return nil, fmt.Errorf("%s is recorded twice: %s and %s; give the scenarios' tasks and builds other IDs", key, prev, file)
 			}
-			h.responses[key] = filepath.Join(dir, c.Response)
+			h.responses[key] = file
 		}
 	}
 	h.srv = httptest.NewUnstartedServer(http.HandlerFunc(h.serve))
@@ -117,6 +103,57 @@ func Start(tmp string, dirs ...string) (*Hub, error) {
 	}
 	h.URL = h.srv.URL + "/kojihub"
 	return h, nil
+}
+
+// loadCalls reads a scenario directory's calls.json: call key (Key) →
+// response file.
+func loadCalls(dir string) (map[string]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "calls.json"))
+	if err != nil {
+		return nil, err
+	}
+	var calls []call
+	if err := json.Unmarshal(b, &calls); err != nil {
+		return nil, fmt.Errorf("%s/calls.json: %w", dir, err)
+	}
+	responses := map[string]string{}
+	for _, c := range calls {
+		var params []any
+		d := json.NewDecoder(bytes.NewReader(c.Params))
+		d.UseNumber()
+		if err := d.Decode(&params); err != nil {
+			return nil, fmt.Errorf("%s/calls.json: %s: %w", dir, c.Method, err)
+		}
+		key, err := Key(c.Method, params)
+		if err != nil {
+			return nil, err
+		}
+		if prev, ok := responses[key]; ok {
+			return nil, fmt.Errorf("%s is recorded twice: %s and %s", key, prev, c.Response)
+		}
+		responses[key] = filepath.Join(dir, c.Response)
+	}
+	return responses, nil
+}
+
+// Response returns the response recorded in the scenario directory dir
+// (Scenario) for method(params...), the bytes the hub would send: for
+// tests that decode the recordings without a server, or check what the
+// hub said.
+func Response(dir, method string, params ...any) ([]byte, error) {
+	responses, err := loadCalls(dir)
+	if err != nil {
+		return nil, err
+	}
+	key, err := Key(method, params)
+	if err != nil {
+		return nil, err
+	}
+	file, ok := responses[key]
+	if !ok {
+		return nil, fmt.Errorf("%s: no recorded response for %s", dir, key)
+	}
+	return os.ReadFile(file)
 }
 
 // At returns the URL of the hub misbehaving as mode says: hang, garbage,

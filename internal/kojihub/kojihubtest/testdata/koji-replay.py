@@ -1,60 +1,33 @@
-#!/usr/bin/env python3
-"""Write the Koji hub responses the `imgpipe koji replay` tests serve.
+"""The Koji hub of the `imgpipe koji replay` tests (cmd/imgpipe/testdata/
+script/koji_replay*.txtar): record.py makes koji-replay/ from it.
 
-Each response is the bytes Koji's hub sends: koji.xmlrpcplus.dumps(...,
-methodresponse=1), Koji's own marshaller (nil, i8 and all). The values are
-shaped as kojihub.py returns them (getTaskInfo, getTaskChildren: Task.fields
-plus request; repoInfo: RepoQuery's fields; listTaskOutput; downloadTaskOutput:
-base64 text), and the task requests as the hub's buildImageOz and buildImage
-make them ([name, version, arches, target, inst_tree, opts] and [name,
-version, arch, target, ksfile, opts]) and kojid's parents pass to their
-children ([name, version, release, arch, target_info, build_tag, repo_info,
-inst_tree or ksfile, opts]). The opts are what `koji image-build --config`
-(as pungi runs it) and `koji spin-livemedia` / `spin-appliance` send
-(cli/koji_cli/commands.py: _build_image_oz, _build_image).
+The values are shaped as kojihub.py returns them (getTaskInfo,
+getTaskChildren: Task.fields plus request; repoInfo: RepoQuery's fields;
+listTaskOutput; downloadTaskOutput: base64 text), and the task requests as
+the hub's buildImageOz and buildImage make them (buildImage for
+livemedia, appliance and livecd)
+([name, version, arches, target, inst_tree, opts] and [name, version, arch,
+target, ksfile, opts]) and kojid's parents pass to their children ([name,
+version, release, arch, target_info, build_tag, repo_info, inst_tree or
+ksfile, opts]). The opts are what `koji image-build --config` (as pungi runs
+it) and `koji spin-livemedia` / `spin-appliance` / `spin-livecd` send
+(koji_cli/commands.py: _build_image_oz, _build_image).
 
-Each call `imgpipe koji replay` makes (with the arguments its client sends:
-getTaskInfo(ID, True) passes request=True positionally) becomes one response
-file, METHOD-ARG[-ARG...].xml (booleans left out of the name), and an entry
-of hub/calls.json, the index internal/kojihub/kojihubtest's fake hub serves
-a directory of responses from ({"method", "params", "response"}).
-
-Run from this directory, with a checkout of Koji (https://pagure.io/koji) on
-PYTHONPATH:
-
-    git --git-dir=KOJI.git archive HEAD koji | tar -x -C /tmp/kojisrc
-    PYTHONPATH=/tmp/kojisrc python3 record.py
-
-Koji's xmlrpcplus imports defusedxml only to harden *parsing*; when it is not
-installed, a no-op stand-in is used, which changes nothing in what dumps writes.
+Each call `imgpipe koji replay` makes is recorded with the arguments its
+client sends: getTaskInfo(ID, True) passes request=True positionally. This
+scenario takes tasks 125000001-125999999, repos 6000001-6000999.
 """
 
 import base64
-import json
-import os
-import sys
-import types
 
-try:
-    import defusedxml.xmlrpc  # noqa: F401
-except ImportError:
-    _d = types.ModuleType('defusedxml')
-    _x = types.ModuleType('defusedxml.xmlrpc')
-    _x.monkey_patch = lambda: None
-    _d.xmlrpc = _x
-    sys.modules['defusedxml'] = _d
-    sys.modules['defusedxml.xmlrpc'] = _x
-
-import koji  # noqa: E402
-from koji import xmlrpcplus  # noqa: E402
-
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'hub')
+import koji
+from koji import xmlrpcplus
 
 CLOSED = koji.TASK_STATES['CLOSED']
 FAILED = koji.TASK_STATES['FAILED']
 PRIO = koji.PRIO_DEFAULT
 OWNER = 3370  # releng
-CHANNEL = {'image': 11, 'livemedia': 14, 'appliance': 13, 'default': 1, 'createrepo': 2}
+CHANNEL = {'image': 11, 'livecd': 12, 'livemedia': 14, 'appliance': 13, 'default': 1, 'createrepo': 2}
 
 
 CALLS = []
@@ -62,14 +35,7 @@ CALLS = []
 
 def write(method, params, value):
     """Record the hub's answer to method(*params): a value, or a Fault."""
-    name = '-'.join([method] + [str(p) for p in params if not isinstance(p, bool)]) + '.xml'
-    if isinstance(value, xmlrpcplus.Fault):
-        data = xmlrpcplus.dumps(value, methodresponse=1)
-    else:
-        data = xmlrpcplus.dumps((value,), methodresponse=1, allow_none=1)
-    with open(os.path.join(OUT, name), 'w') as f:
-        f.write(data)
-    CALLS.append({'method': method, 'params': list(params), 'response': name})
+    CALLS.append((method, params, {}, value))
 
 
 def task(id, method, request, parent=None, arch='noarch', label=None,
@@ -312,6 +278,33 @@ def image_build_failed():
              state=FAILED)])
 
 
+def livecd():
+    """A spin-livecd (one arch) of a kickstart in git at a full commit, with
+    --repo, --volid and --skip-tag, no --release: kojid's BuildLiveCDTask
+    asks the hub's getNextRelease (1) and passes it to its createLiveCD
+    child. Options as _build_image passes them: only the ones given."""
+    parent, x86 = 125000601, 125000602
+    opts = {
+        'ksurl': 'git+%s?#%s' % (KS_REPO, KS_COMMIT),
+        'ksversion': 'DEVEL',
+        'repo': [COMPOSE + '/Everything/x86_64/os/'],
+        'volid': 'Fedora-Xfce-Live-41',
+        'skip_tag': True,
+    }
+    req = ['Fedora-Xfce-Live', '41', 'x86_64', 'f41', 'fedora-live-xfce.ks', opts]
+    tgt = target('f41', 15001, 'f41-build', 15000, 'f41')
+    rinfo = repo(6000601, 15001, 'f41-build', koji.REPO_STATES['READY'])
+    p = task(parent, 'livecd', req, arch='x86_64', channel='livecd')
+    kids = [
+        task(x86, 'createLiveCD', ['Fedora-Xfce-Live', '41', '1', 'x86_64', tgt, 15001, rinfo,
+                                   'fedora-live-xfce.ks', opts],
+             parent=parent, arch='x86_64', label='livecd', channel='livecd', host=507),
+    ]
+    write('getTaskInfo', [parent, True], p)
+    write('getTaskChildren', [parent, True], kids)
+    write('getTaskInfo', [x86, True], kids[0])
+
+
 def bad_inputs():
     # An RPM build: replay reproduces image tasks only.
     b = task(125000301, 'build', ['git+https://src.fedoraproject.org/rpms/bash.git#'
@@ -325,18 +318,10 @@ def bad_inputs():
         1014, 'ServerOffline: database outage'))
 
 
-def main():
-    os.makedirs(OUT, exist_ok=True)
-    image_build()
-    image_build_cli()
-    image_build_failed()
-    livemedia()
-    appliance()
-    bad_inputs()
-    with open(os.path.join(OUT, 'calls.json'), 'w') as f:
-        json.dump(CALLS, f, indent=1)
-        f.write('\n')
-
-
-if __name__ == '__main__':
-    main()
+image_build()
+image_build_cli()
+image_build_failed()
+livemedia()
+appliance()
+livecd()
+bad_inputs()
