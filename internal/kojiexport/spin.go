@@ -139,9 +139,12 @@ func SpinCommand(plan *engine.Plan) (string, hcl.Diagnostics) {
 		}
 	}
 	if c.Has("buildroot_image") {
-		group := "livemedia-build"
-		if p.Preset.Name == "appliance" {
-			group = "appliance-build"
+		// builder/kojid: BuildLiveMediaTask, BuildApplianceTask and
+		// LiveCDTask install their chroot's livemedia-build,
+		// appliance-build and livecd-build groups.
+		group := map[string]string{"appliance": "appliance-build", "livecd": "livecd-build"}[p.Preset.Name]
+		if group == "" {
+			group = "livemedia-build"
 		}
 		diags = append(diags, warnf(c.Range("buildroot_image"), "buildroot_image has no Koji option",
 			"Koji builds in a mock chroot made from the build tag's %s group; buildroot_image only applies to imgpipe.", group))
