@@ -72,6 +72,9 @@ type Node struct {
 	Config cty.Value
 	// Deps are the nodes this one references or depends on, sorted by ID.
 	Deps []*Node
+	// sensitivePlaces are the paths in Config of the numbers and bools
+	// that are sensitive values (engine/secrets.go), masked in plan --json.
+	sensitivePlaces []cty.Path
 	// Inputs maps each local path (as written) to its content digest.
 	Inputs map[string]string
 	// Executor names the executor the node runs on: "host", "podman" or

@@ -77,7 +77,7 @@ func (p *Plan) DocWithCache(ctx context.Context, st *store.Store, remote cache.R
 			Key: n.Key(), ID: ids[n], Name: n.Name, Kind: n.Kind.Name, Arch: n.Arch, Arches: n.Arches,
 			DependsOn: []string{}, Needs: []string{},
 			Executor: n.ExecutorIdentity,
-			Config:   canonjson.Marshal(maskValue(p.Secrets, n.Config)),
+			Config:   canonjson.Marshal(maskConfig(p.Secrets, n)),
 			Outputs:  n.outputs,
 			Status:   status[n], Provisional: provisional[n],
 			Reason: report.Reason[n],

@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/imgpipe/imgpipe/engine/eval"
 	"github.com/imgpipe/imgpipe/engine/events"
@@ -65,7 +68,9 @@ func addDerivedSecrets(set *secret.Set, r *recipe.Recipe, vars cty.Value, sensit
 			scopes[n.evalArch] = sc
 		}
 		ctx := sc.Context(placeholderOutputs(n.depNames))
-		addMarked(set, decodeMarked(n, ctx))
+		cfg := decodeMarked(n, ctx)
+		addMarked(set, cfg)
+		n.sensitivePlaces = markedPrimitives(cfg)
 		if body, ok := n.Stage.Body.(*hclsyntax.Body); ok {
 			addMarkedExpressions(set, body, ctx)
 		}
@@ -118,6 +123,26 @@ func addMarked(set *secret.Set, v cty.Value) {
 	}
 }
 
+// markedPrimitives returns the paths of the marked numbers and bools in
+// v, for maskConfig: a bool cannot be masked as text (every "true" would
+// go), and a number in a configuration is no text to mask.
+func markedPrimitives(v cty.Value) []cty.Path {
+	if v == cty.NilVal || !v.ContainsMarked() {
+		return nil
+	}
+	unmarked, marks := v.UnmarkDeepWithPaths()
+	var paths []cty.Path
+	for _, pm := range marks {
+		if _, ok := pm.Marks[sensitiveMark{}]; !ok {
+			continue
+		}
+		if pv, err := pm.Path.Apply(unmarked); err == nil && (pv.Type() == cty.Number || pv.Type() == cty.Bool) {
+			paths = append(paths, pm.Path)
+		}
+	}
+	return paths
+}
+
 // decodeMarked decodes a node's block in a scope of marked values, or
 // returns cty.NilVal when that fails. The block decoded once already, so
 // a failure here is a limit of marks (a function that refuses them), which
@@ -167,21 +192,50 @@ func stepName(s cty.PathStep) string {
 	return ""
 }
 
-// addStrings adds every known string in v.
+// addStrings adds every known string in v, and every number as HCL
+// writes it into a string ("${var.pin}"): a process that prints a number
+// prints that. Bools are not added: "true" is everywhere.
 func addStrings(set *secret.Set, v cty.Value) {
 	cty.Walk(v, func(_ cty.Path, v cty.Value) (bool, error) {
 		if v.IsMarked() || !v.IsKnown() || v.IsNull() {
 			return false, nil
 		}
-		if v.Type() == cty.String {
+		switch v.Type() {
+		case cty.String:
 			set.Add(v.AsString())
+		case cty.Number:
+			if s, err := convert.Convert(v, cty.String); err == nil {
+				set.Add(s.AsString())
+			}
 		}
 		return true, nil
 	})
 }
 
-// maskValue returns v with the secrets in its strings masked, for showing
-// a configuration (plan --json).
+// maskConfig returns a node's configuration with its secrets masked, for
+// showing it (plan --json): the secrets in its strings, and the numbers
+// and bools that are sensitive values, which become the marker where they
+// are an object's attribute (a list or map holds values of one type: a
+// number there is masked as text only).
+func maskConfig(set *secret.Set, n *Node) cty.Value {
+	v := n.Config
+	if len(n.sensitivePlaces) > 0 {
+		out, err := cty.Transform(v, func(p cty.Path, v cty.Value) (cty.Value, error) {
+			if len(p) > 0 && slices.ContainsFunc(n.sensitivePlaces, p.Equals) {
+				if _, attr := p[len(p)-1].(cty.GetAttrStep); attr {
+					return cty.StringVal(secret.Marker), nil
+				}
+			}
+			return v, nil
+		})
+		if err == nil {
+			v = out
+		}
+	}
+	return maskValue(set, v)
+}
+
+// maskValue returns v with the secrets in its strings masked.
 func maskValue(set *secret.Set, v cty.Value) cty.Value {
 	out, err := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
 		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !v.IsMarked() {

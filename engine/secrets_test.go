@@ -82,3 +82,58 @@ stage "exec" "broken" {
 		t.Errorf("the process wrote %q", got)
 	}
 }
+
+// A sensitive number or bool is a secret too: the number is masked where
+// it is written as text (a process that prints it, here after reading it
+// out of JSON), and both are masked in the plan's configuration, where
+// they are values of their own type.
+func TestRunMasksSensitiveNumbersAndBools(t *testing.T) {
+	e := newEnv(t)
+	if err := os.WriteFile(filepath.Join(e.dir, "local.ks"), []byte("lang en_US.UTF-8\nreboot\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vars := `
+variable "pin" {
+  type      = number
+  sensitive = true
+  default   = 918273
+}
+variable "insecure" {
+  type      = bool
+  sensitive = true
+  default   = true
+}
+build {
+  name    = "masked"
+  version = "1"
+  arches  = ["x86_64"]
+}
+`
+	flatten := `
+stage "flatten" "ks" {
+  source      = "local.ks"
+  noverifyssl = var.insecure
+}
+`
+	say := `
+stage "exec" "say" {
+  env     = { CFG = jsonencode({ pin = var.pin }) }
+  command = ["sh", "-c", "echo pin $(echo \"$CFG\" | tr -cd 0-9)"]
+}
+`
+	plan := e.plan(vars + flatten + say)
+	doc, _ := json.Marshal(plan.Doc(nil))
+	if strings.Contains(string(doc), "918273") || strings.Contains(string(doc), `"noverifyssl":true`) ||
+		!strings.Contains(string(doc), `"noverifyssl":"[sensitive]"`) {
+		t.Errorf("plan --json shows a sensitive number or bool:\n%s", doc)
+	}
+
+	res := e.run(vars+say, engine.RunOptions{})
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	evs, _ := json.Marshal(res.events)
+	if strings.Contains(string(evs), "918273") || !strings.Contains(string(evs), "pin [sensitive]") {
+		t.Errorf("the events show the sensitive number:\n%s", evs)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/imgpipe/imgpipe/engine"
+	"github.com/imgpipe/imgpipe/internal/secret"
 	"github.com/imgpipe/imgpipe/stages/fetchks"
 )
 
@@ -45,7 +46,7 @@ func cmdKsFetch(ctx context.Context, a *app, args []string) error {
 			if name != "url" {
 				name = "--" + name
 			}
-			fmt.Fprintf(a.stderr, "imgpipe: %s: %s: %s\n", name, p.Summary, p.Detail)
+			fmt.Fprintf(a.stderr, "imgpipe: %s: %s: %s\n", name, secret.MaskURL(p.Summary), secret.MaskURL(p.Detail))
 		}
 		return &silentError{code: exitInvalid}
 	}
@@ -77,7 +78,7 @@ func cmdKsFetch(ctx context.Context, a *app, args []string) error {
 		return interrupted(err)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(a.stderr, "imgpipe: warning: %s\n", w)
+		fmt.Fprintf(a.stderr, "imgpipe: warning: %s\n", secret.MaskURL(w))
 	}
 
 	// Fetch into a temporary directory inside the destination, then move
@@ -98,7 +99,9 @@ func cmdKsFetch(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	result, err := fetchks.Fetch(ctx, r, res.Revision, tmp, tmp, a.stderr)
+	progress, flush := maskedLines(a.stderr)
+	result, err := fetchks.Fetch(ctx, r, res.Revision, tmp, tmp, progress)
+	flush()
 	if err == nil {
 		err = moveEntries(filepath.Join(tmp, result.Tree), absDir)
 	}

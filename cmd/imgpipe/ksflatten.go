@@ -6,8 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/imgpipe/imgpipe/internal/inputlimit"
 	"github.com/imgpipe/imgpipe/kickstart"
 )
@@ -46,9 +44,7 @@ func cmdKsFlatten(ctx context.Context, a *app, args []string) error {
 		Resolver: kickstart.DirResolver{WorkDir: "."},
 		KsAppend: *ksappend,
 	})
-	for _, f := range ks.Files {
-		a.files[f.Path] = &hcl.File{Bytes: f.Src}
-	}
+	a.quoteKickstart(ks.Files)
 	if diags.HasErrors() {
 		return diags
 	}

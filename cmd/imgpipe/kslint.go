@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -60,6 +61,11 @@ func cmdKsLint(ctx context.Context, a *app, args []string) error {
 	}
 	ks, diags := kickstart.Parse(path, src, kickstart.Options{Version: v, Resolver: kickstart.DirResolver{}})
 	findings := kickstart.Lint(ks, diags, kickstart.LintOptions{Target: t})
+	a.quoteKickstart(ks.Files)
+	for i := range findings {
+		findings[i].Message = a.maskQuotes(findings[i].Message)
+		findings[i].Hint = a.maskQuotes(findings[i].Hint)
+	}
 	if *asJSON {
 		b, err := json.MarshalIndent(findings, "", "  ")
 		if err != nil {
@@ -69,11 +75,12 @@ func cmdKsLint(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	} else if len(findings) > 0 {
-		for _, f := range ks.Files {
-			a.files[f.Path] = &hcl.File{Bytes: f.Src}
-		}
-		w := hcl.NewDiagnosticTextWriter(a.stdout, a.files, 100, false)
+		var buf strings.Builder
+		w := hcl.NewDiagnosticTextWriter(&buf, a.files, 100, false)
 		if err := w.WriteDiagnostics(kickstart.LintDiagnostics(findings)); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(a.stdout, a.maskQuotes(buf.String())); err != nil {
 			return err
 		}
 		fmt.Fprintln(a.stdout, lintCounts(findings))

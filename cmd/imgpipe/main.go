@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -83,6 +84,9 @@ type app struct {
 	// secrets are the prepared plan's, masked in diagnostics; nil before
 	// (URL credentials are masked anyway).
 	secrets *secret.Set
+	// maskQuotes masks the written diagnostics of a command that quotes a
+	// kickstart (ks.go's quoteKickstart); nil otherwise.
+	maskQuotes func(string) string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -204,8 +208,14 @@ func (a *app) printDiags(diags hcl.Diagnostics) {
 	if a.remap != nil {
 		diags = a.remap(diags)
 	}
-	// Diagnostics quote the recipe: its secrets are masked there too.
-	writeDiags(a.stderr, maskFiles(a.secrets, a.files), maskDiags(a.secrets, diags))
+	if a.maskQuotes != nil {
+		var buf bytes.Buffer
+		writeDiags(&buf, a.files, diags)
+		io.WriteString(a.stderr, a.maskQuotes(buf.String()))
+	} else {
+		// Diagnostics quote the recipe: its secrets are masked there too.
+		writeDiags(a.stderr, maskFiles(a.secrets, a.files), maskDiags(a.secrets, diags))
+	}
 	errs := 0
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {

@@ -3,7 +3,9 @@
 // `koji image-build --config` INI (INI), a livemedia, appliance or livecd
 // block as the `koji spin-*` command line (SpinCommand), and a warning when
 // the koji CLI would upload a kickstart without the files it includes
-// (CheckUpload). Export picks the right one for a plan.
+// (CheckUpload). Export picks the right one for a plan, and refuses one
+// that would hold a secret of the plan (Secrets,
+// docs/reliability-secrets.md).
 //
 // It sits above the engine: it reads an evaluated engine.Plan, so values
 // from variables, locals and per-arch expressions are the ones Koji gets.

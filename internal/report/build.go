@@ -132,7 +132,8 @@ func kickstartDiff(dir string, ks []store.BuildKickstart) *Diff {
 		defer f.Close()
 		b := make([]byte, maxKickstart)
 		n, _ := f.Read(b)
-		return string(b[:n]), true
+		// Published masked; an older build's kickstart may not be.
+		return maskText(string(b[:n])), true
 	}
 	a, ok1 := read(orig)
 	b, ok2 := read(rewritten)

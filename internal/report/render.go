@@ -149,7 +149,7 @@ func stageFiles(st *store.Store, links Links, run string, s *Stage) []StageFile 
 				}
 			}
 		case strings.HasPrefix(f.Name, "console"):
-			f.Text = tail(path, maxConsole)
+			f.Text = maskText(tail(path, maxConsole))
 		}
 		out = append(out, f)
 	}

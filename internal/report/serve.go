@@ -286,8 +286,19 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", contentType(name, f))
-	http.ServeContent(w, r, "", info.ModTime(), f)
+	ct := contentType(name, f)
+	w.Header().Set("Content-Type", ct)
+	if !isText(ct) {
+		http.ServeContent(w, r, "", info.ModTime(), f)
+		return
+	}
+	// Text is masked as it is served, whole (no ranges): a console or a
+	// log a stage kept may hold a URL's password or a kickstart's.
+	w.Header().Set("Last-Modified", info.ModTime().UTC().Format(http.TimeFormat))
+	if r.Method == http.MethodHead {
+		return
+	}
+	copyMasked(w, f)
 }
 
 // contentType never says HTML: a log or a kickstart a recipe controls

@@ -38,14 +38,15 @@ func TestSetMask(t *testing.T) {
 	if got := s.Values(); !slices.Equal(got, []string{"hunter2-extended", "hunter2"}) {
 		t.Fatalf("Values = %q; short values must be left out, longest first", got)
 	}
-	for in, want := range map[string]string{
-		"pw=hunter2 and hunter2-extended; abc": "pw=[sensitive] and [sensitive]; abc",
-		"nothing here":                         "nothing here",
-		"https://u:fromurl@h/":                 "https://u:[sensitive]@h/",
-		"fromurl alone":                        "[sensitive] alone",
+	// In order: the URL's password joins the set, then is masked alone.
+	for _, tc := range []struct{ in, want string }{
+		{"pw=hunter2 and hunter2-extended; abc", "pw=[sensitive] and [sensitive]; abc"},
+		{"nothing here", "nothing here"},
+		{"https://u:fromurl@h/", "https://u:[sensitive]@h/"},
+		{"fromurl alone", "[sensitive] alone"},
 	} {
-		if got := s.Mask(in); got != want {
-			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		if got := s.Mask(tc.in); got != tc.want {
+			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	if !s.Contains("x hunter2 y") || s.Contains("hunter") {

@@ -331,7 +331,9 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		consoleLog.Sync()
 		if b, err := os.ReadFile(consoleLog.Name()); err == nil && dir != "" {
 			p := filepath.Join(dir, consoleFile)
-			if os.WriteFile(p, b, 0o644) == nil {
+			// The run's secrets are masked in what the run keeps
+			// (docs/reliability-secrets.md).
+			if os.WriteFile(p, []byte(s.Secrets.Mask(string(b))), 0o644) == nil {
 				f.ConsoleLog = p
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/qemu"
+	"github.com/imgpipe/imgpipe/internal/secret"
 )
 
 // onErrorScript is the %onerror section guest-install adds to the
@@ -95,13 +96,13 @@ func errorExcerpt(lines []string) []string {
 	return lines[from : last+1]
 }
 
-// saveLogs writes each installer log into dir and returns them as the
-// failure's evidence.
-func saveLogs(dir string, logs []installerLog) ([]qemu.Evidence, error) {
+// saveLogs writes each installer log into dir, with the run's secrets
+// masked, and returns them as the failure's evidence.
+func saveLogs(dir string, logs []installerLog, secrets *secret.Set) ([]qemu.Evidence, error) {
 	var out []qemu.Evidence
 	for _, l := range logs {
 		p := filepath.Join(dir, l.name)
-		if err := os.WriteFile(p, []byte(strings.Join(l.lines, "\n")+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(secrets.Mask(strings.Join(l.lines, "\n")+"\n")), 0o644); err != nil {
 			return out, fmt.Errorf("keep the installer's %s: %w", l.name, err)
 		}
 		out = append(out, qemu.Evidence{Path: p, Quote: errorExcerpt(l.lines)})

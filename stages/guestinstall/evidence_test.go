@@ -14,6 +14,8 @@ import (
 // A failed install leaves its evidence in one place: the error names the
 // screenshot, the console log and the installer's own logs, each kept
 // beside the others, and quotes the log lines that say what went wrong.
+// What it keeps is masked: the kickstart's password, which its script
+// prints, shows as the marker (docs/reliability-secrets.md).
 func TestFailedInstallKeepsInstallerLogs(t *testing.T) {
 	tree := fixtures.Tree(t)
 	fixtures.NeedTools(t, "qemu-system-x86_64")
@@ -33,13 +35,14 @@ stage "guest-install" "install" {
   memory       = "512"
   accel        = "tcg"
 }
-`, map[string]string{"ks.cfg": `rootpw --plaintext x
+`, map[string]string{"ks.cfg": `rootpw --plaintext rootpw-7f3e2
 zerombr
 clearpart --all --initlabel
 autopart
 poweroff
 %pre --erroronfail
 echo "storage check: no disk named sdz" >&2
+echo "root password: rootpw-7f3e2" >&2
 exit 3
 %end
 %packages
@@ -80,6 +83,15 @@ exit 3
 	}
 	if !strings.Contains(logs["program.log"], "storage check: no disk named sdz") {
 		t.Errorf("program.log lacks the script's output:\n%s", logs["program.log"])
+	}
+	if !strings.Contains(logs["program.log"], "root password: [sensitive]") {
+		t.Errorf("program.log does not show the password masked:\n%s", logs["program.log"])
+	}
+	console, _ := os.ReadFile(field(msg, "console log: "))
+	for name, text := range map[string]string{"program.log": logs["program.log"], "anaconda.log": logs["anaconda.log"], "the console log": string(console)} {
+		if strings.Contains(text, "rootpw-7f3e2") {
+			t.Errorf("%s holds the kickstart's password", name)
+		}
 	}
 	for _, quote := range []string{
 		"| storage check: no disk named sdz",

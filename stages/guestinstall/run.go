@@ -18,6 +18,8 @@ import (
 	"github.com/imgpipe/imgpipe/engine/kind"
 	"github.com/imgpipe/imgpipe/internal/download"
 	"github.com/imgpipe/imgpipe/internal/qemu"
+	"github.com/imgpipe/imgpipe/internal/secret"
+	"github.com/imgpipe/imgpipe/kickstart"
 )
 
 // Oz's defaults (docs/koji-behaviour.md#the-install-vm).
@@ -173,6 +175,11 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kickstart: %w", err)
 	}
+	// Its passwords are the run's secrets, also when flatten did not run
+	// (satisfied from the store): the console and the installer's logs
+	// this stage keeps are masked with them (docs/reliability-secrets.md).
+	_, passwords := kickstart.MaskPasswords(string(ks), secret.Marker)
+	s.Secrets.Add(passwords...)
 	// The copy the installer boots from; the kickstart file stays as it is.
 	ks = append(ks, onErrorScript...)
 	debug := len(cfg.DebugSSH) > 0
@@ -335,13 +342,13 @@ func run(ctx context.Context, s *kind.Stage, cfg config) (kind.Outputs, error) {
 		console, logs := splitConsole(con.Lines())
 		f.Console = tail(console, consoleTail)
 		var serr error
-		if f.Logs, serr = saveLogs(dir, logs); serr != nil {
+		if f.Logs, serr = saveLogs(dir, logs, s.Secrets); serr != nil {
 			f.Reason += fmt.Sprintf(" (%v)", serr)
 		}
 		consoleLog.Sync()
 		if b, err := os.ReadFile(consoleLog.Name()); err == nil {
 			p := filepath.Join(dir, consoleFile)
-			if os.WriteFile(p, b, 0o644) == nil {
+			if os.WriteFile(p, []byte(s.Secrets.Mask(string(b))), 0o644) == nil {
 				f.ConsoleLog = p
 			}
 		}
