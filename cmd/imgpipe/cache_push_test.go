@@ -295,3 +295,79 @@ func TestTeamCachePushInterrupted(t *testing.T) {
 		t.Errorf("cache ls after an interrupted push: %q, want none", got)
 	}
 }
+
+// failingArchRecipe: made (one instance, noarch: nothing in it is the
+// arch's) succeeds; fail fails for
+// aarch64 once $M/held exists, and for x86_64 waits for a file that never
+// comes (so only the failure's cancellation ends it).
+const failingArchRecipe = `
+variable "m" {}
+build {
+  name    = "twoarch"
+  version = "1"
+  arches  = ["x86_64", "aarch64"]
+}
+stage "exec" "made" {
+  command = ["sh", "-euc", "head -c 1000 /dev/urandom >\"$IMGPIPE_OUT/out\""]
+  outputs = ["out"]
+}
+stage "exec" "fail" {
+  env     = { M = var.m, ARCH = arch }
+  command = ["sh", "-euc", <<-EOT
+    want=never; [ "$ARCH" = aarch64 ] && want=held
+    i=0
+    while [ ! -e "$M/$want" ]; do i=$((i+1)); if [ $i -gt 600 ]; then exit 4; fi; sleep 0.05; done
+    echo "failing on purpose" >&2; exit 1
+    EOT
+  , "sh", stage.made.out]
+}
+`
+
+// TestTeamCachePushOutlivesFailure: another arch's failure cancels the
+// stages, not the pushes of what was made: made's entry is held until
+// aarch64's fail has failed, then reach the registry; the run fails (exit
+// 1) for its own reason only.
+func TestTeamCachePushOutlivesFailure(t *testing.T) {
+	reg := podmantest.StartRegistry(t)
+	dir := t.TempDir()
+	marks := filepath.Join(dir, "marks")
+	recipePath := filepath.Join(dir, "twoarch.hcl")
+	if err := os.Mkdir(marks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(recipePath, []byte(failingArchRecipe), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		w      *watchedRun
+		ready  = make(chan struct{})
+		mu     sync.Mutex
+		gaveUp []string
+	)
+	ref := holdingProxy(t, reg, func(stage string) <-chan struct{} {
+		<-ready
+		if err := os.WriteFile(filepath.Join(marks, "held"), nil, 0o644); err != nil {
+			t.Error(err)
+		}
+		return w.when(events.StageFailed, "fail")
+	}, func(stage string, gave bool) {
+		if gave {
+			mu.Lock()
+			gaveUp = append(gaveUp, stage)
+			mu.Unlock()
+		}
+	}, nil)
+	w = startWatchedRun(t, nil, "--store", filepath.Join(dir, "s"), "--cache-to", ref, "-var", "m="+marks, recipePath)
+	close(ready)
+	if code := w.exitCode(t); code != exitFailed {
+		t.Errorf("exit %d, want %d:\n%s", code, exitFailed, w.stderr.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(gaveUp) > 0 {
+		t.Errorf("the push of %v was abandoned when aarch64 failed", gaveUp)
+	}
+	if got := cacheEntries(t, "oci://"+reg+"/cache"); !slices.Equal(got, []string{"exec made"}) {
+		t.Errorf("cache ls after the run: %q, want made's entry", got)
+	}
+}
