@@ -22,7 +22,8 @@
 // or an object made from the same input bytes (early cutoff: content keys,
 // docs/architecture.md#early-cutoff), or a team cache's object pulled into
 // the store (RunOptions.CacheFrom, an engine/cache.Remote; pushes go to
-// CacheTo: docs/team-cache.md), runs the rest through their kind,
+// CacheTo in the background, and Run returns after them:
+// docs/team-cache.md), runs the rest through their kind,
 // settles the build's release from what the stages before it made and runs
 // the stages it decides under the IDs it gives, and reports everything as
 // events (engine/events). An instance routed to a pool of builders is

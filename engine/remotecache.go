@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,7 +22,7 @@ import (
 // looked up in RunOptions.CacheFrom by its ID, then by its content key,
 // and its object pulled into the store, verified; after a stage succeeded
 // (or its object was found in the store), its object is pushed to
-// RunOptions.CacheTo. A cache that cannot be reached is said once and not
+// RunOptions.CacheTo, in the background (pushQueue). A cache that cannot be reached is said once and not
 // asked again in the run: the run builds here.
 
 // remoteState is what a run knows of its team caches.
@@ -110,9 +111,60 @@ func (r *runner) pull(ctx context.Context, n *Node, id, key string) bool {
 	return false
 }
 
-// push copies n's object id to the team cache, best effort: a failure is
+// maxPushers bounds the pushes to the team cache in flight: enough to
+// keep a slow link busy, few enough not to starve the stages of it.
+const maxPushers = 3
+
+// pushJob is one object to push, queued once it is committed.
+type pushJob struct {
+	n       *Node
+	id      string
+	aliases []string
+}
+
+// pushQueue hands committed objects to maxPushers pushers, in the
+// background: a stage is reported done at once, and the stages after it
+// do not wait for its upload. Every push of one object goes to the same
+// pusher, in order, so an alias is pushed after its object's entry. A
+// node pushes at most once, so a queue as long as the plan never blocks.
+type pushQueue struct {
+	lanes []chan pushJob
+	wg    sync.WaitGroup
+}
+
+// startPushers starts r's pushers. ctx is the run's caller's: an
+// interrupt abandons the pushes (an entry is its manifest, pushed last,
+// so none is left half-written), but another arch's failure, which
+// cancels the stages, does not stop the objects already made from being
+// shared.
+func (r *runner) startPushers(ctx context.Context) {
+	if r.opts.CacheTo == nil {
+		return
+	}
+	for range maxPushers {
+		lane := make(chan pushJob, len(r.plan.Nodes))
+		r.pushes.lanes = append(r.pushes.lanes, lane)
+		r.pushes.wg.Go(func() {
+			for job := range lane {
+				r.pushNow(ctx, job)
+			}
+		})
+	}
+}
+
+// waitPushes waits for the queued pushes to end: a run finishes after
+// its pushes, so that what it said it shares is in the cache.
+func (r *runner) waitPushes() {
+	for _, lane := range r.pushes.lanes {
+		close(lane)
+	}
+	r.pushes.wg.Wait()
+}
+
+// push queues n's object id for the team cache, best effort: a failure is
 // a warning in the stage's events, and a cache that cannot be reached is
-// not asked again in the run.
+// not asked again in the run. The object is committed and in the run's
+// uses (objects.list), so gc keeps it while it is pushed.
 func (r *runner) push(ctx context.Context, n *Node, id string) {
 	c := r.opts.CacheTo
 	if !r.remote.usable(c) || ctx.Err() != nil {
@@ -129,8 +181,20 @@ func (r *runner) push(ctx context.Context, n *Node, id string) {
 	if own := r.id(n); own != id {
 		aliases = append(aliases, own)
 	}
-	if err := c.Push(ctx, r.store, id, aliases); err != nil {
-		r.remoteFailed(n, c, "push to", err)
+	lane := fnv.New32a()
+	lane.Write([]byte(r.store.Target(id)))
+	r.pushes.lanes[lane.Sum32()%uint32(len(r.pushes.lanes))] <- pushJob{n: n, id: id, aliases: aliases}
+}
+
+// pushNow pushes one queued object, unless the run was interrupted or
+// the cache found down meanwhile.
+func (r *runner) pushNow(ctx context.Context, job pushJob) {
+	c := r.opts.CacheTo
+	if !r.remote.usable(c) || ctx.Err() != nil {
+		return
+	}
+	if err := c.Push(ctx, r.store, job.id, job.aliases); err != nil {
+		r.remoteFailed(job.n, c, "push to", err)
 	}
 }
 

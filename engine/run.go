@@ -101,6 +101,7 @@ type runner struct {
 	cancel  context.CancelCauseFunc
 
 	remote remoteState
+	pushes pushQueue
 
 	mu      sync.Mutex
 	states  map[*Node]*nodeState
@@ -239,7 +240,9 @@ func Run(ctx context.Context, plan *Plan, execs *Executors, st *store.Store, opt
 	if r.gate.active {
 		go r.settle(runCtx)
 	}
+	r.startPushers(ctx)
 	graph.Walk(plan.Nodes, func(n *Node) []*Node { return n.Deps }, func(n *Node) { r.visit(runCtx, n) })
+	r.waitPushes()
 	<-r.gate.settled
 	if r.gate.unlock != nil {
 		defer r.gate.unlock()
