@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -128,8 +129,9 @@ type pushJob struct {
 // pusher, in order, so an alias is pushed after its object's entry. A
 // node pushes at most once, so a queue as long as the plan never blocks.
 type pushQueue struct {
-	lanes []chan pushJob
-	wg    sync.WaitGroup
+	lanes   []chan pushJob
+	wg      sync.WaitGroup
+	pending atomic.Int64 // queued and not yet done
 }
 
 // startPushers starts r's pushers. ctx is the run's caller's: an
@@ -155,6 +157,11 @@ func (r *runner) startPushers(ctx context.Context) {
 // waitPushes waits for the queued pushes to end: a run finishes after
 // its pushes, so that what it said it shares is in the cache.
 func (r *runner) waitPushes() {
+	// On a slow link the last pushes take a while: say so, so that the
+	// end of the run does not look stalled.
+	if n := r.pushes.pending.Load(); n > 0 {
+		r.emit(events.Event{Type: events.RunPushing, Pushes: int(n)})
+	}
 	for _, lane := range r.pushes.lanes {
 		close(lane)
 	}
@@ -183,12 +190,14 @@ func (r *runner) push(ctx context.Context, n *Node, id string) {
 	}
 	lane := fnv.New32a()
 	lane.Write([]byte(r.store.Target(id)))
+	r.pushes.pending.Add(1)
 	r.pushes.lanes[lane.Sum32()%uint32(len(r.pushes.lanes))] <- pushJob{n: n, id: id, aliases: aliases}
 }
 
 // pushNow pushes one queued object, unless the run was interrupted or
 // the cache found down meanwhile.
 func (r *runner) pushNow(ctx context.Context, job pushJob) {
+	defer r.pushes.pending.Add(-1)
 	c := r.opts.CacheTo
 	if !r.remote.usable(c) || ctx.Err() != nil {
 		return

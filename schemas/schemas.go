@@ -46,6 +46,7 @@ var EventTypes = []events.Type{
 	events.StageDone,
 	events.StageFailed,
 	events.StageSkipped,
+	events.RunPushing,
 	events.RunFinished,
 }
 
@@ -62,7 +63,8 @@ func Events() ([]byte, error) {
 		Docs: map[string]string{
 			"type": "What happened. run.started comes once, first; run.finished once, last. " +
 				"A stage instance goes stage.queued, then stage.started, any number of stage.log, and stage.done or stage.failed; " +
-				"or it ends in stage.cached (satisfied from the store, not run) or stage.skipped (an input failed or the run was cancelled).",
+				"or it ends in stage.cached (satisfied from the store, not run) or stage.skipped (an input failed or the run was cancelled). " +
+				"run.pushing comes after the stages when the run still pushes objects to the team cache, which it waits for before run.finished.",
 			"time":             "When it happened (RFC 3339).",
 			"run":              "The run ID.",
 			"stage":            "Stage events: the stage's name in the recipe.",
@@ -81,6 +83,7 @@ func Events() ([]byte, error) {
 			"builder":          "stage.started: the executor block the stage runs on, for one that runs on one (with a pool of builders, the one it was placed on).",
 			"build":            "run.release: the name-version-release of the build, settled once every stage the release does not decide has run, from what they made.",
 			"up_to_date":       "run.release: a published build already holds what this run builds (the same release key); the run checks it.",
+			"pushes":           "run.pushing: how many objects the run still pushes to the team cache; it finishes after them.",
 			"status":           "run.finished: the run's outcome.",
 			"failed_arches":    "run.finished: the architectures that failed, whether or not they were allowed to.",
 			"results":          "run.finished: what the final stages made: those no other stage needs, that succeeded.",

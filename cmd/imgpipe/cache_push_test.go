@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -189,8 +190,9 @@ func cacheEntries(t *testing.T, ref string) []string {
 // holds big's entry until use has started: were the push before big's
 // stage.done, use would wait for it and the hold would end only when the
 // push gives up); and the run finishes after its pushes (use's entry is
-// held until use is done, and run.finished comes after the registry took
-// it): after the run, cache ls lists both entries.
+// held until the run says it waits for its pushes, run.pushing, and
+// run.finished comes after the registry took it): after the run, cache ls
+// lists both entries.
 func TestTeamCachePushInBackground(t *testing.T) {
 	reg := podmantest.StartRegistry(t)
 	recipePath := writeCacheRecipe(t)
@@ -210,7 +212,9 @@ func TestTeamCachePushInBackground(t *testing.T) {
 		case "big":
 			return w.when(events.StageStarted, "use")
 		case "use":
-			return w.when(events.StageDone, "use")
+			// Released by the run's own word that it waits for its
+			// pushes: were there no run.pushing, the push would give up.
+			return w.when(events.RunPushing, "")
 		}
 		return nil
 	}
@@ -258,7 +262,11 @@ func TestTeamCachePushInBackground(t *testing.T) {
 	if got := cacheEntries(t, "oci://"+reg+"/cache"); !slices.Equal(got, []string{"exec big", "exec use"}) {
 		t.Errorf("cache ls after the run: %q, want exec big and exec use", got)
 	}
-	if out := w.stderr.String(); strings.Contains(out, "push to the team cache") || strings.Contains(out, "cannot be reached") {
+	// use's push at least; big's too if it has not ended yet.
+	if out := w.stderr.String(); !regexp.MustCompile(`waiting for (1 push|2 pushes) to the team cache`).MatchString(out) {
+		t.Errorf("the run did not say it waits for its push:\n%s", out)
+	}
+	if out := w.stderr.String(); strings.Contains(out, "push to the team cache:") || strings.Contains(out, "cannot be reached") {
 		t.Errorf("a push failed:\n%s", out)
 	}
 }

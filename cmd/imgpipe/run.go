@@ -95,7 +95,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	summary, runErr := engine.Run(ctx, plan, execs, st, engine.RunOptions{
 		Jobs:      *jobs,
 		Force:     force,
-		Events:    events.Tee(releaseLog(logger), renderer),
+		Events:    events.Tee(runLog(logger), renderer),
 		KeepGoing: *keepGoing,
 		OnError:   *onError,
 		Ask:       ask,
@@ -207,11 +207,18 @@ func copyTree(src, dst string) error {
 	})
 }
 
-// releaseLog says which build a run makes, once the run has settled its
-// release: before the first stage the release decides.
-func releaseLog(logger *log.Logger) events.Sink {
+// runLog says which build a run makes, once the run has settled its
+// release (before the first stage the release decides), and that the run
+// waits for its pushes to the team cache, if it does.
+func runLog(logger *log.Logger) events.Sink {
 	return events.SinkFunc(func(e events.Event) {
 		switch {
+		case e.Type == events.RunPushing:
+			what := "pushes"
+			if e.Pushes == 1 {
+				what = "push"
+			}
+			logger.Info(fmt.Sprintf("waiting for %d %s to the team cache", e.Pushes, what))
 		case e.Type != events.RunRelease:
 		case e.UpToDate:
 			logger.Info(fmt.Sprintf("%s is published with these stages; checking it is up to date", e.Build))

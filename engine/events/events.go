@@ -18,6 +18,7 @@ const (
 	StageDone    Type = "stage.done"    // ran and succeeded; its object is committed
 	StageFailed  Type = "stage.failed"  // ran and failed, or timed out
 	StageSkipped Type = "stage.skipped" // not run: an input failed or the run was cancelled
+	RunPushing   Type = "run.pushing"   // the stages are over; the run waits for its pushes to the team cache
 	RunFinished  Type = "run.finished"  // once, last
 )
 
@@ -65,6 +66,9 @@ type Event struct {
 	// says a published build already holds what this run builds.
 	Build    string `json:"build,omitempty"`
 	UpToDate bool   `json:"up_to_date,omitempty"`
+	// Pushes is how many objects the run still pushes to the team cache
+	// (RunPushing), which it waits for before it finishes.
+	Pushes int `json:"pushes,omitempty"`
 	// Status is the run's outcome (RunFinished): "succeeded", "failed" or
 	// "interrupted".
 	Status string `json:"status,omitempty"`
