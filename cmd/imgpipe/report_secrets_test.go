@@ -38,7 +38,9 @@ stage "exec" "install" {
 	stageDir := filepath.Join(storeDir, "runs", run, "x86_64", "install")
 	secrets := []string{"consolepw-3a9f1", "consoletoken-7c2e4", "programpw-5d8b0"}
 	kept := map[string]string{
-		"console.log": "Command line: inst.ks=https://fetch:consolepw-3a9f1@ks.example/ks.cfg?token=consoletoken-7c2e4 quiet\nkernel panic\n",
+		// guest-install's name for it (stages/guestinstall/run.go,
+		// consoleFile): the report shows it inline.
+		"install-console.log": "Command line: inst.ks=https://fetch:consolepw-3a9f1@ks.example/ks.cfg?token=consoletoken-7c2e4 quiet\nkernel panic\n",
 		"program.log": "Running... cat /tmp/ks.cfg\nrootpw programpw-5d8b0\n",
 	}
 	for name, text := range kept {

@@ -117,7 +117,7 @@ stage "exec" "after" {
 	// console (stages/guestinstall); an exec stage has neither.
 	failDir := filepath.Join(storeDir, "runs", failRun, "x86_64", "install")
 	writeTestPNG(t, filepath.Join(failDir, "screenshot.png"))
-	if err := os.WriteFile(filepath.Join(failDir, "console.log"), []byte("anaconda started\n"+xss+"\nkernel panic\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(failDir, "install-console.log"), []byte("anaconda started\n"+xss+"\nkernel panic\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return storeDir, okRun, failRun

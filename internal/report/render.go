@@ -148,12 +148,19 @@ func stageFiles(st *store.Store, links Links, run string, s *Stage) []StageFile 
 					f.Image = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))
 				}
 			}
-		case strings.HasPrefix(f.Name, "console"):
+		case isConsole(f.Name):
 			f.Text = maskText(tail(path, maxConsole))
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// isConsole reports whether a kept file is a console log, shown inline:
+// guest-install's install-console.log and boot-verify's boot-console.log
+// (their consoleFile), or a console* file.
+func isConsole(name string) bool {
+	return strings.HasPrefix(name, "console") || strings.HasSuffix(name, "-console.log")
 }
 
 func tail(path string, n int64) string {
