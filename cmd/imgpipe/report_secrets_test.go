@@ -41,7 +41,7 @@ stage "exec" "install" {
 		// guest-install's name for it (stages/guestinstall/run.go,
 		// consoleFile): the report shows it inline.
 		"install-console.log": "Command line: inst.ks=https://fetch:consolepw-3a9f1@ks.example/ks.cfg?token=consoletoken-7c2e4 quiet\nkernel panic\n",
-		"program.log": "Running... cat /tmp/ks.cfg\nrootpw programpw-5d8b0\n",
+		"program.log":         "Running... cat /tmp/ks.cfg\nrootpw programpw-5d8b0\n",
 	}
 	for name, text := range kept {
 		if err := os.WriteFile(filepath.Join(stageDir, name), []byte(text), 0o644); err != nil {

@@ -110,8 +110,12 @@ func FuzzWriter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, size, chunk int) {
 		size = 64 + abs(size)%256
 		chunk = 1 + abs(chunk)%512
-		if bytes.ContainsRune(in, '\r') || bytes.Contains(in, []byte(lines.Continued)) {
-			t.Skip("a CR is taken off a line's end; a marker in the input is ambiguous")
+		// A CR is taken off a line's end, and a marker in the input would
+		// be ambiguous: the input is made free of both, so every input
+		// checks something.
+		in = bytes.ReplaceAll(in, []byte("\r"), nil)
+		for bytes.Contains(in, []byte(lines.Continued)) {
+			in = bytes.ReplaceAll(in, []byte(lines.Continued), nil)
 		}
 		var out []byte
 		w := lines.NewBytesWriter(size, func(piece []byte) {
