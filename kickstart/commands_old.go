@@ -1144,21 +1144,7 @@ func strLogVolDataRHEL6(d *dataObj) string {
 	if d.t("hibernation") {
 		s += " --hibernation"
 	}
-	if d.t("thin_pool") {
-		s += " --thinpool"
-		if d.t("metadata_size") {
-			s += " --metadatasize=" + pyD(d.get("metadata_size"))
-		}
-		if d.t("chunk_size") {
-			s += " --chunksize=" + pyD(d.get("chunk_size"))
-		}
-	}
-	if d.t("thin_volume") {
-		s += " --thin --poolname=" + d.s("pool_name")
-	}
-	if d.t("profile") {
-		s += " --profile=" + d.s("profile")
-	}
+	s += thinLogVolArgs(d)
 	return s + tail
 }
 

@@ -477,21 +477,7 @@ func strLogVolData(d *dataObj) string {
 	if d.t("encrypted") && d.t("cipher") {
 		s += " --cipher=\"" + d.s("cipher") + "\""
 	}
-	if d.t("thin_pool") {
-		s += " --thinpool"
-		if d.t("metadata_size") {
-			s += " --metadatasize=" + pyD(d.get("metadata_size"))
-		}
-		if d.t("chunk_size") {
-			s += " --chunksize=" + pyD(d.get("chunk_size"))
-		}
-	}
-	if d.t("thin_volume") {
-		s += " --thin --poolname=" + d.s("pool_name")
-	}
-	if d.t("profile") {
-		s += " --profile=" + d.s("profile")
-	}
+	s += thinLogVolArgs(d)
 	if d.t("cache_size") {
 		s += " --cachesize=" + pyD(d.get("cache_size"))
 	}
@@ -749,4 +735,26 @@ func strBTRFSData(d *dataObj) string {
 		s += " --mkfsoptions=\"" + d.s("mkfsopts") + "\""
 	}
 	return s + " " + strings.Join(d.list_("devices"), " ") + "\n"
+}
+
+// thinLogVolArgs is what strLogVolData and RHEL6's strLogVolDataRHEL6
+// write of thin provisioning and the profile, in pykickstart's order.
+func thinLogVolArgs(d *dataObj) string {
+	s := ""
+	if d.t("thin_pool") {
+		s += " --thinpool"
+		if d.t("metadata_size") {
+			s += " --metadatasize=" + pyD(d.get("metadata_size"))
+		}
+		if d.t("chunk_size") {
+			s += " --chunksize=" + pyD(d.get("chunk_size"))
+		}
+	}
+	if d.t("thin_volume") {
+		s += " --thin --poolname=" + d.s("pool_name")
+	}
+	if d.t("profile") {
+		s += " --profile=" + d.s("profile")
+	}
+	return s
 }
